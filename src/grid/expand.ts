@@ -1,0 +1,121 @@
+// Grid expansion: a pure function from a study's axes to its grid points.
+// A point's identity is a hash of its canonical params, so it does not depend
+// on the order of keys or values in the file, and adding a value to an axis
+// adds points without renaming the existing ones.
+import { createHash } from 'node:crypto';
+import type { Grid, ModelName } from '../study/schema.js';
+import { modelTraits } from '../study/models.js';
+
+/** One parameter value as stored (Optuna's categorical choices are strings, numbers or booleans). */
+export type ParamValue = string | number;
+
+/**
+ * The params of one grid point. Only the axes that apply to the point are
+ * present: `nu` only for soft boundaries, `boundary` only for models with SVDD,
+ * `lambdaKl` only for models with KL, `lambdaRec` only for models with a decoder.
+ */
+export interface TrialParams {
+  readonly model: ModelName;
+  readonly normalClass: number;
+  readonly seed: number;
+  readonly contamination: number;
+  readonly boundary?: 'hard' | 'soft';
+  readonly lambdaKl?: number;
+  readonly lambdaRec?: number;
+  readonly nu?: number;
+  readonly 'lstm.mode'?: 'cell' | 'sequence';
+  readonly 'kl.form'?: 'authors' | 'gaussian';
+  readonly minmax: 'train' | 'none';
+}
+
+export interface GridPoint {
+  /** Stable identity: the same params give the same id. */
+  readonly id: string;
+  readonly params: TrialParams;
+}
+
+/** Canonical JSON: keys sorted, so key order never changes a hash. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function gridPointId(params: TrialParams): string {
+  return createHash('sha256').update(canonicalJson(params)).digest('hex').slice(0, 16);
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+/**
+ * Expands the grid. Points are ordered so that those sharing a pretrained
+ * autoencoder (same class, seed, contamination, model and pretraining-relevant
+ * options) stand next to each other: the first one builds the cache entry,
+ * the others reuse it.
+ */
+export function expandGrid(grid: Grid): GridPoint[] {
+  const points: GridPoint[] = [];
+  const seen = new Set<string>();
+  for (const normalClass of unique(grid.normalClass)) {
+    for (const seed of unique(grid.seed)) {
+      for (const contamination of unique(grid.contamination)) {
+        for (const minmax of unique(grid.minmax)) {
+          for (const model of unique(grid.model)) {
+            const traits = modelTraits(model);
+            for (const lstmMode of traits.lstm ? unique(grid['lstm.mode']) : [undefined]) {
+              for (const boundary of traits.svdd ? unique(grid.boundary) : [undefined]) {
+                for (const klForm of traits.kl ? unique(grid['kl.form']) : [undefined]) {
+                  for (const lambdaKl of traits.kl ? unique(grid.lambdaKl) : [undefined]) {
+                    for (const lambdaRec of traits.decoder && traits.svdd ? unique(grid.lambdaRec) : [undefined]) {
+                      for (const nu of boundary === 'soft' ? unique(grid.nu) : [undefined]) {
+                        const params: TrialParams = stripUndefined({
+                          model,
+                          normalClass,
+                          seed,
+                          contamination,
+                          minmax,
+                          boundary,
+                          'lstm.mode': lstmMode,
+                          'kl.form': klForm,
+                          lambdaKl,
+                          lambdaRec,
+                          nu,
+                        });
+                        const id = gridPointId(params);
+                        if (seen.has(id)) continue;
+                        seen.add(id);
+                        points.push({ id, params });
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return points;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * The search space as Optuna's GridSampler stores it (study system attribute
+ * `search_space`): each axis with its values in file order.
+ */
+export function searchSpace(grid: Grid): Record<string, ParamValue[]> {
+  const out: Record<string, ParamValue[]> = {};
+  for (const [k, v] of Object.entries(grid)) out[k] = unique(v as ParamValue[]);
+  return out;
+}

@@ -1,0 +1,87 @@
+// The narrow storage interface (after Optuna's BaseStorage). Every backend
+// (SQLite now, PostgreSQL later) implements it and passes the one shared
+// suite in test/storage/. Reads return frozen snapshots: callers can never
+// mutate stored state by accident.
+import type { TrialState } from '../trial/state.js';
+import type { GridPoint, ParamValue, TrialParams } from '../grid/expand.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+
+export interface StudySummary {
+  readonly id: number;
+  readonly name: string;
+  /** Study system and user attributes (JSON-decoded). */
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+}
+
+/** A read-only snapshot of one trial (Optuna's FrozenTrial). */
+export interface FrozenTrial {
+  readonly id: number;
+  /** 0-based number within the study. */
+  readonly number: number;
+  readonly state: TrialState;
+  /** The objective value (AUROC of the study's objective score at the last joint epoch). */
+  readonly value: number | null;
+  /** Our grid point id (system attribute `grid_point`). */
+  readonly gridPoint: string;
+  readonly params: Readonly<TrialParams>;
+  /** Objective per step (joint epoch, 1-based). */
+  readonly intermediate: ReadonlyMap<number, number>;
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+  readonly startedAt: Date | null;
+  readonly completedAt: Date | null;
+  /** Last heartbeat, for RUNNING trials. */
+  readonly heartbeatAt: Date | null;
+}
+
+export interface EnqueueResult {
+  /** Points that got a new WAITING trial. */
+  readonly added: number;
+  /** Points skipped because they are COMPLETE, WAITING or RUNNING already. */
+  readonly present: number;
+}
+
+export interface Storage {
+  /**
+   * Opens the study of that name, creating it (direction maximize) when absent.
+   * `systemAttrs` are written on creation (search_space, definition hash ...).
+   */
+  openStudy(name: string, systemAttrs: Record<string, JsonValue>): StudySummary;
+  getStudy(name: string): StudySummary | null;
+  listStudies(): StudySummary[];
+  setStudySystemAttr(studyId: number, key: string, value: JsonValue): void;
+
+  /**
+   * Adds a WAITING trial for every point that has no COMPLETE, PRUNED,
+   * WAITING or RUNNING trial yet (a point whose trials all FAILed runs again).
+   * `distributions` maps each param name to its choices (categorical encoding).
+   */
+  enqueuePoints(studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>): EnqueueResult;
+
+  /** Atomically moves the oldest WAITING trial to RUNNING and returns it; null when none waits. Safe across processes. */
+  claimTrial(studyId: number, worker: string): FrozenTrial | null;
+  heartbeat(trialId: number): void;
+  /**
+   * RUNNING trials whose heartbeat is older than `staleSeconds` become FAIL
+   * (with an error attribute) and their points get a new WAITING trial.
+   * Returns the failed trial ids.
+   */
+  failStaleTrials(studyId: number, staleSeconds: number): number[];
+
+  setIntermediateValue(trialId: number, step: number, value: number): void;
+  setUserAttrs(trialId: number, attrs: Record<string, JsonValue>): void;
+  setSystemAttrs(trialId: number, attrs: Record<string, JsonValue>): void;
+  /** RUNNING -> COMPLETE (value required), FAIL or PRUNED. */
+  finishTrial(trialId: number, state: TrialState, value?: number | null): void;
+  /** RUNNING -> WAITING: the trial was interrupted (Ctrl-C) and its point runs again later. */
+  requeueTrial(trialId: number): void;
+
+  getTrial(trialId: number): FrozenTrial;
+  getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[];
+  /** Counts per state, cheap enough to poll. */
+  countTrials(studyId: number): Readonly<Record<TrialState, number>>;
+
+  close(): void;
+}

@@ -1,0 +1,145 @@
+// The study file: one zod schema per concept, and the TypeScript type of the
+// same name inferred from it, so the file format and the code cannot drift.
+import { z } from 'zod';
+
+/** Every model of the paper's tables (recipe.md, "Models of the paper's tables"). */
+export const ModelName = z.enum([
+  'CAE',
+  'DeepSVDD',
+  'IAEAD',
+  'DSVDD-KL',
+  'DLSVDD',
+  'DLSVDD-KL',
+  'IAE-KL',
+  'IAE-LSTM',
+  'IAE-LSTM-KL',
+  // Table VII: gate ablations of IAE-LSTM-KL (the gate is replaced by 1).
+  'IAE-LSTM-KL-noInputGate',
+  'IAE-LSTM-KL-noOutputGate',
+  'IAE-LSTM-KL-noGates',
+  // Other baselines of Table I, each after its own published paper.
+  'VAE',
+  'MemAE',
+  'LSA',
+  'GaussianAD',
+]);
+export type ModelName = z.infer<typeof ModelName>;
+
+export const Boundary = z.enum(['hard', 'soft']);
+export type Boundary = z.infer<typeof Boundary>;
+
+/** Anomaly scores a trial can be evaluated with (recipe.md, Training step 3). */
+export const Score = z.enum(['svdd', 'rec', 'svdd+rec']);
+export type Score = z.infer<typeof Score>;
+
+export const LstmMode = z.enum(['cell', 'sequence']);
+export type LstmMode = z.infer<typeof LstmMode>;
+
+export const KlForm = z.enum(['authors', 'gaussian']);
+export type KlForm = z.infer<typeof KlForm>;
+
+export const MinMax = z.enum(['train', 'none']);
+export type MinMax = z.infer<typeof MinMax>;
+
+export const BackendChoice = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+export type BackendChoice = z.infer<typeof BackendChoice>;
+
+export const DatasetName = z.enum(['fashion-mnist', 'cifar10', 'mvtec', 'wtbi', 'synthetic']);
+export type DatasetName = z.infer<typeof DatasetName>;
+
+const positiveInt = z.number().int().positive();
+const finite = z.number().finite();
+
+export const Dataset = z.strictObject({
+  name: DatasetName,
+  /** Where the files are; when absent each reader searches its usual places. */
+  dir: z.string().min(1).optional(),
+  /** For WTBI: the CSV file. */
+  file: z.string().min(1).optional(),
+  /** Normal-class training images kept per trial (seeded subsample); all when absent. */
+  trainSize: positiveInt.optional(),
+  /** Test images kept per trial (seeded subsample, same for every trial of a seed); all when absent. */
+  testSize: positiveInt.optional(),
+});
+export type Dataset = z.infer<typeof Dataset>;
+
+/** Network sizes. The paper's defaults; tests and quick studies shrink them. */
+export const Arch = z.strictObject({
+  /** Encoder conv channels; the decoder mirrors them. */
+  channels: z.array(positiveInt).min(1).max(6).default([32, 64, 128]),
+  /** Latent size z; must be a multiple of 16 (the decoder reshapes it to latent/16 x 4 x 4). */
+  latent: positiveInt
+    .refine((v) => v % 16 === 0, { message: 'must be a multiple of 16 (the decoder reshapes z to latent/16 x 4 x 4)' })
+    .default(128),
+});
+export type Arch = z.infer<typeof Arch>;
+
+export const Training = z.strictObject({
+  pretrainEpochs: z.number().int().nonnegative().default(200),
+  jointEpochs: positiveInt.default(20),
+  batchSize: positiveInt.default(64),
+  lr: z.number().positive().default(1e-4),
+  weightDecay: z.number().nonnegative().default(0.5e-6),
+  /** Adam with amsgrad, as the authors' code. */
+  amsgrad: z.boolean().default(true),
+  /** Soft boundary: epochs before R starts being updated. */
+  warmupEpochs: z.number().int().nonnegative().default(10),
+  /** Joint epoch at which lr is multiplied by 0.1 (recipe: 250). */
+  lrMilestone: positiveInt.default(250),
+});
+export type Training = z.infer<typeof Training>;
+
+const nonEmpty = <T extends z.ZodTypeAny>(t: T) => z.array(t).min(1, { message: 'needs at least one value' });
+
+/**
+ * The grid axes. Every axis is a list of values; absent axes take one default.
+ * Axes that do not apply to a point (nu for hard boundaries, boundary for models
+ * without SVDD, lambdaKl for models without KL ...) are not multiplied into it.
+ */
+export const Grid = z.strictObject({
+  model: nonEmpty(ModelName),
+  normalClass: nonEmpty(z.number().int().nonnegative()),
+  boundary: nonEmpty(Boundary).default(['hard']),
+  lambdaKl: nonEmpty(finite.nonnegative()).default([0.001]),
+  lambdaRec: nonEmpty(finite.nonnegative()).default([1]),
+  nu: nonEmpty(finite.gt(0).lte(1)).default([0.1]),
+  seed: nonEmpty(z.number().int().nonnegative()).default([0]),
+  contamination: nonEmpty(finite.min(0).max(0.25)).default([0]),
+  'lstm.mode': nonEmpty(LstmMode).default(['cell']),
+  'kl.form': nonEmpty(KlForm).default(['authors']),
+  minmax: nonEmpty(MinMax).default(['train']),
+});
+export type Grid = z.infer<typeof Grid>;
+
+/** A grid point named for the "default" selection of the export (no test labels). */
+export const DefaultPoint = z.strictObject({
+  lambdaKl: finite.nonnegative().optional(),
+  lambdaRec: finite.nonnegative().optional(),
+  nu: finite.gt(0).lte(1).optional(),
+});
+export type DefaultPoint = z.infer<typeof DefaultPoint>;
+
+export const Study = z.strictObject({
+  /** Study name: also the default database file name. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'use letters, digits, ".", "_" and "-" only (it names the database file)' }),
+  description: z.string().optional(),
+  dataset: Dataset,
+  grid: Grid,
+  training: Training.default(Training.parse({})),
+  arch: Arch.default(Arch.parse({})),
+  objective: Score.default('svdd'),
+  workers: positiveInt.max(64).default(1),
+  backend: BackendChoice.default('auto'),
+  /** SQLite file; default db/<name>.sqlite3 (relative to the working directory). */
+  storage: z.string().min(1).optional(),
+  /** Cache autoencoder pretraining across grid points that share it. */
+  pretrainCache: z.boolean().default(true),
+  defaultPoint: DefaultPoint.optional(),
+  /** Expected run time, stated by the study's author (shown, not used). */
+  expectedRuntime: z.record(z.string(), z.string()).optional(),
+});
+export type Study = z.infer<typeof Study>;
+/** A study as written in the file, before defaults. */
+export type StudyInput = z.input<typeof Study>;
