@@ -1,0 +1,44 @@
+// Typed errors. Commands and libraries throw them; only the CLI entry point
+// (src/cli/index.ts) turns them into a message and an exit code. A user error
+// names the file (or argument), the field and the fix.
+
+export class SweepError extends Error {
+  /** Process exit code the entry point uses. */
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: a study file, data set, database or CLI argument. Exit 2. */
+export class UserInputError extends SweepError {
+  override readonly exitCode: number = 2;
+  constructor(
+    message: string,
+    /** The file or argument at fault, when there is one. */
+    readonly where?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(where ? `${where}: ${message}` : message, options);
+  }
+}
+
+/** A study file that does not validate. `issues` are "path: message" lines. */
+export class StudyFileError extends UserInputError {
+  constructor(
+    readonly file: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`invalid study file\n${issues.map((i) => `  - ${i}`).join('\n')}`, file);
+  }
+}
+
+/** A data set that is missing or corrupt. */
+export class DatasetError extends UserInputError {}
+
+/** A database that cannot be used (wrong schema revision, not ours, locked). */
+export class StorageError extends UserInputError {}
+
+/** A backend that was asked for and cannot load. */
+export class BackendError extends UserInputError {}
