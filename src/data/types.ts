@@ -9,7 +9,24 @@ export interface ImageSet {
   readonly height: number;
   readonly width: number;
   readonly channels: number;
+  /**
+   * Optional per-image anomaly flag (1 = anomalous), for data sets whose test
+   * split is labelled good/defect within each class (MVTec AD). When the test
+   * set has it, a trial for normal class k tests on class k's test images only,
+   * with this flag as the label, instead of one-vs-rest over the whole split.
+   */
+  readonly anomaly?: Uint8Array;
 }
+
+/**
+ * How prepareTrialData turns stored pixels into network input:
+ * - 'gcn-l1' (default): zero-pad to 32x32 when smaller, scale uint8 to [0,1],
+ *   global contrast normalisation (L1) per image, then min-max (TrialDataOptions.minmax).
+ *   Fashion-MNIST, CIFAR-10, synthetic.
+ * - 'symmetric': uint8 scaled to [-1,1]; minmax ignored. MVTec AD.
+ * - 'identity': values used as stored (already scaled and padded); minmax ignored. WTBI.
+ */
+export type Preprocessing = 'gcn-l1' | 'symmetric' | 'identity';
 
 export interface RawDataset {
   readonly name: string;
@@ -18,6 +35,8 @@ export interface RawDataset {
   readonly test: ImageSet;
   /** Where it was read from, for provenance and errors. */
   readonly source: string;
+  /** Absent = 'gcn-l1'. */
+  readonly preprocessing?: Preprocessing;
 }
 
 /** The data of one trial, preprocessed as the recipe says, ready for tf.tensor4d. */
@@ -28,6 +47,8 @@ export interface TrialData {
   /** Training images (normal class, plus injected anomalies when contaminated), NHWC in [0,1]-ish. */
   readonly trainX: Float32Array;
   readonly nTrain: number;
+  /** 1 = an injected anomaly (contamination), 0 = a normal training image; for diagnostics only. */
+  readonly trainY?: Uint8Array;
   /** Test images, NHWC, fixed order. */
   readonly testX: Float32Array;
   /** 1 = anomaly (any class other than the normal one), 0 = normal. */

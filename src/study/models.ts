@@ -60,3 +60,12 @@ export function modelLabel(model: ModelName, boundary?: 'hard' | 'soft'): string
   const base = model === 'DeepSVDD' ? 'Deep SVDD' : model === 'GaussianAD' ? 'Gaussian AD' : model;
   return boundary ? `${base}(${boundary === 'hard' ? 'h' : 's'})` : base;
 }
+
+/**
+ * The score a model's trials are judged by: the study's objective when the
+ * model has it, otherwise the model's first score (CAE has no svdd score).
+ */
+export function objectiveScore(model: ModelName, objective: Score): Score {
+  const scores = modelScores(model);
+  return scores.includes(objective) ? objective : scores[0]!;
+}

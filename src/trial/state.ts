@@ -19,6 +19,24 @@ export const TRIAL_STATE_NAMES: Readonly<Record<TrialState, string>> = {
   4: 'WAITING',
 };
 
+/** The state of an Optuna state name as SQLAlchemy stores the Enum ('RUNNING' ...); undefined for anything else. */
+export function trialStateFromName(name: string): TrialState | undefined {
+  switch (name) {
+    case 'RUNNING':
+      return TrialState.RUNNING;
+    case 'COMPLETE':
+      return TrialState.COMPLETE;
+    case 'PRUNED':
+      return TrialState.PRUNED;
+    case 'FAIL':
+      return TrialState.FAIL;
+    case 'WAITING':
+      return TrialState.WAITING;
+    default:
+      return undefined;
+  }
+}
+
 export function isFinished(state: TrialState): boolean {
   return state === TrialState.COMPLETE || state === TrialState.PRUNED || state === TrialState.FAIL;
 }
@@ -53,4 +71,24 @@ export function canTransition(from: TrialState, to: TrialState): boolean {
 
 export function assertTransition(trialId: number, from: TrialState, to: TrialState): void {
   if (!canTransition(from, to)) throw new TrialStateError(trialId, from, to);
+}
+
+/**
+ * A finished trial is frozen: its values, intermediate values and attributes
+ * cannot be written any more (as Optuna's `_check_trial_is_updatable`), so a
+ * late message from a worker can never rewrite a result.
+ */
+export class TrialFinishedError extends Error {
+  constructor(
+    readonly trialId: number,
+    readonly state: TrialState,
+    readonly what: string,
+  ) {
+    super(`trial ${trialId}: cannot write ${what}, the trial is ${TRIAL_STATE_NAMES[state]} already`);
+    this.name = 'TrialFinishedError';
+  }
+}
+
+export function assertUpdatable(trialId: number, state: TrialState, what: string): void {
+  if (isFinished(state)) throw new TrialFinishedError(trialId, state, what);
 }

@@ -1,0 +1,17 @@
+// Runs every test/**/*.test.ts with node's test runner (Node 20 has no glob in --test).
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function find(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return name === 'fixtures' ? [] : find(p);
+    return name.endsWith('.test.ts') || name.endsWith('.test.tsx') ? [p] : [];
+  });
+}
+
+const only = process.argv.slice(2);
+const files = (only.length ? only : find('test')).sort();
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -1,0 +1,130 @@
+// `sweep start <study>`: validate, queue the grid, run it on the pool.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { loadStudyFile } from '../../../study/load.js';
+import { fixedSettings, fixedSettingsDiff } from '../../../study/compat.js';
+import type { BackendChoice, Study } from '../../../study/schema.js';
+import { expandGrid, searchSpace } from '../../../grid/expand.js';
+import { openSqliteStorage } from '../../../storage/index.js';
+import type { FrozenTrial, Storage } from '../../../storage/storage.js';
+import { createPiscinaRunner, siblingModule, type TrialRunner } from '../../../pool/runner.js';
+import type { TrialTask } from '../../../pool/messages.js';
+import { runSweep, type SweepEvents, type SweepSummary } from '../../../scheduler/scheduler.js';
+import { loadDataset } from '../../../data/index.js';
+import { StorageError } from '../../../errors/index.js';
+import { TrialState } from '../../../trial/state.js';
+import { defaultDbPath } from '../../target.js';
+import { plainLogger } from './log.js';
+
+export interface StartOptions {
+  readonly studyFile: string;
+  readonly db?: string;
+  readonly workers?: number;
+  readonly backend?: BackendChoice;
+  /** Folder for caches; null disables them. */
+  readonly cacheDir?: string | null;
+  readonly staleSeconds?: number;
+  readonly heartbeatMs?: number;
+  readonly signal: AbortSignal;
+  readonly write: (line: string) => void;
+  /** A different worker module (tests, benchmarks). */
+  readonly workerFile?: string | URL;
+  /** Replaces the plain log (the terminal UI). */
+  readonly events?: (ctx: { storage: Storage; studyId: number; study: Study }) => SweepEvents;
+}
+
+export interface StartResult extends SweepSummary {
+  readonly dbPath: string;
+  readonly studyName: string;
+}
+
+export async function runStart(opts: StartOptions): Promise<StartResult> {
+  // Everything that can be wrong with the input is checked before the
+  // database is touched: a bad study or missing data writes nothing.
+  const { study, hash } = loadStudyFile(opts.studyFile);
+  await loadDataset(study.dataset);
+
+  const dbPath = opts.db ?? study.storage ?? defaultDbPath(study.name);
+  const workers = opts.workers ?? study.workers;
+  const backend = opts.backend ?? study.backend;
+  const cacheDir = opts.cacheDir === undefined ? join('.cache', 'iae-sweep') : opts.cacheDir;
+
+  const points = expandGrid(study.grid);
+  const distributions = searchSpace(study.grid);
+  const storage = openSqliteStorage(dbPath);
+  let runner: TrialRunner | undefined;
+  try {
+    const existing = storage.getStudy(study.name);
+    if (existing) {
+      const diff = fixedSettingsDiff(existing.systemAttrs.fixed_settings, study);
+      if (diff.length > 0)
+        throw new StorageError(
+          `study "${study.name}" was created with other fixed settings, so old and new trials would not be comparable:\n` +
+            diff.map((d) => `  - ${d}`).join('\n') +
+            `\nUse a new study name, another --db file, or restore those settings.`,
+          dbPath,
+        );
+    }
+    const summary = storage.openStudy(study.name, {
+      fixed_settings: fixedSettings(study) as never,
+    });
+    // The latest definition (axes may have grown): the export reads it.
+    storage.setStudySystemAttr(summary.id, 'definition', study as never);
+    storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
+    storage.setStudySystemAttr(summary.id, 'search_space', distributions);
+    const queued = storage.enqueuePoints(summary.id, points, distributions);
+    const counts = () => {
+      const c = storage.countTrials(summary.id);
+      return `[done ${c[TrialState.COMPLETE]}/${points.length}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
+    };
+    opts.write(
+      `study ${study.name}: ${points.length} grid points, ${queued.added} queued now, ${queued.present} already done or queued; ` +
+        `database ${dbPath}; ${workers} worker(s), backend ${backend}`,
+    );
+
+    runner = createPiscinaRunner({
+      workerFile: opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'),
+      threads: workers,
+    });
+    const makeTask = (trial: FrozenTrial): TrialTask => ({
+      trialId: trial.id,
+      trialNumber: trial.number,
+      study: study.name,
+      params: trial.params,
+      dataset: study.dataset,
+      training: study.training,
+      arch: study.arch,
+      objective: study.objective,
+      backend,
+      cacheDir: study.pretrainCache ? cacheDir : null,
+    });
+    const events = opts.events ? opts.events({ storage, studyId: summary.id, study }) : plainLogger(opts.write, counts);
+    const result = await runSweep({
+      storage,
+      studyId: summary.id,
+      runner,
+      makeTask,
+      objective: study.objective,
+      distributions,
+      signal: opts.signal,
+      events,
+      staleSeconds: opts.staleSeconds,
+      heartbeatMs: opts.heartbeatMs,
+      owner: `${hostname()}:${process.pid}`,
+    });
+    return { ...result, dbPath, studyName: study.name };
+  } finally {
+    await runner?.close();
+    storage.close();
+  }
+}
+
+export function summaryLine(r: StartResult): string {
+  const what = r.interrupted ? 'stopped' : 'finished';
+  return (
+    `sweep ${what}: ${r.completed} completed, ${r.failed} failed` +
+    (r.requeued ? `, ${r.requeued} interrupted and queued again` : '') +
+    (r.recovered ? `, ${r.recovered} recovered from a dead process` : '') +
+    ` (study ${r.studyName}, ${r.dbPath})`
+  );
+}

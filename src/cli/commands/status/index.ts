@@ -1,0 +1,45 @@
+// `sweep status <study>`: counts per state, the best trial, backends used.
+// Opens the database read-only, so it is safe beside a running sweep.
+import { openSqliteStorage } from '../../../storage/index.js';
+import { TRIAL_STATE_NAMES, TrialState } from '../../../trial/state.js';
+import { UserInputError } from '../../../errors/index.js';
+import { requireDb, resolveTarget } from '../../target.js';
+import { describeParams } from '../start/log.js';
+
+export interface StatusOptions {
+  readonly target: string;
+  readonly db?: string;
+  readonly write: (line: string) => void;
+}
+
+export function runStatus(opts: StatusOptions): void {
+  const target = resolveTarget(opts.target, opts.db);
+  requireDb(target);
+  const storage = openSqliteStorage(target.dbPath, { readonly: true });
+  try {
+    const study = storage.getStudy(target.name);
+    if (!study) {
+      const names = storage.listStudies().map((s) => s.name);
+      throw new UserInputError(
+        `no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`,
+        target.dbPath,
+      );
+    }
+    const counts = storage.countTrials(study.id);
+    const order = [TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL, TrialState.PRUNED];
+    const total = order.reduce((s, k) => s + counts[k], 0);
+    opts.write(`study ${study.name} (${target.dbPath})`);
+    opts.write(`trials: ${total} ` + order.map((k) => `${TRIAL_STATE_NAMES[k]} ${counts[k]}`).join(', '));
+    const done = storage.getTrials(study.id, [TrialState.COMPLETE]);
+    const backends = new Set(done.map((t) => String(t.userAttrs.backend ?? 'unknown')));
+    if (done.length > 0) {
+      const best = done.reduce((a, b) => ((b.value ?? -Infinity) > (a.value ?? -Infinity) ? b : a));
+      opts.write(`best: trial ${best.number} value ${best.value?.toFixed(4)} ${describeParams(best.params)}`);
+      opts.write(`backends: ${[...backends].join(', ')}`);
+    }
+    const failed = storage.getTrials(study.id, [TrialState.FAIL]);
+    for (const t of failed.slice(-5)) opts.write(`failed: trial ${t.number} ${describeParams(t.params)}: ${String(t.userAttrs.error ?? '')}`);
+  } finally {
+    storage.close();
+  }
+}

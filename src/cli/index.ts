@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// The entry point: the only file that reads argv and the only one that exits.
+// Commands are functions with typed options that throw typed errors.
+import { parseArgs } from 'node:util';
+import { SweepError, UserInputError } from '../errors/index.js';
+import { BackendChoice } from '../study/schema.js';
+import { runStart, summaryLine } from './commands/start/index.js';
+import { runStatus } from './commands/status/index.js';
+
+const USAGE = `usage: sweep <command> [options]
+
+commands:
+  start <study.json>     queue the study's grid and run it (resumes where it stopped)
+      --db PATH            SQLite file (default: the study's "storage", else db/<name>.sqlite3)
+      --workers N          worker threads (default: the study's "workers")
+      --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu
+      --cache-dir DIR      pretraining cache (default .cache/iae-sweep); --no-cache disables it
+      --stale-after SEC    a RUNNING trial without heartbeat this long is re-queued (default 60)
+  status <study>         counts per state, best trial (study file or name)
+      --db PATH
+  export <study>         write the paper's tables to reports/
+      --db PATH  --out DIR  --format md,csv,json  --select oracle|default|median
+      --score svdd|rec|svdd+rec  --compare paper  --no-figures
+  help                   this text
+`;
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UserInputError(`expected a positive whole number, got "${v}"`, `--${name}`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const out = (line: string) => process.stdout.write(line + '\n');
+  switch (command) {
+    case 'start': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          db: { type: 'string' },
+          workers: { type: 'string' },
+          backend: { type: 'string' },
+          'cache-dir': { type: 'string' },
+          'no-cache': { type: 'boolean' },
+          'stale-after': { type: 'string' },
+        },
+      });
+      const studyFile = onePositional(positionals, 'start <study.json>');
+      const backend = values.backend === undefined ? undefined : BackendChoice.safeParse(values.backend);
+      if (backend && !backend.success)
+        throw new UserInputError(`unknown backend "${values.backend}" (use ${BackendChoice.options.join(', ')})`, '--backend');
+      const controller = new AbortController();
+      let interrupts = 0;
+      process.on('SIGINT', () => {
+        interrupts++;
+        if (interrupts > 1) process.exit(130);
+        process.stderr.write('\nstopping: no new trials; running trials are aborted and queued again (Ctrl-C again to quit at once)\n');
+        controller.abort();
+      });
+      process.on('SIGTERM', () => controller.abort());
+      const result = await runStart({
+        studyFile,
+        db: values.db,
+        workers: positiveInt('workers', values.workers),
+        backend: backend?.data,
+        cacheDir: values['no-cache'] ? null : values['cache-dir'],
+        staleSeconds: positiveInt('stale-after', values['stale-after']),
+        signal: controller.signal,
+        write: out,
+      });
+      out(summaryLine(result));
+      return result.failed > 0 && !result.interrupted && result.completed === 0 ? 1 : 0;
+    }
+    case 'status': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' } } });
+      runStatus({ target: onePositional(positionals, 'status <study>'), db: values.db, write: out });
+      return 0;
+    }
+    case 'export': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          db: { type: 'string' },
+          out: { type: 'string' },
+          format: { type: 'string' },
+          select: { type: 'string' },
+          score: { type: 'string' },
+          compare: { type: 'string' },
+          'no-figures': { type: 'boolean' },
+        },
+      });
+      const { runExportCommand } = await import('./commands/export/cli.js');
+      await runExportCommand({ target: onePositional(positionals, 'export <study>'), ...values, write: out });
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      out(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UserInputError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+function onePositional(positionals: string[], usage: string): string {
+  if (positionals.length !== 1)
+    throw new UserInputError(`expected exactly one argument: sweep ${usage} (got ${positionals.length})`);
+  return positionals[0]!;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof SweepError) {
+      process.stderr.write(`sweep: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+    // parseArgs reports unknown options with a code of its own.
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`sweep: ${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    process.stderr.write(`sweep: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(70);
+  },
+);

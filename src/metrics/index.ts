@@ -1,0 +1,1 @@
+export { auroc } from './auroc.js';

@@ -1,0 +1,267 @@
+// The scheduler: claims WAITING trials, dispatches them to a runner, records
+// their progress and outcome, keeps their heartbeats, recovers trials of dead
+// processes, and shuts down cleanly on abort. It is generic over the trial
+// function (the runner decides what a trial does), so it is benchmarked with a
+// trivial one. Only this main-thread code writes the database.
+import { hostname } from 'node:os';
+import type { FrozenTrial, JsonValue, Storage } from '../storage/storage.js';
+import type { GridPoint, ParamValue } from '../grid/expand.js';
+import type { TrialRunner } from '../pool/runner.js';
+import type { Progress, TrialResult, TrialTask } from '../pool/messages.js';
+import type { Score } from '../study/schema.js';
+import { objectiveScore } from '../study/models.js';
+import { TrialState } from '../trial/state.js';
+
+export interface ActiveTrial {
+  readonly trial: FrozenTrial;
+  /** Slot index 0..concurrency-1: which worker runs it. */
+  readonly slot: number;
+  readonly startedAt: number;
+}
+
+export interface TrialOutcome {
+  readonly state: 'COMPLETE' | 'FAIL' | 'INTERRUPTED';
+  readonly value?: number;
+  readonly error?: string;
+  readonly seconds: number;
+}
+
+/** What the scheduler reports as it goes: the terminal UI and the plain log both listen. */
+export interface SweepEvents {
+  trialStarted?(t: ActiveTrial): void;
+  progress?(t: ActiveTrial, p: Progress): void;
+  trialFinished?(t: ActiveTrial, outcome: TrialOutcome): void;
+  note?(message: string): void;
+}
+
+export interface SchedulerOptions {
+  readonly storage: Storage;
+  readonly studyId: number;
+  readonly runner: TrialRunner;
+  readonly makeTask: (trial: FrozenTrial) => TrialTask;
+  readonly objective: Score;
+  /** Param distributions, needed to queue again the points of trials found dead. */
+  readonly distributions: Record<string, readonly ParamValue[]>;
+  readonly signal: AbortSignal;
+  readonly events?: SweepEvents;
+  readonly heartbeatMs?: number;
+  /** A RUNNING trial whose heartbeat is older than this is taken as dead. */
+  readonly staleSeconds?: number;
+  /** Trials claimed and handed to the runner at once; defaults to its concurrency. */
+  readonly maxInFlight?: number;
+  /** Identity written with every claim: "host:pid". */
+  readonly owner?: string;
+}
+
+export interface SweepSummary {
+  readonly completed: number;
+  readonly failed: number;
+  /** Trials given back to WAITING because of an abort. */
+  readonly requeued: number;
+  /** Trials of dead processes found and queued again. */
+  readonly recovered: number;
+  readonly interrupted: boolean;
+}
+
+const isAbort = (err: unknown) => (err as Error | undefined)?.name === 'AbortError';
+
+export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
+  const { storage, studyId, runner, signal, events = {} } = opts;
+  const owner = opts.owner ?? `${hostname()}:${process.pid}`;
+  const heartbeatMs = opts.heartbeatMs ?? 5000;
+  const staleSeconds = opts.staleSeconds ?? 60;
+  const maxInFlight = Math.max(1, opts.maxInFlight ?? runner.concurrency);
+
+  let completed = 0;
+  let failed = 0;
+  let requeued = 0;
+  let recovered = recoverDeadTrials(opts, owner) + storage.failStaleTrials(studyId, staleSeconds).length;
+  if (recovered > 0) events.note?.(`queued again ${recovered} trial(s) left RUNNING by a process that died`);
+
+  const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController }>();
+  const freeSlots = Array.from({ length: maxInFlight }, (_, i) => maxInFlight - 1 - i);
+
+  const heartbeat = setInterval(() => {
+    for (const id of active.keys()) storage.heartbeat(id);
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  const start = (trial: FrozenTrial) => {
+    const info: ActiveTrial = { trial, slot: freeSlots.pop()!, startedAt: Date.now() };
+    const abort = new AbortController();
+    const recorder = new ProgressRecorder(storage, trial, objectiveScore(trial.params.model, opts.objective));
+    events.trialStarted?.(info);
+    const done = runner
+      .run(opts.makeTask(trial), (p) => {
+        recorder.record(p);
+        events.progress?.(info, p);
+      }, abort.signal)
+      .then(
+        (result) => {
+          const seconds = (Date.now() - info.startedAt) / 1000;
+          recorder.complete(result, seconds);
+          completed++;
+          events.trialFinished?.(info, { state: 'COMPLETE', value: result.value, seconds });
+        },
+        (err: unknown) => {
+          const seconds = (Date.now() - info.startedAt) / 1000;
+          if (isAbort(err) || abort.signal.aborted) {
+            storage.requeueTrial(trial.id);
+            requeued++;
+            events.trialFinished?.(info, { state: 'INTERRUPTED', seconds });
+          } else {
+            const error = errorLine(err);
+            recorder.fail(error, seconds);
+            failed++;
+            events.trialFinished?.(info, { state: 'FAIL', error, seconds });
+          }
+        },
+      )
+      .finally(() => {
+        active.delete(trial.id);
+        freeSlots.push(info.slot);
+      });
+    active.set(trial.id, { info, done, abort });
+  };
+
+  const onAbort = () => {
+    for (const a of active.values()) a.abort.abort();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+
+  let lastStaleCheck = Date.now();
+  try {
+    for (;;) {
+      while (!signal.aborted && active.size < maxInFlight) {
+        const trial = storage.claimTrial(studyId, owner);
+        if (!trial) break;
+        start(trial);
+      }
+      if (active.size > 0) {
+        await Promise.race([...active.values()].map((a) => a.done));
+      } else {
+        // Nothing of ours runs and nothing waits. Trials still RUNNING belong to
+        // another process: wait for them to finish, or to go stale and come back.
+        if (signal.aborted || storage.countTrials(studyId)[TrialState.RUNNING] === 0) break;
+        await sleep(Math.min(heartbeatMs, 1000), signal);
+      }
+      if (Date.now() - lastStaleCheck > (staleSeconds * 1000) / 2) {
+        lastStaleCheck = Date.now();
+        const n = storage.failStaleTrials(studyId, staleSeconds).length;
+        if (n > 0) events.note?.(`queued again ${n} trial(s) whose process stopped sending heartbeats`);
+        recovered += n;
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    onAbort();
+    await Promise.allSettled([...active.values()].map((a) => a.done));
+    clearInterval(heartbeat);
+  }
+  return { completed, failed, requeued, recovered, interrupted: signal.aborted };
+}
+
+/** Writes a trial's progress as it arrives: per-epoch values and histories. */
+class ProgressRecorder {
+  private readonly aurocHistory: Record<string, number[]> = {};
+  private readonly lossHistory: Record<string, JsonValue>[] = [];
+  private backend: string | null = null;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly trial: FrozenTrial,
+    private readonly score: Score,
+  ) {}
+
+  record(p: Progress): void {
+    const id = this.trial.id;
+    if (p.type === 'backend') {
+      this.backend = p.backend;
+      this.storage.setUserAttrs(id, { backend: p.backend, backend_notes: [...p.notes] });
+      return;
+    }
+    if (p.type !== 'epoch') return;
+    this.lossHistory.push({ phase: p.phase, epoch: p.epoch, ...finiteOrNull(p.losses) });
+    const attrs: Record<string, JsonValue> = { loss_history: this.lossHistory };
+    if (p.auroc) {
+      for (const [score, v] of Object.entries(p.auroc)) (this.aurocHistory[score] ??= []).push(v as number);
+      attrs.auroc_history = this.aurocHistory;
+      const objective = p.auroc[this.score];
+      if (objective !== undefined) this.storage.setIntermediateValue(id, p.epoch, objective);
+    }
+    this.storage.setUserAttrs(id, attrs);
+  }
+
+  complete(result: TrialResult, seconds: number): void {
+    this.storage.setUserAttrs(this.trial.id, {
+      ...result.attrs,
+      auroc: { ...result.auroc } as Record<string, number>,
+      objective_score: this.score,
+      duration_s: round(seconds),
+      ...(this.backend ? { backend: this.backend } : {}),
+    });
+    this.storage.finishTrial(this.trial.id, TrialState.COMPLETE, result.value);
+  }
+
+  fail(error: string, seconds: number): void {
+    this.storage.setUserAttrs(this.trial.id, { error, duration_s: round(seconds) });
+    this.storage.finishTrial(this.trial.id, TrialState.FAIL, null);
+  }
+}
+
+/**
+ * RUNNING trials claimed on this host by a process that no longer exists
+ * (SIGKILL, OOM, power cut of a terminal) need not wait for their heartbeat
+ * to go stale: fail them now and queue their points again.
+ */
+function recoverDeadTrials(opts: SchedulerOptions, owner: string): number {
+  const host = owner.slice(0, owner.lastIndexOf(':'));
+  let n = 0;
+  for (const t of opts.storage.getTrials(opts.studyId, [TrialState.RUNNING])) {
+    const worker = String(t.systemAttrs.worker ?? '');
+    const sep = worker.lastIndexOf(':');
+    if (sep < 0 || worker.slice(0, sep) !== host) continue;
+    const pid = Number(worker.slice(sep + 1));
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    opts.storage.setUserAttrs(t.id, { error: `process ${pid} on ${host} died while running this trial` });
+    opts.storage.finishTrial(t.id, TrialState.FAIL, null);
+    const point: GridPoint = { id: t.gridPoint, params: t.params };
+    opts.storage.enqueuePoints(opts.studyId, [point], opts.distributions);
+    n++;
+  }
+  return n;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function errorLine(err: unknown): string {
+  const e = err as Error | undefined;
+  const msg = e?.message ?? String(err);
+  return msg.length > 2000 ? `${msg.slice(0, 2000)}...` : msg;
+}
+
+function finiteOrNull(o: Readonly<Record<string, number>>): Record<string, number | null> {
+  // JSON has no NaN: keep the key, say null.
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Grid } from '../../src/study/schema.js';
+import { expandGrid, gridPointId, canonicalJson, searchSpace } from '../../src/grid/expand.js';
+
+const grid = (g: Record<string, unknown>) => Grid.parse(g);
+
+test('cartesian product over the axes that apply, nu only for soft boundaries', () => {
+  const points = expandGrid(
+    grid({ model: ['IAE-LSTM-KL'], normalClass: [0, 1], boundary: ['hard', 'soft'], lambdaKl: [0.1, 1, 10], lambdaRec: [1, 2], nu: [0.05, 0.1] }),
+  );
+  // per class: hard 3*2 = 6, soft 3*2*2 = 12
+  assert.equal(points.length, 2 * (6 + 12));
+  for (const p of points) {
+    if (p.params.boundary === 'hard') assert.equal(p.params.nu, undefined);
+    else assert.ok(p.params.nu === 0.05 || p.params.nu === 0.1);
+  }
+  assert.equal(new Set(points.map((p) => p.id)).size, points.length, 'ids are unique');
+});
+
+test('axes a model lacks are not multiplied in', () => {
+  const points = expandGrid(
+    grid({ model: ['CAE', 'DeepSVDD', 'IAE-LSTM'], normalClass: [3], boundary: ['hard', 'soft'], lambdaKl: [1, 2], lambdaRec: [1, 2], nu: [0.1] }),
+  );
+  const byModel = (m: string) => points.filter((p) => p.params.model === m);
+  // CAE: no SVDD, no KL, lambdaRec has no effect: one point, no boundary.
+  assert.equal(byModel('CAE').length, 1);
+  assert.equal(byModel('CAE')[0]!.params.boundary, undefined);
+  // Deep SVDD: boundary (and nu for soft) only.
+  assert.equal(byModel('DeepSVDD').length, 2);
+  assert.ok(byModel('DeepSVDD').every((p) => p.params.lambdaKl === undefined && p.params.lambdaRec === undefined));
+  // IAE-LSTM: decoder (lambdaRec) but no KL.
+  assert.equal(byModel('IAE-LSTM').length, 2 * 2);
+  assert.ok(byModel('IAE-LSTM').every((p) => p.params.lambdaKl === undefined && p.params['lstm.mode'] === 'cell'));
+});
+
+test('identity does not depend on key order or value order in the file', () => {
+  const a = expandGrid(grid({ model: ['IAE-LSTM-KL'], normalClass: [0, 1], lambdaKl: [1, 0.1] }));
+  const b = expandGrid(grid({ lambdaKl: [0.1, 1], normalClass: [1, 0], model: ['IAE-LSTM-KL'] }));
+  assert.deepEqual(new Set(a.map((p) => p.id)), new Set(b.map((p) => p.id)));
+  const reordered = Object.fromEntries(Object.entries(a[0]!.params).reverse());
+  assert.equal(gridPointId(reordered as never), a[0]!.id);
+  assert.equal(canonicalJson({ b: 1, a: [2, { d: 1, c: 2 }] }), '{"a":[2,{"c":2,"d":1}],"b":1}');
+});
+
+test('adding a value to an axis adds only the new points', () => {
+  const before = expandGrid(grid({ model: ['IAE-LSTM-KL'], normalClass: [0], lambdaKl: [0.1, 1] }));
+  const after = expandGrid(grid({ model: ['IAE-LSTM-KL'], normalClass: [0], lambdaKl: [0.1, 1, 10] }));
+  const old = new Set(before.map((p) => p.id));
+  const added = after.filter((p) => !old.has(p.id));
+  assert.equal(added.length, 1);
+  assert.equal(added[0]!.params.lambdaKl, 10);
+  assert.ok(before.every((p) => after.some((q) => q.id === p.id)));
+});
+
+test('duplicate values collapse; points sharing pretraining stand together', () => {
+  const points = expandGrid(grid({ model: ['IAE-LSTM-KL'], normalClass: [0, 0, 1], lambdaKl: [1, 1, 2], seed: [0, 1] }));
+  assert.equal(points.length, 2 * 2 * 2);
+  // Order: class, then seed, ... so each (class, seed) block is contiguous.
+  const keys = points.map((p) => `${p.params.normalClass}/${p.params.seed}`);
+  const blocks = keys.filter((k, i) => i === 0 || keys[i - 1] !== k);
+  assert.equal(blocks.length, new Set(keys).size);
+});
+
+test('the search space lists every axis once, in file order', () => {
+  const s = searchSpace(grid({ model: ['IAE-LSTM-KL', 'CAE'], normalClass: [2, 1, 2] }));
+  assert.deepEqual(s.model, ['IAE-LSTM-KL', 'CAE']);
+  assert.deepEqual(s.normalClass, [2, 1]);
+  assert.deepEqual(s.boundary, ['hard']);
+});
