@@ -7,7 +7,8 @@ import type { BackendChoice, Study } from '../../../study/schema.js';
 import { expandGrid, searchSpace } from '../../../grid/expand.js';
 import { openSqliteStorage } from '../../../storage/index.js';
 import type { FrozenTrial, Storage } from '../../../storage/storage.js';
-import { createPiscinaRunner, siblingModule, type TrialRunner } from '../../../pool/runner.js';
+import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
+import { chooseRunner } from '../../../pool/choose.js';
 import type { TrialTask } from '../../../pool/messages.js';
 import { runSweep, type SweepEvents, type SweepSummary } from '../../../scheduler/scheduler.js';
 import { loadDataset } from '../../../data/index.js';
@@ -79,13 +80,12 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     };
     opts.write(
       `study ${study.name}: ${points.length} grid points, ${queued.added} queued now, ${queued.present} already done or queued; ` +
-        `database ${dbPath}; ${workers} worker(s), backend ${backend}`,
+        `database ${dbPath}; backend ${backend}`,
     );
 
-    runner = createPiscinaRunner({
-      workerFile: opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'),
-      threads: workers,
-    });
+    const chosen = await chooseRunner(backend, workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'));
+    runner = chosen.runner;
+    opts.write(`running on ${chosen.plan.why}`);
     const makeTask = (trial: FrozenTrial): TrialTask => ({
       trialId: trial.id,
       trialNumber: trial.number,

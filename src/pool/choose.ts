@@ -1,0 +1,59 @@
+// Threads or processes. wasm and cpu backends run in worker threads (wasm is
+// single-threaded in Node, so parallelism is more threads). Native
+// TensorFlow (tfjs-node, tfjs-node-gpu) runs one process per worker: it is
+// unreliable in a second worker thread of a process (tfjs issue 8388), and
+// CUDA_VISIBLE_DEVICES is read once per process, so each GPU gets its own.
+import { createRequire } from 'node:module';
+import type { BackendChoice } from '../study/schema.js';
+import { createPiscinaRunner, type TrialRunner } from './runner.js';
+import { createProcessRunner, detectGpus } from './process-runner.js';
+
+export function isInstalled(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RunnerPlan {
+  readonly kind: 'threads' | 'processes';
+  /** One environment per process (processes only). */
+  readonly processes: readonly Record<string, string>[];
+  readonly workers: number;
+  readonly why: string;
+}
+
+/** Pure given its inputs: which runner a backend choice gets. */
+export function planRunner(backend: BackendChoice, workers: number, installed: { gpu: boolean; node: boolean }, gpus: readonly string[]): RunnerPlan {
+  const native =
+    backend === 'tensorflow-gpu' || backend === 'tensorflow' || (backend === 'auto' && (installed.gpu || installed.node));
+  if (!native) return { kind: 'threads', processes: [], workers, why: `${workers} worker thread(s)` };
+  const gpu = backend === 'tensorflow-gpu' || (backend === 'auto' && installed.gpu);
+  if (gpu && gpus.length > 0) {
+    return {
+      kind: 'processes',
+      processes: gpus.map((id) => ({ CUDA_VISIBLE_DEVICES: id, TF_FORCE_GPU_ALLOW_GROWTH: 'true' })),
+      workers: gpus.length,
+      why: `one worker process per GPU (${gpus.join(', ')})`,
+    };
+  }
+  return {
+    kind: 'processes',
+    processes: Array.from({ length: workers }, () => ({})),
+    workers,
+    why: `${workers} worker process(es) for native TensorFlow`,
+  };
+}
+
+export async function chooseRunner(backend: BackendChoice, workers: number, workerFile: string | URL): Promise<{ runner: TrialRunner; plan: RunnerPlan }> {
+  const installed = { gpu: isInstalled('@tensorflow/tfjs-node-gpu'), node: isInstalled('@tensorflow/tfjs-node') };
+  const gpus = backend === 'tensorflow-gpu' || (backend === 'auto' && installed.gpu) ? await detectGpus() : [];
+  const plan = planRunner(backend, workers, installed, gpus);
+  const runner =
+    plan.kind === 'threads'
+      ? createPiscinaRunner({ workerFile, threads: plan.workers })
+      : createProcessRunner({ workerFile, processes: plan.processes });
+  return { runner, plan };
+}

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Study } from '../../src/study/schema.js';
+import { createPiscinaRunner, type TrialRunner } from '../../src/pool/runner.js';
+import { createProcessRunner } from '../../src/pool/process-runner.js';
+import type { Progress, TrialTask } from '../../src/pool/messages.js';
+
+const workerFile = new URL('./fixtures/env-worker.ts', import.meta.url);
+const study = Study.parse({ name: 't', dataset: { name: 'synthetic' }, grid: { model: ['IAE-LSTM-KL'], normalClass: [0] } });
+
+function task(i: number, normalClass = 0, sleepMs = 0): TrialTask {
+  return {
+    trialId: i, trialNumber: i, study: 't',
+    params: { model: 'IAE-LSTM-KL', normalClass, seed: sleepMs, contamination: 0, minmax: 'train' },
+    dataset: study.dataset, training: study.training, arch: study.arch, objective: 'svdd', backend: 'cpu', cacheDir: null,
+  };
+}
+
+async function contract(runner: TrialRunner) {
+  const seen: Progress[] = [];
+  const r = await runner.run(task(1), (p) => seen.push(p), new AbortController().signal);
+  assert.equal(r.value, 0.7);
+  // Every progress message arrives, the last epoch included, before the result resolves.
+  assert.deepEqual(seen.map((p) => (p.type === 'epoch' ? p.epoch : p.type)), ['phase', 1, 2]);
+  await assert.rejects(runner.run(task(2, 9), () => {}, new AbortController().signal), /class 9 fails on purpose/);
+  const ac = new AbortController();
+  const slow = runner.run(task(3, 0, 5000), () => {}, ac.signal);
+  setTimeout(() => ac.abort(), 200);
+  await assert.rejects(slow, (e: Error) => e.name === 'AbortError');
+  // The runner still works after an abort.
+  assert.equal((await runner.run(task(4), () => {}, new AbortController().signal)).value, 0.7);
+}
+
+test('Piscina runner: progress, errors, abort', async () => {
+  const runner = createPiscinaRunner({ workerFile, threads: 2 });
+  try {
+    await contract(runner);
+  } finally {
+    await runner.close();
+  }
+});
+
+test('process runner: one process per GPU, each with its environment set before the worker loads', async () => {
+  const runner = createProcessRunner({
+    workerFile,
+    processes: [
+      { CUDA_VISIBLE_DEVICES: '0', TF_FORCE_GPU_ALLOW_GROWTH: 'true' },
+      { CUDA_VISIBLE_DEVICES: '1', TF_FORCE_GPU_ALLOW_GROWTH: 'true' },
+    ],
+  });
+  try {
+    assert.equal(runner.concurrency, 2);
+    const results = await Promise.all([0, 1, 2, 3].map((i) => runner.run(task(i, 0, 100), () => {}, new AbortController().signal)));
+    const gpus = new Set(results.map((r) => r.attrs.gpu));
+    assert.deepEqual([...gpus].sort(), ['0', '1']);
+    assert.ok(results.every((r) => r.attrs.growth === 'true'));
+    assert.ok(results.every((r) => r.attrs.pid !== process.pid), 'trials ran in child processes');
+    assert.equal(new Set(results.map((r) => r.attrs.pid)).size, 2, 'processes are kept between trials');
+    await contract(runner);
+  } finally {
+    await runner.close();
+  }
+});
+
+test('runner plan: threads for wasm/cpu, a process per GPU for tfjs-node-gpu, processes for tfjs-node', async () => {
+  const { planRunner } = await import('../../src/pool/choose.js');
+  const none = { gpu: false, node: false };
+  assert.deepEqual(planRunner('auto', 2, none, []).kind, 'threads');
+  assert.equal(planRunner('wasm', 3, { gpu: true, node: true }, ['0']).kind, 'threads');
+  const gpu = planRunner('auto', 2, { gpu: true, node: false }, ['0', '1', '2']);
+  assert.equal(gpu.kind, 'processes');
+  assert.deepEqual(gpu.processes.map((e) => e.CUDA_VISIBLE_DEVICES), ['0', '1', '2']);
+  assert.equal(gpu.workers, 3);
+  const cpuNative = planRunner('tensorflow', 2, none, []);
+  assert.equal(cpuNative.kind, 'processes');
+  assert.equal(cpuNative.processes.length, 2);
+  assert.ok(cpuNative.processes.every((e) => e.CUDA_VISIBLE_DEVICES === undefined));
+});
