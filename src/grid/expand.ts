@@ -119,3 +119,32 @@ export function searchSpace(grid: Grid): Record<string, ParamValue[]> {
   for (const [k, v] of Object.entries(grid)) out[k] = unique(v as ParamValue[]);
   return out;
 }
+
+/**
+ * Points with the same key can share one autoencoder pretraining: it does not
+ * depend on the boundary, lambdaKl, lambdaRec or nu. (Coarser keys would make
+ * trials wait for nothing, finer ones would pretrain twice; the model name is
+ * kept whole so that no two architectures ever share.)
+ */
+export function pretrainShareKey(p: TrialParams): string {
+  return [p.model, p.normalClass, p.seed, p.contamination, p.minmax, p['lstm.mode'] ?? ''].join('|');
+}
+
+/**
+ * Round-robin over share keys: the first trials of a sweep are of different
+ * keys, so that each worker builds a different pretraining and no two build
+ * the same one; the rest then find theirs in the cache.
+ */
+export function interleaveByShareKey(points: readonly GridPoint[]): GridPoint[] {
+  const groups = new Map<string, GridPoint[]>();
+  for (const p of points) {
+    const k = pretrainShareKey(p.params);
+    const g = groups.get(k);
+    if (g) g.push(p);
+    else groups.set(k, [p]);
+  }
+  const lists = [...groups.values()];
+  const out: GridPoint[] = [];
+  for (let i = 0; out.length < points.length; i++) for (const g of lists) if (i < g.length) out.push(g[i]!);
+  return out;
+}

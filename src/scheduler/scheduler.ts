@@ -51,6 +51,13 @@ export interface SchedulerOptions {
   readonly maxInFlight?: number;
   /** Identity written with every claim: "host:pid". */
   readonly owner?: string;
+  /**
+   * Trials with the same key share a costly first step (autoencoder
+   * pretraining, cached on disk by the first trial that does it). While one
+   * trial of a key is building it, others of that key are held back (claimed,
+   * heartbeated, not started) and the free workers run something else.
+   */
+  readonly shareKey?: (trial: FrozenTrial) => string | null;
 }
 
 export interface SweepSummary {
@@ -80,13 +87,20 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
 
   const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController }>();
   const freeSlots = Array.from({ length: maxInFlight }, (_, i) => maxInFlight - 1 - i);
+  const sharing = new ShareTracker(opts.shareKey);
+  const held: FrozenTrial[] = [];
+  // Held trials show as RUNNING; keep them few, but enough to look past one key's run of points.
+  const maxHeld = maxInFlight * 8;
+  let wake: () => void = () => {};
 
   const heartbeat = setInterval(() => {
     for (const id of active.keys()) storage.heartbeat(id);
+    for (const t of held) storage.heartbeat(t.id);
   }, heartbeatMs);
   heartbeat.unref();
 
   const start = (trial: FrozenTrial) => {
+    sharing.started(trial);
     const info: ActiveTrial = { trial, slot: freeSlots.pop()!, startedAt: Date.now() };
     const abort = new AbortController();
     const recorder = new ProgressRecorder(storage, trial, objectiveScore(trial.params.model, opts.objective));
@@ -94,6 +108,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     const done = runner
       .run(opts.makeTask(trial), (p) => {
         recorder.record(p);
+        if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
         events.progress?.(info, p);
       }, abort.signal)
       .then(
@@ -118,6 +133,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         },
       )
       .finally(() => {
+        sharing.built(trial, false);
         active.delete(trial.id);
         freeSlots.push(info.slot);
       });
@@ -132,13 +148,20 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   let lastStaleCheck = Date.now();
   try {
     for (;;) {
-      while (!signal.aborted && active.size < maxInFlight) {
+      // Held trials first (they were claimed earlier), then new claims.
+      for (let i = 0; i < held.length && !signal.aborted && active.size < maxInFlight; ) {
+        if (sharing.blocked(held[i]!)) i++;
+        else start(held.splice(i, 1)[0]!);
+      }
+      while (!signal.aborted && active.size < maxInFlight && held.length < maxHeld) {
         const trial = storage.claimTrial(studyId, owner);
         if (!trial) break;
-        start(trial);
+        if (sharing.blocked(trial)) held.push(trial);
+        else start(trial);
       }
       if (active.size > 0) {
-        await Promise.race([...active.values()].map((a) => a.done));
+        const woken = new Promise<void>((r) => (wake = r));
+        await Promise.race([...[...active.values()].map((a) => a.done), woken]);
       } else {
         // Nothing of ours runs and nothing waits. Trials still RUNNING belong to
         // another process: wait for them to finish, or to go stale and come back.
@@ -156,9 +179,40 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     signal.removeEventListener('abort', onAbort);
     onAbort();
     await Promise.allSettled([...active.values()].map((a) => a.done));
+    for (const t of held.splice(0)) {
+      storage.requeueTrial(t.id);
+      requeued++;
+    }
     clearInterval(heartbeat);
   }
   return { completed, failed, requeued, recovered, interrupted: signal.aborted };
+}
+
+/** Which share keys are being built now, by which trial, and which are built. */
+class ShareTracker {
+  private readonly building = new Map<string, number>();
+  private readonly done = new Set<string>();
+  constructor(private readonly keyOf?: (t: FrozenTrial) => string | null) {}
+
+  private key(t: FrozenTrial): string | null {
+    return this.keyOf ? this.keyOf(t) : null;
+  }
+  blocked(t: FrozenTrial): boolean {
+    const k = this.key(t);
+    return k !== null && this.building.has(k) && this.building.get(k) !== t.id;
+  }
+  started(t: FrozenTrial): void {
+    const k = this.key(t);
+    if (k !== null && !this.done.has(k) && !this.building.has(k)) this.building.set(k, t.id);
+  }
+  /** The builder reached its next step (ok) or ended; returns whether a key was released. */
+  built(t: FrozenTrial, ok: boolean): boolean {
+    const k = this.key(t);
+    if (k === null || this.building.get(k) !== t.id) return false;
+    this.building.delete(k);
+    if (ok) this.done.add(k);
+    return true;
+  }
 }
 
 /** Writes a trial's progress as it arrives: per-epoch values and histories. */

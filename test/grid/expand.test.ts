@@ -68,3 +68,14 @@ test('the search space lists every axis once, in file order', () => {
   assert.deepEqual(s.normalClass, [2, 1]);
   assert.deepEqual(s.boundary, ['hard']);
 });
+
+test('interleaving puts one point of each pretraining first, and loses none', async () => {
+  const { interleaveByShareKey, pretrainShareKey } = await import('../../src/grid/expand.js');
+  const points = expandGrid(grid({ model: ['IAE-LSTM-KL'], normalClass: [0, 1, 2], boundary: ['hard', 'soft'], lambdaKl: [1, 2] }));
+  const mixed = interleaveByShareKey(points);
+  assert.equal(mixed.length, points.length);
+  assert.deepEqual(new Set(mixed.map((p) => p.id)), new Set(points.map((p) => p.id)));
+  assert.deepEqual(mixed.slice(0, 3).map((p) => p.params.normalClass), [0, 1, 2]);
+  // hard and soft, all lambdas of a class share one pretraining
+  assert.equal(new Set(points.map((p) => pretrainShareKey(p.params))).size, 3);
+});

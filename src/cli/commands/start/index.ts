@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadStudyFile } from '../../../study/load.js';
 import { fixedSettings, fixedSettingsDiff } from '../../../study/compat.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';
-import { expandGrid, searchSpace } from '../../../grid/expand.js';
+import { expandGrid, interleaveByShareKey, pretrainShareKey, searchSpace } from '../../../grid/expand.js';
 import { openSqliteStorage } from '../../../storage/index.js';
 import type { FrozenTrial, Storage } from '../../../storage/storage.js';
 import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
@@ -50,7 +50,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   const backend = opts.backend ?? study.backend;
   const cacheDir = opts.cacheDir === undefined ? join('.cache', 'iae-sweep') : opts.cacheDir;
 
-  const points = expandGrid(study.grid);
+  const points = interleaveByShareKey(expandGrid(study.grid));
   const distributions = searchSpace(study.grid);
   const storage = openSqliteStorage(dbPath);
   let runner: TrialRunner | undefined;
@@ -110,6 +110,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       events,
       staleSeconds: opts.staleSeconds,
       heartbeatMs: opts.heartbeatMs,
+      shareKey: study.pretrainCache && cacheDir !== null ? (t) => pretrainShareKey(t.params) : undefined,
       owner: `${hostname()}:${process.pid}`,
     });
     return { ...result, dbPath, studyName: study.name };
