@@ -14,13 +14,16 @@ commands:
       --db PATH            SQLite file (default: the study's "storage", else db/<name>.sqlite3)
       --workers N          worker threads (default: the study's "workers")
       --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu
-      --cache-dir DIR      pretraining cache (default .cache/iae-sweep); --no-cache disables it
+      --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
       --stale-after SEC    a RUNNING trial without heartbeat this long is re-queued (default 60)
   status <study>         counts per state, best trial (study file or name)
       --db PATH
   export <study>         write the paper's tables to reports/
       --db PATH  --out DIR  --format md,csv,json  --select oracle|default|median
       --score svdd|rec|svdd+rec  --compare paper  --no-figures
+  data list              each data set: where it was found, size, checksum, or how to get it
+  data fetch <name>      download fashion-mnist or cifar10 (resumes, verifies checksums)
+      --dest DIR  --url URL
   help                   this text
 `;
 
@@ -95,6 +98,32 @@ async function main(argv: string[]): Promise<number> {
       });
       const { runExportCommand } = await import('./commands/export/cli.js');
       await runExportCommand({ target: onePositional(positionals, 'export <study>'), ...values, write: out });
+      return 0;
+    }
+    case 'data': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { dest: { type: 'string' }, url: { type: 'string' } },
+      });
+      const [action, name, ...extra] = positionals;
+      if (!action || extra.length > 0) throw new UserInputError('usage: sweep data list | sweep data fetch <name> [--dest DIR] [--url URL]');
+      const { runData } = await import('./commands/data/index.js');
+      let last = 0;
+      await runData({
+        action,
+        name,
+        dest: values.dest,
+        url: values.url,
+        write: out,
+        progress: process.stderr.isTTY
+          ? (line) => {
+              if (Date.now() - last < 100) return;
+              last = Date.now();
+              process.stderr.write(`\r\x1b[K${line}`);
+            }
+          : undefined,
+      });
       return 0;
     }
     case undefined:

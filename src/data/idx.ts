@@ -36,7 +36,7 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-const REFETCH = 'delete it and download it again (or: apt-get install --reinstall dataset-fashion-mnist)';
+const REFETCH = 'the file is damaged or not what its name says: delete it and download it again';
 
 /**
  * Parse IDX bytes (already decompressed). `where` names the file in errors.
@@ -94,7 +94,8 @@ export function parseIdx(bytes: Uint8Array, where: string): IdxArray {
   let data: IdxData;
   switch (info.dtype) {
     case 'u8':
-      data = bytes.subarray(start, start + count);
+      // A plain Uint8Array view, not a Buffer: callers and structured clone treat them alike then.
+      data = new Uint8Array(bytes.buffer, bytes.byteOffset + start, count);
       break;
     case 'i8':
       data = new Int8Array(bytes.buffer, bytes.byteOffset + start, count);
@@ -126,7 +127,7 @@ export function parseIdx(bytes: Uint8Array, where: string): IdxArray {
 }
 
 /** Bytes of a file, gunzipped when it starts with the gzip magic. */
-export async function readMaybeGzip(path: string): Promise<Uint8Array> {
+export async function readMaybeGzip(path: string, fix = REFETCH): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -138,7 +139,7 @@ export async function readMaybeGzip(path: string): Promise<Uint8Array> {
     return await gunzipAsync(bytes);
   } catch (err) {
     throw new DatasetError(
-      `gzip data is corrupt or truncated (${(err as Error).message}); ${REFETCH}`,
+      `gzip data is corrupt or truncated (${(err as Error).message}); ${fix}`,
       path,
       { cause: err },
     );

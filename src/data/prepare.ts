@@ -36,7 +36,10 @@ export function gcnL1InPlace(x: Float64Array): void {
     dev += Math.abs(x[i]);
   }
   dev /= n;
-  if (dev > 0) for (let i = 0; i < n; i++) x[i] /= dev;
+  // A constant image leaves only rounding noise (~1e-17) after subtracting the
+  // mean; dividing that by itself would blow noise up to +-1.
+  if (dev <= 1e-9 * Math.max(1, Math.abs(mean))) x.fill(0);
+  else for (let i = 0; i < n; i++) x[i] /= dev;
 }
 
 /** Output size of an image after the zero padding of 'gcn-l1'. */

@@ -3,7 +3,7 @@
 // pixel noise. For tests, and for trying the tool before downloading data.
 // Each class has a distinct structure (filled/outlined, stripe orientation,
 // corners vs curves), so a small autoencoder separates them in a few epochs.
-import { gaussian, mulberry32 } from './random.js';
+import { mulberry32 } from './random.js';
 import type { ImageSet, RawDataset } from './types.js';
 
 export const SYNTHETIC_CLASSES = [
@@ -36,8 +36,8 @@ function shape(c: number, x: number, y: number, cx: number, cy: number, r: numbe
   switch (c) {
     case 0: // filled disk
       return d <= r ? 1 : 0;
-    case 1: // square outline, 2 px wide
-      return Math.max(Math.abs(dx), Math.abs(dy)) <= r && Math.max(Math.abs(dx), Math.abs(dy)) > r - 2 ? 1 : 0;
+    case 1: // square outline, 3 px wide
+      return Math.max(Math.abs(dx), Math.abs(dy)) <= r && Math.max(Math.abs(dx), Math.abs(dy)) > r - 3 ? 1 : 0;
     case 2: // horizontal stripes
       return Math.floor((y + phase) / period) % 2 === 0 ? 1 : 0;
     case 3: // vertical stripes
@@ -47,7 +47,7 @@ function shape(c: number, x: number, y: number, cx: number, cy: number, r: numbe
     case 5: // diagonal stripes
       return Math.floor((x + y + phase) / period) % 2 === 0 ? 1 : 0;
     case 6: // ring
-      return d <= r && d > r - 2.5 ? 1 : 0;
+      return d <= r && d > r - 3 ? 1 : 0;
     case 7: // filled triangle, apex up
       return dy >= -r && dy <= r && Math.abs(dx) <= (dy + r) / 2 ? 1 : 0;
     case 8: // checkerboard
@@ -73,10 +73,16 @@ function makeSet(n: number, rand: () => number): ImageSet {
     const fg = 160 + rand() * 90;
     const bg = 10 + rand() * 40;
     const base = j * S * S;
-    for (let y = 0; y < S; y++) {
-      for (let x = 0; x < S; x++) {
-        const v = bg + (fg - bg) * shape(c, x + 0.5, y + 0.5, cx, cy, r, phase, period) + gaussian(rand) * 12;
-        images[base + y * S + x] = Math.max(0, Math.min(255, Math.round(v)));
+    for (let p = 0; p < S * S; p += 2) {
+      // Box-Muller gives two independent normals per draw: one per pixel of a pair.
+      const u = 1 - rand();
+      const t = 2 * Math.PI * rand();
+      const m = Math.sqrt(-2 * Math.log(u)) * 12;
+      for (let q = 0; q < 2; q++) {
+        const x = (p + q) % S;
+        const y = ((p + q) / S) | 0;
+        const v = bg + (fg - bg) * shape(c, x + 0.5, y + 0.5, cx, cy, r, phase, period) + m * (q ? Math.sin(t) : Math.cos(t));
+        images[base + p + q] = Math.max(0, Math.min(255, Math.round(v)));
       }
     }
   }

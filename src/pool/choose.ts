@@ -47,13 +47,19 @@ export function planRunner(backend: BackendChoice, workers: number, installed: {
   };
 }
 
-export async function chooseRunner(backend: BackendChoice, workers: number, workerFile: string | URL): Promise<{ runner: TrialRunner; plan: RunnerPlan }> {
+/** `workerData` reaches worker threads only (processes load their own data, from the disk cache). */
+export async function chooseRunner(
+  backend: BackendChoice,
+  workers: number,
+  workerFile: string | URL,
+  workerData?: unknown,
+): Promise<{ runner: TrialRunner; plan: RunnerPlan }> {
   const installed = { gpu: isInstalled('@tensorflow/tfjs-node-gpu'), node: isInstalled('@tensorflow/tfjs-node') };
   const gpus = backend === 'tensorflow-gpu' || (backend === 'auto' && installed.gpu) ? await detectGpus() : [];
   const plan = planRunner(backend, workers, installed, gpus);
   const runner =
     plan.kind === 'threads'
-      ? createPiscinaRunner({ workerFile, threads: plan.workers })
+      ? createPiscinaRunner({ workerFile, threads: plan.workers, workerData })
       : createProcessRunner({ workerFile, processes: plan.processes });
   return { runner, plan };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import zlib from 'node:zlib';
 
 /** A temp dir removed when the test file finishes. */
 export function tempDir(prefix = 'iae-data-'): string {
@@ -49,4 +50,59 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   for (let i = 0; i < labels.length; i++) if (labels[i]) (nPos++, (sumPos += ranks[i]));
   const nNeg = labels.length - nPos;
   return (sumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+/**
+ * A PNG written by hand from the specification (signature, IHDR, one IDAT
+ * with filter byte 0 per row, IEND), independent of the decoder under test.
+ * channels 1 = grey, 2 = grey+alpha, 3 = RGB, 4 = RGBA; 8-bit.
+ */
+export function pngBytes(width: number, height: number, channels: 1 | 2 | 3 | 4, pixels: ArrayLike<number>): Buffer {
+  const colorType = { 1: 0, 2: 4, 3: 2, 4: 6 }[channels];
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = colorType;
+  const row = width * channels;
+  const raw = Buffer.alloc(height * (row + 1));
+  for (let y = 0; y < height; y++) for (let i = 0; i < row; i++) raw[y * (row + 1) + 1 + i] = pixels[y * row + i];
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A ustar archive written by hand from the format (512-byte headers, octal fields, checksum). */
+export function tarBytes(files: { name: string; data: Uint8Array }[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const f of files) {
+    const h = Buffer.alloc(512);
+    h.write(f.name, 0, 100, 'utf8');
+    h.write('0000644\0', 100, 'ascii');
+    h.write('0000000\0', 108, 'ascii');
+    h.write('0000000\0', 116, 'ascii');
+    h.write(f.data.length.toString(8).padStart(11, '0') + '\0', 124, 'ascii');
+    h.write('00000000000\0', 136, 'ascii');
+    h.write('        ', 148, 'ascii');
+    h[156] = 0x30; // '0': regular file
+    h.write('ustar\0', 257, 'ascii');
+    h.write('00', 263, 'ascii');
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
+    blocks.push(h, Buffer.from(f.data), Buffer.alloc((512 - (f.data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
 }

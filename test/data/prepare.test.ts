@@ -169,7 +169,7 @@ describe('selection: train subsample, contamination, test subsample', () => {
     assert.deepEqual(perClass, new Array(10).fill(5));
     assert.deepEqual(Array.from(t0.testY), picked.map((v) => ((v - 1000) % 10 === 0 ? 0 : 1)));
     assert.notDeepEqual(Array.from(sub(0, 8).testX), picked);
-    // Smaller than the number of classes: still both labels, or an error that says so.
+    // As many images as classes: one of each, so both labels are present.
     const small = prepareTrialData(raw, { ...base, normalClass: 0, seed: 7, testSize: 10 });
     assert.equal(small.testY.filter((y) => y === 0).length, 1);
   });
@@ -184,20 +184,26 @@ describe('selection: train subsample, contamination, test subsample', () => {
     err({ normalClass: 10 }, 'normal class 10', '0..9', 'grid.normalClass');
     err({ contamination: 1 }, 'grid.contamination');
     err({ trainSize: 0 }, 'dataset.trainSize');
-    err({ testSize: 1 }, 'no normal', 'raise dataset.testSize');
+    err({ testSize: 1 }, 'AUROC needs both', 'raise dataset.testSize');
     // 20 normal images at r = 0.9 need 180 others; there are 180: fine. 0.95 needs 380: not.
     assert.equal(prepareTrialData(raw, { ...base, contamination: 0.9 }).nTrain, 200);
     err({ contamination: 0.95 }, 'needs 380 images of other classes', 'has 180');
   });
 
-  it("'symmetric' scales bytes to [-1, 1] and ignores minmax", () => {
+  it("'symmetric' scales bytes to [-1, 1], ignores minmax; anomaly flags make the test per class", () => {
     const raw: RawDataset = {
       name: 's', classNames: ['a', 'b'], source: 'test', preprocessing: 'symmetric',
-      train: { images: Uint8Array.from([0, 255, 51, 204]), labels: Uint8Array.from([0, 0]), n: 2, height: 1, width: 1, channels: 2 },
-      test: { images: Uint8Array.from([0, 255, 51, 204]), labels: Uint8Array.from([1, 1]), anomaly: Uint8Array.from([0, 1]), n: 2, height: 1, width: 1, channels: 2 },
+      train: { images: Uint8Array.from([0, 255, 51, 204, 9, 9]), labels: Uint8Array.from([0, 0, 1]), n: 3, height: 1, width: 1, channels: 2 },
+      test: { images: Uint8Array.from([0, 255, 7, 7, 51, 204]), labels: Uint8Array.from([0, 1, 0]), anomaly: Uint8Array.from([0, 1, 1]), n: 3, height: 1, width: 1, channels: 2 },
     };
-    const d = prepareTrialData(raw, { ...base, normalClass: 1, contamination: 0 === 0 ? 0 : 0 });
-    void d;
+    const d = prepareTrialData(raw, { ...base, normalClass: 0, minmax: 'train' });
+    assert.equal(d.nTrain, 2);
+    const pairs = [[d.trainX[0], d.trainX[1]], [d.trainX[2], d.trainX[3]]].sort((p, q) => p[0] - q[0]);
+    assert.deepEqual(pairs, [[-1, 1], [Math.fround(51 / 127.5 - 1), Math.fround(204 / 127.5 - 1)]]);
+    // class 0's test images are records 0 and 2; record 2 is flagged anomalous; record 1 (class 1) is not used.
+    assert.equal(d.nTest, 2);
+    assert.deepEqual(Array.from(d.testY), [0, 1]);
+    assert.deepEqual(Array.from(d.testX), [-1, 1, Math.fround(51 / 127.5 - 1), Math.fround(204 / 127.5 - 1)]);
   });
 });
 

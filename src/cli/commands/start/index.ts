@@ -11,7 +11,8 @@ import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
 import { chooseRunner } from '../../../pool/choose.js';
 import type { TrialTask } from '../../../pool/messages.js';
 import { runSweep, type SweepEvents, type SweepSummary } from '../../../scheduler/scheduler.js';
-import { loadDataset } from '../../../data/index.js';
+import { loadDatasetShared } from '../../../data/index.js';
+import { datasetKey } from '../../../worker/dataset-key.js';
 import { StorageError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
 import { defaultDbPath } from '../../target.js';
@@ -22,7 +23,7 @@ export interface StartOptions {
   readonly db?: string;
   readonly workers?: number;
   readonly backend?: BackendChoice;
-  /** Folder for caches; null disables them. */
+  /** Folder for caches (decoded data in data/, pretrained weights in pretrain/); null disables them. Default .cache */
   readonly cacheDir?: string | null;
   readonly staleSeconds?: number;
   readonly heartbeatMs?: number;
@@ -43,12 +44,14 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   // Everything that can be wrong with the input is checked before the
   // database is touched: a bad study or missing data writes nothing.
   const { study, hash } = loadStudyFile(opts.studyFile);
-  await loadDataset(study.dataset);
+  // Decoded once here, in shared memory: every worker thread reads this one
+  // copy (and a bad or missing data set fails before anything is written).
+  const cacheDir = opts.cacheDir === undefined ? '.cache' : opts.cacheDir;
+  const data = await loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data') });
 
   const dbPath = opts.db ?? study.storage ?? defaultDbPath(study.name);
   const workers = opts.workers ?? study.workers;
   const backend = opts.backend ?? study.backend;
-  const cacheDir = opts.cacheDir === undefined ? join('.cache', 'iae-sweep') : opts.cacheDir;
 
   const points = interleaveByShareKey(expandGrid(study.grid));
   const distributions = searchSpace(study.grid);
@@ -83,7 +86,9 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
         `database ${dbPath}; backend ${backend}`,
     );
 
-    const chosen = await chooseRunner(backend, workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'));
+    const chosen = await chooseRunner(backend, workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'), {
+      datasets: { [datasetKey(study.dataset)]: data },
+    });
     runner = chosen.runner;
     opts.write(`running on ${chosen.plan.why}`);
     const makeTask = (trial: FrozenTrial): TrialTask => ({

@@ -1,0 +1,151 @@
+// `sweep export`: the paper's tables and figures from a study's database.
+// Opens the database read-only (a reader in WAL mode never blocks, and is
+// never blocked by, a running sweep) and writes only under outDir.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openSqliteStorage } from '../../../storage/index.js';
+import type { FrozenTrial, StudySummary } from '../../../storage/index.js';
+import type { Score } from '../../../study/schema.js';
+import { UserInputError } from '../../../errors/index.js';
+import {
+  buildReport,
+  figures as allFigures,
+  readStudyDefinition,
+  renderCurvesCsv,
+  renderGridsCsv,
+  renderJson,
+  renderMarkdown,
+  renderTablesCsv,
+  svgToPng,
+  type ReportModel,
+  type Selection,
+} from '../../../report/index.js';
+
+export type ExportFormat = 'md' | 'csv' | 'json';
+
+export interface ExportOptions {
+  /** SQLite file of the study. */
+  readonly db: string;
+  /** Study name in that database. */
+  readonly study: string;
+  readonly outDir: string;
+  readonly formats: readonly ExportFormat[];
+  /**
+   * One selection; when absent the export writes the oracle and the median
+   * selection side by side (and the default point's, when the study names one),
+   * so the paper-style oracle numbers never stand alone.
+   */
+  readonly select?: Selection;
+  readonly score?: Score;
+  readonly compare?: 'paper';
+  /** SVG figures (and PNG where @resvg/resvg-js loads); default true. */
+  readonly figures?: boolean;
+  /** Also rasterise figures to PNG when possible; default true. */
+  readonly png?: boolean;
+  /** Project version; default: this package's package.json. */
+  readonly version?: string;
+  /** Git commit of the checkout; null or absent when unknown. */
+  readonly commit?: string | null;
+  /** Date stamped in the provenance; default now. */
+  readonly now?: Date;
+}
+
+export interface ExportResult {
+  /** Every file written, in writing order. */
+  readonly files: string[];
+  /** True when figures were asked for and PNG could not be made (SVG only). */
+  readonly pngUnavailable: boolean;
+}
+
+/** The version in the package.json of iae-sweep (found upward from this module: works from src/ and dist/). */
+export function projectVersion(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const f = join(dir, 'package.json');
+    if (existsSync(f)) {
+      try {
+        const pkg = JSON.parse(readFileSync(f, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'iae-sweep') return pkg.version ?? null;
+      } catch {
+        return null;
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
+}
+
+/** Reads the study and its trials read-only; throws typed errors naming the file. */
+function readStudy(db: string, name: string): { summary: StudySummary; trials: FrozenTrial[] } {
+  if (!existsSync(db)) {
+    throw new UserInputError('no such database (run `sweep start <study file>` first, or pass --db PATH)', db);
+  }
+  const storage = openSqliteStorage(db, { readonly: true });
+  try {
+    const summary = storage.getStudy(name);
+    if (!summary) {
+      const names = storage.listStudies().map((s) => s.name);
+      throw new UserInputError(`no study "${name}" in this database (it has: ${names.length ? names.join(', ') : 'none'})`, db);
+    }
+    return { summary, trials: storage.getTrials(summary.id) };
+  } finally {
+    storage.close();
+  }
+}
+
+export async function runExport(opts: ExportOptions): Promise<ExportResult> {
+  const { summary, trials } = readStudy(opts.db, opts.study);
+  const meta = {
+    version: opts.version ?? projectVersion(),
+    commit: opts.commit ?? null,
+    generatedAt: (opts.now ?? new Date()).toISOString(),
+  };
+  const selections: Selection[] = opts.select
+    ? [opts.select]
+    : readStudyDefinition(summary.systemAttrs)?.defaultPoint
+      ? ['oracle', 'median', 'default']
+      : ['oracle', 'median'];
+  const models: ReportModel[] = selections.map((select) =>
+    buildReport({ study: summary, trials, meta }, { select, score: opts.score, compare: opts.compare }),
+  );
+
+  const files: string[] = [];
+  mkdirSync(opts.outDir, { recursive: true });
+  const write = (name: string, data: string | Uint8Array) => {
+    const path = join(opts.outDir, name);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, data);
+    files.push(path);
+  };
+  const base = summary.name;
+  const formats = [...new Set(opts.formats)];
+  if (formats.includes('md')) write(`${base}.md`, renderMarkdown(models));
+  if (formats.includes('csv')) {
+    for (const m of models) write(`${base}.${m.selection.select}.csv`, renderTablesCsv(m));
+    // The grids do not depend on the selection: one file.
+    write(`${base}.grids.csv`, renderGridsCsv(models[0]!));
+    for (const m of models) write(`${base}.curves.${m.selection.select}.csv`, renderCurvesCsv(m));
+  }
+  if (formats.includes('json')) for (const m of models) write(`${base}.${m.selection.select}.json`, renderJson(m));
+
+  let pngUnavailable = false;
+  if (opts.figures ?? true) {
+    const seen = new Set<string>();
+    for (const m of models) {
+      for (const f of allFigures(m)) {
+        if (seen.has(f.name)) continue; // heatmaps are the same for every selection
+        seen.add(f.name);
+        write(join('figures', f.name), f.svg);
+        if (opts.png ?? true) {
+          const png = pngUnavailable ? null : await svgToPng(f.svg);
+          if (png) write(join('figures', f.name.replace(/\.svg$/, '.png')), png);
+          else pngUnavailable = true;
+        }
+      }
+    }
+  }
+  return { files: files.map((f) => resolve(f)), pngUnavailable };
+}

@@ -1,0 +1,183 @@
+// MVTec AD: one folder per category,
+//   <root>/<category>/train/good/*.png          normal training images
+//   <root>/<category>/test/<defect>/*.png       test images; "good" is normal, every other folder a defect
+//   <root>/<category>/ground_truth/...          masks (not used)
+// Images are resized to 64x64 RGB (grey categories replicated to three
+// channels) and kept as uint8; prepareTrialData scales them to [-1, 1]
+// (preprocessing 'symmetric').
+//
+// How it fits RawDataset: one RawDataset holds every category. A "class" is a
+// category, its index the position in the sorted category list (the recipe's
+// normalClass). train = every category's train/good images, labelled with the
+// category index. test = every category's test images, labelled with the
+// category index, and test.anomaly = 1 for defect images. With test.anomaly
+// present, prepareTrialData for normal class k trains on category k's good
+// images and tests on category k's test images only (label = anomaly flag).
+// Contamination, if asked for, draws good images of other categories.
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DatasetError } from '../errors/index.js';
+import type { RawDataset } from './types.js';
+
+export const MVTEC_SIZE = 64;
+
+const HOW_TO_GET =
+  'download MVTec AD from https://www.mvtec.com/company/research/datasets/mvtec-ad (licence CC BY-NC-SA 4.0, ' +
+  'accepted on their page), unpack it, and set MVTEC_AD_DIR (or the study\'s dataset.dir) to the folder holding the category folders';
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function listDirs(path: string): Promise<string[]> {
+  const entries = await readdir(path, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+async function listPngs(path: string): Promise<string[]> {
+  const entries = await readdir(path, { withFileTypes: true });
+  return entries.filter((e) => e.isFile() && /\.png$/i.test(e.name)).map((e) => e.name).sort();
+}
+
+/** Folders searched, in order; an explicit dir is the only place looked at. */
+export function mvtecSearchPath(dir?: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (dir) return [resolve(dir)];
+  const places: string[] = [];
+  if (env.MVTEC_AD_DIR) places.push(resolve(env.MVTEC_AD_DIR));
+  places.push(resolve('data/mvtec'), resolve('data/mvtec_anomaly_detection'));
+  return places;
+}
+
+/** Sorted categories of a root: sub-folders that have train/good. */
+export async function mvtecCategories(root: string): Promise<string[]> {
+  if (!(await isDir(root))) return [];
+  const out: string[] = [];
+  for (const name of await listDirs(root)) if (await isDir(join(root, name, 'train', 'good'))) out.push(name);
+  return out;
+}
+
+// sharp is a native module: load it only when MVTec is read, so workers and
+// the other data sets never pay for it (or fail on a platform without it).
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+async function loadSharp(): Promise<typeof import('sharp').default> {
+  sharpModule ??= import('sharp');
+  try {
+    return (await sharpModule).default;
+  } catch (err) {
+    sharpModule = undefined;
+    throw new DatasetError(
+      `reading MVTec AD needs the image library "sharp", which did not load (${(err as Error).message}); run npm install`,
+      'sharp',
+      { cause: err },
+    );
+  }
+}
+
+/** The first place of the search path with at least one category, and its sorted categories. */
+export async function locateMvtec(dir?: string): Promise<{ root: string; categories: string[] }> {
+  const places = mvtecSearchPath(dir);
+  for (const place of places) {
+    const categories = await mvtecCategories(place);
+    if (categories.length > 0) return { root: place, categories };
+  }
+  throw new DatasetError(
+    `MVTec AD not found (no <category>/train/good folder); searched ${places.map((p) => `"${p}"`).join(', ')}; ${HOW_TO_GET}`,
+  );
+}
+
+interface Item {
+  readonly path: string;
+  readonly label: number;
+  readonly anomaly: number;
+}
+
+/**
+ * Decode one image file to `size` x `size` RGB uint8 (bilinear, as
+ * torchvision's Resize on PIL images; alpha dropped, grey replicated).
+ */
+export async function decodeImageRgb(path: string, size: number): Promise<Uint8Array> {
+  const sharp = await loadSharp();
+  try {
+    const { data, info } = await sharp(path)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(size, size, { fit: 'fill', kernel: 'linear' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== size || info.height !== size) {
+      throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${size}x${size}x3`);
+    }
+    return data;
+  } catch (err) {
+    throw new DatasetError(
+      `cannot decode image (${(err as Error).message}); replace the file from a fresh copy of MVTec AD`,
+      path,
+      { cause: err },
+    );
+  }
+}
+
+async function decodeAll(items: readonly Item[], size: number, concurrency: number) {
+  const per = size * size * 3;
+  const images = new Uint8Array(items.length * per);
+  const labels = Uint8Array.from(items, (it) => it.label);
+  const anomaly = Uint8Array.from(items, (it) => it.anomaly);
+  let next = 0;
+  // A few decodes in flight: sharp runs them on libuv threads; more only queues.
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      images.set(await decodeImageRgb(items[i].path, size), i * per);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return { images, labels, anomaly, n: items.length, height: size, width: size, channels: 3 };
+}
+
+export interface MvtecOptions {
+  /** Side of the resized images (default 64). */
+  readonly size?: number;
+  /** Images decoded at once (default 4). */
+  readonly concurrency?: number;
+}
+
+/** Read MVTec AD (all categories; see the file header for the layout in RawDataset). */
+export async function loadMvtec(dir?: string, opts: MvtecOptions = {}): Promise<RawDataset> {
+  const size = opts.size ?? MVTEC_SIZE;
+  const { root, categories } = await locateMvtec(dir);
+  const train: Item[] = [];
+  const test: Item[] = [];
+  for (let c = 0; c < categories.length; c++) {
+    const cat = join(root, categories[c]);
+    const good = join(cat, 'train', 'good');
+    const trainFiles = await listPngs(good);
+    if (trainFiles.length === 0) throw new DatasetError(`no .png images in train/good; ${HOW_TO_GET}`, good);
+    for (const f of trainFiles) train.push({ path: join(good, f), label: c, anomaly: 0 });
+    const testDir = join(cat, 'test');
+    if (!(await isDir(testDir))) throw new DatasetError(`category has no test folder; ${HOW_TO_GET}`, cat);
+    const defects = await listDirs(testDir);
+    if (!defects.includes('good')) {
+      throw new DatasetError(`test has no "good" folder, so no normal test images; ${HOW_TO_GET}`, testDir);
+    }
+    if (defects.length < 2) throw new DatasetError(`test has no defect folder besides "good"; ${HOW_TO_GET}`, testDir);
+    for (const defect of defects) {
+      const folder = join(testDir, defect);
+      for (const f of await listPngs(folder)) test.push({ path: join(folder, f), label: c, anomaly: defect === 'good' ? 0 : 1 });
+    }
+  }
+  const concurrency = opts.concurrency ?? 4;
+  const trainSet = await decodeAll(train, size, concurrency);
+  const testSet = await decodeAll(test, size, concurrency);
+  return {
+    name: 'mvtec',
+    classNames: categories,
+    train: { images: trainSet.images, labels: trainSet.labels, n: trainSet.n, height: size, width: size, channels: 3 },
+    test: testSet,
+    source: root,
+    preprocessing: 'symmetric',
+  };
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { DatasetError } from '../../src/errors/index.js';
+import { loadDataset } from '../../src/data/index.js';
+import { loadMvtec } from '../../src/data/mvtec.js';
+import { prepareTrialData } from '../../src/data/prepare.js';
+import { mulberry32 } from '../../src/data/random.js';
+import { pngBytes, tempDir } from './helpers.js';
+
+const root = tempDir();
+const rand = mulberry32(42);
+const noise = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
+
+function put(path: string, png: Buffer): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, png);
+}
+
+/** A two-category MVTec AD lookalike; returns the raw pixels written, by file. */
+function writeCopy(dir: string) {
+  const px: Record<string, Uint8Array> = {};
+  const rgb = (rel: string) => put(join(dir, rel), pngBytes(64, 64, 3, (px[rel] = noise(64 * 64 * 3))));
+  const grey = (rel: string) => put(join(dir, rel), pngBytes(64, 64, 1, (px[rel] = noise(64 * 64))));
+  // "zipper" sorts after "bottle": class 1. Its files are grey, as in MVTec.
+  grey('zipper/train/good/000.png');
+  grey('zipper/train/good/001.png');
+  grey('zipper/test/good/000.png');
+  // a 128x128 image, left half (40,90,200), right half (250,10,0): resized to 64x64
+  const big = new Uint8Array(128 * 128 * 3);
+  for (let y = 0; y < 128; y++) for (let x = 0; x < 128; x++) big.set(x < 64 ? [40, 90, 200] : [250, 10, 0], (y * 128 + x) * 3);
+  put(join(dir, 'zipper/test/rough/000.png'), pngBytes(128, 128, 3, big));
+  rgb('bottle/train/good/001.png');
+  rgb('bottle/train/good/000.png');
+  rgb('bottle/test/broken_large/000.png');
+  rgb('bottle/test/good/000.png');
+  // masks and stray files are not read
+  put(join(dir, 'bottle/ground_truth/broken_large/000_mask.png'), Buffer.from('not a png at all'));
+  put(join(dir, 'docs/readme.png'), Buffer.from('not a category'));
+  writeFileSync(join(dir, 'license.txt'), 'CC BY-NC-SA 4.0');
+  return px;
+}
+
+function isDatasetError(...fragments: string[]) {
+  return (err: unknown) => {
+    assert.ok(err instanceof DatasetError, String(err));
+    for (const f of fragments) assert.ok(err.message.includes(f), `"${f}" not in: ${err.message}`);
+    return true;
+  };
+}
+
+describe('MVTec AD reader', () => {
+  const dir = join(root, 'mvtec');
+  const px = writeCopy(dir);
+
+  it('reads categories in sorted order, good = 0, defects = 1, pixel for pixel', async () => {
+    const ds = await loadDataset({ name: 'mvtec', dir });
+    assert.equal(ds.source, resolve(dir));
+    assert.deepEqual(ds.classNames, ['bottle', 'zipper']);
+    assert.equal(ds.preprocessing, 'symmetric');
+    assert.deepEqual([ds.train.n, ds.train.height, ds.train.width, ds.train.channels], [4, 64, 64, 3]);
+    assert.deepEqual(Array.from(ds.train.labels), [0, 0, 1, 1]);
+    // test order: category, then defect folder (sorted), then file
+    assert.deepEqual(Array.from(ds.test.labels), [0, 0, 1, 1]);
+    assert.deepEqual(Array.from(ds.test.anomaly!), [1, 0, 0, 1]);
+    const img = (set: typeof ds.train, i: number) => Buffer.from(set.images.subarray(i * 12288, (i + 1) * 12288));
+    assert.deepEqual(img(ds.train, 0), Buffer.from(px['bottle/train/good/000.png']));
+    assert.deepEqual(img(ds.train, 1), Buffer.from(px['bottle/train/good/001.png']));
+    assert.deepEqual(img(ds.test, 0), Buffer.from(px['bottle/test/broken_large/000.png']));
+    assert.deepEqual(img(ds.test, 1), Buffer.from(px['bottle/test/good/000.png']));
+    // grey images: each value three times
+    const g = px['zipper/train/good/001.png'];
+    assert.deepEqual(img(ds.train, 3), Buffer.from(Array.from(g).flatMap((v) => [v, v, v])));
+    // resized 128 -> 64: left columns keep the left colour, right the right; no flip, no transpose
+    const r = ds.test.images.subarray(3 * 12288, 4 * 12288);
+    for (let y = 0; y < 64; y++) {
+      for (let x = 0; x < 64; x++) {
+        const p = Array.from(r.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
+        if (x < 30) assert.deepEqual(p, [40, 90, 200], `(${y},${x})`);
+        else if (x > 33) assert.deepEqual(p, [250, 10, 0], `(${y},${x})`);
+        else assert.ok(p[0] >= 40 && p[0] <= 250, `(${y},${x}) blends: ${p}`);
+      }
+    }
+  });
+
+  it('prepares a category: its good images for training, its test images labelled by defect, in [-1, 1]', async () => {
+    const ds = await loadMvtec(dir);
+    const d = prepareTrialData(ds, { normalClass: 1, seed: 0, contamination: 0, minmax: 'train' });
+    assert.deepEqual([d.height, d.width, d.channels, d.nTrain, d.nTest], [64, 64, 3, 2, 2]);
+    assert.deepEqual(Array.from(d.testY), [0, 1]);
+    const good = px['zipper/test/good/000.png'];
+    for (let i = 0; i < 64 * 64; i++) {
+      for (let c = 0; c < 3; c++) assert.equal(d.testX[i * 3 + c], Math.fround(good[i] / 127.5 - 1));
+    }
+    // the first resized pixel of the defect image: (40,90,200) / 127.5 - 1
+    const o = 64 * 64 * 3;
+    assert.deepEqual(Array.from(d.testX.subarray(o, o + 3)), [40, 90, 200].map((v) => Math.fround(v / 127.5 - 1)));
+  });
+
+  it('rejects an undecodable PNG naming the image', async () => {
+    const bad = join(root, 'bad');
+    writeCopy(bad);
+    const path = join(bad, 'zipper/test/rough/001.png');
+    put(path, pngBytes(4, 4, 3, noise(48)).subarray(0, 40));
+    await assert.rejects(loadMvtec(bad), isDatasetError(path, 'cannot decode image'));
+  });
+
+  it('rejects a category without test/good, and says where it looked when absent', async () => {
+    const nogood = join(root, 'nogood');
+    writeCopy(nogood);
+    rmSync(join(nogood, 'bottle/test/good'), { recursive: true });
+    await assert.rejects(loadMvtec(nogood), isDatasetError(join(nogood, 'bottle', 'test'), 'no "good" folder'));
+    await assert.rejects(loadMvtec(join(root, 'nowhere')), isDatasetError('not found', join(root, 'nowhere'), 'MVTEC_AD_DIR'));
+  });
+});
