@@ -6,6 +6,7 @@ import { SweepError, UserInputError } from '../errors/index.js';
 import { BackendChoice } from '../study/schema.js';
 import { runStart, summaryLine } from './commands/start/index.js';
 import { runStatus } from './commands/status/index.js';
+import type { TuiEvents } from '../tui/index.js';
 
 const USAGE = `usage: sweep <command> [options]
 
@@ -16,6 +17,8 @@ commands:
       --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu
       --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
       --stale-after SEC    a RUNNING trial without heartbeat this long is re-queued (default 60)
+  monitor <study>        watch a running study from its database (read-only; q quits)
+      --db PATH
   status <study>         counts per state, best trial (study file or name)
       --db PATH
   export <study>         write the paper's tables to reports/
@@ -57,25 +60,46 @@ async function main(argv: string[]): Promise<number> {
         throw new UserInputError(`unknown backend "${values.backend}" (use ${BackendChoice.options.join(', ')})`, '--backend');
       const controller = new AbortController();
       let interrupts = 0;
-      process.on('SIGINT', () => {
+      // In a terminal the live screen (src/tui) shows the stop itself, and sends
+      // Ctrl-C and q here (its raw mode turns Ctrl-C into a key, not SIGINT).
+      let tui: TuiEvents | undefined;
+      const interrupt = () => {
         interrupts++;
         if (interrupts > 1) process.exit(130);
-        process.stderr.write('\nstopping: no new trials; running trials are aborted and queued again (Ctrl-C again to quit at once)\n');
+        if (!tui) process.stderr.write('\nstopping: no new trials; running trials are aborted and queued again (Ctrl-C again to quit at once)\n');
         controller.abort();
-      });
+      };
+      process.on('SIGINT', interrupt);
       process.on('SIGTERM', () => controller.abort());
-      const result = await runStart({
-        studyFile,
-        db: values.db,
-        workers: positiveInt('workers', values.workers),
-        backend: backend?.data,
-        cacheDir: values['no-cache'] ? null : values['cache-dir'],
-        staleSeconds: positiveInt('stale-after', values['stale-after']),
-        signal: controller.signal,
-        write: out,
-      });
+      const workers = positiveInt('workers', values.workers);
+      const screen = process.stdout.isTTY ? await import('../tui/index.js') : undefined;
+      let result;
+      try {
+        result = await runStart({
+          studyFile,
+          db: values.db,
+          workers,
+          backend: backend?.data,
+          cacheDir: values['no-cache'] ? null : values['cache-dir'],
+          staleSeconds: positiveInt('stale-after', values['stale-after']),
+          signal: controller.signal,
+          write: out,
+          events: screen && ((ctx) => (tui = screen.createTuiEvents({ ...ctx, workers, signal: controller.signal, interrupt }))),
+        });
+      } finally {
+        tui?.unmount();
+      }
       out(summaryLine(result));
       return result.failed > 0 && !result.interrupted && result.completed === 0 ? 1 : 0;
+    }
+    case 'monitor': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' } } });
+      const controller = new AbortController();
+      process.on('SIGINT', () => controller.abort());
+      process.on('SIGTERM', () => controller.abort());
+      const { runMonitor } = await import('./commands/monitor/index.js');
+      await runMonitor({ target: onePositional(positionals, 'monitor <study>'), db: values.db, signal: controller.signal });
+      return 0;
     }
     case 'status': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' } } });
