@@ -24,8 +24,8 @@ const CLASS_NAMES: Readonly<Record<DatasetName, readonly string[]>> = {
     'wood',
     'zipper',
   ],
-  // WTBI has one normal class: the non-icing periods.
-  wtbi: ['non-icing'],
+  // WTBI: class 0 = normal (non-icing) periods, the paper's normal class; 1 = icing.
+  wtbi: ['normal', 'icing'],
   synthetic: ['disk', 'square', 'h-stripes', 'v-stripes', 'plus', 'diagonal', 'ring', 'triangle', 'checker', 'dots'],
 };
 

@@ -27,7 +27,7 @@ export function runStatus(opts: StatusOptions): void {
     }
     const counts = storage.countTrials(study.id);
     const order = [TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL, TrialState.PRUNED];
-    const total = order.reduce((s, k) => s + counts[k], 0);
+    const total = order.reduce((s: number, k) => s + counts[k], 0);
     opts.write(`study ${study.name} (${target.dbPath})`);
     opts.write(`trials: ${total} ` + order.map((k) => `${TRIAL_STATE_NAMES[k]} ${counts[k]}`).join(', '));
     const done = storage.getTrials(study.id, [TrialState.COMPLETE]);
