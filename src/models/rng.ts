@@ -2,6 +2,7 @@
 // Each use gets its own stream named by a tag (e.g. "init:encoder.conv0"), so
 // adding a part or an extra draw in one place never shifts another; and all
 // numbers come from JS, so they depend on the seed alone, not on the backend.
+import { seedRandom } from '../engine/index.js';
 
 /** A random stream: uniforms in [0, 1) and standard normals. */
 export interface Rng {
@@ -27,45 +28,10 @@ export function hashSeed(seed: number, tag: string): number {
   return h >>> 0;
 }
 
-/**
- * sfc32 (Chris Doty-Humphrey's small fast chaotic generator): 128-bit state,
- * passes PractRand far beyond the ~10^8 draws a full-size LSTM init takes.
- */
+/** An independent stream per (seed, tag): the engine's generator, seeded by the hash of both. */
 export function rngStream(seed: number, tag: string): Rng {
-  let a = hashSeed(seed, tag);
-  let b = hashSeed(seed ^ 0x9e3779b9, tag);
-  let c = hashSeed(seed, `${tag}#c`);
-  let d = 1;
-  const next = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) next(); // warm-up: the first outputs of sfc32 are poorly mixed
-  let spare: number | null = null;
-  return {
-    uniform: next,
-    normal() {
-      // Box-Muller, both values used.
-      if (spare !== null) {
-        const s = spare;
-        spare = null;
-        return s;
-      }
-      const u = 1 - next(); // (0, 1]: log(0) never happens
-      const v = next();
-      const r = Math.sqrt(-2 * Math.log(u));
-      spare = r * Math.sin(2 * Math.PI * v);
-      return r * Math.cos(2 * Math.PI * v);
-    },
-    int(n: number) {
-      return Math.floor(next() * n);
-    },
-  };
+  const r = seedRandom(hashSeed(seed, tag));
+  return { uniform: r.next, normal: r.normal, int: r.int };
 }
 
 /** A Fisher-Yates permutation of 0..n-1. */

@@ -1,0 +1,144 @@
+// The pretrained autoencoder on disk, shared by every grid point whose
+// pretraining is the same: it depends on the data (set, class, contamination,
+// seed, min-max), the network's structure and the pretraining settings, never
+// on lambdaKl, lambdaRec, nu or the boundary.
+//
+// One file per entry, `<cacheDir>/pretrain/<key>.bin`:
+//   8 bytes magic "IAEPRE01", u32 LE header length, the header (JSON: key,
+//   key material, tensor names and shapes, payload size and sha256), then
+//   the float32 LE payload, tensors in header order.
+// One file, written to a temp name and renamed: a reader sees a whole entry
+// or none, and when workers race, the last rename wins and both were valid.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { canonicalJson } from '../grid/expand.js';
+import type { ModelStructure, ParamStore } from '../models/index.js';
+import type { TrialTask } from '../pool/messages.js';
+
+/** Bump when pretraining itself changes (init, losses, BN ...), so old entries stop matching. */
+export const PRETRAIN_FORMAT = 1;
+const MAGIC = Buffer.from('IAEPRE01', 'ascii');
+
+export interface PretrainKey {
+  /** File name stem: a hash of the material. */
+  readonly key: string;
+  /** What the key hashes, kept in the header for humans and checks. */
+  readonly material: Readonly<Record<string, unknown>>;
+}
+
+export function pretrainKey(task: TrialTask, structure: ModelStructure): PretrainKey {
+  const t = task.training;
+  const p = task.params;
+  const material = {
+    format: PRETRAIN_FORMAT,
+    dataset: { name: task.dataset.name, dir: task.dataset.dir ?? null, file: task.dataset.file ?? null, trainSize: task.dataset.trainSize ?? null },
+    normalClass: p.normalClass,
+    contamination: p.contamination,
+    seed: p.seed,
+    minmax: p.minmax,
+    // The structure carries the arch (channels, latent), the input shape, and the LSTM's mode and gates.
+    structure,
+    pretraining: { epochs: t.pretrainEpochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, amsgrad: t.amsgrad },
+  };
+  return { key: createHash('sha256').update(canonicalJson(material)).digest('hex').slice(0, 32), material };
+}
+
+export function pretrainPath(cacheDir: string, key: string): string {
+  return join(cacheDir, 'pretrain', `${key}.bin`);
+}
+
+interface Header {
+  readonly key: string;
+  readonly material: unknown;
+  readonly tensors: { readonly name: string; readonly shape: number[] }[];
+  readonly payloadBytes: number;
+  readonly sha256: string;
+}
+
+export type LoadResult =
+  | { readonly status: 'hit' }
+  | { readonly status: 'miss' }
+  /** The file could not be read (permissions, cacheDir not a folder ...): treated as a miss. */
+  | { readonly status: 'unreadable'; readonly reason: string }
+  /** The entry was unusable and has been deleted. */
+  | { readonly status: 'corrupt'; readonly reason: string };
+
+/** Loads an entry into the store, or says why not. A corrupt or mismatched entry is deleted, never used. */
+export async function loadPretrained(cacheDir: string, k: PretrainKey, store: ParamStore): Promise<LoadResult> {
+  const path = pretrainPath(cacheDir, k.key);
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'miss' };
+    return { status: 'unreadable', reason: e instanceof Error ? e.message : String(e) };
+  }
+  const parsed = parse(buf, k);
+  // Same key but other tensors (a code change without a format bump) is as unusable as a bad checksum.
+  const reason = typeof parsed === 'string' ? parsed : store.mismatch(parsed);
+  if (reason !== null || typeof parsed === 'string') {
+    await unlink(path).catch(() => undefined);
+    return { status: 'corrupt', reason: reason ?? 'unusable' };
+  }
+  store.restore(parsed);
+  return { status: 'hit' };
+}
+
+/** The tensors of an entry, or why it cannot be used. */
+function parse(buf: Buffer, k: PretrainKey): { name: string; shape: number[]; values: Float32Array }[] | string {
+  if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return 'not a pretrain cache file';
+  const headerLength = buf.readUInt32LE(MAGIC.length);
+  const start = MAGIC.length + 4 + headerLength;
+  if (start > buf.length) return 'truncated header';
+  let header: Header;
+  try {
+    header = JSON.parse(buf.subarray(MAGIC.length + 4, start).toString('utf8')) as Header;
+  } catch {
+    return 'unreadable header';
+  }
+  if (header.key !== k.key || canonicalJson(header.material) !== canonicalJson(k.material)) return 'key mismatch';
+  const payload = buf.subarray(start);
+  if (payload.length !== header.payloadBytes) return `payload is ${payload.length} bytes, header says ${header.payloadBytes}`;
+  if (createHash('sha256').update(payload).digest('hex') !== header.sha256) return 'checksum mismatch';
+  // Copy out: the payload's offset in the file buffer need not be 4-byte aligned.
+  const all = new Float32Array(payload.length / 4);
+  new Uint8Array(all.buffer).set(payload);
+  let offset = 0;
+  const out = [];
+  for (const t of header.tensors) {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (offset + size > all.length) return 'tensors exceed the payload';
+    out.push({ name: t.name, shape: t.shape, values: all.subarray(offset, offset + size) });
+    offset += size;
+  }
+  if (offset !== all.length) return 'payload larger than its tensors';
+  return out;
+}
+
+/** Writes an entry atomically (temp file + rename). */
+export async function savePretrained(cacheDir: string, k: PretrainKey, store: ParamStore): Promise<void> {
+  const snapshot = store.snapshot();
+  const payload = Buffer.concat(snapshot.map((s) => Buffer.from(s.values.buffer, s.values.byteOffset, s.values.byteLength)));
+  const header: Header = {
+    key: k.key,
+    material: k.material,
+    tensors: snapshot.map((s) => ({ name: s.name, shape: [...s.shape] })),
+    payloadBytes: payload.length,
+    sha256: createHash('sha256').update(payload).digest('hex'),
+  };
+  const headerBuf = Buffer.from(JSON.stringify(header), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(headerBuf.length);
+  const path = pretrainPath(cacheDir, k.key);
+  await mkdir(join(cacheDir, 'pretrain'), { recursive: true });
+  const tmp = `${path}.${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, Buffer.concat([MAGIC, len, headerBuf, payload]));
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,343 @@
+// One trial of the recipe (recipe.md, "Training"):
+//   1. seeded init, then pretraining of the autoencoder on reconstruction alone
+//      (or its weights from the pretraining cache);
+//   2. the center c = mean z over the training set (eval mode), |c_i| < 0.1 pushed to ±0.1;
+//   3. joint training of svdd + lambdaRec rec + lambdaKl kl, scoring the test set after every epoch.
+// Every tensor made here is disposed before returning or throwing.
+import * as tf from '@tensorflow/tfjs-core';
+import { ensureGradients } from '../engine/index.js';
+import { DatasetError } from '../errors/index.js';
+import {
+  buildModel,
+  combineLosses,
+  klLoss,
+  normals,
+  permutation,
+  quantile,
+  reconstructionMse,
+  rngStream,
+  squaredDistance,
+  svddHard,
+  svddSoft,
+  EVAL,
+  TRAIN,
+  type LossTerms,
+  type Model,
+  type Rng,
+} from '../models/index.js';
+import type { TrialData } from '../data/types.js';
+import type { Emit, Phase, TrialResult, TrialTask } from '../pool/messages.js';
+import type { Boundary, KlForm, LstmMode, Score } from '../study/schema.js';
+import { Adam } from './adam.js';
+import { identityOrder, Images } from './batches.js';
+import { NonFiniteLossError, throwIfAborted } from './errors.js';
+import { loadPretrained, pretrainKey, savePretrained, type PretrainKey } from './pretrain-cache.js';
+import { aurocs, combineScores, scoreImages } from './scores.js';
+
+export interface RunTrialOptions {
+  /** Checked between batches; when it fires the trial throws an AbortError. */
+  readonly signal?: AbortSignal;
+}
+
+/** The grid point's settings with the schema's defaults for the axes that do not apply to it. */
+export interface TrialSettings {
+  readonly seed: number;
+  readonly boundary: Boundary;
+  readonly nu: number;
+  readonly lambdaRec: number;
+  readonly lambdaKl: number;
+  readonly klForm: KlForm;
+  readonly lstmMode: LstmMode;
+}
+
+export function trialSettings(task: TrialTask): TrialSettings {
+  const p = task.params;
+  return {
+    seed: p.seed,
+    boundary: p.boundary ?? 'hard',
+    nu: p.nu ?? 0.1,
+    // CAE has no lambdaRec axis: its loss is the reconstruction alone.
+    lambdaRec: p.lambdaRec ?? 1,
+    lambdaKl: p.lambdaKl ?? 0.001,
+    klForm: p['kl.form'] ?? 'authors',
+    lstmMode: p['lstm.mode'] ?? 'cell',
+  };
+}
+
+/** Deep SVDD's eps: center coordinates closer to 0 than this are pushed out to it. */
+export const CENTER_EPS = 0.1;
+
+type PretrainCacheStatus = 'off' | 'hit' | 'miss' | 'rebuilt';
+
+interface Ctx {
+  readonly task: TrialTask;
+  readonly s: TrialSettings;
+  readonly emit: Emit;
+  readonly signal?: AbortSignal;
+  readonly train: Images;
+  readonly test: Images;
+  readonly testY: Uint8Array;
+}
+
+export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opts: RunTrialOptions = {}): Promise<TrialResult> {
+  ensureGradients();
+  const shape = [data.height, data.width, data.channels] as const;
+  const ctx: Ctx = {
+    task,
+    s: trialSettings(task),
+    emit,
+    signal: opts.signal,
+    train: new Images(data.trainX, data.nTrain, shape),
+    test: new Images(data.testX, data.nTest, shape),
+    testY: data.testY,
+  };
+  if (data.testY.length !== data.nTest) throw new Error(`${data.testY.length} test labels for ${data.nTest} test images`);
+  if (data.nTrain === 0 || data.nTest === 0) {
+    throw new DatasetError(`the trial has ${data.nTrain} training and ${data.nTest} test images; it needs both`, 'dataset');
+  }
+  throwIfAborted(ctx.signal);
+
+  const owned: { dispose(): void }[] = [];
+  try {
+    const t0 = performance.now();
+    const { model, cache, cacheError } = await pretrainedModel(ctx, owned);
+    const t1 = performance.now();
+    const center = model.traits.svdd ? computeCenter(model, ctx.train, task.training.batchSize) : null;
+    if (center) owned.push(center);
+    const joint = await trainJointly(ctx, model, center, owned);
+    const t2 = performance.now();
+
+    const objective = model.scores.includes(task.objective) ? task.objective : model.scores[0];
+    const attrs: Record<string, string | number | boolean | null> = {
+      objectiveScore: objective,
+      pretrainCache: cache,
+      pretrainSeconds: round3((t1 - t0) / 1000),
+      jointSeconds: round3((t2 - t1) / 1000),
+      trainedParameters: model.trainable('joint').reduce((n, v) => n + v.size, 0),
+    };
+    if (objective !== task.objective) {
+      attrs.objectiveNote = `${task.params.model} has no "${task.objective}" score; the value is its "${objective}" AUROC`;
+    }
+    if (ctx.s.boundary === 'soft' && model.traits.svdd) attrs.radius = joint.radius;
+    if (cacheError) attrs.pretrainCacheError = cacheError;
+    return { value: joint.auroc[objective]!, auroc: joint.auroc, attrs };
+  } finally {
+    for (const o of owned.reverse()) o.dispose();
+  }
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** A built model with pretrained weights: from the cache when it has them, else trained (and cached). */
+async function pretrainedModel(
+  ctx: Ctx,
+  owned: { dispose(): void }[],
+): Promise<{ model: Model; cache: PretrainCacheStatus; cacheError?: string }> {
+  const { task, s } = ctx;
+  const epochs = task.training.pretrainEpochs;
+  const build = (initialise: boolean) => {
+    const m = buildModel(task.params.model, {
+      arch: task.arch,
+      input: { height: ctx.train.shape[0], width: ctx.train.shape[1], channels: ctx.train.shape[2] },
+      lstmMode: s.lstmMode,
+      seed: s.seed,
+      initialise,
+    });
+    owned.push(m);
+    return m;
+  };
+  const useCache = task.cacheDir !== null && epochs > 0;
+  if (!useCache) {
+    const model = build(true);
+    if (epochs > 0) await pretrain(ctx, model);
+    return { model, cache: 'off' };
+  }
+
+  // The weights are about to be loaded: skip the (for the paper's LSTM, costly) init.
+  const probe = build(false);
+  const key = pretrainKey(task, probe.structure);
+  const loaded = await loadPretrained(task.cacheDir!, key, probe.params);
+  if (loaded.status === 'hit') {
+    ctx.emit({ type: 'phase', phase: 'pretrain', epochs, cached: true });
+    return { model: probe, cache: 'hit' };
+  }
+  // Freed now, not at the end: at the paper's sizes it holds hundreds of MB.
+  owned.splice(owned.indexOf(probe), 1);
+  probe.dispose();
+  const model = build(true);
+  await pretrain(ctx, model);
+  const writeError = await saveQuietly(task.cacheDir!, key, model);
+  const readError = loaded.status === 'unreadable' ? loaded.reason : undefined;
+  const cacheError = [readError, writeError].filter(Boolean).join('; ') || undefined;
+  return { model, cache: loaded.status === 'corrupt' ? 'rebuilt' : 'miss', cacheError };
+}
+
+/** A cache that cannot be read or written (full disk, permissions) costs the reuse, not the trial: the error goes to attrs. */
+async function saveQuietly(cacheDir: string, key: PretrainKey, model: Model): Promise<string | undefined> {
+  try {
+    await savePretrained(cacheDir, key, model.params);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+async function pretrain(ctx: Ctx, model: Model): Promise<void> {
+  const { training } = ctx.task;
+  const epochs = training.pretrainEpochs;
+  ctx.emit({ type: 'phase', phase: 'pretrain', epochs });
+  const vars = model.trainable('pretrain');
+  const opt = new Adam(vars, { lr: training.lr, weightDecay: training.weightDecay, amsgrad: training.amsgrad });
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const losses = await runEpoch(ctx, 'pretrain', epoch, (x) =>
+        trainStep(vars, opt, () => {
+          const rec = reconstructionMse(x, model.reconstruct(model.embed(x, TRAIN), TRAIN));
+          return { total: rec, rec };
+        }),
+      );
+      ctx.emit({ type: 'epoch', phase: 'pretrain', epoch, epochs, losses });
+    }
+  } finally {
+    opt.dispose();
+  }
+}
+
+/** Mean z over the training set in eval mode (fixed order), as Deep SVDD's init_center_c. */
+export function computeCenter(model: Model, images: Images, batchSize: number): tf.Tensor1D {
+  let sum: Float64Array | null = null;
+  const order = identityOrder(images.n);
+  for (const [start, end] of images.ranges(batchSize)) {
+    const zs = tf.tidy(() => tf.sum(model.embed(images.batch(order, start, end), EVAL), 0));
+    const v = zs.dataSync();
+    zs.dispose();
+    sum ??= new Float64Array(v.length);
+    for (let i = 0; i < v.length; i++) sum[i] += v[i];
+  }
+  const c = Float32Array.from(sum!, (v) => {
+    const m = v / images.n;
+    return Math.abs(m) < CENTER_EPS ? (m < 0 ? -CENTER_EPS : CENTER_EPS) : m;
+  });
+  return tf.tensor1d(c);
+}
+
+interface JointOutcome {
+  readonly auroc: Partial<Record<Score, number>>;
+  readonly radius: number;
+}
+
+async function trainJointly(ctx: Ctx, model: Model, center: tf.Tensor1D | null, owned: { dispose(): void }[]): Promise<JointOutcome> {
+  const { training } = ctx.task;
+  const { s } = ctx;
+  const epochs = training.jointEpochs;
+  const vars = model.trainable('joint');
+  const opt = new Adam(vars, { lr: training.lr, weightDecay: training.weightDecay, amsgrad: training.amsgrad });
+  owned.push(opt);
+  const klRng: Rng = rngStream(s.seed, 'kl-target');
+  const soft = s.boundary === 'soft';
+  let radius = 0;
+  let auroc: Partial<Record<Score, number>> = {};
+  ctx.emit({ type: 'phase', phase: 'joint', epochs });
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    opt.lr = epoch > training.lrMilestone ? training.lr * 0.1 : training.lr;
+    const updateRadius = soft && epoch > training.warmupEpochs;
+    const losses = await runEpoch(ctx, 'joint', epoch, (x) => {
+      const out = trainStep(vars, opt, () => {
+        const z = model.embed(x, TRAIN);
+        const terms: { -readonly [K in keyof LossTerms]: LossTerms[K] } = {};
+        let dist: tf.Tensor1D | undefined;
+        if (model.traits.svdd) {
+          dist = squaredDistance(z, center!);
+          terms.svdd = soft ? svddSoft(dist, radius, s.nu) : svddHard(dist);
+        }
+        if (model.traits.decoder) terms.rec = reconstructionMse(x, model.reconstruct(z, TRAIN));
+        if (model.traits.kl) {
+          const [b, d] = z.shape;
+          terms.kl = klLoss(s.klForm, z, () => tf.tensor2d(normals(b * d, klRng), [b, d]));
+        }
+        const total = combineLosses(terms, s);
+        return { total, ...terms, ...(dist ? { dist } : {}) };
+      });
+      const { dist, ...scalars } = out;
+      // As Deep SVDD: R from this batch's distances (before the step), used from the next batch on.
+      if (updateRadius && dist) radius = quantile(Float64Array.from(dist, Math.sqrt), 1 - s.nu);
+      return soft && model.traits.svdd ? { ...scalars, R: radius } : scalars;
+    });
+    throwIfAborted(ctx.signal);
+    const raw = scoreImages(model, ctx.test, training.batchSize, center, soft ? radius : 0);
+    auroc = aurocs(combineScores(raw, model.scores), ctx.testY);
+    ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses, auroc });
+  }
+  return { auroc, radius };
+}
+
+/**
+ * One pass over the training set in a seeded order (its own stream per phase
+ * and epoch, so a cached pretraining leaves the joint phase unchanged).
+ * `step` trains on one batch and returns its loss terms; the epoch's are the
+ * means over batches, except R, which is its value at the end.
+ */
+async function runEpoch(
+  ctx: Ctx,
+  phase: Phase,
+  epoch: number,
+  step: (x: tf.Tensor4D) => Record<string, number>,
+): Promise<Record<string, number>> {
+  const order = permutation(ctx.train.n, rngStream(ctx.s.seed, `shuffle:${phase}:${epoch}`));
+  const sums: Record<string, number> = {};
+  const ranges = ctx.train.ranges(ctx.task.training.batchSize);
+  let last: Record<string, number> = {};
+  for (let b = 0; b < ranges.length; b++) {
+    throwIfAborted(ctx.signal);
+    const x = ctx.train.batch(order, ranges[b][0], ranges[b][1]);
+    let values: Record<string, number>;
+    try {
+      values = step(x);
+    } finally {
+      x.dispose();
+    }
+    if (Object.values(values).some((v) => !Number.isFinite(v))) throw new NonFiniteLossError(phase, epoch, b + 1, values);
+    for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v;
+    last = values;
+    // Lets an abort (a message from another thread) be delivered between batches.
+    if (ctx.signal) await new Promise((r) => setImmediate(r));
+  }
+  const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / ranges.length]));
+  if ('R' in last) means.R = last.R;
+  return means;
+}
+
+/**
+ * Gradients of `f().total` for `vars`, one Adam step, and the values of every
+ * output read back: scalars as numbers, `dist` as an array. BN running
+ * statistics update inside `f` (train mode).
+ */
+function trainStep(
+  vars: tf.Variable[],
+  opt: Adam,
+  f: () => { total: tf.Scalar } & Record<string, tf.Tensor>,
+): Record<string, number> & { dist?: Float32Array } {
+  const kept: Record<string, tf.Tensor> = {};
+  const { value, grads } = tf.variableGrads(() => {
+    const out = f();
+    for (const [k, t] of Object.entries(out)) if (k !== 'total') kept[k] = tf.keep(t);
+    return out.total;
+  }, vars);
+  try {
+    opt.step(grads);
+    // One read-back for all scalars: each read is a device sync.
+    const names = Object.keys(kept).filter((k) => k !== 'dist');
+    const packed = tf.tidy(() => tf.stack([value, ...names.map((k) => kept[k])]));
+    const v = packed.dataSync();
+    packed.dispose();
+    const out: Record<string, number> & { dist?: Float32Array } = { total: v[0] };
+    names.forEach((k, i) => (out[k] = v[i + 1]));
+    if (kept.dist) out.dist = kept.dist.dataSync() as Float32Array;
+    return out;
+  } finally {
+    tf.dispose([value, ...Object.values(grads), ...Object.values(kept)]);
+  }
+}

@@ -1,0 +1,59 @@
+// Runs the real CLI in a child process (through tsx, as in development).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const CLI = join(process.cwd(), 'src', 'cli', 'index.ts');
+
+/** Real Fashion-MNIST when installed (CI installs it), else the synthetic set. */
+export function tinyDataset(): Record<string, unknown> {
+  const fm = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+  return existsSync(fm) ? { name: 'fashion-mnist', trainSize: 64, testSize: 128 } : { name: 'synthetic', trainSize: 64, testSize: 128 };
+}
+
+export function tinyStudy(name: string, grid: Record<string, unknown>, training: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    dataset: tinyDataset(),
+    grid: { model: ['IAE-LSTM-KL'], ...grid },
+    training: { pretrainEpochs: 1, jointEpochs: 1, batchSize: 32, warmupEpochs: 0, ...training },
+    arch: { channels: [4, 8, 8], latent: 16 },
+    workers: 2,
+    backend: 'wasm',
+  };
+}
+
+export function writeStudy(study: Record<string, unknown>): { dir: string; file: string; db: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-'));
+  const file = join(dir, `${String(study.name)}.json`);
+  writeFileSync(file, JSON.stringify(study, null, 2));
+  return { dir, file, db: join(dir, 'study.sqlite3') };
+}
+
+export interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function runCli(args: string[], cwd?: string): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stdout: () => out, stderr: () => err, done };
+}
+
+export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

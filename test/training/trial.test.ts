@@ -1,0 +1,139 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { buildModel, EVAL } from '../../src/models/index.js';
+import { computeCenter, CENTER_EPS, NonFiniteLossError, runTrial } from '../../src/training/index.js';
+import { Images } from '../../src/training/batches.js';
+import type { Progress } from '../../src/pool/messages.js';
+import { collect, TINY_TRAINING, tinyData, tinyTask, useTestBackend } from './fixtures.js';
+
+before(useTestBackend);
+
+const data = tinyData({ nTrain: 12, nTest: 10 });
+const jointEpochs = (events: Progress[]) => events.filter((e) => e.type === 'epoch' && e.phase === 'joint') as Extract<Progress, { type: 'epoch' }>[];
+
+test('a rerun of the same task gives the same AUROCs and losses; another seed does not', async () => {
+  const task = tinyTask({ model: 'IAE-LSTM-KL', boundary: 'soft', nu: 0.2, 'lstm.mode': 'sequence', lambdaKl: 0.1, lambdaRec: 1 }, {
+    training: { ...TINY_TRAINING, jointEpochs: 2 },
+  });
+  const a = await collect((emit) => runTrial(task, data, emit));
+  const b = await collect((emit) => runTrial(task, data, emit));
+  for (const s of ['svdd', 'rec', 'svdd+rec'] as const) assert.ok(Math.abs(a.result.auroc[s]! - b.result.auroc[s]!) <= 1e-6, s);
+  assert.deepEqual(jointEpochs(b.events).map((e) => e.losses), jointEpochs(a.events).map((e) => e.losses));
+  const c = await collect((emit) => runTrial({ ...task, params: { ...task.params, seed: 1 } }, data, emit));
+  assert.notDeepEqual(jointEpochs(c.events)[0].losses, jointEpochs(a.events)[0].losses);
+});
+
+test('Infinity in the data: a NonFiniteLossError naming the phase, epoch and terms, and no leak', async () => {
+  const bad = tinyData({ nTrain: 8, nTest: 4 });
+  const trainX = Float32Array.from(bad.trainX);
+  trainX[100] = Infinity;
+  const tensors = tf.memory().numTensors;
+  await assert.rejects(runTrial(tinyTask({ model: 'IAEAD' }), { ...bad, trainX }, () => {}), (e: unknown) => {
+    assert.ok(e instanceof NonFiniteLossError);
+    assert.equal(e.phase, 'pretrain');
+    assert.equal(e.epoch, 1);
+    assert.match(e.message, /pretrain epoch 1, batch 1: total=NaN, rec=NaN/);
+    return true;
+  });
+  assert.equal(tf.memory().numTensors, tensors);
+});
+
+test('a huge learning rate diverges in the joint phase: the error names it and its terms', async () => {
+  const tensors = tf.memory().numTensors;
+  const task = tinyTask({ model: 'DSVDD-KL', boundary: 'hard', lambdaKl: 1, 'kl.form': 'gaussian' }, {
+    training: { ...TINY_TRAINING, pretrainEpochs: 0, jointEpochs: 3, lr: 1e30, batchSize: 4 },
+  });
+  await assert.rejects(runTrial(task, data, () => {}), (e: unknown) => {
+    assert.ok(e instanceof NonFiniteLossError, String(e));
+    assert.equal(e.phase, 'joint');
+    assert.match(e.message, /joint epoch \d+, batch \d+: total=\S+, svdd=\S+, kl=\S+/);
+    assert.ok(Object.values(e.losses).some((v) => !Number.isFinite(v)));
+    return true;
+  });
+  assert.equal(tf.memory().numTensors, tensors);
+});
+
+test('an aborted signal ends the trial with an AbortError, between batches, without leaking', async () => {
+  const tensors = tf.memory().numTensors;
+  const ac = new AbortController();
+  let epochsSeen = 0;
+  const task = tinyTask({ model: 'IAE-LSTM' }, { training: { ...TINY_TRAINING, pretrainEpochs: 3, batchSize: 4 } });
+  await assert.rejects(
+    runTrial(task, data, (p) => {
+      if (p.type === 'epoch') {
+        epochsSeen++;
+        ac.abort();
+      }
+    }, { signal: ac.signal }),
+    (e: unknown) => e instanceof Error && e.name === 'AbortError',
+  );
+  assert.equal(epochsSeen, 1, 'stopped right after the first epoch');
+  assert.equal(tf.memory().numTensors, tensors);
+  // Aborted before it starts: nothing runs.
+  const pre = new AbortController();
+  pre.abort();
+  const events: Progress[] = [];
+  await assert.rejects(runTrial(task, data, (p) => events.push(p), { signal: pre.signal }), { name: 'AbortError' });
+  assert.equal(events.length, 0);
+});
+
+test('soft boundary: R stays 0 during warm-up, then is set from the batches', async () => {
+  const task = tinyTask({ model: 'IAEAD', boundary: 'soft', nu: 0.25, lambdaRec: 1 }, {
+    training: { ...TINY_TRAINING, jointEpochs: 2, warmupEpochs: 1 },
+  });
+  const { result, events } = await collect((emit) => runTrial(task, data, emit));
+  const [e1, e2] = jointEpochs(events);
+  assert.equal(e1.losses.R, 0);
+  assert.ok(e2.losses.R > 0);
+  assert.equal(result.attrs.radius, e2.losses.R);
+});
+
+test('the lr milestone changes the training after it', async () => {
+  const run = async (lrMilestone: number) =>
+    jointEpochs((await collect((emit) => runTrial(tinyTask({ model: 'DeepSVDD' }, { training: { ...TINY_TRAINING, jointEpochs: 2, lrMilestone } }), data, emit))).events);
+  const [a, b] = [await run(1), await run(250)];
+  assert.deepEqual(a[0].losses, b[0].losses, 'epoch 1 is before the milestone in both');
+  assert.notDeepEqual(a[1].losses, b[1].losses);
+});
+
+test('the center is the eval-mode mean of z, with small coordinates pushed to ±0.1', () => {
+  const model = buildModel('DeepSVDD', { arch: { channels: [4, 8, 8], latent: 16 }, input: { height: 32, width: 32, channels: 1 }, seed: 2 });
+  const images = new Images(data.trainX, data.nTrain, [32, 32, 1]);
+  const c = computeCenter(model, images, 5); // 5 does not divide 12: the last batch is smaller
+  const z = tf.tidy(() => model.embed(tf.tensor4d(data.trainX, [data.nTrain, 32, 32, 1]), EVAL));
+  const mean = tf.tidy(() => tf.mean(z, 0)).dataSync();
+  const cv = c.dataSync();
+  let pushed = 0;
+  for (let i = 0; i < cv.length; i++) {
+    if (Math.abs(mean[i]) < CENTER_EPS) {
+      pushed++;
+      assert.equal(Math.abs(cv[i]), Math.fround(CENTER_EPS));
+      assert.equal(Math.sign(cv[i]), mean[i] < 0 ? -1 : 1);
+    } else assert.ok(Math.abs(cv[i] - mean[i]) < 1e-5);
+  }
+  assert.ok(pushed > 0 && pushed < cv.length, `a useful case pushes some coordinates (${pushed})`);
+  tf.dispose([c, z]);
+  model.dispose();
+});
+
+test('a model without the objective score reports its first score and says so', async () => {
+  const { result } = await collect((emit) => runTrial(tinyTask({ model: 'CAE' }), data, emit));
+  assert.equal(result.attrs.objectiveScore, 'rec');
+  assert.equal(result.value, result.auroc.rec);
+  assert.match(String(result.attrs.objectiveNote), /CAE has no "svdd" score/);
+  const withRec = await runTrial(tinyTask({ model: 'IAEAD' }, { objective: 'svdd+rec' }), data, () => {});
+  assert.equal(withRec.attrs.objectiveScore, 'svdd+rec');
+  assert.equal(withRec.value, withRec.auroc['svdd+rec']);
+  assert.equal(withRec.attrs.objectiveNote, undefined);
+});
+
+test('no pretraining epochs: no pretraining phase', async () => {
+  const { events, result } = await collect((emit) => runTrial(tinyTask({ model: 'IAEAD' }, { training: { ...TINY_TRAINING, pretrainEpochs: 0 } }), data, emit));
+  assert.deepEqual(events.map((e) => e.type === 'backend' ? e.type : `${e.type}:${e.phase}`), ['phase:joint', 'epoch:joint']);
+  assert.equal(result.attrs.pretrainCache, 'off');
+});
+
+test('a baseline model fails with the user error of the registry', async () => {
+  await assert.rejects(runTrial(tinyTask({ model: 'MemAE' }), data, () => {}), /MemAE.*not implemented yet/);
+});
