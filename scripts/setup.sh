@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=(dataset-fashion-mnist)
-if [[ "${1:-}" == "--test" ]]; then want+=(python3-optuna); fi
+if [[ "${1:-}" == "--test" ]]; then want+=(python3-optuna tmux); fi
 
 missing=()
 for p in "${want[@]}"; do

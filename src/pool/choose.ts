@@ -4,17 +4,28 @@
 // unreliable in a second worker thread of a process (tfjs issue 8388), and
 // CUDA_VISIBLE_DEVICES is read once per process, so each GPU gets its own.
 import { createRequire } from 'node:module';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { BackendChoice } from '../study/schema.js';
 import { createPiscinaRunner, type TrialRunner } from './runner.js';
 import { createProcessRunner, detectGpus } from './process-runner.js';
 
-export function isInstalled(pkg: string): boolean {
+/**
+ * Whether a native TensorFlow package is installed with its binding. Without
+ * internet access to libtensorflow, npm leaves the package folder but no
+ * `lib/napi-v*\/tfjs_binding.node`: that install cannot load, so it must not
+ * turn the sweep into worker processes.
+ */
+export function nativeInstalled(pkg: string): boolean {
+  let dir: string;
   try {
-    createRequire(import.meta.url).resolve(pkg);
-    return true;
+    dir = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
   } catch {
     return false;
   }
+  const lib = join(dir, 'lib');
+  if (!existsSync(lib)) return false;
+  return readdirSync(lib).some((d) => d.startsWith('napi-v') && existsSync(join(lib, d, 'tfjs_binding.node')));
 }
 
 export interface RunnerPlan {
@@ -54,7 +65,7 @@ export async function chooseRunner(
   workerFile: string | URL,
   workerData?: unknown,
 ): Promise<{ runner: TrialRunner; plan: RunnerPlan }> {
-  const installed = { gpu: isInstalled('@tensorflow/tfjs-node-gpu'), node: isInstalled('@tensorflow/tfjs-node') };
+  const installed = { gpu: nativeInstalled('@tensorflow/tfjs-node-gpu'), node: nativeInstalled('@tensorflow/tfjs-node') };
   const gpus = backend === 'tensorflow-gpu' || (backend === 'auto' && installed.gpu) ? await detectGpus() : [];
   const plan = planRunner(backend, workers, installed, gpus);
   const runner =

@@ -55,7 +55,8 @@ export function pyJsonLoads(text: string): JsonValue {
   } catch (err) {
     // The slow path only runs for the rare value holding NaN/Infinity.
     if (!/NaN|Infinity/.test(text)) throw err;
-    const marked = text.replace(NON_FINITE, (m, token: string | undefined) => (token ? `"${SENTINEL}${token}"` : m));
+    // The sentinel goes in escaped (a raw NUL is not valid inside JSON strings).
+    const marked = text.replace(NON_FINITE, (m, token: string | undefined) => (token ? `"\\u0000pyjson:${token}"` : m));
     return JSON.parse(marked, (_k, v: unknown) => {
       if (typeof v === 'string' && v.startsWith(SENTINEL)) {
         const token = v.slice(SENTINEL.length);

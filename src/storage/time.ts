@@ -3,9 +3,13 @@
 // width makes string order equal time order, so stale-heartbeat queries can
 // compare strings in SQL.
 
-/** Microseconds since the epoch, from the high-resolution clock (Date has only ms). */
+/**
+ * Microseconds since the epoch: the wall clock (so processes agree on stale
+ * heartbeats even after the clock was adjusted) with the sub-millisecond
+ * digits taken from the high-resolution clock, as Date has only ms.
+ */
 function nowMicros(): number {
-  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  return Date.now() * 1000 + Math.floor((performance.now() % 1) * 1000);
 }
 
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');

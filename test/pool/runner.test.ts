@@ -76,3 +76,12 @@ test('runner plan: threads for wasm/cpu, a process per GPU for tfjs-node-gpu, pr
   assert.equal(cpuNative.processes.length, 2);
   assert.ok(cpuNative.processes.every((e) => e.CUDA_VISIBLE_DEVICES === undefined));
 });
+
+test('a native TensorFlow package without its binding (failed install) does not count as installed', async () => {
+  const { nativeInstalled } = await import('../../src/pool/choose.js');
+  assert.equal(nativeInstalled('@tensorflow/no-such-package'), false);
+  // Here npm leaves @tensorflow/tfjs-node's folder without lib/napi-v*/tfjs_binding.node.
+  const { existsSync } = await import('node:fs');
+  const hasBinding = existsSync('node_modules/@tensorflow/tfjs-node/lib');
+  assert.equal(nativeInstalled('@tensorflow/tfjs-node'), hasBinding);
+});

@@ -1,0 +1,733 @@
+// The Storage interface on one SQLite file in Optuna's schema (see schema.ts).
+//
+// Concurrency: WAL mode, so readers (a monitor in another terminal) never
+// block the writer and the writer never blocks them. Every write is one short
+// BEGIN IMMEDIATE transaction: it takes the write lock before reading, so two
+// processes claiming from one file serialize on the lock (busy_timeout waits
+// up to 10 s) and can never both see the same WAITING trial, and a deferred
+// read-then-write can never fail with SQLITE_BUSY_SNAPSHOT.
+//
+// Durability: synchronous=NORMAL. In WAL mode a commit is in the WAL file when
+// the transaction returns, so it survives SIGKILL of the process; only a power
+// loss or OS crash may lose the last commits (they are fsynced at checkpoint).
+// A lost trial result then runs again; that is the price of ~10x faster commits.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StorageError } from '../errors/index.js';
+import type { GridPoint, ParamValue, TrialParams } from '../grid/expand.js';
+import {
+  assertTransition,
+  assertUpdatable,
+  isFinished,
+  TRIAL_STATE_NAMES,
+  TrialState,
+  trialStateFromName,
+} from '../trial/state.js';
+import { deepFreeze, FrozenMap } from './frozen.js';
+import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
+import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
+import type { EnqueueResult, FrozenTrial, JsonValue, Storage, StudySummary } from './storage.js';
+import { parseUtc, utcNow, utcSecondsAgo } from './time.js';
+
+export interface SqliteOpenOptions {
+  /** Open for reading only (a monitor): never takes a write lock; the file must exist. */
+  readonly readonly?: boolean;
+}
+
+const BUSY_TIMEOUT_MS = 10_000;
+/** Trial system attribute holding our grid point id. */
+export const GRID_POINT_ATTR = 'grid_point';
+/** Trial system attribute naming the worker that claimed the trial. */
+export const WORKER_ATTR = 'worker';
+
+interface TrialRow {
+  trial_id: number;
+  number: number;
+  study_id: number;
+  state: string;
+  datetime_start: string | null;
+  datetime_complete: string | null;
+}
+interface ParamRow {
+  trial_id: number;
+  param_name: string;
+  param_value: number;
+  distribution_json: string;
+}
+interface ValueRow {
+  trial_id: number;
+  value: number | null;
+  value_type: string;
+}
+interface StepRow {
+  trial_id: number;
+  step: number;
+  intermediate_value: number | null;
+  intermediate_value_type: string;
+}
+interface AttrRow {
+  trial_id: number;
+  key: string;
+  value_json: string;
+}
+interface HeartbeatRow {
+  trial_id: number;
+  heartbeat: string;
+}
+
+/** Stored repr of a float as Optuna's TrialValueModel/TrialIntermediateValueModel. */
+function storedFloat(v: number): [number | null, string] {
+  if (Number.isNaN(v)) return [null, 'NAN'];
+  if (v === Infinity) return [null, 'INF_POS'];
+  if (v === -Infinity) return [null, 'INF_NEG'];
+  return [v, 'FINITE'];
+}
+
+function loadFloat(value: number | null, type: string): number {
+  switch (type) {
+    case 'NAN':
+      return NaN;
+    case 'INF_POS':
+      return Infinity;
+    case 'INF_NEG':
+      return -Infinity;
+    default:
+      return value ?? NaN;
+  }
+}
+
+function stateOf(name: string, trialId: number, file: string): TrialState {
+  const s = trialStateFromName(name);
+  if (s === undefined) throw new StorageError(`trial ${trialId} has unknown state ${JSON.stringify(name)} (damaged file?)`, file);
+  return s;
+}
+
+function groupBy<R extends { trial_id: number }>(rows: readonly R[]): Map<number, R[]> {
+  const m = new Map<number, R[]>();
+  for (const r of rows) {
+    const list = m.get(r.trial_id);
+    if (list) list.push(r);
+    else m.set(r.trial_id, [r]);
+  }
+  return m;
+}
+
+/** Maps SQLite's failures to a StorageError that says what to do; anything else passes through. */
+function translate(err: unknown, file: string): unknown {
+  if (!(err instanceof Database.SqliteError)) return err;
+  const code = err.code;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StorageError(
+      `database is locked: another process held its write lock for more than ${BUSY_TIMEOUT_MS / 1000} s (${err.message}); ` +
+        'wait for it or stop it, and keep the file on a local disk',
+      file,
+      { cause: err },
+    );
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new StorageError(
+      `cannot write: the database was opened read-only (or the file/folder is not writable) (${err.message})`,
+      file,
+      { cause: err },
+    );
+  }
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new StorageError(`is not an SQLite database or is damaged (${err.message}); pass another --db file`, file, {
+      cause: err,
+    });
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
+    return new StorageError(`cannot read or write the database (${err.message}); check the path, permissions and free disk space`, file, {
+      cause: err,
+    });
+  }
+  return err;
+}
+
+class SqliteStorage implements Storage {
+  // Parsed choices of each distinct distribution_json: a study has a handful,
+  // its trials thousands.
+  readonly #choices = new Map<string, readonly ParamValue[] | null>();
+  readonly #db: Database.Database;
+  readonly #file: string;
+  readonly #s: ReturnType<typeof prepare>;
+  readonly #tx: ReturnType<SqliteStorage['makeTransactions']>;
+
+  constructor(db: Database.Database, file: string) {
+    this.#db = db;
+    this.#file = file;
+    this.#s = prepare(db);
+    this.#tx = this.makeTransactions();
+  }
+
+  // ---- helpers --------------------------------------------------------------
+
+  #guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw translate(err, this.#file);
+    }
+  }
+
+  #trialRow(trialId: number): TrialRow {
+    const row = this.#s.trialById.get(trialId) as TrialRow | undefined;
+    if (!row) throw new StorageError(`no trial with id ${trialId}`, this.#file);
+    return row;
+  }
+
+  #decodeParam(distributionJson: string, value: number): ParamValue {
+    let choices = this.#choices.get(distributionJson);
+    if (choices === undefined) {
+      const dist = pyJsonLoads(distributionJson) as { name?: string; attributes?: { choices?: ParamValue[] } };
+      choices = dist?.name === 'CategoricalDistribution' ? (dist.attributes?.choices ?? []) : null;
+      this.#choices.set(distributionJson, choices);
+    }
+    // Float/Int distributions (trials Optuna itself sampled) store the value as is.
+    if (choices === null) return value;
+    const choice = choices[Math.round(value)];
+    if (choice === undefined) {
+      throw new StorageError(`param value index ${value} is outside the choices ${distributionJson} (damaged file?)`, this.#file);
+    }
+    return choice;
+  }
+
+  #nextNumber(studyId: number): number {
+    return (this.#s.maxNumber.get(studyId) as { n: number | null }).n ?? 0;
+  }
+
+  #assertStudy(studyId: number): void {
+    if (this.#s.studyById.get(studyId) === undefined) throw new StorageError(`no study with id ${studyId}`, this.#file);
+  }
+
+  #insertWaitingTrial(studyId: number, number: number, gridPoint: string): number {
+    const trialId = Number(this.#s.insertTrial.run(number, studyId).lastInsertRowid);
+    this.#s.upsertTrialSystemAttr.run(trialId, GRID_POINT_ATTR, pyJsonDumps(gridPoint));
+    return trialId;
+  }
+
+  #studySummary(row: { study_id: number; study_name: string }): StudySummary {
+    const attrs = (stmt: Database.Statement) => {
+      const out: Record<string, JsonValue> = {};
+      for (const r of stmt.all(row.study_id) as { key: string; value_json: string }[]) out[r.key] = deepFreeze(pyJsonLoads(r.value_json));
+      return Object.freeze(out);
+    };
+    return Object.freeze({
+      id: row.study_id,
+      name: row.study_name,
+      systemAttrs: attrs(this.#s.studySystemAttrs),
+      userAttrs: attrs(this.#s.studyUserAttrs),
+    });
+  }
+
+  #build(
+    row: TrialRow,
+    params: readonly ParamRow[] = [],
+    values: readonly ValueRow[] = [],
+    steps: readonly StepRow[] = [],
+    userAttrs: readonly AttrRow[] = [],
+    systemAttrs: readonly AttrRow[] = [],
+    heartbeat: string | null = null,
+  ): FrozenTrial {
+    const p: Record<string, ParamValue> = {};
+    for (const r of params) p[r.param_name] = this.#decodeParam(r.distribution_json, r.param_value);
+    const ua: Record<string, JsonValue> = {};
+    for (const r of userAttrs) ua[r.key] = deepFreeze(pyJsonLoads(r.value_json));
+    const sa: Record<string, JsonValue> = {};
+    for (const r of systemAttrs) sa[r.key] = deepFreeze(pyJsonLoads(r.value_json));
+    const gp = sa[GRID_POINT_ATTR];
+    const v = values[0];
+    return Object.freeze({
+      id: row.trial_id,
+      number: row.number,
+      state: stateOf(row.state, row.trial_id, this.#file),
+      value: v ? loadFloat(v.value, v.value_type) : null,
+      gridPoint: typeof gp === 'string' ? gp : '',
+      params: Object.freeze(p) as unknown as Readonly<TrialParams>,
+      intermediate: new FrozenMap<number, number>(
+        [...steps].sort((a, b) => a.step - b.step).map((s) => [s.step, loadFloat(s.intermediate_value, s.intermediate_value_type)] as const),
+      ),
+      userAttrs: Object.freeze(ua),
+      systemAttrs: Object.freeze(sa),
+      startedAt: parseUtc(row.datetime_start),
+      completedAt: parseUtc(row.datetime_complete),
+      heartbeatAt: parseUtc(heartbeat),
+    });
+  }
+
+  #readTrial(trialId: number): FrozenTrial {
+    const s = this.#s;
+    const row = this.#trialRow(trialId);
+    const hb = s.heartbeatOf.get(trialId) as { heartbeat: string } | undefined;
+    return this.#build(
+      row,
+      s.paramsOf.all(trialId) as ParamRow[],
+      s.valuesOf.all(trialId) as ValueRow[],
+      s.stepsOf.all(trialId) as StepRow[],
+      s.userAttrsOf.all(trialId) as AttrRow[],
+      s.systemAttrsOf.all(trialId) as AttrRow[],
+      hb?.heartbeat ?? null,
+    );
+  }
+
+  /** The trial's current state, checked against the one transition table. */
+  #transition(trialId: number, to: TrialState): TrialRow {
+    const row = this.#trialRow(trialId);
+    assertTransition(trialId, stateOf(row.state, trialId, this.#file), to);
+    return row;
+  }
+
+  #assertUpdatable(trialId: number, what: string): void {
+    const row = this.#trialRow(trialId);
+    assertUpdatable(trialId, stateOf(row.state, trialId, this.#file), what);
+  }
+
+  // Built once: better-sqlite3 transaction wrappers are cheap to call but not
+  // to create, and claim/finish run thousands of times a second.
+  private makeTransactions() {
+    const db = this.#db;
+    const s = this.#s;
+
+    const openStudy = db.transaction((name: string, systemAttrs: Record<string, JsonValue>) => {
+      const found = s.studyByName.get(name) as { study_id: number; study_name: string } | undefined;
+      if (found) return found;
+      const studyId = Number(s.insertStudy.run(name).lastInsertRowid);
+      s.insertDirection.run(studyId);
+      for (const [k, v] of Object.entries(systemAttrs)) s.upsertStudySystemAttr.run(studyId, k, pyJsonDumps(v));
+      return { study_id: studyId, study_name: name };
+    });
+
+    const setStudySystemAttr = db.transaction((studyId: number, key: string, value: JsonValue) => {
+      this.#assertStudy(studyId);
+      s.upsertStudySystemAttr.run(studyId, key, pyJsonDumps(value));
+    });
+
+    const enqueue = db.transaction(
+      (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>): EnqueueResult => {
+        this.#assertStudy(studyId);
+        // Points that still have (or had) a usable trial: only FAIL-only points run again.
+        const live = new Set<string>();
+        for (const r of s.livePoints.iterate(studyId) as Iterable<{ value_json: string }>) {
+          const id = pyJsonLoads(r.value_json);
+          if (typeof id === 'string') live.add(id);
+        }
+        const encoders = new Map<string, { json: string; index: Map<ParamValue, number> }>();
+        const encoder = (name: string, point: GridPoint) => {
+          let e = encoders.get(name);
+          if (!e) {
+            const choices = distributions[name];
+            if (!choices) {
+              throw new StorageError(
+                `grid point ${point.id} has param "${name}" but the distributions given to enqueuePoints have no choices for it`,
+                this.#file,
+              );
+            }
+            e = {
+              // distribution_to_json of optuna/distributions.py
+              json: pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } }),
+              index: new Map(choices.map((c, i) => [c, i])),
+            };
+            encoders.set(name, e);
+          }
+          return e;
+        };
+        let number = this.#nextNumber(studyId);
+        let added = 0;
+        let present = 0;
+        for (const point of points) {
+          if (live.has(point.id)) {
+            present++;
+            continue;
+          }
+          live.add(point.id);
+          const trialId = this.#insertWaitingTrial(studyId, number++, point.id);
+          for (const [name, value] of Object.entries(point.params) as [string, ParamValue][]) {
+            const e = encoder(name, point);
+            const index = e.index.get(value);
+            if (index === undefined) {
+              throw new StorageError(
+                `grid point ${point.id}: ${name}=${JSON.stringify(value)} is not among its choices ${e.json}`,
+                this.#file,
+              );
+            }
+            s.insertParam.run(trialId, name, index, e.json);
+          }
+          added++;
+        }
+        return { added, present };
+      },
+    );
+
+    const claim = db.transaction((studyId: number, worker: string): FrozenTrial | null => {
+      const row = s.oldestWaiting.get(studyId) as { trial_id: number } | undefined;
+      if (!row) return null;
+      const trialId = row.trial_id;
+      assertTransition(trialId, TrialState.WAITING, TrialState.RUNNING);
+      const now = utcNow();
+      s.setRunning.run(now, trialId);
+      s.upsertHeartbeat.run(trialId, now);
+      s.upsertTrialSystemAttr.run(trialId, WORKER_ATTR, pyJsonDumps(worker));
+      return this.#readTrial(trialId);
+    });
+
+    const heartbeat = db.transaction((trialId: number) => {
+      if (s.heartbeatIfRunning.run(utcNow(), trialId).changes === 0) this.#trialRow(trialId);
+    });
+
+    const failStale = db.transaction((studyId: number, staleSeconds: number): number[] => {
+      const stale = s.staleRunning.all(studyId, utcSecondsAgo(staleSeconds)) as HeartbeatRow[];
+      const now = utcNow();
+      let number = stale.length > 0 ? this.#nextNumber(studyId) : 0;
+      for (const { trial_id: trialId, heartbeat: last } of stale) {
+        this.#transition(trialId, TrialState.FAIL);
+        s.finish.run('FAIL', now, trialId);
+        s.upsertTrialUserAttr.run(
+          trialId,
+          'error',
+          pyJsonDumps(`stale heartbeat: none since ${last} UTC, more than ${staleSeconds} s ago (process died?)`),
+        );
+        // Its point runs again as a new trial; the FAIL trial stays as the record of what happened.
+        const gp = s.systemAttrOf.get(trialId, GRID_POINT_ATTR) as { value_json: string } | undefined;
+        const point = gp ? pyJsonLoads(gp.value_json) : null;
+        if (typeof point !== 'string') continue;
+        const newId = this.#insertWaitingTrial(studyId, number++, point);
+        s.copyParams.run(newId, trialId);
+      }
+      return stale.map((r) => r.trial_id);
+    });
+
+    const setIntermediate = db.transaction((trialId: number, step: number, value: number) => {
+      this.#assertUpdatable(trialId, `intermediate value of step ${step}`);
+      const [v, type] = storedFloat(value);
+      s.upsertStep.run(trialId, step, v, type);
+    });
+
+    const setAttrs = db.transaction((trialId: number, attrs: Record<string, JsonValue>, system: boolean) => {
+      this.#assertUpdatable(trialId, system ? 'system attributes' : 'user attributes');
+      const stmt = system ? s.upsertTrialSystemAttr : s.upsertTrialUserAttr;
+      for (const [k, v] of Object.entries(attrs)) if (v !== undefined) stmt.run(trialId, k, pyJsonDumps(v));
+    });
+
+    const finish = db.transaction((trialId: number, state: TrialState, value: number | null) => {
+      this.#transition(trialId, state);
+      if (value !== null) {
+        const [v, type] = storedFloat(value);
+        s.upsertValue.run(trialId, v, type);
+      }
+      s.finish.run(TRIAL_STATE_NAMES[state], utcNow(), trialId);
+    });
+
+    const requeue = db.transaction((trialId: number) => {
+      this.#transition(trialId, TrialState.WAITING);
+      s.setWaiting.run(trialId);
+      // The next run starts from epoch 1: a partial curve of the interrupted run
+      // would mix with the new one. Attributes are overwritten by the new run.
+      s.deleteSteps.run(trialId);
+      s.deleteHeartbeat.run(trialId);
+    });
+
+    // Reads: one deferred transaction each, so a multi-query snapshot is consistent.
+    const getTrials = db.transaction((studyId: number, states: readonly TrialState[] | undefined): FrozenTrial[] => {
+      let rows = s.trialsOf.all(studyId) as TrialRow[];
+      if (states) {
+        const wanted = new Set(states.map((st) => TRIAL_STATE_NAMES[st]));
+        rows = rows.filter((r) => wanted.has(r.state));
+        // A few trials (the RUNNING ones a monitor polls): per-trial reads beat loading the study.
+        if (rows.length <= 32) return rows.map((r) => this.#readTrial(r.trial_id));
+      }
+      const params = groupBy(s.studyParams.all(studyId) as ParamRow[]);
+      const values = groupBy(s.studyValues.all(studyId) as ValueRow[]);
+      const steps = groupBy(s.studySteps.all(studyId) as StepRow[]);
+      const ua = groupBy(s.studyTrialUserAttrs.all(studyId) as AttrRow[]);
+      const sa = groupBy(s.studyTrialSystemAttrs.all(studyId) as AttrRow[]);
+      const hb = new Map((s.studyHeartbeats.all(studyId) as HeartbeatRow[]).map((r) => [r.trial_id, r.heartbeat]));
+      return rows.map((r) =>
+        this.#build(
+          r,
+          params.get(r.trial_id),
+          values.get(r.trial_id),
+          steps.get(r.trial_id),
+          ua.get(r.trial_id),
+          sa.get(r.trial_id),
+          hb.get(r.trial_id) ?? null,
+        ),
+      );
+    });
+    const getTrial = db.transaction((trialId: number) => this.#readTrial(trialId));
+    const listStudies = db.transaction(() =>
+      (s.allStudies.all() as { study_id: number; study_name: string }[]).map((r) => this.#studySummary(r)),
+    );
+    const getStudy = db.transaction((name: string) => {
+      const row = s.studyByName.get(name) as { study_id: number; study_name: string } | undefined;
+      return row ? this.#studySummary(row) : null;
+    });
+
+    return {
+      openStudy,
+      setStudySystemAttr,
+      enqueue,
+      claim,
+      heartbeat,
+      failStale,
+      setIntermediate,
+      setAttrs,
+      finish,
+      requeue,
+      getTrials,
+      getTrial,
+      listStudies,
+      getStudy,
+    };
+  }
+
+  // ---- Storage --------------------------------------------------------------
+
+  openStudy(name: string, systemAttrs: Record<string, JsonValue>): StudySummary {
+    return this.#guard(() => {
+      const row = this.#tx.openStudy.immediate(name, systemAttrs);
+      return this.#studySummary(row);
+    });
+  }
+
+  getStudy(name: string): StudySummary | null {
+    return this.#guard(() => this.#tx.getStudy(name));
+  }
+
+  listStudies(): StudySummary[] {
+    return this.#guard(() => this.#tx.listStudies());
+  }
+
+  setStudySystemAttr(studyId: number, key: string, value: JsonValue): void {
+    this.#guard(() => this.#tx.setStudySystemAttr.immediate(studyId, key, value));
+  }
+
+  enqueuePoints(studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>): EnqueueResult {
+    return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions));
+  }
+
+  claimTrial(studyId: number, worker: string): FrozenTrial | null {
+    return this.#guard(() => this.#tx.claim.immediate(studyId, worker));
+  }
+
+  /** Records that the trial is alive. A no-op for a trial that is no longer RUNNING (a late timer tick). */
+  heartbeat(trialId: number): void {
+    this.#guard(() => this.#tx.heartbeat.immediate(trialId));
+  }
+
+  failStaleTrials(studyId: number, staleSeconds: number): number[] {
+    if (!(staleSeconds >= 0)) throw new RangeError(`staleSeconds must be >= 0, got ${staleSeconds}`);
+    return this.#guard(() => this.#tx.failStale.immediate(studyId, staleSeconds));
+  }
+
+  setIntermediateValue(trialId: number, step: number, value: number): void {
+    if (!Number.isInteger(step) || step < 0) {
+      throw new StorageError(`trial ${trialId}: intermediate value step must be an integer >= 0, got ${step}`, this.#file);
+    }
+    this.#guard(() => this.#tx.setIntermediate.immediate(trialId, step, value));
+  }
+
+  setUserAttrs(trialId: number, attrs: Record<string, JsonValue>): void {
+    this.#guard(() => this.#tx.setAttrs.immediate(trialId, attrs, false));
+  }
+
+  setSystemAttrs(trialId: number, attrs: Record<string, JsonValue>): void {
+    this.#guard(() => this.#tx.setAttrs.immediate(trialId, attrs, true));
+  }
+
+  finishTrial(trialId: number, state: TrialState, value?: number | null): void {
+    const v = value ?? null;
+    if (!isFinished(state)) {
+      throw new StorageError(
+        `trial ${trialId}: finishTrial takes COMPLETE, PRUNED or FAIL, not ${TRIAL_STATE_NAMES[state] ?? state} (requeueTrial gives a trial back)`,
+        this.#file,
+      );
+    }
+    if (state === TrialState.COMPLETE && (v === null || Number.isNaN(v))) {
+      throw new StorageError(`trial ${trialId}: a COMPLETE trial needs a value that is a number (got ${v}); finish it as FAIL instead`, this.#file);
+    }
+    if (state === TrialState.PRUNED && v !== null && Number.isNaN(v)) {
+      throw new StorageError(`trial ${trialId}: a PRUNED trial's value cannot be NaN; pass null instead`, this.#file);
+    }
+    if (state === TrialState.FAIL && v !== null) {
+      throw new StorageError(`trial ${trialId}: a FAIL trial has no value (got ${v}); put the error in a user attribute`, this.#file);
+    }
+    this.#guard(() => this.#tx.finish.immediate(trialId, state, v));
+  }
+
+  requeueTrial(trialId: number): void {
+    this.#guard(() => this.#tx.requeue.immediate(trialId));
+  }
+
+  getTrial(trialId: number): FrozenTrial {
+    return this.#guard(() => this.#tx.getTrial(trialId));
+  }
+
+  getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[] {
+    return this.#guard(() => this.#tx.getTrials(studyId, states));
+  }
+
+  countTrials(studyId: number): Readonly<Record<TrialState, number>> {
+    return this.#guard(() => {
+      const counts: Record<TrialState, number> = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0 };
+      for (const r of this.#s.countByState.all(studyId) as { state: string; n: number }[]) {
+        const st = trialStateFromName(r.state);
+        if (st !== undefined) counts[st] = r.n;
+      }
+      return Object.freeze(counts);
+    });
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+function prepare(db: Database.Database) {
+  const p = (sql: string) => db.prepare(sql);
+  const TRIAL_COLS = 'trial_id, number, study_id, state, datetime_start, datetime_complete';
+  // Per-study bulk reads: trials by study index, then each child table by its
+  // (trial_id, ...) unique index.
+  const perStudy = (cols: string, table: string) =>
+    p(`SELECT ${cols} FROM trials t JOIN ${table} x ON x.trial_id = t.trial_id WHERE t.study_id = ?`);
+  return {
+    studyByName: p('SELECT study_id, study_name FROM studies WHERE study_name = ?'),
+    studyById: p('SELECT study_id FROM studies WHERE study_id = ?'),
+    allStudies: p('SELECT study_id, study_name FROM studies ORDER BY study_id'),
+    insertStudy: p('INSERT INTO studies (study_name) VALUES (?)'),
+    insertDirection: p("INSERT INTO study_directions (direction, study_id, objective) VALUES ('MAXIMIZE', ?, 0)"),
+    upsertStudySystemAttr: p(
+      'INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json',
+    ),
+    studySystemAttrs: p('SELECT "key" AS key, value_json FROM study_system_attributes WHERE study_id = ?'),
+    studyUserAttrs: p('SELECT "key" AS key, value_json FROM study_user_attributes WHERE study_id = ?'),
+
+    trialById: p(`SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ?`),
+    trialsOf: p(`SELECT ${TRIAL_COLS} FROM trials WHERE study_id = ? ORDER BY number`),
+    maxNumber: p('SELECT max(number) + 1 AS n FROM trials WHERE study_id = ?'),
+    countByState: p('SELECT state, count(*) AS n FROM trials WHERE study_id = ? GROUP BY state'),
+    insertTrial: p("INSERT INTO trials (number, study_id, state) VALUES (?, ?, 'WAITING')"),
+    oldestWaiting: p(
+      "SELECT trial_id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1",
+    ),
+    setRunning: p("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?"),
+    setWaiting: p("UPDATE trials SET state = 'WAITING', datetime_start = NULL WHERE trial_id = ?"),
+    finish: p('UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ?'),
+    livePoints: p(
+      'SELECT a.value_json FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
+        GRID_POINT_ATTR +
+        "' WHERE t.study_id = ? AND t.state != 'FAIL'",
+    ),
+
+    insertParam: p('INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)'),
+    copyParams: p(
+      'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) ' +
+        'SELECT ?, param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ? ORDER BY param_id',
+    ),
+    paramsOf: p('SELECT trial_id, param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ? ORDER BY param_id'),
+    valuesOf: p('SELECT trial_id, value, value_type FROM trial_values WHERE trial_id = ? AND objective = 0'),
+    upsertValue: p(
+      'INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?) ' +
+        'ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type',
+    ),
+    stepsOf: p('SELECT trial_id, step, intermediate_value, intermediate_value_type FROM trial_intermediate_values WHERE trial_id = ?'),
+    upsertStep: p(
+      'INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded.intermediate_value, ' +
+        'intermediate_value_type = excluded.intermediate_value_type',
+    ),
+    deleteSteps: p('DELETE FROM trial_intermediate_values WHERE trial_id = ?'),
+    userAttrsOf: p('SELECT trial_id, "key" AS key, value_json FROM trial_user_attributes WHERE trial_id = ?'),
+    systemAttrsOf: p('SELECT trial_id, "key" AS key, value_json FROM trial_system_attributes WHERE trial_id = ?'),
+    systemAttrOf: p('SELECT value_json FROM trial_system_attributes WHERE trial_id = ? AND "key" = ?'),
+    upsertTrialUserAttr: p(
+      'INSERT INTO trial_user_attributes (trial_id, "key", value_json) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json',
+    ),
+    upsertTrialSystemAttr: p(
+      'INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json',
+    ),
+
+    heartbeatOf: p('SELECT heartbeat FROM trial_heartbeats WHERE trial_id = ?'),
+    upsertHeartbeat: p(
+      'INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, ?) ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat',
+    ),
+    // Inserts too: a RUNNING trial Optuna started may have no heartbeat row yet.
+    heartbeatIfRunning: p(
+      "INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, ? FROM trials WHERE trial_id = ? AND state = 'RUNNING' " +
+        'ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat',
+    ),
+    deleteHeartbeat: p('DELETE FROM trial_heartbeats WHERE trial_id = ?'),
+    staleRunning: p(
+      'SELECT t.trial_id, h.heartbeat FROM trials t ' +
+        "JOIN trial_heartbeats h ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING' AND h.heartbeat < ? ORDER BY t.number",
+    ),
+
+    studyParams: perStudy('x.trial_id, x.param_name, x.param_value, x.distribution_json', 'trial_params'),
+    studyValues: perStudy('x.trial_id, x.value, x.value_type', 'trial_values'),
+    studySteps: perStudy('x.trial_id, x.step, x.intermediate_value, x.intermediate_value_type', 'trial_intermediate_values'),
+    studyTrialUserAttrs: perStudy('x.trial_id, x."key" AS key, x.value_json', 'trial_user_attributes'),
+    studyTrialSystemAttrs: perStudy('x.trial_id, x."key" AS key, x.value_json', 'trial_system_attributes'),
+    studyHeartbeats: perStudy('x.trial_id, x.heartbeat', 'trial_heartbeats'),
+  };
+}
+
+/**
+ * Opens (creating when new) the study database at `path`. Refuses, with a
+ * StorageError naming the file and the fix, anything that is not SQLite or not
+ * Optuna's schema at revision v3.2.0.a.
+ */
+export function openSqliteStorage(path: string, opts: SqliteOpenOptions = {}): Storage {
+  const readonly = opts.readonly === true;
+  if (readonly && !existsSync(path)) {
+    throw new StorageError('no such database; a read-only (monitor) open needs the file a running study writes: check the --db path', path);
+  }
+  if (!readonly) {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (err) {
+      throw new StorageError(`cannot create the folder ${dirname(path)} (${(err as Error).message})`, path, { cause: err });
+    }
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
+  } catch (err) {
+    const t = translate(err, path);
+    throw t instanceof StorageError ? t : new StorageError(`cannot open the database (${(err as Error).message})`, path, { cause: err });
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Inspect before any pragma that writes: a file we refuse (an older Optuna
+    // revision, someone else's database) is left exactly as it was.
+    const empty = inspectSchema(db, path).kind === 'empty';
+    if (readonly) {
+      // No journal_mode pragma: the writer set WAL, which is persistent in the
+      // file, and a reader must never take the write lock. A file Optuna
+      // created may lack our index: reads still work, the next writable open adds it.
+      if (empty) throw new StorageError('the database is empty: no study has been written to it yet', path);
+    } else {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') {
+        throw new StorageError(
+          `SQLite could not switch the database to WAL mode (got "${String(mode)}"); keep the file on a local disk (network file systems lack the shared memory WAL needs)`,
+          path,
+        );
+      }
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      // IMMEDIATE, and inspected again inside: two processes opening one new
+      // file at once create the schema once.
+      db.transaction(() => {
+        if (inspectSchema(db, path).kind === 'empty') createSchema(db);
+        else if (!hasOwnIndexes(db)) createOwnIndexes(db);
+      }).immediate();
+    }
+    return new SqliteStorage(db, path);
+  } catch (err) {
+    db.close();
+    throw translate(err, path);
+  }
+}

@@ -1,0 +1,220 @@
+// `sweep start` with a terminal: the scheduler's events feed the live screen.
+// Running trials come from the events (no database reads per epoch); finished
+// trials are read once from the database as they end, for the tables.
+import React from 'react';
+import type { Storage } from '../storage/storage.js';
+import type { Study } from '../study/schema.js';
+import type { ActiveTrial, SweepEvents, TrialOutcome } from '../scheduler/scheduler.js';
+import type { Progress } from '../pool/messages.js';
+import { expandGrid } from '../grid/expand.js';
+import { objectiveScore } from '../study/models.js';
+import { TrialState } from '../trial/state.js';
+import type { Selection } from '../report/index.js';
+import { detectCaps, type Caps } from './caps.js';
+import { FinishedTrials, ReportKeeper } from './finished.js';
+import type { LiveTrial, LogItem, SweepSnapshot } from './model.js';
+import { countsOf } from './counts.js';
+import { SweepStore } from './store.js';
+import { UiProvider } from './theme.js';
+import { App } from './components/App.js';
+import { mountScreen, type Mounted } from './mount.js';
+
+export interface TuiContext {
+  readonly storage: Storage;
+  readonly studyId: number;
+  readonly study: Study;
+  /** Worker threads of this run (--workers); default the study's. */
+  readonly workers?: number;
+  /** The sweep's abort signal: the screen shows STOPPING once it fires. */
+  readonly signal?: AbortSignal;
+  /**
+   * What q (after confirming) and Ctrl-C do: stop the sweep exactly as Ctrl-C
+   * in a plain terminal does. The terminal is in raw mode while the screen is
+   * up, so Ctrl-C sends no SIGINT; without this the screen raises SIGINT
+   * itself, which reaches the CLI's own handler.
+   */
+  readonly interrupt?: () => void;
+  readonly stdout?: NodeJS.WriteStream;
+  readonly stdin?: NodeJS.ReadStream;
+  readonly caps?: Caps;
+  /** Repaint interval (ms); 100 gives at most 10 renders a second. */
+  readonly intervalMs?: number;
+}
+
+export interface TuiEvents extends SweepEvents {
+  /** Paints the last frame and gives the terminal back. Call once runStart returned. */
+  unmount(): void;
+  readonly store: SweepStore;
+}
+
+export function createTuiEvents(ctx: TuiContext): TuiEvents {
+  const { storage, studyId, study } = ctx;
+  const now = Date.now();
+  const workers = ctx.workers ?? study.workers;
+  const finished = new FinishedTrials();
+  finished.replaceAll(storage.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]));
+  const summary = finished.summary(now);
+
+  const initial: SweepSnapshot = {
+    mode: 'start',
+    study: study.name,
+    dataset: study.dataset.name,
+    objective: study.objective,
+    workers,
+    epochs: { pretrain: study.training.pretrainEpochs, joint: study.training.jointEpochs },
+    counts: countsOf(storage.countTrials(studyId)),
+    points: expandGrid(study.grid).length,
+    running: [],
+    backends: Array.from({ length: workers }, () => null),
+    log: [],
+    failed: summary.failed,
+    meanSeconds: summary.meanSeconds,
+    finishedAt: summary.finishedAt,
+    since: now,
+    rateSince: now,
+    now,
+    report: null,
+    reportError: null,
+    select: 'oracle',
+    stopping: ctx.signal?.aborted ?? false,
+    stale: null,
+  };
+  const store = new SweepStore(initial, ctx.intervalMs ?? 100);
+  const studyRow = storage.getStudy(study.name) ?? { name: study.name, systemAttrs: { definition: study as never } };
+  const keeper = new ReportKeeper(studyRow, () => finished.trials(), (report, reportError, select) =>
+    store.update((d) => {
+      d.report = report;
+      d.reportError = reportError;
+      d.select = select;
+    }),
+  );
+  keeper.computeNow();
+
+  const live = new Map<number, LiveTrial>();
+  const publishRunning = () =>
+    store.update((d) => {
+      d.running = [...live.values()];
+    });
+  const recount = () =>
+    store.update((d) => {
+      d.counts = countsOf(storage.countTrials(studyId));
+    });
+  const log = (item: LogItem) =>
+    store.update((d) => {
+      d.log = [...d.log, item];
+    });
+  let notes = 0;
+
+  const onAbort = () => store.update((d) => void (d.stopping = true));
+  ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  const clock = setInterval(() => store.tick(), 1000);
+  clock.unref();
+
+  const interrupt = ctx.interrupt ?? (() => process.kill(process.pid, 'SIGINT'));
+  const caps = ctx.caps ?? detectCaps();
+  const screen: Mounted | null = mountScreen(
+    <UiProvider caps={caps}>
+      <App
+        store={store}
+        onQuit={() => interrupt()}
+        onStop={() => {
+          store.update((d) => void (d.stopping = true));
+          interrupt();
+        }}
+        onSelect={(s: Selection) => keeper.setSelect(s)}
+        canSelectDefault={study.defaultPoint !== undefined}
+      />
+    </UiProvider>,
+    store,
+    { stdout: ctx.stdout ?? process.stdout, stdin: ctx.stdin ?? process.stdin },
+  );
+  let mounted = true;
+
+  return {
+    store,
+    trialStarted(t: ActiveTrial) {
+      live.set(t.trial.id, {
+        trialId: t.trial.id,
+        number: t.trial.number,
+        worker: t.slot,
+        params: t.trial.params,
+        startedAt: t.startedAt,
+        backend: store.draft.backends[t.slot] ?? null,
+        phase: 'starting',
+        epoch: 0,
+        epochs: null,
+        cached: false,
+        losses: null,
+        auroc: [],
+      });
+      publishRunning();
+      recount();
+    },
+    progress(t: ActiveTrial, p: Progress) {
+      const cur = live.get(t.trial.id);
+      if (!cur) return;
+      let next: LiveTrial = cur;
+      if (p.type === 'backend') {
+        next = { ...cur, backend: p.backend };
+        store.update((d) => {
+          const b = [...d.backends];
+          b[t.slot] = p.backend;
+          d.backends = b;
+        });
+      } else if (p.type === 'phase') {
+        next = { ...cur, phase: p.phase, epoch: 0, epochs: p.epochs, cached: cur.cached || (p.cached ?? false) };
+      } else if (p.type === 'epoch') {
+        const score = objectiveScore(t.trial.params.model, study.objective);
+        const a = p.auroc?.[score];
+        next = {
+          ...cur,
+          phase: p.phase,
+          epoch: p.epoch,
+          epochs: p.epochs,
+          losses: p.losses,
+          auroc: a === undefined ? cur.auroc : [...cur.auroc, a],
+        };
+      }
+      live.set(t.trial.id, next);
+      publishRunning();
+    },
+    trialFinished(t: ActiveTrial, o: TrialOutcome) {
+      live.delete(t.trial.id);
+      publishRunning();
+      log({
+        key: `t${t.trial.id}:${o.state}:${Date.now()}`,
+        kind: o.state,
+        number: t.trial.number,
+        worker: t.slot,
+        params: t.trial.params,
+        value: o.value ?? null,
+        error: o.error ? o.error.split('\n')[0] : null,
+        seconds: o.seconds,
+      });
+      if (o.state !== 'INTERRUPTED') {
+        // The scheduler wrote the outcome before telling us: read it back once.
+        if (finished.add(storage.getTrial(t.trial.id))) {
+          const s = finished.summary(Date.now());
+          store.update((d) => {
+            d.failed = s.failed;
+            d.meanSeconds = s.meanSeconds;
+            d.finishedAt = s.finishedAt;
+          });
+          keeper.invalidate();
+        }
+      }
+      recount();
+    },
+    note(message: string) {
+      log({ key: `note${notes++}`, kind: 'note', text: message });
+    },
+    unmount() {
+      if (!mounted) return;
+      mounted = false;
+      ctx.signal?.removeEventListener('abort', onAbort);
+      clearInterval(clock);
+      keeper.dispose();
+      screen.finish();
+    },
+  };
+}

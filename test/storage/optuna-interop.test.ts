@@ -1,0 +1,190 @@
+// Interop with the real Optuna library (/usr/bin/python3, Debian's
+// python3-optuna): what our storage writes, Optuna reads as the same study;
+// what Optuna writes into our file, we read; and our tables are Optuna's.
+// No skipping: without Optuna these tests fail and say what to install.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import type { ParamValue } from '../../src/grid/expand.js';
+import { openSqliteStorage, type FrozenTrial, type JsonValue } from '../../src/storage/index.js';
+import { pyJsonLoads } from '../../src/storage/pyjson.js';
+import { TRIAL_STATE_NAMES, TrialState } from '../../src/trial/state.js';
+import { DISTRIBUTIONS, makePoints, tempDir } from './helpers.js';
+
+const PYTHON = '/usr/bin/python3';
+
+// Beside this file under tsx; a compiled copy (dist/, npm test) has no .py
+// beside it, so look in test/storage/fixtures of the package root.
+function fixture(name: string): string {
+  const here = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+  if (existsSync(here)) return here;
+  let dir = dirname(here);
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'test', 'storage', 'fixtures', name);
+}
+const SCRIPT = fixture('optuna_io.py');
+
+let optunaChecked = false;
+function requireOptuna(): void {
+  if (optunaChecked) return;
+  try {
+    execFileSync(PYTHON, ['-c', 'import optuna, sqlalchemy'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    assert.fail(
+      `${PYTHON} cannot import optuna (${(err as Error).message.split('\n')[0]}). ` +
+        'These interop tests need the real Optuna library: install it with `apt-get install python3-optuna` (CI does).',
+    );
+  }
+  optunaChecked = true;
+}
+
+function optuna(mode: string, ...args: string[]): string {
+  requireOptuna();
+  return execFileSync(PYTHON, [SCRIPT, mode, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+interface OptunaTrial {
+  number: number;
+  state: string;
+  params: Record<string, ParamValue>;
+  distributions: Record<string, string>;
+  value: number | null;
+  intermediate_values: Record<string, number>;
+  user_attrs: Record<string, JsonValue>;
+  system_attrs: Record<string, JsonValue>;
+  datetime_start: string | null;
+  datetime_complete: string | null;
+}
+interface OptunaDump {
+  direction: string;
+  system_attrs: Record<string, JsonValue>;
+  trials: OptunaTrial[];
+}
+
+/** Optuna (< 4) reads the naive stored timestamp as is; compare to the ms our Date keeps. */
+const naive = (d: Date | null): string | null => (d ? d.toISOString().replace('T', ' ').slice(0, 23) : null);
+
+describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
+  const tmp = tempDir('iae-interop-');
+  after(() => tmp.cleanup());
+
+  it('Optuna loads a study we wrote with the same trials, field by field; we read a trial Optuna adds', () => {
+    const path = join(tmp.dir, 'ours.sqlite3');
+    const storage = openSqliteStorage(path);
+    const searchSpace = { model: ['CAE', 'IAE-LSTM-KL'], contamination: [0, 0.05, 0.1] };
+    const study = storage.openStudy('interop', { search_space: searchSpace, definition: 'sha:abc' });
+    const points = makePoints(8);
+    storage.enqueuePoints(study.id, points, DISTRIBUTIONS);
+    const claim = () => storage.claimTrial(study.id, 'host:0')!;
+
+    const t0 = claim();
+    [0.5, 0.625, NaN, 0.75].forEach((v, i) => storage.setIntermediateValue(t0.id, i + 1, v));
+    storage.setUserAttrs(t0.id, {
+      auroc: { svdd: 0.75, rec: 0.5, 'svdd+rec': 0.7 },
+      losses: { total: [1.5, 1.25, NaN, 1] },
+      backend: 'cpu',
+      note: 'λ ünï',
+    });
+    storage.finishTrial(t0.id, TrialState.COMPLETE, 0.75);
+    const t1 = claim();
+    storage.setIntermediateValue(t1.id, 1, 0.4);
+    storage.setUserAttrs(t1.id, { error: 'Error: out of memory\n    at train' });
+    storage.finishTrial(t1.id, TrialState.FAIL);
+    const t2 = claim();
+    storage.setIntermediateValue(t2.id, 1, 0.9);
+    storage.finishTrial(t2.id, TrialState.COMPLETE, 0.9);
+    const t3 = claim();
+    storage.setIntermediateValue(t3.id, 1, 0.3);
+    storage.finishTrial(t3.id, TrialState.PRUNED, 0.3);
+    claim(); // t4 stays RUNNING
+    storage.requeueTrial(claim().id); // t5 back to WAITING
+
+    const ours = storage.getTrials(study.id);
+    storage.close();
+    assert.deepEqual(
+      ours.map((t) => TRIAL_STATE_NAMES[t.state]),
+      ['COMPLETE', 'FAIL', 'COMPLETE', 'PRUNED', 'RUNNING', 'WAITING', 'WAITING', 'WAITING'],
+    );
+
+    const dump = pyJsonLoads(optuna('dump', path, 'interop')) as unknown as OptunaDump;
+    assert.equal(dump.direction, 'MAXIMIZE');
+    assert.deepEqual(dump.system_attrs, { search_space: searchSpace, definition: 'sha:abc' });
+    assert.equal(dump.trials.length, ours.length);
+    for (const [i, theirs] of dump.trials.entries()) {
+      const mine: FrozenTrial = ours[i];
+      const at = `trial ${mine.number}`;
+      assert.equal(theirs.number, mine.number, at);
+      assert.equal(theirs.state, TRIAL_STATE_NAMES[mine.state], at);
+      assert.deepEqual(theirs.params, { ...mine.params }, at);
+      assert.deepEqual(theirs.params, { ...points[i].params }, `${at}: what we enqueued`);
+      for (const [k, json] of Object.entries(theirs.distributions)) {
+        assert.deepEqual(JSON.parse(json), { name: 'CategoricalDistribution', attributes: { choices: DISTRIBUTIONS[k] } }, `${at} ${k}`);
+      }
+      assert.equal(theirs.value, mine.value, at);
+      assert.deepEqual(
+        Object.entries(theirs.intermediate_values).map(([k, v]) => [Number(k), v]),
+        [...mine.intermediate.entries()],
+        at,
+      );
+      assert.deepEqual(theirs.user_attrs, mine.userAttrs, at);
+      assert.deepEqual(theirs.system_attrs, mine.systemAttrs, at);
+      assert.equal(theirs.datetime_start?.slice(0, 23) ?? null, naive(mine.startedAt), at);
+      assert.equal(theirs.datetime_complete?.slice(0, 23) ?? null, naive(mine.completedAt), at);
+    }
+    // Spot checks against the literal values written above, not only against our own reading.
+    assert.deepEqual(dump.trials[0].intermediate_values, { 1: 0.5, 2: 0.625, 3: NaN, 4: 0.75 });
+    assert.equal(dump.trials[0].value, 0.75);
+    assert.equal((dump.trials[0].user_attrs.auroc as Record<string, number>).svdd, 0.75);
+    assert.ok(Number.isNaN(((dump.trials[0].user_attrs.losses as Record<string, number[]>).total)[2]));
+    assert.equal(dump.trials[0].user_attrs.note, 'λ ünï');
+    assert.equal(dump.trials[1].user_attrs.error, 'Error: out of memory\n    at train');
+    assert.equal(dump.trials[1].value, null);
+    assert.equal(dump.trials[3].value, 0.3);
+    assert.equal(dump.trials[5].datetime_start, null);
+
+    // Optuna writes into our file (checking its categorical choices against ours), and we read it.
+    optuna('add', path, 'interop', JSON.stringify({ model: 'DeepSVDD', model_choices: DISTRIBUTIONS.model, lr: 0.01, value: 0.42 }));
+    const again = openSqliteStorage(path);
+    try {
+      const added = again.getTrials(study.id).at(-1)!;
+      assert.equal(added.number, 8);
+      assert.equal(added.state, TrialState.COMPLETE);
+      assert.deepEqual({ ...added.params }, { model: 'DeepSVDD', lr: 0.01 });
+      assert.equal(added.value, 0.42);
+      assert.deepEqual(added.userAttrs, { by: 'optuna' });
+      assert.equal(added.gridPoint, '');
+      // Our queue is unaffected by a trial without a grid point.
+      assert.deepEqual(again.enqueuePoints(study.id, points, DISTRIBUTIONS), { added: 1, present: 7 });
+      assert.equal(again.claimTrial(study.id, 'w')?.number, 5);
+    } finally {
+      again.close();
+    }
+  });
+
+  it("our tables are Optuna's: same DDL as Optuna's own create_all, plus the v3.2.0.a index and ours", () => {
+    const theirsPath = join(tmp.dir, 'theirs.db');
+    optuna('create', theirsPath, 's');
+    const oursPath = join(tmp.dir, 'schema.sqlite3');
+    openSqliteStorage(oursPath).close();
+    const objects = (path: string): Map<string, string | null> => {
+      const db = new Database(path, { readonly: true });
+      try {
+        const rows = db.prepare('SELECT type, name, sql FROM sqlite_master').all() as { type: string; name: string; sql: string | null }[];
+        return new Map(rows.map((r) => [`${r.type} ${r.name}`, r.sql]));
+      } finally {
+        db.close();
+      }
+    };
+    const theirs = objects(theirsPath);
+    const ours = objects(oursPath);
+    for (const [key, sql] of theirs) assert.equal(ours.get(key), sql, `${key} differs from Optuna's`);
+    assert.deepEqual(
+      [...ours.keys()].filter((k) => !theirs.has(k)),
+      ['index trials_study_id_key', 'index iae_trials_study_state_number'],
+    );
+  });
+});

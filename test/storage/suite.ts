@@ -1,0 +1,413 @@
+// The one behavioural suite every Storage backend must pass (SQLite now,
+// PostgreSQL later): run it from <backend>.test.ts with that backend's opener.
+// Backend-specific things (file layout, read-only opens, refusing foreign
+// files) are tested beside it, not here.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { StorageError } from '../../src/errors/index.js';
+import type { Storage } from '../../src/storage/index.js';
+import { TrialFinishedError, TrialState, TrialStateError } from '../../src/trial/state.js';
+import { DISTRIBUTIONS, makePoints, sleep, startChild, tempDir } from './helpers.js';
+
+export interface SuiteOptions {
+  /** Backend name the child-process fixture (fixtures/child.ts) opens the database with. */
+  readonly childBackend: string;
+}
+
+export function storageSuite(name: string, open: (path: string) => Storage, opts: SuiteOptions): void {
+  describe(`Storage suite: ${name}`, () => {
+    const tmp = tempDir();
+    let n = 0;
+    const opened: Storage[] = [];
+    /** A fresh database for each test, closed at the end. */
+    const fresh = (): { storage: Storage; path: string } => {
+      const path = join(tmp.dir, `t${n++}`, 'study.db');
+      const storage = open(path);
+      opened.push(storage);
+      return { storage, path };
+    };
+    after(() => {
+      for (const s of opened) s.close();
+      tmp.cleanup();
+    });
+
+    it('creates a study once and returns it on reopen, keeping its first system attrs', () => {
+      const { storage, path } = fresh();
+      const a = storage.openStudy('alpha', { search_space: { model: ['CAE'] }, definition: 'h1' });
+      assert.equal(a.name, 'alpha');
+      assert.deepEqual(a.systemAttrs, { search_space: { model: ['CAE'] }, definition: 'h1' });
+      const again = storage.openStudy('alpha', { definition: 'h2' });
+      assert.equal(again.id, a.id);
+      assert.equal(again.systemAttrs.definition, 'h1');
+      const b = storage.openStudy('beta', {});
+      assert.notEqual(b.id, a.id);
+      assert.deepEqual(
+        storage.listStudies().map((s) => s.name),
+        ['alpha', 'beta'],
+      );
+      assert.equal(storage.getStudy('gamma'), null);
+      storage.setStudySystemAttr(a.id, 'definition', 'h3');
+      assert.equal(storage.getStudy('alpha')?.systemAttrs.definition, 'h3');
+      // Survives closing and reopening the database.
+      storage.close();
+      const reopened = open(path);
+      opened.push(reopened);
+      assert.equal(reopened.getStudy('alpha')?.id, a.id);
+      assert.equal(reopened.getStudy('alpha')?.systemAttrs.definition, 'h3');
+    });
+
+    it('enqueues each point once, adds only new points, numbers trials 0.. per study', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      const other = storage.openStudy('other', {});
+      const points = makePoints(50);
+      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 50, present: 0 });
+      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 50 });
+      const more = makePoints(60);
+      assert.deepEqual(storage.enqueuePoints(s.id, more, DISTRIBUTIONS), { added: 10, present: 50 });
+      // Duplicates in one call count once.
+      assert.deepEqual(storage.enqueuePoints(other.id, [...points.slice(0, 3), points[0]], DISTRIBUTIONS), {
+        added: 3,
+        present: 1,
+      });
+
+      const trials = storage.getTrials(s.id);
+      assert.deepEqual(
+        trials.map((t) => t.number),
+        [...Array(60).keys()],
+      );
+      assert.deepEqual(
+        storage.getTrials(other.id).map((t) => t.number),
+        [0, 1, 2],
+      );
+      for (const [i, t] of trials.entries()) {
+        assert.equal(t.state, TrialState.WAITING);
+        assert.equal(t.gridPoint, more[i].id);
+        // Params come back decoded from their categorical indices, only the point's keys.
+        assert.deepEqual({ ...t.params }, { ...more[i].params });
+        assert.equal(t.value, null);
+        assert.equal(t.startedAt, null);
+      }
+      assert.deepEqual(storage.countTrials(s.id), { 0: 0, 1: 0, 2: 0, 3: 0, 4: 60 });
+    });
+
+    it('refuses a param value that is not among its choices, and a param with no distribution', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      const [p] = makePoints(1);
+      assert.throws(
+        () => storage.enqueuePoints(s.id, [p], { ...DISTRIBUTIONS, normalClass: [5, 6] }),
+        (e: unknown) => e instanceof StorageError && /normalClass=0 is not among its choices/.test(e.message),
+      );
+      const { seed: _seed, ...noSeed } = DISTRIBUTIONS;
+      assert.throws(
+        () => storage.enqueuePoints(s.id, [p], noSeed),
+        (e: unknown) => e instanceof StorageError && /"seed"/.test(e.message),
+      );
+      // The failed call wrote nothing (one transaction).
+      assert.equal(storage.getTrials(s.id).length, 0);
+    });
+
+    it('re-queues points whose trials all FAILed, and only those', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      const points = makePoints(5);
+      storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
+      const claimed = [0, 1, 2, 3].map(() => storage.claimTrial(s.id, 'w')!);
+      storage.finishTrial(claimed[0].id, TrialState.COMPLETE, 0.9);
+      storage.finishTrial(claimed[1].id, TrialState.FAIL);
+      storage.finishTrial(claimed[2].id, TrialState.PRUNED, 0.4);
+      // claimed[3] stays RUNNING, points[4] stays WAITING.
+      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 1, present: 4 });
+      const requeued = storage.getTrials(s.id, [TrialState.WAITING]).find((t) => t.gridPoint === points[1].id);
+      assert.ok(requeued, 'the FAIL-only point has a new WAITING trial');
+      assert.equal(requeued.number, 5);
+      assert.deepEqual({ ...requeued.params }, { ...points[1].params });
+      // Its earlier FAIL trial is kept as it was.
+      assert.equal(storage.getTrial(claimed[1].id).state, TrialState.FAIL);
+      // A second enqueue does not add it again (it now has a WAITING trial).
+      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 5 });
+    });
+
+    it('claims the oldest WAITING trial first, marking it RUNNING with start, heartbeat and worker', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      assert.equal(storage.claimTrial(s.id, 'w'), null);
+      const points = makePoints(3);
+      storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
+      const before = Date.now();
+      const t = storage.claimTrial(s.id, 'host:1');
+      assert.ok(t);
+      assert.equal(t.number, 0);
+      assert.equal(t.state, TrialState.RUNNING);
+      assert.equal(t.gridPoint, points[0].id);
+      assert.equal(t.systemAttrs.worker, 'host:1');
+      assert.ok(t.startedAt && Math.abs(t.startedAt.getTime() - before) < 5000, `startedAt ${t.startedAt?.toISOString()}`);
+      assert.ok(t.heartbeatAt);
+      assert.equal(storage.claimTrial(s.id, 'w')?.number, 1);
+      assert.equal(storage.claimTrial(s.id, 'w')?.number, 2);
+      assert.equal(storage.claimTrial(s.id, 'w'), null);
+      assert.deepEqual(storage.countTrials(s.id), { 0: 3, 1: 0, 2: 0, 3: 0, 4: 0 });
+    });
+
+    it('finishes trials with values, including infinities, and guards every transition', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      storage.enqueuePoints(s.id, makePoints(6), DISTRIBUTIONS);
+      const waiting = storage.getTrials(s.id)[5];
+      const [a, b, c, d] = [0, 1, 2, 3].map(() => storage.claimTrial(s.id, 'w')!);
+
+      storage.finishTrial(a.id, TrialState.COMPLETE, 0.875);
+      const done = storage.getTrial(a.id);
+      assert.equal(done.state, TrialState.COMPLETE);
+      assert.equal(done.value, 0.875);
+      assert.ok(done.completedAt && done.startedAt && done.completedAt >= done.startedAt);
+
+      storage.finishTrial(b.id, TrialState.COMPLETE, -Infinity);
+      assert.equal(storage.getTrial(b.id).value, -Infinity);
+      storage.finishTrial(c.id, TrialState.PRUNED);
+      assert.equal(storage.getTrial(c.id).value, null);
+
+      // Illegal transitions: the finished trial is left untouched.
+      assert.throws(() => storage.finishTrial(a.id, TrialState.COMPLETE, 0.1), TrialStateError);
+      assert.throws(() => storage.finishTrial(a.id, TrialState.FAIL), TrialStateError);
+      assert.throws(() => storage.requeueTrial(a.id), TrialStateError);
+      assert.equal(storage.getTrial(a.id).value, 0.875);
+      assert.equal(storage.getTrial(a.id).state, TrialState.COMPLETE);
+      assert.throws(() => storage.finishTrial(waiting.id, TrialState.COMPLETE, 0.5), TrialStateError);
+      assert.throws(() => storage.requeueTrial(waiting.id), TrialStateError);
+      assert.equal(storage.getTrial(waiting.id).state, TrialState.WAITING);
+
+      // Values that do not fit the state.
+      assert.throws(() => storage.finishTrial(d.id, TrialState.COMPLETE), StorageError);
+      assert.throws(() => storage.finishTrial(d.id, TrialState.COMPLETE, NaN), StorageError);
+      assert.throws(() => storage.finishTrial(d.id, TrialState.FAIL, 0.5), StorageError);
+      assert.throws(() => storage.finishTrial(d.id, TrialState.RUNNING), StorageError);
+      assert.equal(storage.getTrial(d.id).state, TrialState.RUNNING);
+      storage.finishTrial(d.id, TrialState.FAIL);
+      assert.equal(storage.getTrial(d.id).value, null);
+
+      // Writes to a finished trial are refused.
+      assert.throws(() => storage.setIntermediateValue(a.id, 3, 0.5), TrialFinishedError);
+      assert.throws(() => storage.setUserAttrs(d.id, { late: true }), TrialFinishedError);
+      assert.throws(() => storage.setSystemAttrs(a.id, { late: true }), TrialFinishedError);
+      assert.deepEqual(storage.getTrial(d.id).userAttrs, {});
+
+      // Unknown ids.
+      assert.throws(() => storage.getTrial(99_999), StorageError);
+      assert.throws(() => storage.finishTrial(99_999, TrialState.FAIL), StorageError);
+      assert.throws(() => storage.heartbeat(99_999), StorageError);
+      assert.throws(() => storage.enqueuePoints(99_999, makePoints(1), DISTRIBUTIONS), StorageError);
+      assert.deepEqual(storage.countTrials(s.id), { 0: 0, 1: 2, 2: 1, 3: 1, 4: 2 });
+    });
+
+    it('requeues an interrupted trial: WAITING again, start and partial curve cleared, claimed first', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      storage.enqueuePoints(s.id, makePoints(3), DISTRIBUTIONS);
+      const t = storage.claimTrial(s.id, 'w')!;
+      storage.setIntermediateValue(t.id, 1, 0.5);
+      storage.requeueTrial(t.id);
+      const back = storage.getTrial(t.id);
+      assert.equal(back.state, TrialState.WAITING);
+      assert.equal(back.startedAt, null);
+      assert.equal(back.intermediate.size, 0);
+      assert.equal(storage.getTrials(s.id).length, 3, 'no new trial: the same one waits again');
+      // Lowest number, so it is the next one claimed.
+      assert.equal(storage.claimTrial(s.id, 'w2')?.id, t.id);
+      assert.equal(storage.getTrial(t.id).systemAttrs.worker, 'w2');
+    });
+
+    it('stores intermediate values per step, including NaN and infinities, overwriting a repeated step', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      storage.enqueuePoints(s.id, makePoints(1), DISTRIBUTIONS);
+      const t = storage.claimTrial(s.id, 'w')!;
+      const steps: [number, number][] = [
+        [3, Infinity],
+        [1, 0.5],
+        [2, NaN],
+        [4, -Infinity],
+        [5, 0.625],
+      ];
+      for (const [step, v] of steps) storage.setIntermediateValue(t.id, step, v);
+      storage.setIntermediateValue(t.id, 5, 0.75);
+      const got = storage.getTrial(t.id).intermediate;
+      assert.ok(got instanceof Map);
+      assert.deepEqual([...got.keys()], [1, 2, 3, 4, 5]);
+      assert.equal(got.get(1), 0.5);
+      assert.ok(Number.isNaN(got.get(2)));
+      assert.equal(got.get(3), Infinity);
+      assert.equal(got.get(4), -Infinity);
+      assert.equal(got.get(5), 0.75);
+      assert.throws(() => storage.setIntermediateValue(t.id, 1.5, 0.1), StorageError);
+      assert.throws(() => storage.setIntermediateValue(t.id, -1, 0.1), StorageError);
+      // The bulk read path (getTrials) agrees with the single read.
+      const bulk = storage.getTrials(s.id)[0].intermediate;
+      assert.deepEqual([...bulk.entries()], [...got.entries()]);
+    });
+
+    it('round-trips user and system attrs as JSON, NaN and non-ASCII included', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      storage.enqueuePoints(s.id, makePoints(1), DISTRIBUTIONS);
+      const t = storage.claimTrial(s.id, 'w')!;
+      const attrs = {
+        losses: { total: [0.5, NaN, Infinity], svdd: [-Infinity] },
+        note: 'λ_KL "quoted" NaN \n ünï',
+        flag: true,
+        nothing: null,
+        count: 3,
+      };
+      storage.setUserAttrs(t.id, attrs);
+      storage.setUserAttrs(t.id, { count: 4 });
+      storage.setSystemAttrs(t.id, { cache: 'hit' });
+      const got = storage.getTrial(t.id);
+      assert.deepEqual(got.userAttrs, { ...attrs, count: 4 });
+      assert.equal(got.systemAttrs.cache, 'hit');
+      assert.equal(got.systemAttrs.grid_point, t.gridPoint);
+    });
+
+    it('returns frozen snapshots that later writes do not change', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', { space: { a: [1, 2] } });
+      storage.enqueuePoints(s.id, makePoints(40), DISTRIBUTIONS);
+      const t = storage.claimTrial(s.id, 'w')!;
+      storage.setIntermediateValue(t.id, 1, 0.5);
+      storage.setUserAttrs(t.id, { nested: { list: [1, 2] } });
+      for (const snap of [storage.getTrial(t.id), storage.getTrials(s.id)[0]]) {
+        assert.ok(Object.isFrozen(snap));
+        assert.ok(Object.isFrozen(snap.params));
+        assert.ok(Object.isFrozen(snap.userAttrs));
+        assert.ok(Object.isFrozen((snap.userAttrs.nested as { list: number[] }).list));
+        assert.throws(() => {
+          (snap as { state: number }).state = TrialState.COMPLETE;
+        }, TypeError);
+        assert.throws(() => {
+          (snap.params as Record<string, unknown>).model = 'VAE';
+        }, TypeError);
+        assert.throws(() => (snap.intermediate as Map<number, number>).set(2, 1), TypeError);
+        assert.throws(() => (snap.intermediate as Map<number, number>).delete(1), TypeError);
+      }
+      assert.ok(Object.isFrozen(storage.getStudy('s')!.systemAttrs));
+      assert.ok(Object.isFrozen(storage.countTrials(s.id)));
+      const snap = storage.getTrial(t.id);
+      storage.setIntermediateValue(t.id, 2, 0.6);
+      storage.finishTrial(t.id, TrialState.COMPLETE, 0.6);
+      assert.equal(snap.state, TrialState.RUNNING);
+      assert.equal(snap.intermediate.size, 1);
+      assert.equal(storage.getTrial(t.id).intermediate.size, 2);
+    });
+
+    it('filters getTrials by state on both the few-trials and the whole-study read paths', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      storage.enqueuePoints(s.id, makePoints(80), DISTRIBUTIONS);
+      for (let i = 0; i < 5; i++) storage.claimTrial(s.id, 'w');
+      const running = storage.getTrials(s.id, [TrialState.RUNNING]);
+      assert.deepEqual(
+        running.map((t) => t.number),
+        [0, 1, 2, 3, 4],
+      );
+      const waiting = storage.getTrials(s.id, [TrialState.WAITING]);
+      assert.equal(waiting.length, 75);
+      assert.ok(waiting.every((t) => t.state === TrialState.WAITING && Object.keys(t.params).length >= 5));
+      assert.equal(storage.getTrials(s.id, [TrialState.RUNNING, TrialState.WAITING]).length, 80);
+      assert.equal(storage.getTrials(s.id, []).length, 0);
+    });
+
+    it('fails RUNNING trials with a stale heartbeat and re-queues their points', async () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      const points = makePoints(3);
+      storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
+      const dead = storage.claimTrial(s.id, 'dead')!;
+      const alive = storage.claimTrial(s.id, 'alive')!;
+      storage.setIntermediateValue(dead.id, 1, 0.3);
+      assert.deepEqual(storage.failStaleTrials(s.id, 0.2), [], 'fresh heartbeats are not stale');
+      await sleep(350);
+      storage.heartbeat(alive.id);
+      const beat = storage.getTrial(alive.id).heartbeatAt!;
+      assert.ok(beat.getTime() - alive.heartbeatAt!.getTime() >= 300, 'heartbeat moved forward');
+      assert.deepEqual(storage.failStaleTrials(s.id, 0.2), [dead.id]);
+
+      const failed = storage.getTrial(dead.id);
+      assert.equal(failed.state, TrialState.FAIL);
+      assert.match(String(failed.userAttrs.error), /stale heartbeat.*process died\?/);
+      assert.ok(failed.completedAt);
+      assert.equal(failed.intermediate.get(1), 0.3, 'what the dead trial reported is kept');
+      assert.equal(storage.getTrial(alive.id).state, TrialState.RUNNING);
+
+      const again = storage.getTrials(s.id, [TrialState.WAITING]).filter((t) => t.gridPoint === points[0].id);
+      assert.equal(again.length, 1, 'the dead trial’s point waits again');
+      assert.equal(again[0].number, 3);
+      assert.deepEqual({ ...again[0].params }, { ...points[0].params });
+      assert.deepEqual(storage.failStaleTrials(s.id, 0.2), [], 'already handled');
+      // The re-queued point is not enqueued twice.
+      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 3 });
+      // A late heartbeat of the failed trial changes nothing.
+      const hb = storage.getTrial(dead.id).heartbeatAt;
+      storage.heartbeat(dead.id);
+      assert.deepEqual(storage.getTrial(dead.id).heartbeatAt, hb);
+      assert.equal(storage.getTrial(dead.id).state, TrialState.FAIL);
+    });
+
+    it('two processes claiming from one database claim every trial exactly once', async () => {
+      const { storage, path } = fresh();
+      const s = storage.openStudy('race', {});
+      const N = 1500;
+      storage.enqueuePoints(s.id, makePoints(N), DISTRIBUTIONS);
+      const children = ['w1', 'w2'].map((w) => startChild(['claim', opts.childBackend, path, 'race', w]));
+      await Promise.all(children.map((c) => c.ready));
+      for (const c of children) c.go();
+      const reports = await Promise.all(children.map((c) => c.report));
+      const exits = await Promise.all(children.map((c) => c.exit));
+      for (const e of exits) assert.equal(e.code, 0, e.stderr);
+
+      const claimed = reports.map((r) => r.claimed as number[]);
+      const all = claimed.flat();
+      assert.equal(all.length, N, `claims: ${claimed.map((c) => c.length).join(' + ')}`);
+      assert.equal(new Set(all).size, N, 'no trial claimed twice');
+      // Both really ran at once: each got a share.
+      assert.ok(
+        claimed.every((c) => c.length > 0),
+        `one child claimed everything (${claimed.map((c) => c.length).join(' + ')})`,
+      );
+      const trials = storage.getTrials(s.id);
+      assert.ok(trials.every((t) => t.state === TrialState.COMPLETE));
+      const byWorker = new Map(reports.map((r) => [r.worker as string, new Set(r.claimed as number[])]));
+      for (const t of trials) {
+        assert.ok(byWorker.get(t.systemAttrs.worker as string)?.has(t.id), `trial ${t.id} worker attr matches its claimer`);
+        assert.equal(t.value, t.number / 1000);
+      }
+    });
+
+    it('recovers a trial whose process was SIGKILLed mid-trial, keeping what it wrote', async () => {
+      const { storage, path } = fresh();
+      const s = storage.openStudy('kill', {});
+      storage.enqueuePoints(s.id, makePoints(2), DISTRIBUTIONS);
+      const child = startChild(['hang', opts.childBackend, path, 'kill', 'doomed']);
+      await child.ready;
+      child.go();
+      const { trialId } = (await child.report) as { trialId: number };
+      child.proc.kill('SIGKILL');
+      const exit = await child.exit;
+      assert.equal(exit.signal, 'SIGKILL');
+
+      const orphan = storage.getTrial(trialId);
+      assert.equal(orphan.state, TrialState.RUNNING);
+      assert.equal(orphan.intermediate.get(1), 0.25, 'commits before SIGKILL are durable');
+      assert.equal(orphan.userAttrs.epoch, 1);
+      await sleep(300);
+      assert.deepEqual(storage.failStaleTrials(s.id, 0.2), [trialId]);
+      assert.equal(storage.getTrial(trialId).state, TrialState.FAIL);
+      assert.deepEqual(storage.countTrials(s.id), { 0: 0, 1: 0, 2: 0, 3: 1, 4: 2 });
+      // The point runs again here.
+      const rerun = storage.getTrials(s.id, [TrialState.WAITING]).find((t) => t.gridPoint === orphan.gridPoint);
+      assert.ok(rerun);
+      assert.equal(storage.claimTrial(s.id, 'survivor')?.number, 1);
+      assert.equal(storage.claimTrial(s.id, 'survivor')?.id, rerun.id);
+    });
+  });
+}
