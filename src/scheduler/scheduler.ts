@@ -240,26 +240,32 @@ class ProgressRecorder {
     if (p.auroc) {
       for (const [score, v] of Object.entries(p.auroc)) (this.aurocHistory[score] ??= []).push(v as number);
       attrs.auroc_history = this.aurocHistory;
-      const objective = p.auroc[this.score];
-      if (objective !== undefined) this.storage.setIntermediateValue(id, p.epoch, objective);
     }
-    this.storage.setUserAttrs(id, attrs);
+    const objective = p.auroc?.[this.score];
+    this.storage.atomically(() => {
+      if (objective !== undefined) this.storage.setIntermediateValue(id, p.epoch, objective);
+      this.storage.setUserAttrs(id, attrs);
+    });
   }
 
   complete(result: TrialResult, seconds: number): void {
-    this.storage.setUserAttrs(this.trial.id, {
-      ...result.attrs,
-      auroc: { ...result.auroc } as Record<string, number>,
-      objective_score: this.score,
-      duration_s: round(seconds),
-      ...(this.backend ? { backend: this.backend } : {}),
+    this.storage.atomically(() => {
+      this.storage.setUserAttrs(this.trial.id, {
+        ...result.attrs,
+        auroc: { ...result.auroc } as Record<string, number>,
+        objective_score: this.score,
+        duration_s: round(seconds),
+        ...(this.backend ? { backend: this.backend } : {}),
+      });
+      this.storage.finishTrial(this.trial.id, TrialState.COMPLETE, result.value);
     });
-    this.storage.finishTrial(this.trial.id, TrialState.COMPLETE, result.value);
   }
 
   fail(error: string, seconds: number): void {
-    this.storage.setUserAttrs(this.trial.id, { error, duration_s: round(seconds) });
-    this.storage.finishTrial(this.trial.id, TrialState.FAIL, null);
+    this.storage.atomically(() => {
+      this.storage.setUserAttrs(this.trial.id, { error, duration_s: round(seconds) });
+      this.storage.finishTrial(this.trial.id, TrialState.FAIL, null);
+    });
   }
 }
 

@@ -483,6 +483,11 @@ class SqliteStorage implements Storage {
 
   // ---- Storage --------------------------------------------------------------
 
+  atomically<T>(fn: () => T): T {
+    // Calls of the per-method transactions inside become savepoints of this one.
+    return this.#guard(() => this.#db.transaction(fn).immediate());
+  }
+
   openStudy(name: string, systemAttrs: Record<string, JsonValue>): StudySummary {
     return this.#guard(() => {
       const row = this.#tx.openStudy.immediate(name, systemAttrs);

@@ -78,6 +78,12 @@ export interface Storage {
   /** RUNNING -> WAITING: the trial was interrupted (Ctrl-C) and its point runs again later. */
   requeueTrial(trialId: number): void;
 
+  /**
+   * Runs several writes as one transaction: all of them or none, and one
+   * commit (a trial's final attributes never land without its state).
+   */
+  atomically<T>(fn: () => T): T;
+
   getTrial(trialId: number): FrozenTrial;
   getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[];
   /** Counts per state, cheap enough to poll. */

@@ -248,6 +248,34 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       assert.deepEqual([...bulk.entries()], [...got.entries()]);
     });
 
+    it('atomically: several writes commit together, or none of them when one throws', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      storage.enqueuePoints(s.id, makePoints(2), DISTRIBUTIONS);
+      const t = storage.claimTrial(s.id, 'w')!;
+      assert.throws(() =>
+        storage.atomically(() => {
+          storage.setUserAttrs(t.id, { auroc: 0.9 });
+          storage.finishTrial(t.id, TrialState.COMPLETE, 0.9);
+          throw new Error('crash between the writes');
+        }),
+      /crash between the writes/);
+      const after = storage.getTrial(t.id);
+      assert.equal(after.state, TrialState.RUNNING);
+      assert.equal(after.userAttrs.auroc, undefined);
+      const result = storage.atomically(() => {
+        storage.setIntermediateValue(t.id, 1, 0.8);
+        storage.setUserAttrs(t.id, { auroc: 0.8 });
+        storage.finishTrial(t.id, TrialState.COMPLETE, 0.8);
+        return 'done';
+      });
+      assert.equal(result, 'done');
+      const done = storage.getTrial(t.id);
+      assert.equal(done.state, TrialState.COMPLETE);
+      assert.equal(done.userAttrs.auroc, 0.8);
+      assert.equal(done.intermediate.get(1), 0.8);
+    });
+
     it('round-trips user and system attrs as JSON, NaN and non-ASCII included', () => {
       const { storage } = fresh();
       const s = storage.openStudy('s', {});
