@@ -7,6 +7,15 @@ import { openSqliteStorage } from '../../src/storage/index.js';
 import { TrialState } from '../../src/trial/state.js';
 import { runCli, tinyStudy, waitFor, writeStudy } from './helpers.js';
 
+/** While a sweep starts, its database may not exist yet or be half created. */
+function trialsSoFar(db: string, name: string) {
+  try {
+    return existsSync(db) ? trialsOf(db, name) : [];
+  } catch {
+    return [];
+  }
+}
+
 function trialsOf(db: string, name: string) {
   const s = openSqliteStorage(db, { readonly: true });
   try {
@@ -58,7 +67,7 @@ test('SIGKILL mid-trial, start again: every grid point ends COMPLETE exactly onc
   const study = tinyStudy('crash', { normalClass: [0, 1, 2], lambdaKl: [0.01, 1] }, { pretrainEpochs: 2, jointEpochs: 3 });
   const { file, db } = writeStudy(study);
   const first = runCli(['start', file, '--db', db, '--no-cache']);
-  await waitFor(() => existsSync(db) && trialsOf(db, 'crash').some((t) => t.state === TrialState.RUNNING && t.intermediate.size + ((t.userAttrs.loss_history as unknown[] | undefined)?.length ?? 0) > 0), 240_000, 'a trial in progress');
+  await waitFor(() => trialsSoFar(db, 'crash').some((t) => t.state === TrialState.RUNNING && t.intermediate.size + ((t.userAttrs.loss_history as unknown[] | undefined)?.length ?? 0) > 0), 240_000, 'a trial in progress');
   first.child.kill('SIGKILL');
   await first.done;
   const killed = trialsOf(db, 'crash').filter((t) => t.state === TrialState.RUNNING);
@@ -80,7 +89,7 @@ test('Ctrl-C: stops, puts running trials back to WAITING, exits 0 with a one-lin
   const study = tinyStudy('sigint', { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 2, jointEpochs: 3 });
   const { file, db } = writeStudy(study);
   const run = runCli(['start', file, '--db', db, '--no-cache']);
-  await waitFor(() => existsSync(db) && trialsOf(db, 'sigint').some((t) => t.state === TrialState.RUNNING), 240_000, 'a running trial');
+  await waitFor(() => trialsSoFar(db, 'sigint').some((t) => t.state === TrialState.RUNNING), 240_000, 'a running trial');
   run.child.kill('SIGINT');
   const { code } = await run.done;
   assert.equal(code, 0, run.stderr());
