@@ -44,10 +44,26 @@ export function modelTraits(model: ModelName): ModelTraits {
   return MODEL_TRAITS[model];
 }
 
+/**
+ * The scores of the Table I baselines (src/models/baselines), in the recipe's
+ * score names by meaning: 'rec' is the summed squared reconstruction error;
+ * 'svdd' is a latent-space distance to the centre of the normal data (for
+ * Gaussian AD the summed Mahalanobis distances of its feature levels);
+ * 'svdd+rec' is min-max(latent score) + min-max(rec) over the test set, which
+ * for LSA is its novelty score with the NLL of z as the latent score. LSA lists
+ * it first, so that it is LSA's objective under the default 'svdd' objective.
+ */
+const BASELINE_SCORES: Partial<Record<ModelName, readonly Score[]>> = {
+  VAE: ['rec'],
+  MemAE: ['rec'],
+  LSA: ['svdd+rec', 'rec'],
+  GaussianAD: ['svdd'],
+};
+
 /** The scores a model can be evaluated with. */
 export function modelScores(model: ModelName): Score[] {
   const t = MODEL_TRAITS[model];
-  if (t.baseline) return model === 'GaussianAD' ? ['svdd'] : ['rec'];
+  if (t.baseline) return [...(BASELINE_SCORES[model] ?? ['rec'])];
   const scores: Score[] = [];
   if (t.svdd) scores.push('svdd');
   if (t.decoder) scores.push('rec');

@@ -63,11 +63,28 @@ export const Dataset = z.strictObject({
 });
 export type Dataset = z.infer<typeof Dataset>;
 
+/**
+ * The recipe's two networks: Deep SVDD's LeNet (32x32 data: conv k5 + maxpool
+ * blocks, Linear head to the latent) and the MVTec AD network (64x64 data:
+ * stride-2 conv k3 blocks, z = the flattened 256x4x4 features, no head).
+ */
+export const NetworkName = z.enum(['lenet', 'mvtec']);
+export type NetworkName = z.infer<typeof NetworkName>;
+
 /** Network sizes. The paper's defaults; tests and quick studies shrink them. */
 export const Arch = z.strictObject({
-  /** Encoder conv channels; the decoder mirrors them. */
+  /** Which network; absent: chosen from the data, 'mvtec' for 64x64 images, 'lenet' otherwise. */
+  network: NetworkName.optional(),
+  /**
+   * Encoder conv channels; the decoder mirrors them. With the MVTec network
+   * this default stands for the recipe's [96, 128, 256, 256].
+   */
   channels: z.array(positiveInt).min(1).max(6).default([32, 64, 128]),
-  /** Latent size z; must be a multiple of 16 (the decoder reshapes it to latent/16 x 4 x 4). */
+  /**
+   * Latent size z of the LeNet's Linear head; must be a multiple of 16 (the
+   * decoder reshapes it to latent/16 x 4 x 4). Unused by the MVTec network,
+   * whose z is the flattened encoder output (last channels x 4 x 4).
+   */
   latent: positiveInt
     .refine((v) => v % 16 === 0, { message: 'must be a multiple of 16 (the decoder reshapes z to latent/16 x 4 x 4)' })
     .default(128),

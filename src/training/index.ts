@@ -6,4 +6,4 @@ export type { AdamOptions } from './adam.js';
 export { NonFiniteLossError, abortError } from './errors.js';
 export { pretrainKey, pretrainPath, loadPretrained, savePretrained, PRETRAIN_FORMAT } from './pretrain-cache.js';
 export type { PretrainKey, LoadResult } from './pretrain-cache.js';
-export { scoreImages, combineScores, aurocs, minMaxScale } from './scores.js';
+export { scoreImages, scoreBaseline, combineScores, aurocs, minMaxScale } from './scores.js';

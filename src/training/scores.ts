@@ -8,7 +8,11 @@ import type { Score } from '../study/schema.js';
 import { identityOrder, type Images } from './batches.js';
 
 export interface RawScores {
-  /** ||z - c||^2 - R^2 (R = 0 for the hard boundary). */
+  /**
+   * The latent-space score: ||z - c||^2 - R^2 for the recipe's SVDD models (R
+   * = 0 for the hard boundary); a baseline's latent score (Gaussian AD's
+   * Mahalanobis distance, LSA's NLL of z) otherwise.
+   */
   readonly svdd?: Float64Array;
   /** Summed squared reconstruction error per sample. */
   readonly rec?: Float64Array;
@@ -41,6 +45,26 @@ export function scoreImages(model: Model, images: Images, batchSize: number, cen
     }
   }
   return { svdd, rec };
+}
+
+/** A baseline's raw scores of every image (eval mode, fixed order, batched). */
+export function scoreBaseline(model: Model, images: Images, batchSize: number): RawScores {
+  const objective = model.baseline;
+  if (!objective) throw new Error(`${model.name} is not a baseline`);
+  const out: { svdd?: Float64Array; rec?: Float64Array } = {};
+  const order = identityOrder(images.n);
+  for (const [start, end] of images.ranges(batchSize)) {
+    const s = tf.tidy(() => {
+      const r = objective.score(images.batch(order, start, end));
+      return { latent: r.latent, rec: r.rec };
+    });
+    for (const [key, t] of [['svdd', s.latent], ['rec', s.rec]] as const) {
+      if (!t) continue;
+      (out[key] ??= new Float64Array(images.n)).set(t.dataSync(), start);
+      t.dispose();
+    }
+  }
+  return out;
 }
 
 /** Min-max scaling to [0, 1]; a constant score maps to 0. */

@@ -3,6 +3,9 @@
 //      (or its weights from the pretraining cache);
 //   2. the center c = mean z over the training set (eval mode), |c_i| < 0.1 pushed to ±0.1;
 //   3. joint training of svdd + lambdaRec rec + lambdaKl kl, scoring the test set after every epoch.
+// The Table I baselines (model.baseline) replace step 3 by their own loss and
+// scores, and skip step 1 unless they use the pretrained autoencoder
+// (modelPretrains; only Gaussian AD does).
 // Every tensor made here is disposed before returning or throwing.
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from '../engine/index.js';
@@ -10,6 +13,7 @@ import { DatasetError } from '../errors/index.js';
 import {
   buildModel,
   combineLosses,
+  modelPretrains,
   klLoss,
   normals,
   permutation,
@@ -32,7 +36,7 @@ import { Adam } from './adam.js';
 import { identityOrder, Images } from './batches.js';
 import { NonFiniteLossError, throwIfAborted } from './errors.js';
 import { loadPretrained, pretrainKey, savePretrained, type PretrainKey } from './pretrain-cache.js';
-import { aurocs, combineScores, scoreImages } from './scores.js';
+import { aurocs, combineScores, scoreBaseline, scoreImages } from './scores.js';
 
 export interface RunTrialOptions {
   /** Checked between batches; when it fires the trial throws an AbortError. */
@@ -104,12 +108,13 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     const t1 = performance.now();
     const center = model.traits.svdd ? computeCenter(model, ctx.train, task.training.batchSize) : null;
     if (center) owned.push(center);
-    const joint = await trainJointly(ctx, model, center, owned);
+    const joint = model.baseline ? await trainBaseline(ctx, model, owned) : await trainJointly(ctx, model, center, owned);
     const t2 = performance.now();
 
     const objective = model.scores.includes(task.objective) ? task.objective : model.scores[0];
     const attrs: Record<string, string | number | boolean | null> = {
       objectiveScore: objective,
+      network: model.structure.network,
       pretrainCache: cache,
       pretrainSeconds: round3((t1 - t0) / 1000),
       jointSeconds: round3((t2 - t1) / 1000),
@@ -120,6 +125,9 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     }
     if (ctx.s.boundary === 'soft' && model.traits.svdd) attrs.radius = joint.radius;
     if (cacheError) attrs.pretrainCacheError = cacheError;
+    if (!modelPretrains(task.params.model) && task.training.pretrainEpochs > 0) {
+      attrs.pretrainNote = `${task.params.model} trains from its seeded init for jointEpochs; pretrainEpochs is not used`;
+    }
     return { value: joint.auroc[objective]!, auroc: joint.auroc, attrs };
   } finally {
     for (const o of owned.reverse()) o.dispose();
@@ -136,7 +144,7 @@ async function pretrainedModel(
   owned: { dispose(): void }[],
 ): Promise<{ model: Model; cache: PretrainCacheStatus; cacheError?: string }> {
   const { task, s } = ctx;
-  const epochs = task.training.pretrainEpochs;
+  const epochs = modelPretrains(task.params.model) ? task.training.pretrainEpochs : 0;
   const build = (initialise: boolean) => {
     const m = buildModel(task.params.model, {
       arch: task.arch,
@@ -151,7 +159,7 @@ async function pretrainedModel(
   const useCache = task.cacheDir !== null && epochs > 0;
   if (!useCache) {
     const model = build(true);
-    if (epochs > 0) await pretrain(ctx, model);
+    if (epochs > 0) await pretrain(ctx, model, epochs);
     return { model, cache: 'off' };
   }
 
@@ -167,7 +175,7 @@ async function pretrainedModel(
   owned.splice(owned.indexOf(probe), 1);
   probe.dispose();
   const model = build(true);
-  await pretrain(ctx, model);
+  await pretrain(ctx, model, epochs);
   const writeError = await saveQuietly(task.cacheDir!, key, model);
   const readError = loaded.status === 'unreadable' ? loaded.reason : undefined;
   const cacheError = [readError, writeError].filter(Boolean).join('; ') || undefined;
@@ -184,9 +192,8 @@ async function saveQuietly(cacheDir: string, key: PretrainKey, model: Model): Pr
   }
 }
 
-async function pretrain(ctx: Ctx, model: Model): Promise<void> {
+async function pretrain(ctx: Ctx, model: Model, epochs: number): Promise<void> {
   const { training } = ctx.task;
-  const epochs = training.pretrainEpochs;
   ctx.emit({ type: 'phase', phase: 'pretrain', epochs });
   const vars = model.trainable('pretrain');
   const opt = new Adam(vars, { lr: training.lr, weightDecay: training.weightDecay, amsgrad: training.amsgrad });
@@ -272,6 +279,44 @@ async function trainJointly(ctx: Ctx, model: Model, center: tf.Tensor1D | null, 
     ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses, auroc });
   }
   return { auroc, radius };
+}
+
+/**
+ * A baseline's main phase: its own loss for jointEpochs (the same optimiser
+ * and lr schedule as the recipe's joint phase), then after each epoch its fit
+ * (Gaussian AD) and its scores on the test set.
+ */
+async function trainBaseline(ctx: Ctx, model: Model, owned: { dispose(): void }[]): Promise<JointOutcome> {
+  const objective = model.baseline!;
+  const { training } = ctx.task;
+  const epochs = training.jointEpochs;
+  const vars = model.trainable('joint');
+  const opt = new Adam(vars, { lr: training.lr, weightDecay: training.weightDecay, amsgrad: training.amsgrad });
+  owned.push(opt);
+  let auroc: Partial<Record<Score, number>> = {};
+  ctx.emit({ type: 'phase', phase: 'joint', epochs });
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    opt.lr = epoch > training.lrMilestone ? training.lr * 0.1 : training.lr;
+    const losses = await runEpoch(ctx, 'joint', epoch, (x) => trainStep(vars, opt, () => objective.loss(x)));
+    throwIfAborted(ctx.signal);
+    if (objective.fit) {
+      const order = identityOrder(ctx.train.n);
+      objective.fit((visit) => {
+        for (const [start, end] of ctx.train.ranges(training.batchSize)) {
+          const x = ctx.train.batch(order, start, end);
+          try {
+            visit(x);
+          } finally {
+            x.dispose();
+          }
+        }
+      });
+    }
+    const raw = scoreBaseline(model, ctx.test, training.batchSize);
+    auroc = aurocs(combineScores(raw, model.scores), ctx.testY);
+    ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses, auroc });
+  }
+  return { auroc, radius: 0 };
 }
 
 /**

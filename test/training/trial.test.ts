@@ -134,6 +134,8 @@ test('no pretraining epochs: no pretraining phase', async () => {
   assert.equal(result.attrs.pretrainCache, 'off');
 });
 
-test('a baseline model fails with the user error of the registry', async () => {
-  await assert.rejects(runTrial(tinyTask({ model: 'MemAE' }), data, () => {}), /MemAE.*not implemented yet/);
+test('data the network does not fit fail with the user error of the registry, before any training', async () => {
+  const events: Progress[] = [];
+  await assert.rejects(runTrial(tinyTask({ model: 'MemAE' }, { arch: { channels: [4, 8], latent: 16 } }), data, (p) => events.push(p)), /16x16 images.*32x32/);
+  assert.equal(events.length, 0);
 });
