@@ -2,7 +2,7 @@
 // NHWC tensors and uses only tfjs-core ops that every backend implements with
 // gradients (conv2d, maxPool, concat, reshape ...).
 import * as tf from '@tensorflow/tfjs-core';
-import { upsampleNearest2x } from '../engine/index.js';
+import { batchNormTrain, upsampleNearest2x } from '../engine/index.js';
 import { leakyReluGain, linearDefault, xavierUniform } from './init.js';
 import type { ParamStore } from './params.js';
 import type { Rng } from './rng.js';
@@ -31,16 +31,18 @@ export function batchNorm(store: ParamStore, name: string, features: number, eps
   const mean = store.add(`${name}.running_mean`, () => new Float32Array(features), [features], false);
   const variance = store.add(`${name}.running_var`, () => new Float32Array(features).fill(1), [features], false);
   return (x, mode) => {
-    const axes = x.shape.slice(0, -1).map((_, i) => i);
     if (!mode.training) return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
-    const m = tf.moments(x, axes);
     const n = x.size / features;
-    // The running update is a side effect of the forward pass, as in PyTorch. Its
-    // new value is assigned, so it survives the tidy scope of the training step.
-    const unbiased = n > 1 ? tf.mul(m.variance, n / (n - 1)) : m.variance;
-    mean.assign(tf.add(tf.mul(mean, 1 - BN_MOMENTUM), tf.mul(m.mean, BN_MOMENTUM)));
-    variance.assign(tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
-    return tf.div(tf.sub(x, m.mean), tf.sqrt(tf.add(m.variance, eps)));
+    // The engine's batch norm is one fused pass each way on wasm (tf.moments
+    // and the broadcasts cost several). The running update is a side effect of
+    // the forward pass, as in PyTorch; assigned, it survives the step's tidy.
+    return batchNormTrain(x, eps, (batchMean, batchVar) => {
+      tf.tidy(() => {
+        const unbiased = n > 1 ? n / (n - 1) : 1;
+        mean.assign(tf.add(tf.mul(mean, 1 - BN_MOMENTUM), tf.mul(tf.tensor1d(batchMean), BN_MOMENTUM)));
+        variance.assign(tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(tf.tensor1d(batchVar), unbiased * BN_MOMENTUM)));
+      });
+    });
   };
 }
 
