@@ -59,6 +59,10 @@ type Attempt = { ok: true } | { ok: false; why: string };
 /** The first line of an error's message: enough to recognise a missing libcudart without a stack. */
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
+  // The common case, said plainly: npm kept the package but its install step
+  // could not download libtensorflow, so there is no native binding.
+  if (/tfjs_binding\.node\) can not be found/.test(msg))
+    return 'installed without its native binding (its install could not download libtensorflow; reinstall it with internet access)';
   return (msg.split('\n').find((l) => l.trim() !== '') ?? msg).trim();
 }
 

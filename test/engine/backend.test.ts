@@ -36,6 +36,18 @@ describe('initBackend', () => {
     assert.equal(tf.getBackend(), 'wasm');
   });
 
+  it('says plainly when npm kept a native package without its binding (no libtensorflow download)', async () => {
+    // The message tfjs-node 4.22 throws from lib/index when lib/napi-v8 is absent.
+    const thrower = `throw new Error('The Node.js native addon module (tfjs_binding.node) can not be found at path: ' + __dirname + '/lib/napi-v8/tfjs_binding.node. \\nPlease run command \\'npm rebuild @tensorflow/tfjs-node build-addon-from-source\\' to rebuild the native addon module.');`;
+    const root = projectWith('no-binding', { '@tensorflow/tfjs-node-gpu': thrower, '@tensorflow/tfjs-node': thrower });
+    const info = await initBackend('auto', { resolveFrom: root });
+    assert.equal(info.name, 'wasm');
+    assert.deepEqual(info.notes, [
+      'tfjs-node-gpu: fails to load: installed without its native binding (its install could not download libtensorflow; reinstall it with internet access)',
+      'tfjs-node: fails to load: installed without its native binding (its install could not download libtensorflow; reinstall it with internet access)',
+    ]);
+  });
+
   it('tells "fails to load" (first line of the error) from "not installed"', async () => {
     const root = projectWith('broken-gpu', {
       // What a tfjs-node-gpu without CUDA looks like: its import throws.
