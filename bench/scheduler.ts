@@ -11,6 +11,7 @@ import { expandGrid, searchSpace } from '../src/grid/expand.js';
 import { openSqliteStorage } from '../src/storage/index.js';
 import { createPiscinaRunner, siblingModule } from '../src/pool/runner.js';
 import { runSweep } from '../src/scheduler/scheduler.js';
+import { taskMaker } from '../src/cli/commands/start/task.js';
 
 const nPoints = Number(process.argv[2] ?? 3000);
 const threads = Number(process.argv[3] ?? 2);
@@ -42,18 +43,7 @@ try {
     distributions: searchSpace(study.grid),
     signal: new AbortController().signal,
     maxInFlight: threads * 16,
-    makeTask: (trial) => ({
-      trialId: trial.id,
-      trialNumber: trial.number,
-      study: study.name,
-      params: trial.params,
-      dataset: study.dataset,
-      training: study.training,
-      arch: study.arch,
-      objective: study.objective,
-      backend: 'cpu',
-      cacheDir: null,
-    }),
+    makeTask: taskMaker(study, 'cpu', null),
     events: { trialFinished: () => finishedAt.push(performance.now()) },
   });
   const total = (performance.now() - t1) / 1000;

@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadStudyFile, type LoadedStudy } from '../study/load.js';
 import { UserInputError } from '../errors/index.js';
+import { openSqliteStorage } from '../storage/index.js';
+import type { Storage, StudySummary } from '../storage/storage.js';
 
 export interface StudyTarget {
   readonly name: string;
@@ -31,4 +33,17 @@ export function requireDb(target: StudyTarget): void {
       `no database for study "${target.name}" (run \`sweep start <study file>\` first, or pass --db PATH)`,
       target.dbPath,
     );
+}
+
+/** Opens a target's database read-only and finds its study; the caller closes the storage. */
+export function openTargetReadonly(target: StudyTarget): { storage: Storage; study: StudySummary } {
+  requireDb(target);
+  const storage = openSqliteStorage(target.dbPath, { readonly: true });
+  const study = storage.getStudy(target.name);
+  if (!study) {
+    const names = storage.listStudies().map((s) => s.name);
+    storage.close();
+    throw new UserInputError(`no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`, target.dbPath);
+  }
+  return { storage, study };
 }

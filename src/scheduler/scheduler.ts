@@ -4,6 +4,7 @@
 // function (the runner decides what a trial does), so it is benchmarked with a
 // trivial one. Only this main-thread code writes the database.
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FrozenTrial, JsonValue, Storage } from '../storage/storage.js';
 import type { GridPoint, ParamValue } from '../grid/expand.js';
 import type { TrialRunner } from '../pool/runner.js';
@@ -314,14 +315,7 @@ function finiteOrNull(o: Readonly<Record<string, number>>): Record<string, numbe
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** Waits ms, or less when the signal aborts; never rejects. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }

@@ -1,7 +1,6 @@
 // `sweep start` with a terminal: the scheduler's events feed the live screen.
 // Running trials come from the events (no database reads per epoch); finished
 // trials are read once from the database as they end, for the tables.
-import React from 'react';
 import type { Storage } from '../storage/storage.js';
 import type { Study } from '../study/schema.js';
 import type { ActiveTrial, SweepEvents, TrialOutcome } from '../scheduler/scheduler.js';

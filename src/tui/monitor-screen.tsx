@@ -1,5 +1,4 @@
 // The monitor's screen: the same App as `sweep start`, fed by polling.
-import React from 'react';
 import type { Caps } from './caps.js';
 import { detectCaps } from './caps.js';
 import type { MonitorFeed } from './poll.js';

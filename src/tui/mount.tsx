@@ -1,5 +1,5 @@
 // Mounting the screen on a terminal and taking it down with its last frame.
-import React, { type ReactElement } from 'react';
+import { type ReactElement } from 'react';
 import { render } from 'ink';
 import type { SweepStore } from './store.js';
 

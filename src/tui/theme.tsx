@@ -3,7 +3,7 @@
 // both background and foreground, so they never depend on the terminal's own
 // background. Without colour the same meaning is carried by bold, underline
 // and shade glyphs.
-import React, { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, type ReactNode } from 'react';
 import { Text } from 'ink';
 import { detectCaps, glyphsFor, type Caps, type Glyphs } from './caps.js';
 

@@ -10,7 +10,7 @@ import type { Glyphs } from './caps.js';
 import type { FailedTrial, LiveTrial, LogItem, SweepSnapshot } from './model.js';
 import type { Segment } from './theme.js';
 import { HEAT_BACKGROUNDS } from './theme.js';
-import { cellWidth, fit, heatLevel, progressBar, sparkline, truncate, visibleCount } from './layout.js';
+import { cellWidth, heatLevel, progressBar, sparkline, truncate, visibleCount } from './layout.js';
 import { estimateEta, fmtLoss, fmtParam, formatDuration, formatEta, formatRate, trialsPerHour } from './format.js';
 import { layoutTable, type TableCell, type TableColumnDef } from './table.js';
 

@@ -119,7 +119,7 @@ describe('runExport', () => {
     const missing = join(dir, 'nope.sqlite3');
     await assert.rejects(
       runExport({ db: missing, study: 'x', outDir: join(dir, 'x'), formats: ['md'] }),
-      (e: unknown) => e instanceof UserInputError && e.message.includes(missing) && /no such database/.test(e.message),
+      (e: unknown) => e instanceof UserInputError && e.message.includes(missing) && /no database for study/.test(e.message),
     );
   });
 

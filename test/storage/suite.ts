@@ -4,7 +4,7 @@
 // files) are tested beside it, not here.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { StorageError } from '../../src/errors/index.js';
 import type { Storage } from '../../src/storage/index.js';
 import { TrialFinishedError, TrialState, TrialStateError } from '../../src/trial/state.js';

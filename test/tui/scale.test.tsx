@@ -3,7 +3,6 @@
 // terminal, and a flood of progress messages yields about 10 renders a second.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
 import { render } from 'ink';
 import { Study } from '../../src/study/schema.js';
 import { expandGrid } from '../../src/grid/expand.js';

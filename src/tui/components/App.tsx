@@ -2,7 +2,7 @@
 // area (header, one view, footer) that is sized to the terminal so it never
 // grows past its height (Ink would clear and repaint the whole screen) nor
 // wraps past its width.
-import React, { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Static, useInput, useStdin, useStdout } from 'ink';
 import type { Selection } from '../../report/index.js';
 import type { LogItem } from '../model.js';

@@ -1,5 +1,4 @@
 // Prints lines that the pure view builders (views.ts) already cut to width.
-import React from 'react';
 import { Box } from 'ink';
 import { Line, type Segment } from '../theme.js';
 

@@ -1,6 +1,5 @@
 // The screen regions as components: each one a call to its pure builder in
 // views.ts, so what they print is decided (and tested) there.
-import React from 'react';
 import type { ReportModel } from '../../report/index.js';
 import type { FailedTrial, LogItem, SweepSnapshot } from '../model.js';
 import { useUi, Line } from '../theme.js';

@@ -4,10 +4,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSqliteStorage } from '../../../storage/index.js';
 import type { FrozenTrial, StudySummary } from '../../../storage/index.js';
 import type { Score } from '../../../study/schema.js';
-import { UserInputError } from '../../../errors/index.js';
+import { openTargetReadonly } from '../../target.js';
 import {
   buildReport,
   figures as allFigures,
@@ -80,17 +79,9 @@ export function projectVersion(): string | null {
 
 /** Reads the study and its trials read-only; throws typed errors naming the file. */
 function readStudy(db: string, name: string): { summary: StudySummary; trials: FrozenTrial[] } {
-  if (!existsSync(db)) {
-    throw new UserInputError('no such database (run `sweep start <study file>` first, or pass --db PATH)', db);
-  }
-  const storage = openSqliteStorage(db, { readonly: true });
+  const { storage, study } = openTargetReadonly({ name, dbPath: db });
   try {
-    const summary = storage.getStudy(name);
-    if (!summary) {
-      const names = storage.listStudies().map((s) => s.name);
-      throw new UserInputError(`no study "${name}" in this database (it has: ${names.length ? names.join(', ') : 'none'})`, db);
-    }
-    return { summary, trials: storage.getTrials(summary.id) };
+    return { summary: study, trials: storage.getTrials(study.id) };
   } finally {
     storage.close();
   }

@@ -2,9 +2,8 @@
 // database alone. The file is opened read-only (WAL: the running sweep never
 // waits for us) and polled; nothing is ever written. In a terminal it shows
 // the same live screen as `sweep start`; in a pipe it prints plain lines.
-import { openSqliteStorage } from '../../../storage/index.js';
-import { UserInputError } from '../../../errors/index.js';
-import { requireDb, resolveTarget } from '../../target.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { openTargetReadonly, resolveTarget } from '../../target.js';
 import { ASCII_GLYPHS, MonitorFeed, logLine, plainText, showMonitorScreen, type Caps } from '../../../tui/index.js';
 
 export interface MonitorOptions {
@@ -24,14 +23,8 @@ export interface MonitorOptions {
 
 export async function runMonitor(opts: MonitorOptions): Promise<void> {
   const target = resolveTarget(opts.target, opts.db);
-  requireDb(target);
-  const storage = openSqliteStorage(target.dbPath, { readonly: true });
+  const { storage, study } = openTargetReadonly(target);
   try {
-    const study = storage.getStudy(target.name);
-    if (!study) {
-      const names = storage.listStudies().map((s) => s.name);
-      throw new UserInputError(`no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`, target.dbPath);
-    }
     const feed = new MonitorFeed({ storage, study, pollMs: opts.pollMs });
     const stdout = opts.stdout ?? process.stdout;
     if (stdout.isTTY) await showMonitorScreen(feed, { stdout, stdin: opts.stdin, caps: opts.caps, signal: opts.signal });
@@ -73,14 +66,7 @@ async function plain(feed: MonitorFeed, write: (line: string) => void, signal: A
   feed.stop();
 }
 
+/** Waits ms, or less when the signal aborts; never rejects. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }

@@ -6,10 +6,9 @@ import { fixedSettings, fixedSettingsDiff } from '../../../study/compat.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';
 import { expandGrid, interleaveByShareKey, pretrainShareKey, searchSpace } from '../../../grid/expand.js';
 import { openSqliteStorage } from '../../../storage/index.js';
-import type { FrozenTrial, Storage } from '../../../storage/storage.js';
+import type { Storage } from '../../../storage/storage.js';
 import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
 import { chooseRunner } from '../../../pool/choose.js';
-import type { TrialTask } from '../../../pool/messages.js';
 import { runSweep, type SweepEvents, type SweepSummary } from '../../../scheduler/scheduler.js';
 import { loadDatasetShared } from '../../../data/index.js';
 import { datasetKey } from '../../../worker/dataset-key.js';
@@ -17,6 +16,7 @@ import { StorageError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
 import { defaultDbPath } from '../../target.js';
 import { plainLogger } from './log.js';
+import { taskMaker } from './task.js';
 
 export interface StartOptions {
   readonly studyFile: string;
@@ -91,18 +91,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     });
     runner = chosen.runner;
     opts.write(`running on ${chosen.plan.why}`);
-    const makeTask = (trial: FrozenTrial): TrialTask => ({
-      trialId: trial.id,
-      trialNumber: trial.number,
-      study: study.name,
-      params: trial.params,
-      dataset: study.dataset,
-      training: study.training,
-      arch: study.arch,
-      objective: study.objective,
-      backend,
-      cacheDir: study.pretrainCache ? cacheDir : null,
-    });
+    const makeTask = taskMaker(study, backend, study.pretrainCache ? cacheDir : null);
     const events = opts.events ? opts.events({ storage, studyId: summary.id, study }) : plainLogger(opts.write, counts);
     const result = await runSweep({
       storage,

@@ -1,9 +1,7 @@
 // `sweep status <study>`: counts per state, the best trial, backends used.
 // Opens the database read-only, so it is safe beside a running sweep.
-import { openSqliteStorage } from '../../../storage/index.js';
 import { TRIAL_STATE_NAMES, TrialState } from '../../../trial/state.js';
-import { UserInputError } from '../../../errors/index.js';
-import { requireDb, resolveTarget } from '../../target.js';
+import { openTargetReadonly, resolveTarget } from '../../target.js';
 import { describeParams } from '../start/log.js';
 
 export interface StatusOptions {
@@ -14,17 +12,8 @@ export interface StatusOptions {
 
 export function runStatus(opts: StatusOptions): void {
   const target = resolveTarget(opts.target, opts.db);
-  requireDb(target);
-  const storage = openSqliteStorage(target.dbPath, { readonly: true });
+  const { storage, study } = openTargetReadonly(target);
   try {
-    const study = storage.getStudy(target.name);
-    if (!study) {
-      const names = storage.listStudies().map((s) => s.name);
-      throw new UserInputError(
-        `no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`,
-        target.dbPath,
-      );
-    }
     const counts = storage.countTrials(study.id);
     const order = [TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL, TrialState.PRUNED];
     const total = order.reduce((s: number, k) => s + counts[k], 0);
