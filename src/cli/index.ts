@@ -71,20 +71,19 @@ async function main(argv: string[]): Promise<number> {
       };
       process.on('SIGINT', interrupt);
       process.on('SIGTERM', () => controller.abort());
-      const workers = positiveInt('workers', values.workers);
       const screen = process.stdout.isTTY ? await import('../tui/index.js') : undefined;
       let result;
       try {
         result = await runStart({
           studyFile,
           db: values.db,
-          workers,
+          workers: positiveInt('workers', values.workers),
           backend: backend?.data,
           cacheDir: values['no-cache'] ? null : values['cache-dir'],
           staleSeconds: positiveInt('stale-after', values['stale-after']),
           signal: controller.signal,
           write: out,
-          events: screen && ((ctx) => (tui = screen.createTuiEvents({ ...ctx, workers, signal: controller.signal, interrupt }))),
+          events: screen && ((ctx) => (tui = screen.createTuiEvents({ ...ctx, signal: controller.signal, interrupt }))),
         });
       } finally {
         tui?.unmount();

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { BackendChoice } from '../study/schema.js';
 import { createPiscinaRunner, type TrialRunner } from './runner.js';
 import { createProcessRunner, detectGpus } from './process-runner.js';
@@ -37,19 +38,32 @@ export interface RunnerPlan {
 }
 
 /** Pure given its inputs: which runner a backend choice gets. */
-export function planRunner(backend: BackendChoice, workers: number, installed: { gpu: boolean; node: boolean }, gpus: readonly string[]): RunnerPlan {
+export function planRunner(
+  backend: BackendChoice,
+  asked: number | undefined,
+  installed: { gpu: boolean; node: boolean },
+  gpus: readonly string[],
+  cores = availableParallelism(),
+): RunnerPlan {
   const native =
     backend === 'tensorflow-gpu' || backend === 'tensorflow' || (backend === 'auto' && (installed.gpu || installed.node));
-  if (!native) return { kind: 'threads', processes: [], workers, why: `${workers} worker thread(s)` };
+  if (!native) {
+    const workers = asked ?? cores;
+    return { kind: 'threads', processes: [], workers, why: `${workers} worker thread(s)${asked ? '' : ' (one per core)'}` };
+  }
   const gpu = backend === 'tensorflow-gpu' || (backend === 'auto' && installed.gpu);
   if (gpu && gpus.length > 0) {
+    // One process per GPU; asking for fewer workers uses the first ones.
+    const used = gpus.slice(0, asked ?? gpus.length);
     return {
       kind: 'processes',
-      processes: gpus.map((id) => ({ CUDA_VISIBLE_DEVICES: id, TF_FORCE_GPU_ALLOW_GROWTH: 'true' })),
-      workers: gpus.length,
-      why: `one worker process per GPU (${gpus.join(', ')})`,
+      processes: used.map((id) => ({ CUDA_VISIBLE_DEVICES: id, TF_FORCE_GPU_ALLOW_GROWTH: 'true' })),
+      workers: used.length,
+      why: `one worker process per GPU (${used.join(', ')})`,
     };
   }
+  // Native TensorFlow spreads one op over every core: one process unless asked.
+  const workers = asked ?? 1;
   return {
     kind: 'processes',
     processes: Array.from({ length: workers }, () => ({})),
@@ -61,7 +75,7 @@ export function planRunner(backend: BackendChoice, workers: number, installed: {
 /** `workerData` reaches worker threads only (processes load their own data, from the disk cache). */
 export async function chooseRunner(
   backend: BackendChoice,
-  workers: number,
+  workers: number | undefined,
   workerFile: string | URL,
   workerData?: unknown,
 ): Promise<{ runner: TrialRunner; plan: RunnerPlan }> {

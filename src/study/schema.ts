@@ -147,7 +147,12 @@ export const Study = z.strictObject({
   training: Training.default(Training.parse({})),
   arch: Arch.default(Arch.parse({})),
   objective: Score.default('svdd'),
-  workers: positiveInt.max(64).default(1),
+  /**
+   * Parallel trials. Default: one worker thread per core for wasm/cpu (wasm is
+   * single-threaded in Node), one process per GPU for tensorflow-gpu, one
+   * process for tensorflow (it uses every core itself).
+   */
+  workers: positiveInt.max(64).optional(),
   backend: BackendChoice.default('auto'),
   /** SQLite file; default db/<name>.sqlite3 (relative to the working directory). */
   storage: z.string().min(1).optional(),

@@ -22,8 +22,8 @@ export interface TuiContext {
   readonly storage: Storage;
   readonly studyId: number;
   readonly study: Study;
-  /** Worker threads of this run (--workers); default the study's. */
-  readonly workers?: number;
+  /** Workers of this run, as the runner was sized (runStart passes it). */
+  readonly workers: number;
   /** The sweep's abort signal: the screen shows STOPPING once it fires. */
   readonly signal?: AbortSignal;
   /**
@@ -49,7 +49,7 @@ export interface TuiEvents extends SweepEvents {
 export function createTuiEvents(ctx: TuiContext): TuiEvents {
   const { storage, studyId, study } = ctx;
   const now = Date.now();
-  const workers = ctx.workers ?? study.workers;
+  const { workers } = ctx;
   const finished = new FinishedTrials();
   finished.replaceAll(storage.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]));
   const summary = finished.summary(now);

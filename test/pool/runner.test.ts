@@ -66,8 +66,12 @@ test('runner plan: threads for wasm/cpu, a process per GPU for tfjs-node-gpu, pr
   const { planRunner } = await import('../../src/pool/choose.js');
   const none = { gpu: false, node: false };
   assert.deepEqual(planRunner('auto', 2, none, []).kind, 'threads');
+  // Unasked, wasm/cpu get one thread per core, native CPU TensorFlow one process.
+  assert.equal(planRunner('auto', undefined, none, [], 6).workers, 6);
+  assert.equal(planRunner('tensorflow', undefined, none, [], 6).workers, 1);
+  assert.deepEqual(planRunner('tensorflow-gpu', 1, { gpu: true, node: false }, ['0', '1']).processes, [{ CUDA_VISIBLE_DEVICES: '0', TF_FORCE_GPU_ALLOW_GROWTH: 'true' }]);
   assert.equal(planRunner('wasm', 3, { gpu: true, node: true }, ['0']).kind, 'threads');
-  const gpu = planRunner('auto', 2, { gpu: true, node: false }, ['0', '1', '2']);
+  const gpu = planRunner('auto', undefined, { gpu: true, node: false }, ['0', '1', '2']);
   assert.equal(gpu.kind, 'processes');
   assert.deepEqual(gpu.processes.map((e) => e.CUDA_VISIBLE_DEVICES), ['0', '1', '2']);
   assert.equal(gpu.workers, 3);

@@ -26,6 +26,7 @@ test('sweep events drive the screen: live rows while running, one line per finis
       storage,
       studyId,
       study,
+      workers: 2,
       signal: abort.signal,
       interrupt: () => abort.abort(),
       stdout: asStdout(stdout),
@@ -83,6 +84,7 @@ test('q then y stops the sweep through the interrupt callback; the screen says S
       storage,
       studyId,
       study,
+      workers: 2,
       signal: abort.signal,
       interrupt: () => {
         interrupts++;

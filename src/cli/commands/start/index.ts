@@ -32,7 +32,7 @@ export interface StartOptions {
   /** A different worker module (tests, benchmarks). */
   readonly workerFile?: string | URL;
   /** Replaces the plain log (the terminal UI). */
-  readonly events?: (ctx: { storage: Storage; studyId: number; study: Study }) => SweepEvents;
+  readonly events?: (ctx: { storage: Storage; studyId: number; study: Study; workers: number }) => SweepEvents;
 }
 
 export interface StartResult extends SweepSummary {
@@ -50,7 +50,6 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   const data = await loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data') });
 
   const dbPath = opts.db ?? study.storage ?? defaultDbPath(study.name);
-  const workers = opts.workers ?? study.workers;
   const backend = opts.backend ?? study.backend;
 
   const points = interleaveByShareKey(expandGrid(study.grid));
@@ -86,13 +85,15 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
         `database ${dbPath}; backend ${backend}`,
     );
 
-    const chosen = await chooseRunner(backend, workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'), {
+    const chosen = await chooseRunner(backend, opts.workers ?? study.workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'), {
       datasets: { [datasetKey(study.dataset)]: data },
     });
     runner = chosen.runner;
     opts.write(`running on ${chosen.plan.why}`);
     const makeTask = taskMaker(study, backend, study.pretrainCache ? cacheDir : null);
-    const events = opts.events ? opts.events({ storage, studyId: summary.id, study }) : plainLogger(opts.write, counts);
+    const events = opts.events
+      ? opts.events({ storage, studyId: summary.id, study, workers: chosen.plan.workers })
+      : plainLogger(opts.write, counts);
     const result = await runSweep({
       storage,
       studyId: summary.id,
