@@ -2,7 +2,8 @@
 // a tiny network, real SQLite; crash and Ctrl-C recovery.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { openSqliteStorage } from '../../src/storage/index.js';
 import { TrialState } from '../../src/trial/state.js';
 import { runCli, tinyStudy, waitFor, writeStudy } from './helpers.js';
@@ -51,6 +52,15 @@ test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs 
   assert.equal((await status.done).code, 0);
   assert.match(status.stdout(), /COMPLETE 4, RUNNING 0, WAITING 0, FAIL 0/);
   assert.match(status.stdout(), /best: trial \d+ value 0\.\d{4}/);
+  // The paper-style table of this real sweep, with the values the database holds.
+  const out = join(dirname(db), 'reports');
+  const exp = runCli(['export', 'e2e', '--db', db, '--out', out, '--no-figures']);
+  assert.equal((await exp.done).code, 0, exp.stderr());
+  const md = readFileSync(join(out, 'e2e.md'), 'utf8');
+  for (const t of trials) {
+    const row = new RegExp(`\\| IAE-LSTM-KL\\(${t.params.boundary === 'hard' ? 'h' : 's'}\\) \\|[^\\n]*`).exec(md)![0];
+    assert.ok(row.includes(t.value!.toFixed(3)), `${row} shows ${t.value!.toFixed(3)}`);
+  }
 });
 
 test('an invalid study exits 2 naming the file and field, and creates no database', async () => {
