@@ -2,11 +2,12 @@
 // test_batch.bin, each a run of 3073-byte records: 1 label byte, then 1024 red,
 // 1024 green, 1024 blue bytes (row-major 32x32). batches.meta.txt holds the
 // class names, one a line.
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DatasetError } from '../errors/index.js';
 import { readMaybeGzip } from './idx.js';
 import type { ImageSet, RawDataset } from './types.js';
+import { exists } from './fs.js';
 
 export const CIFAR10_CLASSES = [
   'airplane',
@@ -32,14 +33,6 @@ const HOW_TO_GET =
   'download cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html, unpack it, ' +
   'and set CIFAR10_DIR (or the study\'s dataset.dir) to the cifar-10-batches-bin folder';
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Folders searched, in order; an explicit dir is the only place looked at. */
 export function cifar10SearchPath(dir?: string, env: NodeJS.ProcessEnv = process.env): string[] {

@@ -13,6 +13,7 @@ import { isGzip } from './idx.js';
 import { locateMvtec } from './mvtec.js';
 import { inputFiles } from './shared.js';
 import { SYNTHETIC_CLASSES } from './synthetic.js';
+import { exists } from './fs.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -235,14 +236,6 @@ export interface DataFetchResult {
   readonly kept: readonly string[];
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Download a data set (resume, checksums); afterwards the reader finds it in `dest`. */
 export async function dataFetch(name: string, opts: DataFetchOptions = {}): Promise<DataFetchResult> {

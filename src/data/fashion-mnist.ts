@@ -1,9 +1,9 @@
 // Fashion-MNIST: four IDX files, gzipped (as distributed) or raw.
-import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DatasetError } from '../errors/index.js';
 import { readIdx, type IdxArray } from './idx.js';
 import type { ImageSet, RawDataset } from './types.js';
+import { exists } from './fs.js';
 
 export const FASHION_MNIST_CLASSES = [
   't-shirt',
@@ -31,14 +31,6 @@ const HOW_TO_GET =
   'install it with "apt-get install dataset-fashion-mnist" (Debian), ' +
   'or download the four *-ubyte.gz files and set FASHION_MNIST_DIR (or the study\'s dataset.dir) to their folder';
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The file for `base` in `dir`: `base.gz` first, then `base` raw; undefined when neither. */
 async function findFile(dir: string, base: string): Promise<string | undefined> {
