@@ -13,7 +13,7 @@ const USAGE = `usage: sweep <command> [options]
 commands:
   start <study.json>     queue the study's grid and run it (resumes where it stopped)
       --db PATH            SQLite file (default: the study's "storage", else db/<name>.sqlite3)
-      --workers N          worker threads (default: the study's "workers")
+      --workers N          parallel trials (default: the study's "workers", else one per core on wasm/cpu, one per GPU)
       --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu
       --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
       --stale-after SEC    a RUNNING trial without heartbeat this long is re-queued (default 60)
