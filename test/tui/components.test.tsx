@@ -2,6 +2,7 @@
 // the tables show the report model's numbers (the ones `sweep export` prints),
 // lines never exceed the width, the live area never exceeds the height, and
 // NO_COLOR / ASCII fallbacks hold.
+import './fixtures/live-terminal.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';

@@ -2,6 +2,7 @@
 // tmux, `sweep monitor` watches it from a second tmux window (plain ASCII, no
 // colour), and the screens are read with capture-pane while the sweep trains.
 // What they show is checked against the database (opened read-only).
+import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,6 +1,7 @@
 // createTuiEvents: the scheduler's events drive the live screen. The real
 // scheduler runs a real SQLite study (with a stand-in trial function) and the
 // screen renders into a recorded terminal.
+import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

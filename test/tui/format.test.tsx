@@ -1,5 +1,6 @@
 // The header's claims: durations, ETA (honest before the first trial), rate,
 // and the environment rules for colour and Unicode.
+import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { estimateEta, formatDuration, formatEta, fmtLoss, trialsPerHour } from '../../src/tui/format.js';

@@ -1,4 +1,5 @@
 // Pure layout decisions: truncation, column dropping, sparkline, bars, heat.
+import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cellWidth, firstLine, fit, fitColumns, heatLevel, progressBar, sparkline, truncate, visibleCount } from '../../src/tui/layout.js';

@@ -3,6 +3,7 @@
 // (with a stand-in trial function) and check what the monitor's feed shows
 // against the database, and that a sweep writing at full speed in another
 // process never fails while a monitor polls it.
+import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,6 +1,7 @@
 // A 3000-trial study with 8 workers: the report behind the tables rebuilds in
 // reasonable time (and is spaced by its cost), every view stays inside the
 // terminal, and a flood of progress messages yields about 10 renders a second.
+import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { render } from 'ink';

@@ -1,5 +1,6 @@
 // The store batches: however many updates arrive, subscribers hear at most
 // once per interval (about 10 renders a second with the default 100 ms).
+import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SweepStore } from '../../src/tui/store.js';
