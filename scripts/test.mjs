@@ -1,4 +1,6 @@
-// Runs every test/**/*.test.ts with node's test runner (Node 20 has no glob in --test).
+// Runs every test/**/*.test.ts(x) with node's test runner (Node 20 has no glob in
+// --test). One file at a time (training tests use both cores); a test that
+// hangs fails after 10 minutes instead of holding CI to its limit.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -13,5 +15,5 @@ function find(dir) {
 
 const only = process.argv.slice(2);
 const files = (only.length ? only : find('test')).sort();
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
