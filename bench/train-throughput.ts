@@ -191,8 +191,11 @@ function torchAvailable(): boolean {
 function runTorch(batch: number, steps: number, warmup: number): { samplesPerSec: number; samplesPerCpuSec: number; torch: string } | null {
   const script = fileURLToPath(new URL('./torch_throughput.py', import.meta.url));
   if (!existsSync('/usr/bin/python3') || !torchAvailable()) return null;
+  // torch.set_num_threads(1) limits torch's own pool, not OpenBLAS's (Debian's
+  // torch calls OpenBLAS for matMuls): pin both, or "one thread" uses two cores.
   const out = execFileSync('/usr/bin/python3', [script, '--batch', String(batch), '--steps', String(steps), '--warmup', String(warmup)], {
     encoding: 'utf8',
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
   });
   const last = out.trim().split('\n').at(-1)!;
   return JSON.parse(last) as { samplesPerSec: number; samplesPerCpuSec: number; torch: string };
