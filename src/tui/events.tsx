@@ -11,9 +11,9 @@ import { TrialState } from '../trial/state.js';
 import type { Selection } from '../report/index.js';
 import { detectCaps, type Caps } from './caps.js';
 import { FinishedTrials, ReportKeeper } from './finished.js';
-import type { LiveTrial, LogItem, SweepSnapshot } from './model.js';
+import type { LiveTrial, LogItem } from './model.js';
 import { countsOf } from './counts.js';
-import { SweepStore } from './store.js';
+import { SweepStore, initialSnapshot } from './store.js';
 import { UiProvider } from './theme.js';
 import { App } from './components/App.js';
 import { mountScreen, type Mounted } from './mount.js';
@@ -54,30 +54,23 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
   finished.replaceAll(storage.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]));
   const summary = finished.summary(now);
 
-  const initial: SweepSnapshot = {
-    mode: 'start',
-    study: study.name,
-    dataset: study.dataset.name,
-    objective: study.objective,
-    workers,
-    epochs: { pretrain: study.training.pretrainEpochs, joint: study.training.jointEpochs },
-    counts: countsOf(storage.countTrials(studyId)),
-    points: expandGrid(study.grid).length,
-    running: [],
-    backends: Array.from({ length: workers }, () => null),
-    log: [],
-    failed: summary.failed,
-    meanSeconds: summary.meanSeconds,
-    finishedAt: summary.finishedAt,
-    since: now,
-    rateSince: now,
+  const initial = initialSnapshot(
+    {
+      mode: 'start',
+      study: study.name,
+      dataset: study.dataset.name,
+      objective: study.objective,
+      workers,
+      epochs: { pretrain: study.training.pretrainEpochs, joint: study.training.jointEpochs },
+      counts: countsOf(storage.countTrials(studyId)),
+      points: expandGrid(study.grid).length,
+      failed: summary.failed,
+      meanSeconds: summary.meanSeconds,
+      finishedAt: summary.finishedAt,
+      stopping: ctx.signal?.aborted ?? false,
+    },
     now,
-    report: null,
-    reportError: null,
-    select: 'oracle',
-    stopping: ctx.signal?.aborted ?? false,
-    stale: null,
-  };
+  );
   const store = new SweepStore(initial, ctx.intervalMs ?? 100);
   const studyRow = storage.getStudy(study.name) ?? { name: study.name, systemAttrs: { definition: study as never } };
   const keeper = new ReportKeeper(studyRow, () => finished.trials(), (report, reportError, select) =>

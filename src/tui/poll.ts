@@ -10,8 +10,8 @@ import { expandGrid } from '../grid/expand.js';
 import { TrialState } from '../trial/state.js';
 import { countsOf } from './counts.js';
 import { FinishedTrials, ReportKeeper } from './finished.js';
-import { definitionOf, liveFromStored, logItemOf, type LiveTrial, type SweepSnapshot } from './model.js';
-import { SweepStore } from './store.js';
+import { definitionOf, liveFromStored, logItemOf, type LiveTrial } from './model.js';
+import { SweepStore, initialSnapshot } from './store.js';
 
 export interface MonitorFeedOptions {
   readonly storage: Storage;
@@ -54,32 +54,20 @@ export class MonitorFeed {
     } catch {
       points = 0;
     }
-    const now = Date.now();
-    const workers = this.#def?.workers ?? 1;
-    const initial: SweepSnapshot = {
+    const initial = initialSnapshot({
       mode: 'monitor',
       study: opts.study.name,
       dataset: this.#def?.dataset.name ?? null,
       objective: this.#objective,
-      workers,
+      workers: this.#def?.workers ?? 1,
       epochs: { pretrain: this.#def?.training.pretrainEpochs ?? null, joint: this.#def?.training.jointEpochs ?? null },
       counts: { complete: 0, running: 0, waiting: 0, failed: 0, pruned: 0 },
       points,
-      running: [],
-      backends: Array.from({ length: workers }, () => null),
-      log: [],
       failed: [],
       meanSeconds: null,
       finishedAt: [],
-      since: now,
-      rateSince: now,
-      now,
-      report: null,
-      reportError: null,
-      select: 'oracle',
       stopping: false,
-      stale: null,
-    };
+    });
     this.store = new SweepStore(initial, opts.intervalMs ?? 100);
     this.keeper = new ReportKeeper(opts.study, () => this.#finished.trials(), (report, reportError, select) =>
       this.store.update((d) => {

@@ -80,3 +80,25 @@ export class SweepStore {
     this.#timer.unref?.();
   }
 }
+
+/** What differs between the start screen's first snapshot and the monitor's; the rest starts empty. */
+export type SnapshotStart = Pick<
+  SweepSnapshot,
+  'mode' | 'study' | 'dataset' | 'objective' | 'workers' | 'epochs' | 'counts' | 'points' | 'failed' | 'meanSeconds' | 'finishedAt' | 'stopping'
+>;
+
+export function initialSnapshot(start: SnapshotStart, now = Date.now()): SweepSnapshot {
+  return {
+    ...start,
+    running: [],
+    backends: Array.from({ length: start.workers }, () => null),
+    log: [],
+    since: now,
+    rateSince: now,
+    now,
+    report: null,
+    reportError: null,
+    select: 'oracle',
+    stale: null,
+  };
+}
