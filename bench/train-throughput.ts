@@ -2,7 +2,8 @@
 // worker, batch 64: samples/s of a full step (forward, backward, Adam).
 //
 // Compares, in one run: our wasm backend with the fast kernels of
-// src/engine/wasm, the naive wasm path (its own kernels, plus the minimal
+// src/engine/wasm and the native GEMM addon (src/engine/native), the same
+// with the addon switched off (XNNPACK), the naive wasm path (its own kernels, plus the minimal
 // Conv2DBackpropFilter it lacks so that it can train at all), and PyTorch 1.13
 // on one thread (bench/torch_throughput.py) when /usr/bin/python3 has torch.
 //
@@ -267,7 +268,7 @@ async function main(): Promise<void> {
   const warmup = Number(values.warmup);
   const batch = Number(values.batch);
   const info = await initBackend('wasm');
-  console.log(`backend ${info.name}; node ${process.version}; ${cpus()[0]?.model ?? '?'} x${cpus().length}`);
+  console.log(`backend ${info.name} [${info.kernels ?? ''}]; node ${process.version}; ${cpus()[0]?.model ?? '?'} x${cpus().length}`);
   if (values.profile) {
     await profileStep(batch);
     return;
@@ -287,6 +288,14 @@ async function main(): Promise<void> {
   // Our kernels, but the model's batch norm and optimiser written as plain tfjs (tf.moments, tf.train.adam).
   const oursPlain = values['skip-naive'] ? null : measure(batch, Math.max(3, Math.ceil(steps / 2)), 1, 'tfjs', 'ops');
   if (oursPlain) console.log(`ours, BN via tf.moments + tf.train.adam: ${fmt(oursPlain)}`);
+  // Our kernels with the native GEMM switched off: convolutions and matMuls on XNNPACK.
+  let oursXnnpack: Measure | null = null;
+  if (!values['skip-naive'] && info.kernels?.startsWith('native')) {
+    process.env['IAE_NATIVE'] = '0';
+    oursXnnpack = measure(batch, Math.max(3, Math.ceil(steps / 2)), 1, 'fused', 'fused');
+    delete process.env['IAE_NATIVE'];
+    console.log(`ours, XNNPACK instead of the native GEMM (IAE_NATIVE=0): ${fmt(oursXnnpack)}`);
+  }
 
   let naive: Measure | null = null;
   if (!values['skip-naive']) {
@@ -309,6 +318,7 @@ async function main(): Promise<void> {
       batch,
       ours: +ours.samplesPerSec.toFixed(1),
       oursPlainBnAdam: oursPlain ? +oursPlain.samplesPerSec.toFixed(1) : null,
+      oursXnnpack: oursXnnpack ? +oursXnnpack.samplesPerSec.toFixed(1) : null,
       naive: naive ? +naive.samplesPerSec.toFixed(1) : null,
       torch: torch ? +torch.samplesPerSec.toFixed(1) : null,
       oursOverTorch: torch ? +(ours.samplesPerSec / torch.samplesPerSec).toFixed(2) : null,

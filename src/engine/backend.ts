@@ -9,6 +9,7 @@ import { BackendError } from '../errors/index.js';
 import type { BackendChoice } from '../study/schema.js';
 import { ensureGradients } from './gradients.js';
 import { installWasmKernels } from './wasm/kernels.js';
+import { loadNativeBlas } from './native/blas.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -17,6 +18,11 @@ export interface BackendInfo {
   readonly name: BackendName;
   /** Why the candidates before it were skipped, one line each ("tfjs-node-gpu: not installed"). */
   readonly notes: readonly string[];
+  /**
+   * wasm only: what runs its convolutions and matMuls ("native GEMM: OpenBLAS
+   * 0.3.21", or why the native addon is not used and XNNPACK does it).
+   */
+  readonly kernels?: string;
 }
 
 export interface InitOptions {
@@ -195,6 +201,12 @@ async function tryBackend(name: BackendName, opts: InitOptions): Promise<Attempt
   return { ok: true };
 }
 
+function withKernels(info: BackendInfo): BackendInfo {
+  if (info.name !== 'wasm') return info;
+  const native = loadNativeBlas();
+  return { ...info, kernels: native.blas ? native.why : `XNNPACK; ${native.why}` };
+}
+
 /** Per choice (and resolveFrom): one thread keeps one answer per question. */
 const cache = new Map<string, Promise<BackendInfo>>();
 
@@ -206,12 +218,12 @@ async function init(choice: BackendChoice, opts: InitOptions): Promise<BackendIn
         `backend "${choice}" (${PACKAGE[choice]}) ${got.why}. Fix: ${FIX[choice]}; or use backend "auto" to take the best one that loads.`,
       );
     }
-    return { name: choice, notes: [] };
+    return withKernels({ name: choice, notes: [] });
   }
   const notes: string[] = [];
   for (const name of AUTO_ORDER) {
     const got = await tryBackend(name, opts);
-    if (got.ok) return { name, notes };
+    if (got.ok) return withKernels({ name, notes });
     notes.push(`${PACKAGE[name].replace('@tensorflow/', '')}: ${got.why}`);
   }
   throw new BackendError(`no backend could be loaded:\n  ${notes.join('\n  ')}\nFix: ${FIX.wasm}`);

@@ -15,6 +15,7 @@ import { Grid, Study, type DatasetName, type ModelName, type Score } from '../st
 import { modelLabel, objectiveScore } from '../study/models.js';
 import { expandGrid, gridPointId, type TrialParams } from '../grid/expand.js';
 import { TrialState, TRIAL_STATE_NAMES } from '../trial/state.js';
+import { backendLabel } from '../trial/attrs.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import { UserInputError } from '../errors/index.js';
 import { className, datasetTitle } from './classes.js';
@@ -806,8 +807,8 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
   let observedJoint: number | null = null;
   for (const p of all) {
     if (!p.complete) continue;
-    const b = p.complete.userAttrs['backend'];
-    if (typeof b === 'string') backends.add(b);
+    const b = backendLabel(p.complete.userAttrs);
+    if (b !== null) backends.add(b);
     const h = p.history;
     if (h && h.length) observedJoint = Math.max(observedJoint ?? 0, h[h.length - 1]!.epoch);
   }

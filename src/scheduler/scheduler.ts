@@ -232,7 +232,7 @@ class ProgressRecorder {
     const id = this.trial.id;
     if (p.type === 'backend') {
       this.backend = p.backend;
-      this.storage.setUserAttrs(id, { backend: p.backend, backend_notes: [...p.notes] });
+      this.storage.setUserAttrs(id, { backend: p.backend, backend_notes: [...p.notes], ...(p.kernels ? { backend_kernels: p.kernels } : {}) });
       return;
     }
     if (p.type !== 'epoch') return;

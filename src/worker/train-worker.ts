@@ -30,7 +30,7 @@ function dataset(spec: Dataset): Promise<RawDataset> {
 
 export default defineWorker(async (task, emit) => {
   const backend = await initBackend(task.backend);
-  emit({ type: 'backend', backend: backend.name, notes: backend.notes });
+  emit({ type: 'backend', backend: backend.name, notes: backend.notes, ...(backend.kernels ? { kernels: backend.kernels } : {}) });
   const raw = await dataset(task.dataset);
   const p = task.params;
   const data = prepareTrialData(raw, {

@@ -92,7 +92,10 @@ describe('initBackend', () => {
     const a = await initBackend('wasm');
     const b = await initBackend('wasm');
     assert.equal(a, b);
-    assert.deepEqual(a, { name: 'wasm', notes: [] });
+    assert.equal(a.name, 'wasm');
+    assert.deepEqual(a.notes, []);
+    // The set-up builds the native GEMM addon; the info says it is in use.
+    assert.match(a.kernels ?? '', /^native GEMM: OpenBLAS \d/);
     const c = await initBackend('cpu');
     assert.equal(c.name, 'cpu');
     assert.equal(tf.getBackend(), 'cpu');
@@ -107,6 +110,7 @@ describe('initBackend', () => {
     assert.deepEqual(installedWasmKernels(), [
       'BatchMatMul',
       'Cast',
+      'Conv2D', // the native GEMM's
       'Conv2DBackpropFilter',
       'Conv2DBackpropInput',
       'IaeLeakyReluGrad',

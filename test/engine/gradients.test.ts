@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { batchNormTrain, FusedAdam, initBackend, installedWasmKernels, seedRandom, upsampleNearest2x, type Rng } from '../../src/engine/index.js';
 import { simdFor } from '../../src/engine/wasm/simd.js';
+import { loadNativeBlas } from '../../src/engine/native/blas.js';
 
 /** Runs f with our SIMD module on and off (IAE_NO_SIMD), so both code paths are checked. */
 async function withAndWithoutSimd(f: (simd: boolean) => Promise<void>): Promise<void> {
@@ -17,6 +18,25 @@ async function withAndWithoutSimd(f: (simd: boolean) => Promise<void>): Promise<
       await f(simd);
     } finally {
       delete process.env['IAE_NO_SIMD'];
+    }
+  }
+}
+
+/**
+ * Runs f with the native GEMM kernels on and off (IAE_NATIVE=0 sends them to
+ * our XNNPACK kernels below), so both code paths are checked against cpu.
+ */
+async function withAndWithoutNative(f: () => Promise<void>): Promise<void> {
+  for (const native of [true, false]) {
+    if (native) delete process.env['IAE_NATIVE'];
+    else process.env['IAE_NATIVE'] = '0';
+    try {
+      await f();
+    } catch (e) {
+      if (e instanceof Error) e.message = `[${native ? 'native GEMM' : 'XNNPACK'}] ${e.message}`;
+      throw e;
+    } finally {
+      delete process.env['IAE_NATIVE'];
     }
   }
 }
@@ -74,6 +94,8 @@ before(async () => {
   await initBackend('cpu');
   await initBackend('wasm');
   assert.ok(installedWasmKernels().includes('Conv2DBackpropFilter'));
+  // The suite checks the native GEMM kernels too: the set-up builds them.
+  assert.ok(loadNativeBlas().blas, loadNativeBlas().why);
   assert.ok(simdFor(tf.backend() as BackendWasm), 'our SIMD module loads over the wasm heap');
 });
 
@@ -86,6 +108,9 @@ describe('conv2d gradients (Conv2DBackpropFilter and Conv2DBackpropInput) on was
   cases.push({ n: 1, h: 10, w: 11, ci: 4, co: 3, kh: 5, kw: 3, s: [2, 2], pad: 'valid' });
   cases.push({ n: 2, h: 7, w: 8, ci: 1, co: 8, kh: 3, kw: 3, s: [1, 2], pad: [[0, 0], [1, 2], [2, 0], [0, 0]] });
   cases.push({ n: 4, h: 6, w: 6, ci: 16, co: 1, kh: 5, kw: 5, s: [1, 1], pad: 'same' });
+  // Patches of one image over the native kernel's chunk (512K floats): three
+  // chunks, so the filter gradient accumulates across them.
+  cases.push({ n: 3, h: 64, w: 64, ci: 8, co: 4, kh: 5, kw: 5, s: [1, 1], pad: 'same' });
   while (cases.length < 16) {
     const kh = pick(rng, [1, 3, 5]);
     const kw = pick(rng, [1, 3, 5]);
@@ -99,16 +124,18 @@ describe('conv2d gradients (Conv2DBackpropFilter and Conv2DBackpropInput) on was
     it(name, async () => {
       const xv = randn(rng, c.n * c.h * c.w * c.ci);
       const fv = randn(rng, c.kh * c.kw * c.ci * c.co);
-      await expectClose(name, () => {
-        const x = tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]);
-        const f = tf.tensor4d(fv, [c.kh, c.kw, c.ci, c.co]);
-        // A non-uniform upstream gradient: sum(y * r) with r fixed.
-        const loss = (a: tf.Tensor, b: tf.Tensor) => {
-          const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad);
-          return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
-        };
-        return tf.grads(loss)([x, f]);
-      });
+      await withAndWithoutNative(() =>
+        expectClose(name, () => {
+          const x = tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]);
+          const f = tf.tensor4d(fv, [c.kh, c.kw, c.ci, c.co]);
+          // A non-uniform upstream gradient: sum(y * r) with r fixed.
+          const loss = (a: tf.Tensor, b: tf.Tensor) => {
+            const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad);
+            return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+          };
+          return [tf.conv2d(x, f, c.s, c.pad), ...tf.grads(loss)([x, f])];
+        }),
+      );
     });
   }
 });
@@ -130,14 +157,16 @@ describe('conv2dTranspose (forward and gradients) on wasm matches cpu', () => {
     it(name, async () => {
       const xv = randn(rng, c.n * c.h * c.w * c.cin);
       const fv = randn(rng, c.k * c.k * c.cout * c.cin);
-      await expectClose(name, () => {
-        const x = tf.tensor4d(xv, [c.n, c.h, c.w, c.cin]);
-        const f = tf.tensor4d(fv, [c.k, c.k, c.cout, c.cin]);
-        const fwd = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [c.n, oh, ow, c.cout], c.s, c.pad);
-        const y = fwd(x, f);
-        const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fwd(a, b), tf.cos(tf.reshape(tf.range(0, y.size), y.shape)))))([x, f]);
-        return [y, gx!, gf!];
-      });
+      await withAndWithoutNative(() =>
+        expectClose(name, () => {
+          const x = tf.tensor4d(xv, [c.n, c.h, c.w, c.cin]);
+          const f = tf.tensor4d(fv, [c.k, c.k, c.cout, c.cin]);
+          const fwd = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [c.n, oh, ow, c.cout], c.s, c.pad);
+          const y = fwd(x, f);
+          const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fwd(a, b), tf.cos(tf.reshape(tf.range(0, y.size), y.shape)))))([x, f]);
+          return [y, gx!, gf!];
+        }),
+      );
     });
   }
 });
@@ -148,6 +177,7 @@ describe('matMul with transposes and batches on wasm matches cpu', () => {
     { a: [40, 50], b: [50, 60] },
     { a: [64, 96], b: [96, 33] },
     { a: [3, 40, 50], b: [50, 60] },
+    { a: [40, 50], b: [3, 50, 60] },
     { a: [2, 70, 70], b: [2, 70, 70] },
     { a: [5, 6], b: [6, 7] }, // below the size where we take over: the backend's own kernel
   ];
@@ -167,17 +197,22 @@ describe('matMul with transposes and batches on wasm matches cpu', () => {
       it(name, async () => {
         const av = randn(rng, a.reduce((p, q) => p * q, 1));
         const bv = randn(rng, b.reduce((p, q) => p * q, 1));
-        await expectClose(name, () => {
-          const A = tf.tensor(av, a);
-          const B = tf.tensor(bv, b);
-          const y = tf.matMul(A, B, ta, tb);
-          const r = tf.sin(tf.reshape(tf.range(0, y.size), y.shape));
-          // tfjs-core 4.22's matMul gradient does not reduce a broadcast batch of
-          // b (on any backend), so differentiate only a in that case.
-          if (a.length !== b.length) return [y, tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, B, ta, tb), r)))(A)];
-          const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r)))([A, B]);
-          return [y, ga!, gb!];
-        });
+        await withAndWithoutNative(() =>
+          expectClose(name, () => {
+            const A = tf.tensor(av, a);
+            const B = tf.tensor(bv, b);
+            const y = tf.matMul(A, B, ta, tb);
+            const r = tf.sin(tf.reshape(tf.range(0, y.size), y.shape));
+            // tfjs-core 4.22's matMul gradient does not reduce a broadcast batch of
+            // b (on any backend), so differentiate only a in that case.
+            // A broadcast a (b batched): its gradient keeps the batch (tfjs-core
+            // 4.22 on every backend), so compare the product only.
+            if (a.length < b.length) return [y];
+            if (a.length !== b.length) return [y, tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, B, ta, tb), r)))(A)];
+            const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r)))([A, B]);
+            return [y, ga!, gb!];
+          }),
+        );
       });
     }
   }

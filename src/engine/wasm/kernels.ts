@@ -16,18 +16,20 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { Ops, originals, type TI } from './ops.js';
 import { transposeInto, type TileFn } from './transpose.js';
 import { heapOffset, simdFor } from './simd.js';
+import { loadNativeBlas } from '../native/blas.js';
+import { NATIVE_KERNEL_NAMES, nativeKernel } from './native-kernels.js';
 import { LEAKY_RELU_GRAD, leakyReluGradConfig, leakyReluGradCpu, leakyReluGradWasm, leakyReluJs, maxPoolGradJs, reduceLeadingJs } from './js-kernels.js';
 
 const { backend_util, util } = tf;
 
-type ConvAttrs = {
+export type ConvAttrs = {
   strides: [number, number] | number;
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-function convInfoOf(xShape: number[], filterShape: number[], attrs: ConvAttrs, kernel: string): tf.backend_util.Conv2DInfo {
+export function convInfoOf(xShape: number[], filterShape: number[], attrs: ConvAttrs, kernel: string): tf.backend_util.Conv2DInfo {
   if (attrs.dataFormat === 'NCHW') {
     // The wasm Conv2D we build on is channels-last only.
     throw new Error(`${kernel} on wasm supports dataFormat NHWC only (got NCHW); transpose the input to NHWC`);
@@ -599,6 +601,27 @@ export function installWasmKernels(only?: readonly string[]): void {
     put(config);
   }
   if (!only || only.includes(LEAKY_RELU_GRAD)) installLeakyReluGradient();
+  // The native GEMM kernels go on top, with ours (or the backend's) below them
+  // for what they do not cover. A partial install is for benchmarks of the
+  // XNNPACK path: it leaves them out.
+  if (!only) installNativeKernels();
+}
+
+/** One config per name, so installing twice stacks nothing. */
+const nativeConfigs = new Map<string, tf.KernelConfig>();
+
+function installNativeKernels(): void {
+  if (!loadNativeBlas().blas) return;
+  for (const name of NATIVE_KERNEL_NAMES) {
+    let config = nativeConfigs.get(name);
+    if (!config) {
+      const below = FAST_KERNELS[name] ?? originals.get(name) ?? tf.getKernel(name, 'wasm');
+      if (!below) continue;
+      config = nativeKernel(name, below);
+      nativeConfigs.set(name, config);
+    }
+    put(config);
+  }
 }
 
 /** Restores the wasm backend's own kernels (Conv2DBackpropFilter, which it lacks, is removed). For benchmarks and tests. */

@@ -33,7 +33,7 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 let compiled: object | null | undefined;
 const instances = new WeakMap<WasmMemory, SimdKernels | null>();
 
-function memoryOf(backend: BackendWasm): WasmMemory | null {
+export function memoryOf(backend: BackendWasm): WasmMemory | null {
   const mem = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
   return mem instanceof WA.Memory ? mem : null;
 }

@@ -49,7 +49,7 @@ export function plainLogger(write: (line: string) => void, counts: () => string)
     progress: (t, p) => {
       if (p.type === 'backend' && backends.get(t.slot) !== p.backend) {
         backends.set(t.slot, p.backend);
-        out(`worker ${t.slot}: backend ${p.backend}${p.notes.length ? ` (${p.notes.join('; ')})` : ''}`);
+        out(`worker ${t.slot}: backend ${p.backend}${p.kernels ? ` [${p.kernels}]` : ''}${p.notes.length ? ` (${p.notes.join('; ')})` : ''}`);
       }
       const line = progressLine(t, p);
       if (line) out(line);

@@ -1,6 +1,7 @@
 // `sweep status <study>`: counts per state, the best trial, backends used.
 // Opens the database read-only, so it is safe beside a running sweep.
 import { TRIAL_STATE_NAMES, TrialState } from '../../../trial/state.js';
+import { backendLabel } from '../../../trial/attrs.js';
 import { openTargetReadonly, resolveTarget } from '../../target.js';
 import { describeParams } from '../start/log.js';
 
@@ -20,7 +21,7 @@ export function runStatus(opts: StatusOptions): void {
     opts.write(`study ${study.name} (${target.dbPath})`);
     opts.write(`trials: ${total} ` + order.map((k) => `${TRIAL_STATE_NAMES[k]} ${counts[k]}`).join(', '));
     const done = storage.getTrials(study.id, [TrialState.COMPLETE]);
-    const backends = new Set(done.map((t) => String(t.userAttrs.backend ?? 'unknown')));
+    const backends = new Set(done.map((t) => backendLabel(t.userAttrs) ?? 'unknown'));
     if (done.length > 0) {
       const best = done.reduce((a, b) => ((b.value ?? -Infinity) > (a.value ?? -Infinity) ? b : a));
       opts.write(`best: trial ${best.number} value ${best.value?.toFixed(4)} ${describeParams(best.params)}`);

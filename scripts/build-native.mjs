@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Builds the optional native GEMM addon (native/iae_blas.c -> build/native/iae_blas.node)
+// against OpenBLAS. npm runs it on install; `npm run build:native` reruns it.
+//
+// Optional on purpose: without a C compiler, Node's headers or OpenBLAS the
+// wasm backend computes convolutions and matMuls on XNNPACK instead (about
+// 2.4x slower per training step). So a failure here says what is missing and
+// exits 0, unless --require is given.
+//   IAE_OPENBLAS_DIR=/opt/openblas   where include/cblas.h and lib/libopenblas live, if not on the default paths
+//   CC=clang                         the compiler (default cc)
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { homedir } from 'node:os';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'native', 'iae_blas.c');
+const out = join(root, 'build', 'native', 'iae_blas.node');
+const required = process.argv.includes('--require');
+
+function give(why, fix) {
+  console.warn(`build-native: not built: ${why}.\n  Fix: ${fix}\n  Without it the wasm backend runs convolutions and matMuls on XNNPACK (slower; the same maths, results differ in the last bits).`);
+  process.exit(required ? 1 : 0);
+}
+
+/** Node's C headers (node_api.h): npm's nodedir, the prefix Node runs from, node-gyp's cache. */
+function nodeHeaders() {
+  const candidates = [
+    process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include', 'node'),
+    join(dirname(process.execPath), '..', 'include', 'node'),
+    join(homedir(), '.cache', 'node-gyp', process.versions.node, 'include', 'node'),
+  ].filter(Boolean);
+  return candidates.find((d) => existsSync(join(d, 'node_api.h')));
+}
+
+const headers = nodeHeaders();
+if (!headers) give("Node's C headers (node_api.h) not found", 'install your Node distribution\'s headers (Debian: they come with nodejs; or run `npx node-gyp install`)');
+
+const cc = process.env.CC || 'cc';
+const args = ['-O3', '-fPIC', '-shared', '-std=c11', '-Wall', `-I${headers}`];
+const blasDir = process.env.IAE_OPENBLAS_DIR;
+if (blasDir) args.push(`-I${join(blasDir, 'include')}`, `-L${join(blasDir, 'lib')}`, `-Wl,-rpath,${join(blasDir, 'lib')}`);
+for (const d of ['/usr/include/openblas', '/opt/homebrew/opt/openblas/include', '/usr/local/opt/openblas/include']) if (existsSync(d)) args.push(`-I${d}`);
+for (const d of ['/opt/homebrew/opt/openblas/lib', '/usr/local/opt/openblas/lib']) if (existsSync(d)) args.push(`-L${d}`, `-Wl,-rpath,${d}`);
+// Node's symbols are resolved when the addon loads; macOS's linker must be told so.
+if (process.platform === 'darwin') args.push('-undefined', 'dynamic_lookup');
+
+mkdirSync(dirname(out), { recursive: true });
+// A .node name: require() picks its loader by the extension.
+const tmp = join(dirname(out), `iae_blas.${process.pid}.tmp.node`);
+try {
+  execFileSync(cc, [...args, src, '-o', tmp, '-lopenblas'], { stdio: ['ignore', 'pipe', 'pipe'] });
+} catch (e) {
+  rmSync(tmp, { force: true });
+  const msg = String(e.stderr || e.message).trim().split('\n').slice(0, 4).join('\n    ');
+  if (e.code === 'ENOENT') give(`no C compiler (${cc})`, 'install one (Debian: apt-get install gcc), or set CC');
+  if (/cblas\.h|lopenblas/.test(msg)) give(`OpenBLAS not found:\n    ${msg}`, 'install OpenBLAS (Debian: apt-get install libopenblas-dev; macOS: brew install openblas), or set IAE_OPENBLAS_DIR');
+  give(`the compiler failed:\n    ${msg}`, 'see the message above');
+}
+try {
+  // Loading it here catches a missing shared library now, not in every worker later.
+  const config = createRequire(import.meta.url)(tmp).config();
+  renameSync(tmp, out);
+  console.log(`build-native: ${out.slice(root.length + 1)} built (${config.split(' ').slice(0, 2).join(' ')})`);
+} catch (e) {
+  rmSync(tmp, { force: true });
+  give(`the addon built but does not load: ${String(e.message).split('\n')[0]}`, 'check that libopenblas is on the library path');
+}

@@ -1,0 +1,85 @@
+// Loads the optional native GEMM addon (native/iae_blas.c, built at install
+// by scripts/build-native.mjs against OpenBLAS). The wasm backend's
+// convolutions and matMuls run on it when it loads; without it they stay on
+// XNNPACK (our kernels in ../wasm). Nothing else depends on it.
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions; offsets and lengths count floats in the given heap. */
+export interface NativeBlas {
+  /** C = op(A) op(B) (+ C when accumulate is 1), row-major, `batch` times with the given strides. */
+  gemm(
+    heap: ArrayBuffer,
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    aOff: number,
+    lda: number,
+    bOff: number,
+    ldb: number,
+    cOff: number,
+    ldc: number,
+    accumulate: number,
+    batch: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+  ): void;
+  /** mode 0: y = conv(x, W); 1: dW from x, dy; 2: dx from dy, W. Dims as Conv2DInfo, NHWC, W [kh,kw,ci,co]. */
+  conv(heap: ArrayBuffer, mode: number, inOff: number, otherOff: number, outOff: number, ...dims: number[]): void;
+  /** OpenBLAS's build line ("OpenBLAS 0.3.21 ... SkylakeX"). */
+  config(): string;
+}
+
+export const ADDON_RELATIVE = join('build', 'native', 'iae_blas.node');
+
+/** The project root: the nearest folder above this file with our package.json (src/ under tsx, dist/src/ when built). */
+function projectRoot(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'iae-sweep') return dir;
+      } catch {
+        // not ours; keep walking up
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+export type NativeStatus = { readonly blas: NativeBlas; readonly why: string } | { readonly blas: null; readonly why: string };
+
+let loaded: NativeStatus | undefined;
+
+/** Loads the addon once per thread. `why` says what it is, or why it is not used. */
+export function loadNativeBlas(): NativeStatus {
+  if (loaded) return loaded;
+  const root = projectRoot();
+  const file = root ? join(root, ADDON_RELATIVE) : null;
+  if (!file || !existsSync(file)) {
+    loaded = { blas: null, why: `native GEMM not built (${ADDON_RELATIVE} missing; run \`node scripts/build-native.mjs\`, which needs libopenblas-dev and a C compiler)` };
+  } else {
+    try {
+      const blas = createRequire(import.meta.url)(file) as NativeBlas;
+      loaded = { blas, why: `native GEMM: ${blas.config().split(' ').slice(0, 2).join(' ')}` };
+    } catch (e) {
+      const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      loaded = { blas: null, why: `native GEMM fails to load (${msg}); rebuild it with \`node scripts/build-native.mjs\`` };
+    }
+  }
+  return loaded;
+}
+
+/** The addon when it loaded and is not switched off (IAE_NATIVE=0, read per call so tests can compare both paths). */
+export function nativeBlas(): NativeBlas | null {
+  if (process.env['IAE_NATIVE'] === '0') return null;
+  return loadNativeBlas().blas;
+}

@@ -1,0 +1,16 @@
+// Reading what a trial recorded about itself, one place for every reader
+// (status, report, UI), so they name things the same way.
+import type { JsonValue } from '../storage/storage.js';
+
+/**
+ * The backend a trial ran on, with what computed its heavy kernels where that
+ * was recorded: "wasm (native GEMM: OpenBLAS 0.3.21)". Results from the
+ * native and the XNNPACK kernels differ in the last bits, so reports keep them
+ * apart.
+ */
+export function backendLabel(userAttrs: Readonly<Record<string, JsonValue>>): string | null {
+  const b = userAttrs['backend'];
+  if (typeof b !== 'string') return null;
+  const k = userAttrs['backend_kernels'];
+  return typeof k === 'string' && k !== '' ? `${b} (${k})` : b;
+}

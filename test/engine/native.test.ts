@@ -1,0 +1,129 @@
+// The native GEMM addon on its own: its functions on a plain heap against JS
+// arithmetic, its bounds checks, and that the wasm backend's kernels really
+// route through it (and stop doing so under IAE_NATIVE=0).
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, seedRandom } from '../../src/engine/index.js';
+import { loadNativeBlas, type NativeBlas } from '../../src/engine/native/blas.js';
+
+let blas: NativeBlas;
+
+before(async () => {
+  const got = loadNativeBlas();
+  assert.ok(got.blas, got.why);
+  blas = got.blas;
+  await initBackend('cpu');
+  await initBackend('wasm');
+});
+
+/** Reference row-major product of op(A) [m,k] and op(B) [k,n]. */
+function matmul(a: Float32Array, b: Float32Array, m: number, n: number, k: number, ta: boolean, tb: boolean): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i]! : a[i * k + p]!) * (tb ? b[j * k + p]! : b[p * n + j]!);
+      c[i * n + j] = s;
+    }
+  return c;
+}
+
+describe('native GEMM addon', () => {
+  it('gemm computes op(A) op(B) in place on a heap, with transposes, batches and accumulation', () => {
+    const rng = seedRandom(11);
+    const [m, n, k] = [7, 5, 9];
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const heap = new Float32Array(4 + 2 * m * k + 2 * k * n + 2 * m * n);
+      const aOff = 4;
+      const bOff = aOff + 2 * m * k;
+      const cOff = bOff + 2 * k * n;
+      for (let i = aOff; i < cOff; i++) heap[i] = rng.normal();
+      heap.fill(0.5, cOff);
+      // Two batches; the second accumulates onto its 0.5s.
+      blas.gemm(heap.buffer, ta ? 1 : 0, tb ? 1 : 0, m, n, k, aOff, ta ? m : k, bOff, tb ? k : n, cOff, n, 0, 1, 0, 0, 0);
+      blas.gemm(heap.buffer, ta ? 1 : 0, tb ? 1 : 0, m, n, k, aOff + m * k, ta ? m : k, bOff + k * n, tb ? k : n, cOff + m * n, n, 1, 1, 0, 0, 0);
+      for (let batch = 0; batch < 2; batch++) {
+        const ref = matmul(heap.subarray(aOff + batch * m * k), heap.subarray(bOff + batch * k * n), m, n, k, ta, tb);
+        for (let i = 0; i < m * n; i++) {
+          const want = ref[i]! + (batch === 1 ? 0.5 : 0);
+          assert.ok(Math.abs(heap[cOff + batch * m * n + i]! - want) < 1e-4, `ta ${ta} tb ${tb} batch ${batch} [${i}]`);
+        }
+      }
+      assert.deepEqual([...heap.subarray(0, 4)], [0, 0, 0, 0], 'nothing written before A');
+    }
+  });
+
+  it('refuses a region outside the heap instead of writing past it', () => {
+    const heap = new Float32Array(64);
+    heap.fill(3);
+    assert.throws(() => blas.gemm(heap.buffer, 0, 0, 4, 4, 4, 0, 4, 16, 4, 60, 4, 0, 1, 0, 0, 0), /outside the wasm heap/);
+    assert.throws(() => blas.gemm(heap.buffer, 0, 0, 4, 4, 4, -1, 4, 16, 4, 32, 4, 0, 1, 0, 0, 0), /outside the wasm heap/);
+    assert.throws(() => blas.conv(heap.buffer, 0, 0, 0, 0, 2, 8, 8, 1, 8, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1), /outside the wasm heap/);
+    assert.throws(() => (blas.gemm as unknown as (...a: unknown[]) => void)(heap.buffer, 0, 0), /wrong number of arguments/);
+    assert.throws(() => blas.gemm(new Float32Array(4) as never, 0, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0), /ArrayBuffer/);
+    assert.ok(heap.every((v) => v === 3), 'the heap is untouched');
+  });
+
+  it("the wasm backend's Conv2D, its gradients and BatchMatMul run on it, and IAE_NATIVE=0 turns it off", async () => {
+    await initBackend('wasm');
+    const calls = { conv: 0, gemm: 0 };
+    const { conv, gemm } = blas;
+    blas.conv = (...a: Parameters<NativeBlas['conv']>) => {
+      calls.conv++;
+      conv.apply(blas, a);
+    };
+    blas.gemm = (...a: Parameters<NativeBlas['gemm']>) => {
+      calls.gemm++;
+      gemm.apply(blas, a);
+    };
+    const step = () =>
+      tf.tidy(() => {
+        const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+        const f = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
+        const w = tf.randomNormal([256, 16], 0, 1, 'float32', 3) as tf.Tensor2D;
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.matMul(tf.reshape(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), [2, 256]), c as tf.Tensor2D)),
+        )([x, f, w]);
+        return g.map((t) => Float32Array.from(t.dataSync()));
+      });
+    try {
+      const on = step();
+      // forward conv + its two gradients; matMul forward + its two gradients
+      assert.deepEqual(calls, { conv: 3, gemm: 3 });
+      process.env['IAE_NATIVE'] = '0';
+      const off = step();
+      assert.deepEqual(calls, { conv: 3, gemm: 3 }, 'no native call with IAE_NATIVE=0');
+      on.forEach((o, i) => o.forEach((v, j) => assert.ok(Math.abs(v - off[i]![j]!) <= 1e-3 * (1 + Math.abs(v)), `output ${i}[${j}]: ${v} vs ${off[i]![j]}`)));
+    } finally {
+      delete process.env['IAE_NATIVE'];
+      blas.conv = conv;
+      blas.gemm = gemm;
+    }
+  });
+
+  it('a dilated conv2d on the native path matches cpu', async () => {
+    const rng = seedRandom(5);
+    const xv = Float32Array.from({ length: 2 * 11 * 10 * 3 }, () => rng.normal());
+    const fv = Float32Array.from({ length: 3 * 3 * 3 * 5 }, () => rng.normal());
+    const run = async (b: 'cpu' | 'wasm') => {
+      await initBackend(b);
+      return tf.tidy(() => tf.conv2d(tf.tensor4d(xv, [2, 11, 10, 3]), tf.tensor4d(fv, [3, 3, 3, 5]), 1, 'same', 'NHWC', 2).dataSync());
+    };
+    const ref = await run('cpu');
+    const got = await run('wasm');
+    assert.equal(got.length, ref.length);
+    let d = 0;
+    let r = 0;
+    for (let i = 0; i < ref.length; i++) {
+      d += (got[i]! - ref[i]!) ** 2;
+      r += ref[i]! ** 2;
+    }
+    assert.ok(Math.sqrt(d / r) < 1e-5, `relative error ${Math.sqrt(d / r)}`);
+  });
+});
