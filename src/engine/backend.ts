@@ -204,6 +204,7 @@ async function tryBackend(name: BackendName, opts: InitOptions): Promise<Attempt
 function withKernels(info: BackendInfo): BackendInfo {
   if (info.name !== 'wasm') return info;
   const native = loadNativeBlas();
+  if (native.blas && process.env['IAE_NATIVE'] === '0') return { ...info, kernels: 'XNNPACK; native GEMM switched off (IAE_NATIVE=0)' };
   return { ...info, kernels: native.blas ? native.why : `XNNPACK; ${native.why}` };
 }
 

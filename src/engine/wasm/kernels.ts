@@ -11,6 +11,8 @@
 // C++), MaxPoolGrad, Sum and Mean over leading axes, LeakyRelu and its
 // gradient (js-kernels.ts, simd.wat). Every replacement hands the cases it
 // does not cover back to the backend's own kernel.
+// Where the native GEMM addon loads, Conv2D, both conv gradients and
+// BatchMatMul go to it instead (native-kernels.ts), with these below it.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { Ops, originals, type TI } from './ops.js';
