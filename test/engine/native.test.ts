@@ -3,9 +3,12 @@
 // route through it (and stop doing so under IAE_NATIVE=0).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, seedRandom } from '../../src/engine/index.js';
-import { loadNativeBlas, type NativeBlas } from '../../src/engine/native/blas.js';
+import { ADDON_RELATIVE, loadNativeBlas, type NativeBlas } from '../../src/engine/native/blas.js';
 
 let blas: NativeBlas;
 
@@ -125,5 +128,34 @@ describe('native GEMM addon', () => {
       r += ref[i]! ** 2;
     }
     assert.ok(Math.sqrt(d / r) < 1e-5, `relative error ${Math.sqrt(d / r)}`);
+  });
+
+  it('worker threads calling it at once get bitwise the results of one thread (a sweep runs one per core)', async () => {
+    // Plain JS in the workers: they load the addon itself, as train workers do.
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const blas = require(workerData.addon);
+      const m = 96, n = 80, k = 700;
+      const heap = new Float32Array(m * k + k * n + m * n);
+      let seed = 12345;
+      for (let i = 0; i < m * k + k * n; i++) { seed = (seed * 1103515245 + 12345) % 2147483648; heap[i] = seed / 2147483648 - 0.5; }
+      const sums = [];
+      for (let r = 0; r < workerData.rounds; r++) {
+        blas.gemm(heap.buffer, 0, 1, m, n, k, 0, k, m * k, k, m * k + k * n, n, 0, 1, 0, 0, 0);
+        blas.conv(heap.buffer, 1, 0, m * k, m * k + k * n, 1, 16, 16, 8, 16, 16, 4, 5, 5, 1, 1, 1, 1, 2, 2);
+        sums.push(Buffer.from(heap.buffer, (m * k + k * n) * 4).toString('base64'));
+      }
+      parentPort.postMessage(sums);
+    `;
+    const addon = join(dirname(fileURLToPath(import.meta.url)), '..', '..', ADDON_RELATIVE);
+    const run = (rounds: number) =>
+      new Promise<string[]>((resolve, reject) => {
+        const w = new Worker(code, { eval: true, workerData: { addon, rounds } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    const [alone] = await run(1);
+    const together = await Promise.all([run(30), run(30), run(30), run(30)]);
+    for (const sums of together) for (const s of sums) assert.equal(s, alone, 'same bits in every thread and round');
   });
 });
