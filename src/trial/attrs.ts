@@ -14,3 +14,8 @@ export function backendLabel(userAttrs: Readonly<Record<string, JsonValue>>): st
   const k = userAttrs['backend_kernels'];
   return typeof k === 'string' && k !== '' ? `${b} (${k})` : b;
 }
+
+/** The short form for narrow columns: "wasm+blas" when the native GEMM ran, else the backend. */
+export function backendTag(backend: string, kernels: string | undefined): string {
+  return kernels?.startsWith('native GEMM') ? `${backend}+blas` : backend;
+}

@@ -8,6 +8,7 @@ import type { Progress } from '../pool/messages.js';
 import { expandGrid } from '../grid/expand.js';
 import { objectiveScore } from '../study/models.js';
 import { TrialState } from '../trial/state.js';
+import { backendTag } from '../trial/attrs.js';
 import type { Selection } from '../report/index.js';
 import { detectCaps, type Caps } from './caps.js';
 import { FinishedTrials, ReportKeeper } from './finished.js';
@@ -147,10 +148,11 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
       if (!cur) return;
       let next: LiveTrial = cur;
       if (p.type === 'backend') {
-        next = { ...cur, backend: p.backend };
+        const tag = backendTag(p.backend, p.kernels);
+        next = { ...cur, backend: tag };
         store.update((d) => {
           const b = [...d.backends];
-          b[t.slot] = p.backend;
+          b[t.slot] = tag;
           d.backends = b;
         });
       } else if (p.type === 'phase') {

@@ -5,6 +5,7 @@ import type { TrialParams } from '../grid/expand.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import type { DatasetName, Score, Study } from '../study/schema.js';
 import { Study as StudySchema } from '../study/schema.js';
+import { backendTag } from '../trial/attrs.js';
 import { objectiveScore } from '../study/models.js';
 import { aurocHistory, type ReportModel, type Selection } from '../report/index.js';
 import { TrialState } from '../trial/state.js';
@@ -174,7 +175,9 @@ export function liveFromStored(
   const epochs = phase === 'pretrain' ? (def?.training.pretrainEpochs ?? null) : phase === 'joint' ? (def?.training.jointEpochs ?? null) : null;
   const score = objectiveScore(t.params.model, objective);
   const auroc = (aurocHistory(t, score, objective) ?? []).map((h) => h.value);
-  const backend = typeof t.userAttrs['backend'] === 'string' ? (t.userAttrs['backend'] as string) : null;
+  const b = t.userAttrs['backend'];
+  const k = t.userAttrs['backend_kernels'];
+  const backend = typeof b === 'string' ? backendTag(b, typeof k === 'string' ? k : undefined) : null;
   return {
     trialId: t.id,
     number: t.number,

@@ -42,7 +42,9 @@ test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs 
     assert.equal(t.intermediate.size, 1);
     assert.equal(t.intermediate.get(1), t.value);
     assert.equal(t.userAttrs.backend, 'wasm');
+    assert.match(String(t.userAttrs.backend_kernels), /^native GEMM: OpenBLAS/, 'the set-up built the native addon and the worker used it');
   }
+  assert.match(run.stdout(), /worker 0: backend wasm \[native GEMM: OpenBLAS [\d.]+\]/);
   const again = runCli(['start', file, '--db', db]);
   assert.equal((await again.done).code, 0);
   assert.match(again.stdout(), /0 queued now, 4 already done/);
@@ -52,6 +54,7 @@ test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs 
   assert.equal((await status.done).code, 0);
   assert.match(status.stdout(), /COMPLETE 4, RUNNING 0, WAITING 0, FAIL 0/);
   assert.match(status.stdout(), /best: trial \d+ value 0\.\d{4}/);
+  assert.match(status.stdout(), /backends: wasm \(native GEMM: OpenBLAS [\d.]+\)/);
   // The paper-style table of this real sweep, with the values the database holds.
   const out = join(dirname(db), 'reports');
   const exp = runCli(['export', 'e2e', '--db', db, '--out', out, '--no-figures']);
