@@ -181,7 +181,10 @@ export function nativeKernel(name: string, below: tf.KernelConfig): tf.KernelCon
     backendName: 'wasm',
     kernelFunc: (args) => {
       const blas = nativeBlas();
-      const out = blas ? impl(blas, args.backend as BackendWasm, args as KFArgs) : null;
+      const backend = args.backend as BackendWasm;
+      // A threaded wasm build's heap is a SharedArrayBuffer, which the addon
+      // does not take (Node's tfjs-backend-wasm is not threaded; browsers are moot).
+      const out = blas && memoryOf(backend)?.buffer instanceof ArrayBuffer ? impl(blas, backend, args as KFArgs) : null;
       return out ?? below.kernelFunc(args);
     },
   };
