@@ -1,8 +1,8 @@
 // Conv2D, its two gradients and BatchMatMul on the native GEMM addon (see
 // ../native/blas.ts), computed in place on the wasm heap. Registered over our
 // XNNPACK-based kernels when the addon loads; every case they do not cover
-// (NCHW, dilated filter gradients, int32, broadcast batches, empty shapes,
-// IAE_NATIVE=0) goes to the kernel that was registered before them.
+// (NCHW, int32, batch broadcasts other than against a single matrix, empty
+// shapes, a shared heap, IAE_NATIVE=0) goes to the kernel registered before them.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nativeBlas, type NativeBlas } from '../native/blas.js';
