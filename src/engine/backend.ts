@@ -9,7 +9,7 @@ import { BackendError } from '../errors/index.js';
 import type { BackendChoice } from '../study/schema.js';
 import { ensureGradients } from './gradients.js';
 import { installWasmKernels } from './wasm/kernels.js';
-import { loadNativeBlas } from './native/blas.js';
+import { nativeKernelsLine } from './native/blas.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -203,9 +203,7 @@ async function tryBackend(name: BackendName, opts: InitOptions): Promise<Attempt
 
 function withKernels(info: BackendInfo): BackendInfo {
   if (info.name !== 'wasm') return info;
-  const native = loadNativeBlas();
-  if (native.blas && process.env['IAE_NATIVE'] === '0') return { ...info, kernels: 'XNNPACK; native GEMM switched off (IAE_NATIVE=0)' };
-  return { ...info, kernels: native.blas ? native.why : `XNNPACK; ${native.why}` };
+  return { ...info, kernels: nativeKernelsLine() };
 }
 
 /** Per choice (and resolveFrom): one thread keeps one answer per question. */

@@ -9,37 +9,30 @@ import { batchNormTrain, FusedAdam, initBackend, installedWasmKernels, seedRando
 import { simdFor } from '../../src/engine/wasm/simd.js';
 import { loadNativeBlas } from '../../src/engine/native/blas.js';
 
-/** Runs f with our SIMD module on and off (IAE_NO_SIMD), so both code paths are checked. */
-async function withAndWithoutSimd(f: (simd: boolean) => Promise<void>): Promise<void> {
-  for (const simd of [true, false]) {
-    if (simd) delete process.env['IAE_NO_SIMD'];
-    else process.env['IAE_NO_SIMD'] = '1';
+/**
+ * Runs f with a code path on, then off (the environment switch `name` set to
+ * `off`; both switches are read per call), naming the path in a failure.
+ */
+async function bothPaths(name: string, off: string, labels: [on: string, off: string], f: (on: boolean) => Promise<void>): Promise<void> {
+  for (const on of [true, false]) {
+    if (on) delete process.env[name];
+    else process.env[name] = off;
     try {
-      await f(simd);
+      await f(on);
+    } catch (e) {
+      if (e instanceof Error) e.message = `[${labels[on ? 0 : 1]}] ${e.message}`;
+      throw e;
     } finally {
-      delete process.env['IAE_NO_SIMD'];
+      delete process.env[name];
     }
   }
 }
 
-/**
- * Runs f with the native GEMM kernels on and off (IAE_NATIVE=0 sends them to
- * our XNNPACK kernels below), so both code paths are checked against cpu.
- */
-async function withAndWithoutNative(f: () => Promise<void>): Promise<void> {
-  for (const native of [true, false]) {
-    if (native) delete process.env['IAE_NATIVE'];
-    else process.env['IAE_NATIVE'] = '0';
-    try {
-      await f();
-    } catch (e) {
-      if (e instanceof Error) e.message = `[${native ? 'native GEMM' : 'XNNPACK'}] ${e.message}`;
-      throw e;
-    } finally {
-      delete process.env['IAE_NATIVE'];
-    }
-  }
-}
+/** Our SIMD module on and off (IAE_NO_SIMD=1 takes the JS loops). */
+const withAndWithoutSimd = (f: (simd: boolean) => Promise<void>) => bothPaths('IAE_NO_SIMD', '1', ['SIMD', 'JS loops'], f);
+
+/** The native GEMM kernels on and off (IAE_NATIVE=0 sends them to our XNNPACK kernels below). */
+const withAndWithoutNative = (f: () => Promise<void>) => bothPaths('IAE_NATIVE', '0', ['native GEMM', 'XNNPACK'], f);
 
 const TOL = 1e-4;
 

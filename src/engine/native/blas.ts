@@ -78,8 +78,16 @@ export function loadNativeBlas(): NativeStatus {
   return loaded;
 }
 
+const switchedOff = () => process.env['IAE_NATIVE'] === '0';
+
 /** The addon when it loaded and is not switched off (IAE_NATIVE=0, read per call so tests can compare both paths). */
 export function nativeBlas(): NativeBlas | null {
-  if (process.env['IAE_NATIVE'] === '0') return null;
-  return loadNativeBlas().blas;
+  return switchedOff() ? null : loadNativeBlas().blas;
+}
+
+/** What computes the wasm backend's convolutions and matMuls, for logs and trial attributes. */
+export function nativeKernelsLine(): string {
+  const native = loadNativeBlas();
+  if (!native.blas) return `XNNPACK; ${native.why}`;
+  return switchedOff() ? 'XNNPACK; native GEMM switched off (IAE_NATIVE=0)' : native.why;
 }
