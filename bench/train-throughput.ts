@@ -35,7 +35,7 @@ export interface NetOptions {
   bn: 'fused' | 'ops';
 }
 
-/** The IAE-LSTM-KL network for 1x32x32 inputs (recipe.md) and one Adam training step. */
+/** The IAE-LSTM-KL network for 1x32x32 inputs (docs/recipe.md, "Networks") and one Adam training step. */
 export function buildNet(o: NetOptions) {
   const rnd = (shape: number[], fanIn: number, seed: number) =>
     tf.variable(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), Math.sqrt(2 / fanIn)) as tf.Tensor);

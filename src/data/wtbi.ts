@@ -1,6 +1,6 @@
 // WTBI (wind-turbine blade icing): one CSV, rows in time order, with a time
 // column, an optional group column, measurement columns (26 in the paper) and
-// a 0/1 icing flag. recipe.md "Data":
+// a 0/1 icing flag. docs/recipe.md, "Data":
 //   1. drop time and group; min-max each measurement column over the file
 //      (a constant column becomes 0);
 //   2. smooth each column with a centred moving average over 11 rows (5 before,

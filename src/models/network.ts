@@ -1,4 +1,4 @@
-// The two networks of the recipe (recipe.md, "Networks") as data: which one a
+// The two networks of the recipe (docs/recipe.md, "Networks") as data: which one a
 // trial gets, and what its blocks are made of. The parts (encoder, decoder,
 // the registry) read this table instead of branching on the name everywhere.
 import { UserInputError } from '../errors/index.js';

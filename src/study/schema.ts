@@ -2,7 +2,7 @@
 // same name inferred from it, so the file format and the code cannot drift.
 import { z } from 'zod';
 
-/** Every model of the paper's tables (recipe.md, "Models of the paper's tables"). */
+/** Every model of the paper's tables (docs/recipe.md, "Models of the paper's tables"). */
 export const ModelName = z.enum([
   'CAE',
   'DeepSVDD',
@@ -28,7 +28,7 @@ export type ModelName = z.infer<typeof ModelName>;
 export const Boundary = z.enum(['hard', 'soft']);
 export type Boundary = z.infer<typeof Boundary>;
 
-/** Anomaly scores a trial can be evaluated with (recipe.md, Training step 3). */
+/** Anomaly scores a trial can be evaluated with (docs/recipe.md, "Scores"). */
 export const Score = z.enum(['svdd', 'rec', 'svdd+rec']);
 export type Score = z.infer<typeof Score>;
 

@@ -1,4 +1,4 @@
-// One trial of the recipe (recipe.md, "Training"):
+// One trial of the recipe (docs/recipe.md, "Training"):
 //   1. seeded init, then pretraining of the autoencoder on reconstruction alone
 //      (or its weights from the pretraining cache);
 //   2. the center c = mean z over the training set (eval mode), |c_i| < 0.1 pushed to ±0.1;
