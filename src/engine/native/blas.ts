@@ -93,7 +93,7 @@ export function loadNativeBlas(): NativeStatus {
 }
 
 /** The first CPU of /proc/cpuinfo; null where there is none (not Linux) or it is not x86. */
-function readCpu(): CpuInfo | null {
+export function readCpu(): CpuInfo | null {
   try {
     return parseCpuinfo(readFileSync('/proc/cpuinfo', 'utf8'));
   } catch {
@@ -106,7 +106,7 @@ function readCpu(): CpuInfo | null {
  * with no OPENBLAS_CORETYPE and asks. (In this process the choice can be made
  * only once, before the library loads.) About 50 ms, once per process.
  */
-function probeOwnCore(addon: string, lib: string | null): { core: string | null; error: string } {
+export function probeOwnCore(addon: string, lib: string | null): { core: string | null; error: string } {
   const env = { ...process.env };
   delete env['OPENBLAS_CORETYPE'];
   delete env['NODE_OPTIONS'];
