@@ -20,7 +20,10 @@
 // the one library in the process, so whichever thread loads it first fixes
 // the core for all. The first init() wins (under a mutex); later ones get
 // what it loaded and why. The variable is restored right after, so child
-// processes see the user's environment.
+// processes see the user's environment. (setenv() beside another thread's
+// getenv() is not strictly safe in C; it happens once per process, before any
+// kernel runs, and a worker's process.env is its own copy, so only a native
+// getenv() in another thread at that very moment could race with it.)
 //
 // Every argument is checked before anything is read or written: a finite
 // integer in its range (no silent cast from a double), dimensions >= 1,

@@ -113,7 +113,8 @@ export function probeOwnCore(addon: string, lib: string | null): { core: string 
   const code = `process.stdout.write(require(${JSON.stringify(addon)}).init(null, 'probe', ${JSON.stringify(lib)}).core)`;
   const r = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 30_000 });
   if (r.status === 0 && r.stdout) return { core: r.stdout.trim(), error: '' };
-  return { core: null, error: (r.error?.message ?? r.stderr ?? `exit ${r.status}`).trim().split('\n')[0] ?? '' };
+  const why = r.error?.message || r.stderr.trim() || `it exited with ${r.status ?? r.signal}`;
+  return { core: null, error: why.split('\n')[0]! };
 }
 
 /** Loads OpenBLAS in this process, with the kernels chooseCore() picks (see ./coretype.ts). */
