@@ -187,6 +187,27 @@ async function profileStep(batch: number): Promise<void> {
   x.dispose();
 }
 
+/**
+ * GFLOP/s per CPU-second of the native GEMM alone: C = A B on 1024x1024
+ * matrices, one thread, the median of 5 (the figure issue reports compare
+ * OpenBLAS cores by). null where the addon is not loaded.
+ */
+function sgemmGflops(): number | null {
+  const blas = loadNativeBlas().blas;
+  if (!blas) return null;
+  const n = 1024;
+  const heap = new Float32Array(3 * n * n);
+  for (let i = 0; i < 2 * n * n; i++) heap[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+  const cpuMs: number[] = [];
+  for (let r = 0; r < 6; r++) {
+    const c0 = process.cpuUsage();
+    blas.gemm(heap.buffer, 0, 0, n, n, n, 0, n, n * n, n, 2 * n * n, n, 0, 1, 0, 0, 0);
+    const c = process.cpuUsage(c0);
+    if (r > 0) cpuMs.push((c.user + c.system) / 1000);
+  }
+  return (2 * n ** 3) / (median(cpuMs) * 1e6);
+}
+
 function torchAvailable(): boolean {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
@@ -280,7 +301,8 @@ async function main(): Promise<void> {
   const info = await initBackend('wasm');
   console.log(`backend ${info.name} [${info.kernels ?? ''}]; node ${process.version}; ${cpus()[0]?.model ?? '?'} x${cpus().length}`);
   const core = loadNativeBlas().blas?.state()?.core ?? null;
-  console.log(`OpenBLAS core: ${core ?? 'none (the native GEMM is not loaded)'}`);
+  const gflops = sgemmGflops();
+  console.log(`OpenBLAS core: ${core ?? 'none (the native GEMM is not loaded)'}${gflops === null ? '' : `; sgemm 1024^3, 1 thread: ${gflops.toFixed(1)} GFLOP/s per CPU-second`}`);
   if (values.profile) {
     await profileStep(batch);
     return;
@@ -329,6 +351,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       batch,
       core,
+      sgemmGflops: gflops === null ? null : +gflops.toFixed(1),
       ours: +ours.samplesPerSec.toFixed(1),
       oursPlainBnAdam: oursPlain ? +oursPlain.samplesPerSec.toFixed(1) : null,
       oursXnnpack: oursXnnpack ? +oursXnnpack.samplesPerSec.toFixed(1) : null,
@@ -350,10 +373,11 @@ async function main(): Promise<void> {
     if (values['skip-torch']) args.push('--skip-torch');
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: vs } });
     if (r.status !== 0) throw new Error(`--vs-core ${vs}: the child run failed: ${r.stderr}`);
-    type Summary = { core: string | null; ours: number; torch: number | null; cpuSecBased: { ours: number; torch: number | null } };
+    type Summary = { core: string | null; sgemmGflops: number | null; ours: number; torch: number | null; cpuSecBased: { ours: number; torch: number | null } };
     const other = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Summary;
     const here: Summary = {
       core,
+      sgemmGflops: gflops,
       ours: ours.samplesPerSec,
       torch: torch?.samplesPerSec ?? null,
       cpuSecBased: { ours: ours.samplesPerCpuSec, torch: torch?.samplesPerCpuSec ?? null },
@@ -361,11 +385,11 @@ async function main(): Promise<void> {
     const f = (v: number | null) => (v === null ? '-' : v.toFixed(1));
     const ratio = (a: number, b: number | null) => (b === null ? '-' : (a / b).toFixed(2));
     const row = (m: Summary) =>
-      `| ${m.core ?? '-'} | ${f(m.ours)} | ${f(m.torch)} | ${ratio(m.ours, m.torch)} | ${f(m.cpuSecBased.ours)} | ${f(m.cpuSecBased.torch)} | ${ratio(m.cpuSecBased.ours, m.cpuSecBased.torch)} |`;
+      `| ${m.core ?? '-'} | ${f(m.sgemmGflops)} | ${f(m.ours)} | ${f(m.torch)} | ${ratio(m.ours, m.torch)} | ${f(m.cpuSecBased.ours)} | ${f(m.cpuSecBased.torch)} | ${ratio(m.cpuSecBased.ours, m.cpuSecBased.torch)} |`;
     console.log(
       [
-        '| OpenBLAS core | ours samples/s | torch samples/s | ours / torch | ours per CPU-s | torch per CPU-s | ours / torch (CPU-s) |',
-        '|---|---|---|---|---|---|---|',
+        '| OpenBLAS core | sgemm GFLOP/s (CPU-s) | ours samples/s | torch samples/s | ours / torch | ours per CPU-s | torch per CPU-s | ours / torch (CPU-s) |',
+        '|---|---|---|---|---|---|---|---|',
         row(here),
         row(other),
       ].join('\n'),
