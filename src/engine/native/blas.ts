@@ -114,7 +114,8 @@ export function probeOwnCore(addon: string, lib: string | null): { core: string 
   const r = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 30_000 });
   if (r.status === 0 && r.stdout) return { core: r.stdout.trim(), error: '' };
   const why = r.error?.message || r.stderr.trim() || `it exited with ${r.status ?? r.signal}`;
-  return { core: null, error: why.split('\n')[0]! };
+  // One line, short: it becomes part of every trial's kernels attribute (and the addon keeps at most 511 bytes of it).
+  return { core: null, error: why.split('\n')[0]!.slice(0, 200) };
 }
 
 /** Loads OpenBLAS in this process, with the kernels chooseCore() picks (see ./coretype.ts). */
