@@ -85,8 +85,11 @@ export function loadNativeBlas(): NativeStatus {
       const state = blas.state() ?? initOpenBlas(blas, file);
       loaded = { blas, why: `native GEMM: ${describeCore(state)}` };
     } catch (e) {
-      const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-      loaded = { blas: null, why: `native GEMM fails to load (${msg}); rebuild it with \`node scripts/build-native.mjs\`` };
+      const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+      const fix = msg.includes('cannot load OpenBLAS')
+        ? 'install OpenBLAS (Debian: libopenblas0) or set IAE_OPENBLAS_LIB to a libopenblas'
+        : 'rebuild it with `node scripts/build-native.mjs`';
+      loaded = { blas: null, why: `native GEMM fails to load (${msg}); ${fix}` };
     }
   }
   return loaded;
@@ -104,7 +107,8 @@ export function readCpu(): CpuInfo | null {
 /**
  * The core OpenBLAS picks on its own here: a short child process loads it
  * with no OPENBLAS_CORETYPE and asks. (In this process the choice can be made
- * only once, before the library loads.) About 50 ms, once per process.
+ * only once, before the library loads.) One Node start-up (0.1-0.4 s here),
+ * once per process, and only where an override could be chosen at all.
  */
 export function probeOwnCore(addon: string, lib: string | null): { core: string | null; error: string } {
   const env = { ...process.env };
