@@ -258,6 +258,7 @@ describe('OpenBLAS kernels (OPENBLAS_CORETYPE)', () => {
       console.log(JSON.stringify({ kernels: info.kernels, native: nativeBlas() !== null, y }));`;
     const got = childTs(code, { IAE_OPENBLAS_LIB: '/nonexistent/libopenblas.so.0' }) as { kernels: string; native: boolean; y: number };
     assert.match(got.kernels, /^XNNPACK; native GEMM fails to load \(iae_blas\.init: cannot load OpenBLAS \(\/nonexistent\/libopenblas\.so\.0\)/);
+    assert.match(got.kernels, /; install OpenBLAS \(Debian: libopenblas0\) or set IAE_OPENBLAS_LIB to a libopenblas$/);
     assert.equal(got.native, false);
     assert.equal(got.y, 11);
   });
