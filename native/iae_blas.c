@@ -29,6 +29,8 @@
 // integer in its range (no silent cast from a double), dimensions >= 1,
 // leading dimensions >= the row width, region ends computed with overflow
 // checks and inside the heap. A bad call throws a JS error and writes nothing.
+// setenv, unsetenv, strdup (POSIX, hidden by -std=c11 alone).
+#define _POSIX_C_SOURCE 200809L
 #include <node_api.h>
 #include <cblas.h>
 #include <dlfcn.h>

@@ -43,7 +43,8 @@ const headers = nodeHeaders();
 if (!headers) give("Node's C headers (node_api.h) not found", 'install your Node distribution\'s headers (Debian: they come with nodejs; or run `npx node-gyp install`)');
 
 const cc = process.env.CC || 'cc';
-const args = ['-O3', '-fPIC', '-shared', '-std=c11', '-Wall', `-I${headers}`];
+// An undeclared function would be taken as returning int: a pointer cut in half. Refuse that.
+const args = ['-O3', '-fPIC', '-shared', '-std=c11', '-Wall', '-Werror=implicit-function-declaration', `-I${headers}`];
 const blasDir = process.env.IAE_OPENBLAS_DIR;
 if (blasDir) args.push(`-I${join(blasDir, 'include')}`);
 for (const d of ['/usr/include/openblas', '/opt/homebrew/opt/openblas/include', '/usr/local/opt/openblas/include']) if (existsSync(d)) args.push(`-I${d}`);
