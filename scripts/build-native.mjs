@@ -8,6 +8,10 @@
 // exits 0, unless --require is given.
 //   IAE_OPENBLAS_DIR=/opt/openblas   where include/cblas.h and lib/libopenblas live, if not on the default paths
 //   CC=clang                         the compiler (default cc)
+//
+// The addon does not link OpenBLAS: it dlopen()s it at run time (see
+// native/iae_blas.c for why), by the path or name found here, which
+// IAE_OPENBLAS_LIB overrides at run time.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -39,11 +43,17 @@ const headers = nodeHeaders();
 if (!headers) give("Node's C headers (node_api.h) not found", 'install your Node distribution\'s headers (Debian: they come with nodejs; or run `npx node-gyp install`)');
 
 const cc = process.env.CC || 'cc';
-const args = ['-O3', '-fPIC', '-shared', '-std=c11', '-Wall', `-I${headers}`];
+// An undeclared function would be taken as returning int: a pointer cut in half. Refuse that.
+const args = ['-O3', '-fPIC', '-shared', '-std=c11', '-Wall', '-Werror=implicit-function-declaration', `-I${headers}`];
 const blasDir = process.env.IAE_OPENBLAS_DIR;
-if (blasDir) args.push(`-I${join(blasDir, 'include')}`, `-L${join(blasDir, 'lib')}`, `-Wl,-rpath,${join(blasDir, 'lib')}`);
+if (blasDir) args.push(`-I${join(blasDir, 'include')}`);
 for (const d of ['/usr/include/openblas', '/opt/homebrew/opt/openblas/include', '/usr/local/opt/openblas/include']) if (existsSync(d)) args.push(`-I${d}`);
-for (const d of ['/opt/homebrew/opt/openblas/lib', '/usr/local/opt/openblas/lib']) if (existsSync(d)) args.push(`-L${d}`, `-Wl,-rpath,${d}`);
+// The library the addon dlopen()s: a full path where we know the folder, else
+// the soname for the dynamic loader's own search (Debian's alternatives).
+const libNames = process.platform === 'darwin' ? ['libopenblas.dylib'] : ['libopenblas.so.0', 'libopenblas.so'];
+const libDirs = [blasDir && join(blasDir, 'lib'), '/opt/homebrew/opt/openblas/lib', '/usr/local/opt/openblas/lib'].filter(Boolean);
+const lib = libDirs.flatMap((d) => libNames.map((n) => join(d, n))).find((f) => existsSync(f)) ?? libNames[0];
+args.push(`-DIAE_OPENBLAS_LIB=${JSON.stringify(lib)}`, '-pthread');
 // Node's symbols are resolved when the addon loads; macOS's linker must be told so.
 if (process.platform === 'darwin') args.push('-undefined', 'dynamic_lookup');
 
@@ -51,7 +61,7 @@ mkdirSync(dirname(out), { recursive: true });
 // A .node name: require() picks its loader by the extension.
 const tmp = join(dirname(out), `iae_blas.${process.pid}.tmp.node`);
 try {
-  execFileSync(cc, [...args, src, '-o', tmp, '-lopenblas'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(cc, [...args, src, '-o', tmp, ...(process.platform === 'linux' ? ['-ldl'] : []), '-lm'], { stdio: ['ignore', 'pipe', 'pipe'] });
 } catch (e) {
   rmSync(tmp, { force: true });
   const msg = String(e.stderr || e.message).trim().split('\n').slice(0, 4).join('\n    ');
@@ -60,11 +70,11 @@ try {
   give(`the compiler failed:\n    ${msg}`, 'see the message above');
 }
 try {
-  // Loading it here catches a missing shared library now, not in every worker later.
-  const config = createRequire(import.meta.url)(tmp).config();
+  // Loading OpenBLAS here catches a missing shared library now, not in every worker later.
+  const state = createRequire(import.meta.url)(tmp).init(null, 'build check', process.env.IAE_OPENBLAS_LIB || null);
   renameSync(tmp, out);
-  console.log(`build-native: ${out.slice(root.length + 1)} built (${config.split(' ').slice(0, 2).join(' ')})`);
+  console.log(`build-native: ${out.slice(root.length + 1)} built (${state.config.split(' ').slice(0, 2).join(' ')} from ${state.path}, ${state.core} kernels here)`);
 } catch (e) {
   rmSync(tmp, { force: true });
-  give(`the addon built but does not load: ${String(e.message).split('\n')[0]}`, 'check that libopenblas is on the library path');
+  give(`the addon built but does not load OpenBLAS: ${String(e.message).split('\n')[0]}`, 'install OpenBLAS (Debian: apt-get install libopenblas0), or set IAE_OPENBLAS_DIR / IAE_OPENBLAS_LIB');
 }

@@ -20,7 +20,8 @@ export interface BackendInfo {
   readonly notes: readonly string[];
   /**
    * wasm only: what runs its convolutions and matMuls ("native GEMM: OpenBLAS
-   * 0.3.21", or why the native addon is not used and XNNPACK does it).
+   * 0.3.21 SkylakeX", with the OpenBLAS kernels that ran, or why the native
+   * addon is not used and XNNPACK does it).
    */
   readonly kernels?: string;
 }

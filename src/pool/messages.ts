@@ -28,7 +28,7 @@ export type Progress =
       readonly backend: string;
       /** Why the ones before it were skipped. */
       readonly notes: readonly string[];
-      /** What computes its heavy kernels, where that varies (wasm: "native GEMM: OpenBLAS 0.3.21" or why not). */
+      /** What computes its heavy kernels, where that varies (wasm: "native GEMM: OpenBLAS 0.3.21 SkylakeX" or why not). */
       readonly kernels?: string;
     }
   | { readonly type: 'phase'; readonly phase: Phase; readonly epochs: number; readonly cached?: boolean }

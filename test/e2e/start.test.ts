@@ -44,7 +44,8 @@ test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs 
     assert.equal(t.userAttrs.backend, 'wasm');
     assert.match(String(t.userAttrs.backend_kernels), /^native GEMM: OpenBLAS/, 'the set-up built the native addon and the worker used it');
   }
-  assert.match(run.stdout(), /worker 0: backend wasm \[native GEMM: OpenBLAS [\d.]+\]/);
+  // The OpenBLAS kernels that ran are named: "OpenBLAS 0.3.21 Zen".
+  assert.match(run.stdout(), /worker 0: backend wasm \[native GEMM: OpenBLAS [\d.]+ \w+[^\]]*\]/);
   const again = runCli(['start', file, '--db', db]);
   assert.equal((await again.done).code, 0);
   assert.match(again.stdout(), /0 queued now, 4 already done/);
@@ -54,12 +55,13 @@ test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs 
   assert.equal((await status.done).code, 0);
   assert.match(status.stdout(), /COMPLETE 4, RUNNING 0, WAITING 0, FAIL 0/);
   assert.match(status.stdout(), /best: trial \d+ value 0\.\d{4}/);
-  assert.match(status.stdout(), /backends: wasm \(native GEMM: OpenBLAS [\d.]+\)/);
+  assert.match(status.stdout(), /backends: wasm \(native GEMM: OpenBLAS [\d.]+ \w+/);
   // The paper-style table of this real sweep, with the values the database holds.
   const out = join(dirname(db), 'reports');
   const exp = runCli(['export', 'e2e', '--db', db, '--out', out, '--no-figures']);
   assert.equal((await exp.done).code, 0, exp.stderr());
   const md = readFileSync(join(out, 'e2e.md'), 'utf8');
+  assert.match(md, /native GEMM: OpenBLAS [\d.]+ \w+/, 'the provenance names the OpenBLAS kernels');
   for (const t of trials) {
     const row = new RegExp(`\\| IAE-LSTM-KL\\(${t.params.boundary === 'hard' ? 'h' : 's'}\\) \\|[^\\n]*`).exec(md)![0];
     assert.ok(row.includes(t.value!.toFixed(3)), `${row} shows ${t.value!.toFixed(3)}`);
