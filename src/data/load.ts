@@ -6,6 +6,7 @@ import { loadMvtec } from './mvtec.js';
 import { makeSynthetic } from './synthetic.js';
 import type { RawDataset } from './types.js';
 import { loadWtbi } from './wtbi.js';
+import type { ReadOptions } from './fs.js';
 
 /** What a loader needs from the study's `dataset` (structurally the study's Dataset). */
 export interface DatasetSpec {
@@ -16,17 +17,17 @@ export interface DatasetSpec {
 
 export const DATASET_NAMES = ['fashion-mnist', 'cifar10', 'mvtec', 'wtbi', 'synthetic'] as const;
 
-/** Decode a data set (uint8 or float NHWC, not yet preprocessed). */
-export async function loadDataset(spec: DatasetSpec): Promise<RawDataset> {
+/** Decode a data set (uint8 or float NHWC, not yet preprocessed). Only regular files are read; `signal` aborts the reads. */
+export async function loadDataset(spec: DatasetSpec, opts: ReadOptions = {}): Promise<RawDataset> {
   switch (spec.name) {
     case 'fashion-mnist':
-      return loadFashionMnist(spec.dir);
+      return loadFashionMnist(spec.dir, opts);
     case 'cifar10':
-      return loadCifar10(spec.dir);
+      return loadCifar10(spec.dir, opts);
     case 'mvtec':
-      return loadMvtec(spec.dir);
+      return loadMvtec(spec.dir, opts);
     case 'wtbi':
-      return loadWtbi(spec);
+      return loadWtbi(spec, opts);
     case 'synthetic':
       return makeSynthetic();
     default:
