@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 
 /** A temp dir removed when the test file finishes. */
 export function tempDir(prefix = 'iae-data-'): string {
@@ -105,4 +106,10 @@ export function tarBytes(files: { name: string; data: Uint8Array }[]): Buffer {
   }
   blocks.push(Buffer.alloc(1024));
   return Buffer.concat(blocks);
+}
+
+/** A FIFO (named pipe) at `path`, made with the system's mkfifo: no writer ever opens it, so opening it to read would block forever. */
+export function makeFifo(path: string): string {
+  execFileSync('mkfifo', [path]);
+  return path;
 }
