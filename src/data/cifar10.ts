@@ -24,7 +24,9 @@ export const CIFAR10_CLASSES = [
 export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
 export const CIFAR10_META_FILE = 'batches.meta.txt';
-const SIDE = 32;
+/** Side of a CIFAR-10 image. */
+export const CIFAR10_SIDE = 32;
+const SIDE = CIFAR10_SIDE;
 const PIXELS = SIDE * SIDE;
 export const CIFAR10_RECORD = 1 + 3 * PIXELS;
 

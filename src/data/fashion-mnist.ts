@@ -18,6 +18,9 @@ export const FASHION_MNIST_CLASSES = [
   'ankle-boot',
 ] as const;
 
+/** Side of a Fashion-MNIST image (prepareTrialData pads it to 32). */
+export const FASHION_MNIST_SIDE = 28;
+
 export const FASHION_MNIST_FILES = {
   trainImages: 'train-images-idx3-ubyte',
   trainLabels: 'train-labels-idx1-ubyte',

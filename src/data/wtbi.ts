@@ -23,6 +23,8 @@ import { deriveSeed, mulberry32, shuffleInPlace } from './random.js';
 import type { RawDataset } from './types.js';
 
 export const WTBI_CLASSES = ['normal', 'icing'] as const;
+/** Side of the square a window is padded to (default of WtbiOptions.padTo). */
+export const WTBI_SIDE = 32;
 
 export interface WtbiOptions extends ReadOptions {
   /** Time column, dropped (default "time"; absent in the file is fine). */
@@ -221,7 +223,7 @@ export async function readWtbi(file: string, opts: WtbiOptions = {}): Promise<{ 
 export function windowWtbi(table: WtbiTable, source: string, opts: WtbiOptions = {}): { dataset: RawDataset; counts: WtbiCounts } {
   const winRows = opts.windowRows ?? 26;
   const span = opts.smoothRows ?? 11;
-  const side = opts.padTo ?? 32;
+  const side = opts.padTo ?? WTBI_SIDE;
   const frac = opts.trainFraction ?? 0.7;
   const nc = table.columns.length;
   if (span < 1 || span % 2 === 0) throw new DatasetError(`smoothRows ${span} must be odd and positive`, source);
