@@ -10,9 +10,8 @@ import { describe, it } from 'node:test';
 import { DatasetError } from '../../src/errors/index.js';
 import { loadDataset } from '../../src/data/index.js';
 import { readDataFile } from '../../src/data/fs.js';
-import { FASHION_MNIST_FILES } from '../../src/data/fashion-mnist.js';
 import { CIFAR10_RECORD, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES } from '../../src/data/cifar10.js';
-import { idxBytes, makeFifo, pngBytes, tempDir } from './helpers.js';
+import { fashionMnistWithFifo, makeFifo, pngBytes, tempDir } from './helpers.js';
 
 const root = tempDir();
 
@@ -58,11 +57,7 @@ describe('readDataFile', { timeout: 60_000 }, () => {
 describe('every reader refuses a FIFO named as its data file', { timeout: 60_000 }, () => {
   it('Fashion-MNIST: a FIFO as the training images', async () => {
     const dir = join(root, 'fm');
-    mkdirSync(dir);
-    writeFileSync(join(dir, FASHION_MNIST_FILES.trainLabels), idxBytes('u8', [1], [0]));
-    writeFileSync(join(dir, FASHION_MNIST_FILES.testImages), idxBytes('u8', [1, 28, 28], new Uint8Array(784)));
-    writeFileSync(join(dir, FASHION_MNIST_FILES.testLabels), idxBytes('u8', [1], [0]));
-    const fifo = makeFifo(join(dir, FASHION_MNIST_FILES.trainImages));
+    const fifo = fashionMnistWithFifo(dir);
     await assert.rejects(loadDataset({ name: 'fashion-mnist', dir }), refused(fifo, 'a FIFO (named pipe)'));
   });
 

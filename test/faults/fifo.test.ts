@@ -4,10 +4,8 @@
 // test's timeout; there is no wall-clock assert.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FASHION_MNIST_FILES } from '../../src/data/fashion-mnist.js';
-import { idxBytes, makeFifo } from '../data/helpers.js';
+import { fashionMnistWithFifo, makeFifo } from '../data/helpers.js';
 import { runCli } from '../e2e/helpers.js';
 import { studyDir, written } from './helpers.js';
 
@@ -15,12 +13,7 @@ const TIMEOUT = { timeout: 120_000 };
 
 test("a FIFO as one of Fashion-MNIST's files is refused by name: exit 2, nothing written", TIMEOUT, async () => {
   const { cwd, file } = studyDir({ name: 'fifo-fm', dataset: { name: 'fashion-mnist', dir: 'fm' }, grid: { model: ['IAE-LSTM-KL'], normalClass: [0] } });
-  const dir = join(cwd, 'fm');
-  mkdirSync(dir);
-  writeFileSync(join(dir, FASHION_MNIST_FILES.trainLabels), idxBytes('u8', [1], [0]));
-  writeFileSync(join(dir, FASHION_MNIST_FILES.testImages), idxBytes('u8', [1, 28, 28], new Uint8Array(784)));
-  writeFileSync(join(dir, FASHION_MNIST_FILES.testLabels), idxBytes('u8', [1], [0]));
-  const fifo = makeFifo(join(dir, FASHION_MNIST_FILES.trainImages));
+  const fifo = fashionMnistWithFifo(join(cwd, 'fm'));
   const run = runCli(['start', file], cwd);
   const { code } = await run.done;
   assert.equal(code, 2, run.stderr());
