@@ -5,6 +5,11 @@
 // half-created db/ before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runStart } from '../../src/cli/commands/start/index.js';
+import { FASHION_MNIST_FILES } from '../../src/data/fashion-mnist.js';
+import { idxBytes } from '../data/helpers.js';
 import { runCli } from '../e2e/helpers.js';
 import { studyDir, written } from '../faults/helpers.js';
 
@@ -52,4 +57,28 @@ test('each hostile study file: exit 2, the field named, nothing written', { time
       assert.deepEqual(written(cwd), [], `${what}: no db/, no .cache/`);
     }),
   );
+});
+
+test('a stop before the database is opened writes nothing and ends as an interrupted run', { timeout: 120_000 }, async () => {
+  const { cwd, file } = studyDir(base);
+  const ac = new AbortController();
+  ac.abort();
+  const result = await runStart({ studyFile: file, db: join(cwd, 'db', 'x.sqlite3'), cacheDir: join(cwd, '.cache'), signal: ac.signal, write: () => undefined });
+  assert.deepEqual(result, { completed: 0, failed: 0, requeued: 0, recovered: 0, interrupted: true, dbPath: join(cwd, 'db', 'x.sqlite3'), studyName: 'refused' });
+  // The data cache of the valid study may be written; the database is not.
+  assert.deepEqual(written(cwd, ['.cache']), []);
+});
+
+test("the size of the data actually read is checked too, before the database: 64x64 IDX images (the MVTec network, by their size) with 3 encoder blocks", { timeout: 120_000 }, async () => {
+  const { cwd, file } = studyDir({ ...base, dataset: { name: 'fashion-mnist', dir: 'fm' } });
+  const dir = join(cwd, 'fm');
+  mkdirSync(dir);
+  writeFileSync(join(dir, FASHION_MNIST_FILES.trainImages), idxBytes('u8', [2, 64, 64], new Uint8Array(2 * 64 * 64)));
+  writeFileSync(join(dir, FASHION_MNIST_FILES.trainLabels), idxBytes('u8', [2], [0, 1]));
+  writeFileSync(join(dir, FASHION_MNIST_FILES.testImages), idxBytes('u8', [2, 64, 64], new Uint8Array(2 * 64 * 64)));
+  writeFileSync(join(dir, FASHION_MNIST_FILES.testLabels), idxBytes('u8', [2], [0, 1]));
+  const run = runCli(['start', file, '--no-cache'], cwd);
+  assert.equal((await run.done).code, 2, run.stderr());
+  assert.match(run.stderr(), /^ {2}- arch\.channels: the mvtec network needs 32x32 images for 3 encoder blocks .*the data are 64x64; change arch\.channels \(to 4 values\)/m);
+  assert.deepEqual(written(cwd, ['fm']), [], 'no db/');
 });

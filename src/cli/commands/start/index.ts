@@ -12,7 +12,7 @@ import type { Storage } from '../../../storage/storage.js';
 import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
 import { chooseRunner } from '../../../pool/choose.js';
 import { runSweep, type SweepEvents, type SweepSummary } from '../../../scheduler/scheduler.js';
-import { expectedInputShape, loadDatasetShared, preparedShape, type InputShape } from '../../../data/index.js';
+import { expectedInputShape, loadDatasetShared, preparedShape, type InputShape, type RawDataset } from '../../../data/index.js';
 import { datasetKey } from '../../../worker/dataset-key.js';
 import { StorageError, StudyFileError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
@@ -58,13 +58,21 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   // Decoded once here, in shared memory: every worker thread reads this one
   // copy (and a bad or missing data set fails before anything is written).
   const cacheDir = opts.cacheDir === undefined ? '.cache' : opts.cacheDir;
-  const data = await loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data'), signal: opts.signal });
-  checkArch(study, preparedShape(data.train, data.preprocessing), opts.studyFile);
-
   const dbPath = opts.db ?? study.storage ?? defaultDbPath(study.name);
   const backend = opts.backend ?? study.backend;
-
-  const points = interleaveByShareKey(await expandGridAsync(study.grid, opts.signal));
+  // A stop while the data are read or the grid expanded: nothing is stored yet, nothing to put back.
+  const stopped: StartResult = { completed: 0, failed: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName: study.name };
+  let data: RawDataset;
+  let points: GridPoint[];
+  try {
+    data = await loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data'), signal: opts.signal });
+    checkArch(study, preparedShape(data.train, data.preprocessing), opts.studyFile);
+    points = interleaveByShareKey(await expandGridAsync(study.grid, opts.signal));
+    opts.signal.throwIfAborted(); // a stop that came during a step that does not look at the signal
+  } catch (err) {
+    if (opts.signal.aborted) return stopped;
+    throw err;
+  }
   const distributions = searchSpace(study.grid);
   const storage = openSqliteStorage(dbPath);
   let runner: TrialRunner | undefined;
@@ -87,7 +95,14 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     storage.setStudySystemAttr(summary.id, 'definition', study as never);
     storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
     storage.setStudySystemAttr(summary.id, 'search_space', distributions);
-    const queued = await enqueueInChunks(storage, summary.id, points, distributions, opts.signal);
+    let queued;
+    try {
+      queued = await enqueueInChunks(storage, summary.id, points, distributions, opts.signal);
+    } catch (err) {
+      // The chunks queued so far stay: the next start queues the rest.
+      if (opts.signal.aborted) return stopped;
+      throw err;
+    }
     const counts = () => {
       const c = storage.countTrials(summary.id);
       return `[done ${c[TrialState.COMPLETE]}/${points.length}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
