@@ -31,7 +31,8 @@ function kindOf(s: Stats): string {
   return 'not a regular file';
 }
 
-function notRegular(path: string, s: Stats, fix: string): DatasetError {
+/** The refusal of a path that stat says is not a regular file (a FIFO, socket, device, folder). */
+export function notRegular(path: string, s: Stats, fix: string): DatasetError {
   return new DatasetError(
     `is ${kindOf(s)}, not a regular file: data are read only from regular files (a pipe or device can block or never end); ${fix}`,
     path,
