@@ -3,7 +3,8 @@
 // chunked expandGridAsync), and to queue its points in SQLite in chunks (the
 // start command's enqueueInChunks, and its longest turn), side by side.
 // The figures pick the default of --max-points (README "Limits").
-//   node --import tsx bench/grid-size.ts [points=100000,1000000]
+//   node --import tsx bench/grid-size.ts [points=100000]
+//   node --import tsx bench/grid-size.ts 100000 long   (two axes of 1000 values: the worst case for SQLite)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +14,24 @@ import { countGridPoints, expandGrid, expandGridAsync, interleaveByShareKey, sea
 import { openSqliteStorage } from '../src/storage/index.js';
 import { enqueueInChunks } from '../src/cli/commands/start/index.js';
 
-const sizes = (process.argv[2] ?? '100000,1000000').split(',').map(Number);
+const sizes = (process.argv[2] ?? '100000').split(',').map(Number);
+const long = process.argv[3] === 'long';
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-// A grid of n points: one model, n/1000 seeds x 1000 lambdaKl values.
-const gridOf = (n: number) => Grid.parse({ model: ['IAE-LSTM-KL'], normalClass: [0], seed: range(n / 1000), lambdaKl: range(1000).map((i) => i / 1000) });
+// A grid of n points. Usual: axes of 10 values (10 classes, seeds, lambdaKl,
+// lambdaRec) and n/10^4 contamination levels. Long: n/1000 seeds x 1000
+// lambdaKl values; Optuna's schema stores each param's distribution (every
+// choice) with every trial, so long axes make each queued point heavier.
+const gridOf = (n: number) =>
+  long
+    ? Grid.parse({ model: ['IAE-LSTM-KL'], normalClass: [0], seed: range(n / 1000), lambdaKl: range(1000).map((i) => i / 1000) })
+    : Grid.parse({
+        model: ['IAE-LSTM-KL'],
+        normalClass: range(10),
+        seed: range(10),
+        lambdaKl: range(10).map((i) => 10 ** (i - 5)),
+        lambdaRec: range(10).map((i) => i + 1),
+        contamination: range(n / 10_000).map((i) => (0.25 * i) / (n / 10_000)),
+      });
 const ms = (t0: number) => performance.now() - t0;
 
 const huge = Grid.parse({ model: ['IAE-LSTM-KL'], normalClass: [0], seed: range(1000), lambdaKl: range(1000).map((i) => i / 1000), lambdaRec: range(1000) });

@@ -148,7 +148,12 @@ function checkArch(study: Study, input: InputShape, studyFile: string): void {
   if (problem) throw new StudyFileError(studyFile, [`${problem.startsWith('latent') ? 'arch.latent' : 'arch.channels'}: ${problem} (data set ${study.dataset.name})`]);
 }
 
-/** Points queued in one transaction: a fraction of a second even with long axes (bench/grid-size.ts). */
+/**
+ * Points queued in one transaction. A chunk's time is mostly enqueuePoints
+ * reading the points already queued (all of them, on every call), so late
+ * chunks of a 10^5 grid take up to ~1.6 s on a 2-core machine under load 14
+ * (bench/grid-size.ts, bench/RESULTS.md); smaller chunks would not shorten it.
+ */
 const ENQUEUE_CHUNK = 1000;
 
 /**
