@@ -1,6 +1,6 @@
 // Reading a study file: parse, validate with zod, and turn every problem into
 // one line that names the field path, what was found and what to write.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { StudyFileError, UserInputError } from '../errors/index.js';
@@ -17,8 +17,12 @@ export interface LoadedStudy {
 export function loadStudyFile(file: string): LoadedStudy {
   let text: string;
   try {
+    // Before reading: a FIFO would block the read for ever, a device never end it.
+    const st = statSync(file);
+    if (!st.isFile() && !st.isDirectory()) throw new UserInputError('is not a regular file (a FIFO, socket or device); a study is a JSON file, e.g. studies/quick.json', file);
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof UserInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a study file' : String(err);
     throw new UserInputError(`${why} (a study is a JSON file, e.g. studies/quick.json)`, file);
