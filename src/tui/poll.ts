@@ -6,7 +6,7 @@
 // finished trials only when the counts show it missed some, spaced by their
 // cost so a 3000-trial study is not re-read every second.
 import type { Storage, StudySummary } from '../storage/storage.js';
-import { countGridPoints } from '../grid/expand.js';
+import { expandGrid } from '../grid/expand.js';
 import { TrialState } from '../trial/state.js';
 import { countsOf } from './counts.js';
 import { FinishedTrials, ReportKeeper } from './finished.js';
@@ -50,8 +50,7 @@ export class MonitorFeed {
     this.#reloadGap = this.#minReloadMs;
     let points = 0;
     try {
-      // Counted, not expanded: a large grid costs the monitor nothing.
-      points = this.#def ? countGridPoints(this.#def.grid) : 0;
+      points = this.#def ? expandGrid(this.#def.grid).length : 0;
     } catch {
       points = 0;
     }
