@@ -67,9 +67,10 @@ function assertAnswered(text: string): 'loaded' | 'refused' {
   }
 }
 
-const deep = fc.integer({ min: 1, max: 120_000 }).map((d) => '['.repeat(d) + ']'.repeat(d));
-const deepObject = fc.integer({ min: 1, max: 50_000 }).map((d) => '{"a":'.repeat(d) + '1' + '}'.repeat(d));
-const hugeString = fc.integer({ min: 1, max: 1_000_000 }).map((n) => JSON.stringify('x'.repeat(n)));
+// Sizes kept moderate so that 1500 cases take seconds; the 100k-deep case of issue 14 has its own test below.
+const deep = fc.integer({ min: 1, max: 20_000 }).map((d) => '['.repeat(d) + ']'.repeat(d));
+const deepObject = fc.integer({ min: 1, max: 10_000 }).map((d) => '{"a":'.repeat(d) + '1' + '}'.repeat(d));
+const hugeString = fc.integer({ min: 1, max: 200_000 }).map((n) => JSON.stringify('x'.repeat(n)));
 const oddNumber = fc.constantFrom(
   '1e400', '-1e400', '1e-400', '-0', '5e-324', '1.7976931348623157e308', '9007199254740993', '1e21', '0.1e1', '123456789012345678901234567890',
   '0.30000000000000004', '-1', '2.5', '1E3',
