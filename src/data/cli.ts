@@ -13,7 +13,7 @@ import { isGzip } from './idx.js';
 import { locateMvtec } from './mvtec.js';
 import { inputFiles } from './shared.js';
 import { SYNTHETIC_CLASSES } from './synthetic.js';
-import { exists } from './fs.js';
+import { exists, notRegular, readDataFile } from './fs.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -78,7 +78,7 @@ async function sha256File(path: string): Promise<string> {
 }
 
 async function contentSha256(path: string): Promise<string> {
-  const bytes = await readFile(path);
+  const bytes = await readDataFile(path, 'fetch it again');
   const content = isGzip(bytes) ? await gunzipAsync(bytes) : bytes;
   return createHash('sha256').update(content).digest('hex');
 }
@@ -88,8 +88,12 @@ async function filesStatus(paths: readonly string[], checksums: boolean, known?:
   for (const path of paths) {
     let bytes = 0;
     try {
-      bytes = (await stat(path)).size;
-    } catch {
+      const st = await stat(path);
+      // Hashing reads the file: a FIFO would block the listing for ever.
+      if (!st.isFile()) throw notRegular(path, st, 'replace it with the data file');
+      bytes = st.size;
+    } catch (err) {
+      if (err instanceof DatasetError) throw err;
       continue; // optional file (e.g. batches.meta.txt)
     }
     if (!checksums) {
@@ -164,12 +168,16 @@ export async function dataList(opts: DataListOptions = {}): Promise<DataSetStatu
   }
 
   const wtbi = resolve(dirs.wtbi ?? 'data/wtbi/wtbi.csv');
-  const wtbiFiles = await filesStatus([wtbi], checksums);
-  out.push(
-    wtbiFiles.length
-      ? { name: 'wtbi', found: true, where: wtbi, files: wtbiFiles, bytes: total(wtbiFiles), howToGet: HOW_TO_GET.wtbi }
-      : { name: 'wtbi', found: false, files: [], bytes: 0, problem: `${wtbi}: no such file`, howToGet: HOW_TO_GET.wtbi },
-  );
+  try {
+    const wtbiFiles = await filesStatus([wtbi], checksums);
+    out.push(
+      wtbiFiles.length
+        ? { name: 'wtbi', found: true, where: wtbi, files: wtbiFiles, bytes: total(wtbiFiles), howToGet: HOW_TO_GET.wtbi }
+        : { name: 'wtbi', found: false, files: [], bytes: 0, problem: `${wtbi}: no such file`, howToGet: HOW_TO_GET.wtbi },
+    );
+  } catch (err) {
+    out.push(missing('wtbi', err));
+  }
 
   out.push({
     name: 'synthetic',

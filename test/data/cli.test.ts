@@ -12,7 +12,7 @@ import { loadCifar10 } from '../../src/data/cifar10.js';
 import { FASHION_MNIST_SYSTEM_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import type { Checksum } from '../../src/data/fetch.js';
 import { mulberry32 } from '../../src/data/random.js';
-import { idxBytes, tarBytes, tempDir } from './helpers.js';
+import { fashionMnistWithFifo, idxBytes, makeFifo, tarBytes, tempDir } from './helpers.js';
 
 const root = tempDir();
 const rand = mulberry32(9);
@@ -250,6 +250,17 @@ describe('sweep data list', () => {
     assert.match(text, /fashion-mnist: .*list-fm/);
     assert.match(text, /CHECKSUM MISMATCH/);
     assert.match(text, /mvtec: missing\n.*not found.*\n  get it: download MVTec AD by hand/);
+  });
+
+  it('lists a FIFO among the files as a problem by name instead of hashing it (which would block)', { timeout: 60_000 }, async () => {
+    const fm = join(root, 'list-fifo');
+    const fifo = fashionMnistWithFifo(fm);
+    const wtbi = makeFifo(join(root, 'list-wtbi.csv'));
+    const [f, , , w] = await dataList({ dirs: { 'fashion-mnist': fm, cifar10: join(root, 'no-cifar'), mvtec: join(root, 'no-mvtec'), wtbi } });
+    assert.equal(f.found, false);
+    assert.ok(f.problem!.startsWith(`${fifo}: is a FIFO (named pipe), not a regular file`), f.problem);
+    assert.equal(w.found, false);
+    assert.ok(w.problem!.startsWith(`${wtbi}: is a FIFO (named pipe), not a regular file`), w.problem);
   });
 
   const real = existsSync(join(FASHION_MNIST_SYSTEM_DIR, 'train-images-idx3-ubyte.gz'));

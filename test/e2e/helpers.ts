@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const CLI = join(process.cwd(), 'src', 'cli', 'index.ts');
+/** tsx by its resolved URL, so that the CLI also runs from a working directory outside the repository. */
+const TSX = import.meta.resolve('tsx');
 
 /** Real Fashion-MNIST when installed (CI installs it), else the synthetic set. */
 export function tinyDataset(): Record<string, unknown> {
@@ -39,7 +41,7 @@ export interface Run {
 }
 
 export function runCli(args: string[], cwd?: string): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));

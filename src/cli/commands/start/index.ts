@@ -4,15 +4,17 @@ import { join } from 'node:path';
 import { loadStudyFile } from '../../../study/load.js';
 import { fixedSettings, fixedSettingsDiff } from '../../../study/compat.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';
-import { expandGrid, interleaveByShareKey, pretrainShareKey, searchSpace } from '../../../grid/expand.js';
+import { expandGridAsync, interleaveByShareKey, pretrainShareKey, searchSpace, type GridPoint, type ParamValue } from '../../../grid/expand.js';
+import { DEFAULT_MAX_POINTS, gridSizeProblem } from '../../../grid/limit.js';
+import { archProblem } from '../../../models/network.js';
 import { openSqliteStorage } from '../../../storage/index.js';
 import type { Storage } from '../../../storage/storage.js';
 import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
 import { chooseRunner } from '../../../pool/choose.js';
 import { runSweep, type SweepEvents, type SweepSummary } from '../../../scheduler/scheduler.js';
-import { loadDatasetShared } from '../../../data/index.js';
+import { expectedInputShape, loadDatasetShared, preparedShape, type InputShape, type RawDataset } from '../../../data/index.js';
 import { datasetKey } from '../../../worker/dataset-key.js';
-import { StorageError } from '../../../errors/index.js';
+import { StorageError, StudyFileError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
 import { defaultDbPath } from '../../target.js';
 import { plainLogger } from './log.js';
@@ -27,6 +29,8 @@ export interface StartOptions {
   readonly cacheDir?: string | null;
   readonly staleSeconds?: number;
   readonly heartbeatMs?: number;
+  /** Largest grid run without refusing it (default DEFAULT_MAX_POINTS). */
+  readonly maxPoints?: number;
   readonly signal: AbortSignal;
   readonly write: (line: string) => void;
   /** A different worker module (tests, benchmarks). */
@@ -41,18 +45,34 @@ export interface StartResult extends SweepSummary {
 }
 
 export async function runStart(opts: StartOptions): Promise<StartResult> {
-  // Everything that can be wrong with the input is checked before the
-  // database is touched: a bad study or missing data writes nothing.
+  // Everything that can be wrong with the input is checked before anything is
+  // written, in this order: the study file (schema and bounds), the grid's
+  // size (counted, not expanded), the network against the data set's image
+  // size; then the data are read (only regular files; this may write the data
+  // cache) and their actual size checked; only then the database is opened.
   const { study, hash } = loadStudyFile(opts.studyFile);
+  const tooLarge = gridSizeProblem(study.grid, opts.maxPoints ?? DEFAULT_MAX_POINTS);
+  if (tooLarge) throw new StudyFileError(opts.studyFile, [`grid: ${tooLarge}`]);
+  const expected = expectedInputShape(study.dataset.name);
+  if (expected) checkArch(study, expected, opts.studyFile);
   // Decoded once here, in shared memory: every worker thread reads this one
   // copy (and a bad or missing data set fails before anything is written).
   const cacheDir = opts.cacheDir === undefined ? '.cache' : opts.cacheDir;
-  const data = await loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data') });
-
   const dbPath = opts.db ?? study.storage ?? defaultDbPath(study.name);
   const backend = opts.backend ?? study.backend;
-
-  const points = interleaveByShareKey(expandGrid(study.grid));
+  // A stop while the data are read or the grid expanded: nothing is stored yet, nothing to put back.
+  const stopped: StartResult = { completed: 0, failed: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName: study.name };
+  let data: RawDataset;
+  let points: GridPoint[];
+  try {
+    data = await loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data'), signal: opts.signal });
+    checkArch(study, preparedShape(data.train, data.preprocessing), opts.studyFile);
+    points = interleaveByShareKey(await expandGridAsync(study.grid, opts.signal));
+    opts.signal.throwIfAborted(); // a stop that came during a step that does not look at the signal
+  } catch (err) {
+    if (opts.signal.aborted) return stopped;
+    throw err;
+  }
   const distributions = searchSpace(study.grid);
   const storage = openSqliteStorage(dbPath);
   let runner: TrialRunner | undefined;
@@ -75,7 +95,14 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     storage.setStudySystemAttr(summary.id, 'definition', study as never);
     storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
     storage.setStudySystemAttr(summary.id, 'search_space', distributions);
-    const queued = storage.enqueuePoints(summary.id, points, distributions);
+    let queued;
+    try {
+      queued = await enqueueInChunks(storage, summary.id, points, distributions, opts.signal);
+    } catch (err) {
+      // The chunks queued so far stay: the next start queues the rest.
+      if (opts.signal.aborted) return stopped;
+      throw err;
+    }
     const counts = () => {
       const c = storage.countTrials(summary.id);
       return `[done ${c[TrialState.COMPLETE]}/${points.length}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
@@ -113,6 +140,47 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     await runner?.close();
     storage.close();
   }
+}
+
+/** The study's network cannot take the data's images: refused naming the study file and arch.channels. */
+function checkArch(study: Study, input: InputShape, studyFile: string): void {
+  const problem = archProblem(study.arch, input);
+  if (problem) throw new StudyFileError(studyFile, [`${problem.startsWith('latent') ? 'arch.latent' : 'arch.channels'}: ${problem} (data set ${study.dataset.name})`]);
+}
+
+/**
+ * Points queued in one transaction. A chunk's time is mostly enqueuePoints
+ * reading the points already queued (all of them, on every call), so late
+ * chunks of a 10^5 grid take up to ~1.6 s on a 2-core machine under load 14
+ * (bench/grid-size.ts, bench/RESULTS.md); smaller chunks would not shorten it.
+ */
+const ENQUEUE_CHUNK = 1000;
+
+/**
+ * Queues the points a chunk at a time, giving the event loop a turn between
+ * chunks so that a signal is handled while a large grid is queued. Each chunk
+ * is its own transaction: a stop in between leaves whole points queued, and
+ * the next start queues the rest (enqueuePoints skips points already there).
+ */
+export async function enqueueInChunks(
+  storage: Storage,
+  studyId: number,
+  points: readonly GridPoint[],
+  distributions: Record<string, ParamValue[]>,
+  signal: AbortSignal,
+): Promise<{ added: number; present: number }> {
+  let added = 0;
+  let present = 0;
+  for (let i = 0; i < points.length; i += ENQUEUE_CHUNK) {
+    if (i > 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      signal.throwIfAborted();
+    }
+    const q = storage.enqueuePoints(studyId, points.slice(i, i + ENQUEUE_CHUNK), distributions);
+    added += q.added;
+    present += q.present;
+  }
+  return { added, present };
 }
 
 export function summaryLine(r: StartResult): string {
