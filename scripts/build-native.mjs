@@ -35,8 +35,8 @@ function give(why, fix, what = 'not built') {
 
 /** The first lines of a failed command's output that say what went wrong. */
 function firstErrors(e, n = 4) {
-  const lines = String(e.stderr || '') + String(e.stdout || '');
-  const all = (lines.trim() || String(e.message)).split('\n').map((l) => l.trim()).filter(Boolean);
+  const text = String(e.stderr || '') + String(e.stdout || '');
+  const all = (text.trim() || String(e.message)).split('\n').map((l) => l.trim()).filter(Boolean);
   const errors = all.filter((l) => /error|not found|no such file/i.test(l) && !/^gyp (info|verb)/.test(l));
   return (errors.length ? errors : all).slice(0, n).join('\n    ');
 }
@@ -69,7 +69,7 @@ if (!nodedir && !nodeGypCache()) give("Node's C headers (node_api.h) not found",
 const [cc, ...ccArgs] = (process.env.CC || 'cc').trim().split(/\s+/);
 try {
   const includes = openblasIncludeDirs().map((d) => `-I${d}`);
-  execFileSync(cc, [...ccArgs, ...includes, '-E', '-x', 'c', '-o', process.platform === 'win32' ? 'NUL' : '/dev/null', '-'], { input: '#include <cblas.h>\n', stdio: ['pipe', 'pipe', 'pipe'] });
+  execFileSync(cc, [...ccArgs, ...includes, '-E', '-x', 'c', '-o', '/dev/null', '-'], { input: '#include <cblas.h>\n', stdio: ['pipe', 'pipe', 'pipe'] });
 } catch (e) {
   if (e.code === 'ENOENT') give(`no C compiler (${process.env.CC || 'cc'})`, 'install one (Debian: apt-get install gcc), or set CC');
   const msg = firstErrors(e);
