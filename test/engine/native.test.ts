@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -275,5 +276,61 @@ describe('OpenBLAS kernels (OPENBLAS_CORETYPE)', () => {
     assert.match(plain.stderr, /build-native: not built: no C compiler \(\/nonexistent\/cc\)/);
     assert.equal(run('--require').status, 1, '--require (npm run build:native) fails instead');
     assert.equal(statSync(addonPath).mtimeMs, before);
+  });
+
+  /** The files the install step needs, copied to a scratch folder (node-gyp writes build/ beside binding.gyp). */
+  function scratchCopy(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'iae-native-build-'));
+    for (const f of ['binding.gyp', 'package.json', 'native', 'scripts/build-native.mjs', 'scripts/native-config.mjs']) cpSync(join(root, f), join(dir, f), { recursive: true });
+    return dir;
+  }
+  const install = (dir: string, env: Record<string, string>, ...args: string[]) =>
+    spawnSync(process.execPath, ['scripts/build-native.mjs', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+
+  it(
+    "the install step builds the addon with node-gyp from binding.gyp, with the project's flags and OpenBLAS from IAE_OPENBLAS_DIR",
+    { skip: process.platform !== 'linux' && 'finds the real libopenblas through /proc/self/maps' },
+    () => {
+      // The library this process runs (the suite's addon loaded it in before()), behind a prefix of our own.
+      const real = readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => /\/libopenblas[^/]*\.so/.test(l))?.split(/\s+/).at(-1);
+      assert.ok(real, 'libopenblas is mapped in this process');
+      const dir = scratchCopy();
+      try {
+        const prefix = join(dir, 'openblas');
+        mkdirSync(join(prefix, 'lib'), { recursive: true });
+        mkdirSync(join(prefix, 'include'));
+        symlinkSync(real, join(prefix, 'lib', 'libopenblas.so.0'));
+        // Found first through IAE_OPENBLAS_DIR/include; it passes on to the system's.
+        writeFileSync(join(prefix, 'include', 'cblas.h'), '#include_next <cblas.h>\n');
+        const r = install(dir, { IAE_OPENBLAS_DIR: prefix }, '--require');
+        assert.equal(r.status, 0, r.stderr);
+        const lib = join(prefix, 'lib', 'libopenblas.so.0');
+        assert.match(r.stdout, new RegExp(`^build-native: ${ADDON_RELATIVE.replace(/[./]/g, '\\$&')} built \\(OpenBLAS \\d+\\.\\d+\\.\\d+ from ${lib.replace(/[./-]/g, '\\$&')}, \\w+ kernels here\\)$`, 'm'));
+        assert.ok(existsSync(join(dir, ADDON_RELATIVE)), 'the addon is where blas.ts loads it');
+        // What node-gyp compiled with: our flags and the library's path as the addon's default.
+        const mk = readFileSync(join(dir, 'build', 'iae_blas.target.mk'), 'utf8');
+        const cflags = mk.slice(mk.indexOf('CFLAGS_C_Release :='), mk.indexOf('\n\n', mk.indexOf('CFLAGS_C_Release :='))).split(/\s+/);
+        for (const flag of ['-O3', '-std=c11', '-Werror=implicit-function-declaration']) assert.ok(cflags.includes(flag), `${flag} in ${cflags.join(' ')}`);
+        assert.ok(mk.includes(`'-DIAE_OPENBLAS_LIB="${lib}"'`), 'the library path is compiled in');
+        assert.ok(mk.includes(`-I${join(prefix, 'include')}`), "IAE_OPENBLAS_DIR's include folder is searched");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('a C file that calls an undeclared function does not build (the pointer would be cut to an int); the install step still exits 0', () => {
+    const dir = scratchCopy();
+    try {
+      const c = join(dir, 'native', 'iae_blas.c');
+      writeFileSync(c, `${readFileSync(c, 'utf8')}\nvoid *iae_test_undeclared(void) { return iae_test_missing(); }\n`);
+      const plain = install(dir, {});
+      assert.equal(plain.status, 0, plain.stderr);
+      assert.match(plain.stderr, /^build-native: not built: node-gyp failed:\n.*implicit declaration of function .iae_test_missing./m);
+      assert.equal(existsSync(join(dir, ADDON_RELATIVE)), false);
+      assert.equal(install(dir, {}, '--require').status, 1, '--require fails instead');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 // Loads the optional native GEMM addon (native/iae_blas.c, built at install
-// by scripts/build-native.mjs against OpenBLAS). The wasm backend's
+// by node-gyp from binding.gyp, through scripts/build-native.mjs). The wasm backend's
 // convolutions and matMuls run on it when it loads; without it they stay on
 // XNNPACK (our kernels in ../wasm). Nothing else depends on it.
 //
@@ -48,7 +48,8 @@ export interface NativeBlas {
   state(): (LoadedCore & { readonly path: string }) | null;
 }
 
-export const ADDON_RELATIVE = join('build', 'native', 'iae_blas.node');
+/** Where node-gyp puts binding.gyp's target (a Release build). */
+export const ADDON_RELATIVE = join('build', 'Release', 'iae_blas.node');
 
 /** The project root: the nearest folder above this file with our package.json (src/ under tsx, dist/src/ when built). */
 function projectRoot(): string | null {
@@ -78,7 +79,7 @@ export function loadNativeBlas(): NativeStatus {
   const root = projectRoot();
   const file = root ? join(root, ADDON_RELATIVE) : null;
   if (!file || !existsSync(file)) {
-    loaded = { blas: null, why: `native GEMM not built (${ADDON_RELATIVE} missing; run \`node scripts/build-native.mjs\`, which needs libopenblas-dev and a C compiler)` };
+    loaded = { blas: null, why: `native GEMM not built (${ADDON_RELATIVE} missing; run \`npm run build:native\`, which needs libopenblas-dev and a C compiler)` };
   } else {
     try {
       const blas = createRequire(import.meta.url)(file) as NativeBlas;
@@ -88,7 +89,7 @@ export function loadNativeBlas(): NativeStatus {
       const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
       const fix = msg.includes('cannot load OpenBLAS')
         ? 'install OpenBLAS (Debian: libopenblas0) or set IAE_OPENBLAS_LIB to a libopenblas'
-        : 'rebuild it with `node scripts/build-native.mjs`';
+        : 'rebuild it with `npm run build:native`';
       loaded = { blas: null, why: `native GEMM fails to load (${msg}); ${fix}` };
     }
   }
