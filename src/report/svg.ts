@@ -174,7 +174,7 @@ function hexToRgb(h: string): [number, number, number] {
   return [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
 }
 
-/** Colour of t in [0, 1] on viridis. */
+/** Colour of t in [0, 1] on viridis (the figures' heatmaps and the screen's heat grid both use it). */
 export function viridis(t: number): string {
   const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
@@ -184,9 +184,15 @@ export function viridis(t: number): string {
   return `#${a.map((v, k) => Math.round(v + (b[k]! - v) * f).toString(16).padStart(2, '0')).join('')}`;
 }
 
-function luminance(hex: string): number {
+/** Relative brightness 0..1 of a colour: which text colour reads on it. */
+export function luminance(hex: string): number {
   const [r, g, b] = hexToRgb(hex);
   return (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+}
+
+/** Black or white, whichever reads on `fill`. */
+export function textOn(fill: string): '#000000' | '#ffffff' {
+  return luminance(fill) > 0.5 ? '#000000' : '#ffffff';
 }
 
 export interface HeatmapOptions {
@@ -253,7 +259,7 @@ export function heatmap(o: HeatmapOptions): string {
       const fill = viridis(t(v));
       out.push(
         `<rect class="cell" x="${n2(x)}" y="${n2(y)}" width="${n2(cw)}" height="${n2(ch)}" fill="${fill}" stroke="#ffffff"/>`,
-        `<text x="${n2(x + cw / 2)}" y="${n2(y + ch / 2 + 4)}" text-anchor="middle" font-size="${cw < 50 ? 10 : 11}" fill="${luminance(fill) > 0.5 ? '#000000' : '#ffffff'}">${escapeXml(fmt(v))}</text>`,
+        `<text x="${n2(x + cw / 2)}" y="${n2(y + ch / 2 + 4)}" text-anchor="middle" font-size="${cw < 50 ? 10 : 11}" fill="${textOn(fill)}">${escapeXml(fmt(v))}</text>`,
       );
     }
   }

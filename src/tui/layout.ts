@@ -55,32 +55,25 @@ export interface FittedColumn {
 
 /**
  * Chooses the columns that fit `width` (with `gap` cells between them) and
- * their widths: columns are dropped from the least important until the rest
- * fit at their minimum, then the spare cells widen columns, most important
- * first, up to their maximum. The result keeps the input order and never
- * exceeds `width`, so a row never wraps.
+ * their widths. Most important first, each column takes the width it wants
+ * (its maximum) where that fits, else what is left if that is at least its
+ * minimum, else it is dropped: a less important column never squeezes a more
+ * important one (at 80 columns the model and class are read whole, and the
+ * loss terms give way). The result keeps the input order and never exceeds
+ * `width`, so a row never wraps.
  */
 export function fitColumns(columns: readonly ColumnSpec[], width: number, gap = 1): FittedColumn[] {
   const byPriority = columns.map((c, i) => ({ c, i })).sort((a, b) => a.c.priority - b.c.priority || a.i - b.i);
-  const kept: { c: ColumnSpec; i: number }[] = [];
+  const kept: { i: number; key: string; width: number }[] = [];
   let used = 0;
-  for (const entry of byPriority) {
-    const need = entry.c.min + (kept.length > 0 ? gap : 0);
-    if (used + need > width) continue;
-    kept.push(entry);
-    used += need;
+  for (const { c, i } of byPriority) {
+    const left = width - used - (kept.length > 0 ? gap : 0);
+    if (left < c.min) continue;
+    const w = Math.min(Math.max(c.min, c.max), left);
+    kept.push({ i, key: c.key, width: w });
+    used = width - left + w;
   }
-  const widths = new Map<number, number>(kept.map((k) => [k.i, k.c.min]));
-  let spare = width - used;
-  for (const k of kept) {
-    if (spare <= 0) break;
-    const grow = Math.min(spare, Math.max(0, k.c.max - k.c.min));
-    widths.set(k.i, k.c.min + grow);
-    spare -= grow;
-  }
-  return kept
-    .sort((a, b) => a.i - b.i)
-    .map((k) => ({ key: k.c.key, width: widths.get(k.i)! }));
+  return kept.sort((a, b) => a.i - b.i).map(({ key, width }) => ({ key, width }));
 }
 
 /**

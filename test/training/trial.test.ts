@@ -130,7 +130,7 @@ test('a model without the objective score reports its first score and says so', 
 
 test('no pretraining epochs: no pretraining phase', async () => {
   const { events, result } = await collect((emit) => runTrial(tinyTask({ model: 'IAEAD' }, { training: { ...TINY_TRAINING, pretrainEpochs: 0 } }), data, emit));
-  assert.deepEqual(events.map((e) => e.type === 'backend' ? e.type : `${e.type}:${e.phase}`), ['phase:joint', 'epoch:joint']);
+  assert.deepEqual(events.map((e) => e.type === 'backend' ? e.type : e.type === 'step' ? `step:${e.step}` : `${e.type}:${e.phase}`), ['step:model', 'phase:joint', 'epoch:joint']);
   assert.equal(result.attrs.pretrainCache, 'off');
 });
 

@@ -155,7 +155,7 @@ test('running trials: columns shrink and drop on a narrow terminal; more trials 
 });
 
 test('header: counts, progress and an ETA honest about the first trial', () => {
-  const s = data.snapshot({ meanSeconds: null, counts: { complete: 0, running: 8, waiting: 262, failed: 0, pruned: 0 } });
+  const s = data.snapshot({ meanSeconds: null, costs: null, counts: { complete: 0, running: 8, waiting: 262, failed: 0, pruned: 0 } });
   const out = lines(renderWith(NO_COLOR, <Header snapshot={s} width={100} />).lastFrame());
   assert.match(out[0]!, /study fixture · fashion-mnist · objective svdd · backend wasm \(8 workers\)/);
   assert.match(out[1]!, /trials 0\/270 done · 8 running · 262 waiting · 0 failed/);
