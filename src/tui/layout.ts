@@ -46,6 +46,12 @@ export interface ColumnSpec {
   readonly max: number;
   /** Lower numbers are kept longer and widened first. */
   readonly priority: number;
+  /**
+   * Shown only with room to spare: dropped before it leaves a column that is
+   * not extra narrower than it wants (at 80 columns the model and class are
+   * read whole, and the loss terms give way).
+   */
+  readonly extra?: boolean;
 }
 
 export interface FittedColumn {
@@ -55,25 +61,46 @@ export interface FittedColumn {
 
 /**
  * Chooses the columns that fit `width` (with `gap` cells between them) and
- * their widths. Most important first, each column takes the width it wants
- * (its maximum) where that fits, else what is left if that is at least its
- * minimum, else it is dropped: a less important column never squeezes a more
- * important one (at 80 columns the model and class are read whole, and the
- * loss terms give way). The result keeps the input order and never exceeds
- * `width`, so a row never wraps.
+ * their widths: columns are dropped from the least important until the rest
+ * fit at their minimum, then the spare cells widen columns, most important
+ * first, up to their maximum; last, extra columns go (least important first)
+ * while another column is cut short. The result keeps the input order and
+ * never exceeds `width`, so a row never wraps.
  */
 export function fitColumns(columns: readonly ColumnSpec[], width: number, gap = 1): FittedColumn[] {
-  const byPriority = columns.map((c, i) => ({ c, i })).sort((a, b) => a.c.priority - b.c.priority || a.i - b.i);
-  const kept: { i: number; key: string; width: number }[] = [];
-  let used = 0;
-  for (const { c, i } of byPriority) {
-    const left = width - used - (kept.length > 0 ? gap : 0);
-    if (left < c.min) continue;
-    const w = Math.min(Math.max(c.min, c.max), left);
-    kept.push({ i, key: c.key, width: w });
-    used = width - left + w;
+  let cols = columns;
+  for (;;) {
+    const fitted = fitAtPriority(cols, width, gap);
+    const byKey = new Map(cols.map((c) => [c.key, c]));
+    const short = fitted.some((f) => !byKey.get(f.key)!.extra && f.width < byKey.get(f.key)!.max);
+    const extras = fitted.map((f) => byKey.get(f.key)!).filter((c) => c.extra);
+    if (!short || extras.length === 0) return fitted;
+    const drop = extras.reduce((a, b) => (b.priority >= a.priority ? b : a));
+    cols = cols.filter((c) => c !== drop);
   }
-  return kept.sort((a, b) => a.i - b.i).map(({ key, width }) => ({ key, width }));
+}
+
+function fitAtPriority(columns: readonly ColumnSpec[], width: number, gap: number): FittedColumn[] {
+  const byPriority = columns.map((c, i) => ({ c, i })).sort((a, b) => a.c.priority - b.c.priority || a.i - b.i);
+  const kept: { c: ColumnSpec; i: number }[] = [];
+  let used = 0;
+  for (const entry of byPriority) {
+    const need = entry.c.min + (kept.length > 0 ? gap : 0);
+    if (used + need > width) continue;
+    kept.push(entry);
+    used += need;
+  }
+  const widths = new Map<number, number>(kept.map((k) => [k.i, k.c.min]));
+  let spare = width - used;
+  for (const k of kept) {
+    if (spare <= 0) break;
+    const grow = Math.min(spare, Math.max(0, k.c.max - k.c.min));
+    widths.set(k.i, k.c.min + grow);
+    spare -= grow;
+  }
+  return kept
+    .sort((a, b) => a.i - b.i)
+    .map((k) => ({ key: k.c.key, width: widths.get(k.i)! }));
 }
 
 /**

@@ -184,7 +184,7 @@ export function runningLines(s: SweepSnapshot, width: number, height: number, g:
   // header) and the loss terms go first.
   const columns: TableColumnDef[] = [
     { key: 'w', header: 'w', min: 2, max: 3, priority: 2 },
-    { key: 'trial', header: 'trial', min: 4, max: 6, priority: 4, align: 'right' },
+    { key: 'trial', header: 'trial', min: 4, max: 6, priority: 4, align: 'right', extra: true },
     { key: 'model', header: 'model', min: 8, max: 26, priority: 0 },
     { key: 'class', header: 'class', min: 5, max: 14, priority: 1 },
     { key: 'kl', header: g.lambdaKl, min: 5, max: 8, priority: 2, align: 'right' },
@@ -193,10 +193,10 @@ export function runningLines(s: SweepSnapshot, width: number, height: number, g:
     { key: 'phase', header: 'phase', min: 5, max: 17, priority: 1 },
     { key: 'epoch', header: 'epoch', min: 5, max: 9, priority: 1, align: 'right' },
     { key: 'auroc', header: 'AUROC', min: 5, max: 5, priority: 1, align: 'right' },
-    { key: 'spark', header: 'trend', min: 5, max: 24, priority: 3 },
-    { key: 'loss', header: 'last losses', min: 10, max: 48, priority: 5 },
+    { key: 'spark', header: 'trend', min: 5, max: 24, priority: 3, extra: true },
+    { key: 'loss', header: 'last losses', min: 10, max: 48, priority: 5, extra: true },
     { key: 'time', header: 'time', min: 5, max: 6, priority: 1, align: 'right' },
-    { key: 'backend', header: 'backend', min: 4, max: 10, priority: 6 },
+    { key: 'backend', header: 'backend', min: 4, max: 10, priority: 6, extra: true },
   ];
   const { shown, hidden } = visibleCount(s.running.length, height - 1);
   const rows = [...s.running]
