@@ -342,3 +342,20 @@ test('a starting trial says what it does; a cache hit is not called pretraining'
   const out = lines(renderWith(NO_COLOR, <RunningTrials snapshot={data.snapshot({ running: [{ ...t, step: 'data' }] })} width={79} height={5} />).lastFrame());
   assert.match(out[1]!, /preparing data/);
 });
+
+test('monitor: a running trial whose joint epochs have no pretraining epoch before them used the cache', async () => {
+  const { liveFromStored } = await import('../../src/tui/model.js');
+  const { TrialState } = await import('../../src/trial/state.js');
+  const p = data.POINTS[0]!;
+  const joint = { phase: 'joint', epoch: 1, total: 0.5 };
+  const cachedRun = data.frozen(1, p, TrialState.RUNNING, { userAttrs: { loss_history: [joint] } });
+  const builtRun = data.frozen(2, p, TrialState.RUNNING, { userAttrs: { loss_history: [{ phase: 'pretrain', epoch: 1, total: 1 }, joint] } });
+  const a = liveFromStored(cachedRun, 0, data.STUDY, 'svdd', 0);
+  const b = liveFromStored(builtRun, 1, data.STUDY, 'svdd', 0);
+  assert.equal(a.cached, true);
+  assert.equal(views.phaseText(a), 'joint (cached AE)');
+  assert.equal(b.cached, false);
+  assert.equal(views.phaseText(b), 'joint');
+  // A study that does not share pretraining never reads as cached.
+  assert.equal(liveFromStored(cachedRun, 0, { ...data.STUDY, pretrainCache: false }, 'svdd', 0).cached, false);
+});
