@@ -6,6 +6,7 @@ import { modelLabel } from '../study/models.js';
 import type { Cell, HyperGrid, ReportModel, ReportTable } from '../report/index.js';
 import { className } from '../report/index.js';
 import { cellMarks, columnHeader, fmt3 as reportFmt3, visibleColumns } from '../report/format.js';
+import { colorDomain } from '../report/svg.js';
 import type { Glyphs } from './caps.js';
 import type { FailedTrial, LiveTrial, LogItem, SweepSnapshot } from './model.js';
 import type { Segment } from './theme.js';
@@ -405,6 +406,8 @@ export function gridLines(report: ReportModel | null, want: GridWant, width: num
   const values = nav.pages.flatMap((p) => p.cells.flat().map((c) => c.mean)).filter((v): v is number => v !== null);
   const lo = values.length ? Math.min(...values) : 0;
   const hi = values.length ? Math.max(...values) : 0;
+  // The figures' colour range (never narrower than their minimum span): cells a millionth apart share a colour.
+  const [scaleLo, scaleHi] = colorDomain(values);
   const levels = HEAT_LEVELS;
   const pageValues = grid.cells.flat().map((c) => c.mean).filter((v): v is number => v !== null);
   const top = pageValues.length ? Math.max(...pageValues.map((v) => Math.round(v * 1000))) : null;
@@ -436,7 +439,7 @@ export function gridLines(report: ReportModel | null, want: GridWant, width: num
     const row: Record<string, TableCell> = { rec: { text: grid.y.key === null ? 'AUROC' : yv === null ? '-' : fmtParam(yv), tone: 'head' } };
     grid.x.values.forEach((_, j) => {
       const c = grid.cells[i]![j]!;
-      const level = heatLevel(c.mean, lo, hi, levels);
+      const level = heatLevel(c.mean, scaleLo, scaleHi, levels);
       const isTop = c.mean !== null && top !== null && Math.round(c.mean * 1000) === top;
       const num = c.mean === null ? '-' : reportFmt3(c.mean);
       row[`k${j}`] = {

@@ -359,3 +359,14 @@ test('monitor: a running trial whose joint epochs have no pretraining epoch befo
   // A study that does not share pretraining never reads as cached.
   assert.equal(liveFromStored(cachedRun, 0, { ...data.STUDY, pretrainCache: false }, 'svdd', 0).cached, false);
 });
+
+test('the heat grid shares the figures\' minimum colour span: near-equal cells get one level', () => {
+  const nav = navigateGrids(report.grids, {});
+  const grid = nav.pages[0]!;
+  // Every cell of the page within a millionth of 0.9: one level, the middle one.
+  const flat = { ...report, grids: report.grids.map((g) => (g === grid ? { ...g, cells: g.cells.map((row, i) => row.map((c, j) => ({ ...c, mean: 0.9 + (i + j) * 1e-7 }))) } : g)) };
+  const out = views.gridLines(flat, {}, 100, 20, UNICODE_GLYPHS, true);
+  // Below the title and the legend (whose swatches show every level).
+  const levels = new Set(out.slice(2).flat().filter((s) => s.heat !== undefined && s.heat !== null).map((s) => s.heat));
+  assert.deepEqual([...levels], [2]);
+});
