@@ -24,7 +24,7 @@ commands:
       --db PATH
   export <study>         write the paper's tables to reports/
       --db PATH  --out DIR  --format md,csv,json  --select oracle|default|median
-      --score svdd|rec|svdd+rec  --compare paper  --no-figures
+      --score svdd|rec|svdd+rec  --compare paper  --no-figures  --heat-scale data|auroc
   data list              each data set: where it was found, size, checksum, or how to get it
   data fetch <name>      download fashion-mnist or cifar10 (resumes, verifies checksums)
       --dest DIR  --url URL
@@ -120,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
           score: { type: 'string' },
           compare: { type: 'string' },
           'no-figures': { type: 'boolean' },
+          'heat-scale': { type: 'string' },
         },
       });
       const { runExportCommand } = await import('./commands/export/cli.js');

@@ -11,7 +11,7 @@
 // the transaction returns, so it survives SIGKILL of the process; only a power
 // loss or OS crash may lose the last commits (they are fsynced at checkpoint).
 // A lost trial result then runs again; that is the price of ~10x faster commits.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageError } from '../errors/index.js';
@@ -689,6 +689,54 @@ export function openSqliteStorage(path: string, opts: SqliteOpenOptions = {}): S
   if (readonly && !existsSync(path)) {
     throw new StorageError('no such database; a read-only (monitor) open needs the file a running study writes: check the --db path', path);
   }
+  return readonly ? quietReader(path) : openConnection(path, 'write');
+}
+
+const walOf = (path: string) => `${path}-wal`;
+
+/**
+ * A reader that leaves no -wal/-shm beside a file it only reads. SQLite
+ * creates both for any connection to a WAL database, and a read-only one
+ * cannot remove them again at close. While no -wal exists no writer has the
+ * file open, and the main file holds every commit: it is read whole into
+ * memory and queried there. Once a -wal appears (a sweep started), or if one
+ * is there at the start, the reader is an ordinary read-only connection to the
+ * file (the writer's files are there anyway), so it follows the writer live.
+ */
+function quietReader(path: string): Storage {
+  let current = snapshotOrLive(path);
+  return new Proxy(current.storage, {
+    get(_target, prop) {
+      if (current.snapshot && prop !== 'close' && existsSync(walOf(path))) {
+        current.storage.close();
+        current = { storage: openConnection(path, 'read'), snapshot: false };
+      }
+      const v: unknown = Reflect.get(current.storage, prop, current.storage);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(current.storage) : v;
+    },
+  });
+}
+
+function snapshotOrLive(path: string): { storage: Storage; snapshot: boolean } {
+  if (!existsSync(walOf(path))) {
+    let image: Buffer | null = null;
+    try {
+      image = readFileSync(path);
+    } catch {
+      image = null; // unreadable here: the ordinary open reports why
+    }
+    // A writer that opened the file while it was read may have checkpointed into it: then read it live.
+    if (image && !existsSync(walOf(path))) return { storage: openConnection(path, 'read', image), snapshot: true };
+  }
+  return { storage: openConnection(path, 'read'), snapshot: false };
+}
+
+/**
+ * One connection: `write` creates the file and schema as needed; `read` never
+ * takes the write lock; with `image`, the file's bytes are queried in memory.
+ */
+function openConnection(path: string, mode: 'read' | 'write', image?: Buffer): SqliteStorage {
+  const readonly = mode === 'read';
   if (!readonly) {
     try {
       mkdirSync(dirname(path), { recursive: true });
@@ -698,7 +746,9 @@ export function openSqliteStorage(path: string, opts: SqliteOpenOptions = {}): S
   }
   let db: Database.Database;
   try {
-    db = new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
+    // Bytes 18 and 19 of the header say WAL (2); an in-memory image must read as rollback-journal mode (1).
+    if (image && image.length >= 100) image[18] = image[19] = 1;
+    db = image ? new Database(image, { readonly: true }) : new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
   } catch (err) {
     const t = translate(err, path);
     throw t instanceof StorageError ? t : new StorageError(`cannot open the database (${(err as Error).message})`, path, { cause: err });

@@ -157,6 +157,7 @@ async function pretrainedModel(
     return m;
   };
   const useCache = task.cacheDir !== null && epochs > 0;
+  ctx.emit({ type: 'step', step: useCache ? 'cache' : 'model' });
   if (!useCache) {
     const model = build(true);
     if (epochs > 0) await pretrain(ctx, model, epochs);

@@ -31,6 +31,7 @@ function dataset(spec: Dataset): Promise<RawDataset> {
 export default defineWorker(async (task, emit) => {
   const backend = await initBackend(task.backend);
   emit({ type: 'backend', backend: backend.name, notes: backend.notes, ...(backend.kernels ? { kernels: backend.kernels } : {}) });
+  emit({ type: 'step', step: 'data' });
   const raw = await dataset(task.dataset);
   const p = task.params;
   const data = prepareTrialData(raw, {

@@ -17,6 +17,7 @@ import {
   renderMarkdown,
   renderTablesCsv,
   svgToPng,
+  type HeatScale,
   type ReportModel,
   type Selection,
 } from '../../../report/index.js';
@@ -40,6 +41,8 @@ export interface ExportOptions {
   readonly compare?: 'paper';
   /** SVG figures (and PNG where @resvg/resvg-js loads); default true. */
   readonly figures?: boolean;
+  /** The heatmaps' colour scale (figures.ts); default the grid's own range. */
+  readonly heatScale?: HeatScale;
   /** Also rasterise figures to PNG when possible; default true. */
   readonly png?: boolean;
   /** Project version; default: this package's package.json. */
@@ -126,7 +129,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   if (opts.figures ?? true) {
     const seen = new Set<string>();
     for (const m of models) {
-      for (const f of allFigures(m)) {
+      for (const f of allFigures(m, { heatScale: opts.heatScale })) {
         if (seen.has(f.name)) continue; // heatmaps are the same for every selection
         seen.add(f.name);
         write(join('figures', f.name), f.svg);

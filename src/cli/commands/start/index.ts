@@ -36,7 +36,7 @@ export interface StartOptions {
   /** A different worker module (tests, benchmarks). */
   readonly workerFile?: string | URL;
   /** Replaces the plain log (the terminal UI). */
-  readonly events?: (ctx: { storage: Storage; studyId: number; study: Study; workers: number }) => SweepEvents;
+  readonly events?: (ctx: { storage: Storage; studyId: number; study: Study; workers: number; sharedPretraining: boolean }) => SweepEvents;
 }
 
 export interface StartResult extends SweepSummary {
@@ -119,7 +119,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     opts.write(`running on ${chosen.plan.why}`);
     const makeTask = taskMaker(study, backend, study.pretrainCache ? cacheDir : null);
     const events = opts.events
-      ? opts.events({ storage, studyId: summary.id, study, workers: chosen.plan.workers })
+      ? opts.events({ storage, studyId: summary.id, study, workers: chosen.plan.workers, sharedPretraining: study.pretrainCache && cacheDir !== null })
       : plainLogger(opts.write, counts);
     const result = await runSweep({
       storage,

@@ -1,7 +1,7 @@
 // Plain progress lines for a sweep whose stdout is not a terminal (pipes, CI
 // logs): no escape codes, one event a line, ASCII only.
 import type { ActiveTrial, SweepEvents, TrialOutcome } from '../../../scheduler/scheduler.js';
-import type { Progress } from '../../../pool/messages.js';
+import { STEP_TEXT, type Progress } from '../../../pool/messages.js';
 import type { TrialParams } from '../../../grid/expand.js';
 import { modelLabel } from '../../../study/models.js';
 
@@ -22,6 +22,8 @@ export function progressLine(t: ActiveTrial, p: Progress): string | null {
   switch (p.type) {
     case 'backend':
       return null;
+    case 'step':
+      return `${head} ${STEP_TEXT[p.step]}`;
     case 'phase':
       return `${head} ${p.phase === 'pretrain' ? 'pretraining' : 'joint training'}: ${p.epochs} epoch(s)${p.cached ? ' (pretrained weights from cache)' : ''}`;
     case 'epoch': {
