@@ -13,7 +13,8 @@
 // finished trial is counted as missing rather than silently left out.
 import { Grid, Study, type DatasetName, type ModelName, type Score } from '../study/schema.js';
 import { modelLabel, objectiveScore } from '../study/models.js';
-import { expandGrid, gridPointId, type TrialParams } from '../grid/expand.js';
+import { expandGrid, type TrialParams } from '../grid/expand.js';
+import { splitTrials } from '../grid/membership.js';
 import { TrialState, TRIAL_STATE_NAMES } from '../trial/state.js';
 import { backendLabel } from '../trial/attrs.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
@@ -391,20 +392,28 @@ function collectPoints(grid: Grid | null, trials: readonly FrozenTrial[]) {
       expected.add(gp.id);
     }
   }
+  // Trials Optuna added (no valid grid point) and trials of points removed
+  // from the definition are left out and counted (grid/membership.ts).
+  const { ours, foreign, removed } = splitTrials(trials, grid ? expected : null);
   const states: Record<StateName, number> = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
-  for (const t of [...trials].sort((a, b) => a.number - b.number)) {
+  let severalComplete = 0;
+  for (const t of [...ours].sort((a, b) => a.number - b.number)) {
     states[stateName(t.state)]++;
-    const id = t.gridPoint || gridPointId(t.params);
+    const id = t.gridPoint;
     let p = points.get(id);
     if (!p) {
       p = { id, params: t.params, complete: null, failed: 0, trials: 0 };
       points.set(id, p);
     }
     p.trials++;
-    if (t.state === TrialState.COMPLETE) p.complete = t;
-    else if (t.state === TrialState.FAIL) p.failed++;
+    // Several COMPLETE trials of one point (two processes raced, or a manual
+    // copy): the newest, by trial number, is used, and the count is reported.
+    if (t.state === TrialState.COMPLETE) {
+      if (p.complete) severalComplete++;
+      p.complete = t;
+    } else if (t.state === TrialState.FAIL) p.failed++;
   }
-  return { points, expected, states };
+  return { points, expected, states, trials: ours.length, ignored: { foreign: foreign.length, removed: removed.length }, severalComplete };
 }
 
 /**
@@ -776,7 +785,7 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
   const objective: Score = def?.objective ?? 'svdd';
   const score: Score = opts.score ?? objective;
 
-  const { points, expected, states } = collectPoints(grid, trials);
+  const { points, expected, states, trials: ourTrials, ignored, severalComplete } = collectPoints(grid, trials);
   const rows = assignRows(points, score, objective, warnings);
   const { groups, chosen, oracle, cellGroups } = groupAndChoose(points, opts.select, defaultMatcher(def, study.name));
   const all = [...points.values()];
@@ -821,7 +830,7 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
     tables,
     grids: buildGrids(ctx),
     curves: buildCurves(ctx),
-    progress: buildProgress(ctx, states, trials.length),
+    progress: buildProgress(ctx, states, ourTrials),
     best: buildBest(ctx),
     provenance: {
       study: study.name,
@@ -831,6 +840,9 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
       version: input.meta?.version ?? null,
       commit: input.meta?.commit ?? null,
       generatedAt: input.meta?.generatedAt ?? null,
+      ignored,
+      severalComplete,
+      definitions: Math.max(1, Array.isArray(study.systemAttrs['definition_history']) ? study.systemAttrs['definition_history'].length : 1),
     },
     warnings,
   };

@@ -27,7 +27,7 @@ import {
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
-import type { EnqueueResult, FrozenTrial, JsonValue, Storage, StudySummary } from './storage.js';
+import type { EnqueueResult, FrozenTrial, JsonValue, Storage, StudySummary, TrialFilter } from './storage.js';
 import { parseUtc, utcNow, utcSecondsAgo } from './time.js';
 
 export interface SqliteOpenOptions {
@@ -359,10 +359,20 @@ class SqliteStorage implements Storage {
       },
     );
 
-    const claim = db.transaction((studyId: number, worker: string): FrozenTrial | null => {
-      const row = s.oldestWaiting.get(studyId) as { trial_id: number } | undefined;
-      if (!row) return null;
-      const trialId = row.trial_id;
+    const claim = db.transaction((studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null => {
+      // Only trials with our grid point attribute: a trial Optuna enqueued has
+      // none, and must never run here. `accept` skips more (see claimTrial).
+      let after = -1;
+      let trialId: number;
+      for (;;) {
+        const row = s.nextWaitingOfGrid.get(studyId, after) as { trial_id: number; number: number } | undefined;
+        if (!row) return null;
+        if (!accept || accept(this.#readTrial(row.trial_id))) {
+          trialId = row.trial_id;
+          break;
+        }
+        after = row.number;
+      }
       assertTransition(trialId, TrialState.WAITING, TrialState.RUNNING);
       const now = utcNow();
       s.setRunning.run(now, trialId);
@@ -511,8 +521,8 @@ class SqliteStorage implements Storage {
     return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions));
   }
 
-  claimTrial(studyId: number, worker: string): FrozenTrial | null {
-    return this.#guard(() => this.#tx.claim.immediate(studyId, worker));
+  claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null {
+    return this.#guard(() => this.#tx.claim.immediate(studyId, worker, accept));
   }
 
   /** Records that the trial is alive. A no-op for a trial that is no longer RUNNING (a late timer tick). */
@@ -572,10 +582,11 @@ class SqliteStorage implements Storage {
     return this.#guard(() => this.#tx.getTrials(studyId, states));
   }
 
-  countTrials(studyId: number): Readonly<Record<TrialState, number>> {
+  countTrials(studyId: number, which: TrialFilter = 'all'): Readonly<Record<TrialState, number>> {
     return this.#guard(() => {
       const counts: Record<TrialState, number> = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0 };
-      for (const r of this.#s.countByState.all(studyId) as { state: string; n: number }[]) {
+      const stmt = which === 'grid' ? this.#s.countGridByState : which === 'foreign' ? this.#s.countForeignByState : this.#s.countByState;
+      for (const r of stmt.all(studyId) as { state: string; n: number }[]) {
         const st = trialStateFromName(r.state);
         if (st !== undefined) counts[st] = r.n;
       }
@@ -613,8 +624,18 @@ function prepare(db: Database.Database) {
     maxNumber: p('SELECT max(number) + 1 AS n FROM trials WHERE study_id = ?'),
     countByState: p('SELECT state, count(*) AS n FROM trials WHERE study_id = ? GROUP BY state'),
     insertTrial: p("INSERT INTO trials (number, study_id, state) VALUES (?, ?, 'WAITING')"),
-    oldestWaiting: p(
-      "SELECT trial_id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1",
+    nextWaitingOfGrid: p(
+      'SELECT t.trial_id, t.number FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
+        GRID_POINT_ATTR +
+        "' WHERE t.study_id = ? AND t.state = 'WAITING' AND t.number > ? ORDER BY t.number LIMIT 1",
+    ),
+    countGridByState: p(
+      'SELECT t.state, count(*) AS n FROM trials t WHERE t.study_id = ? AND EXISTS ' +
+        `(SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND a."key" = '${GRID_POINT_ATTR}') GROUP BY t.state`,
+    ),
+    countForeignByState: p(
+      'SELECT t.state, count(*) AS n FROM trials t WHERE t.study_id = ? AND NOT EXISTS ' +
+        `(SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND a."key" = '${GRID_POINT_ATTR}') GROUP BY t.state`,
     ),
     setRunning: p("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?"),
     setWaiting: p("UPDATE trials SET state = 'WAITING', datetime_start = NULL WHERE trial_id = ?"),

@@ -2,7 +2,10 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadStudyFile } from '../../../study/load.js';
-import { fixedSettings, fixedSettingsDiff } from '../../../study/compat.js';
+import { fixedSettings, fixedSettingsDiff, gridChanges, type DefinitionRecord } from '../../../study/compat.js';
+import { canonicalJson } from '../../../grid/expand.js';
+import { membershipOf } from '../../../grid/membership.js';
+import { probeBackend } from '../../../engine/backend.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';
 import { expandGrid, interleaveByShareKey, pretrainShareKey, searchSpace } from '../../../grid/expand.js';
 import { openSqliteStorage } from '../../../storage/index.js';
@@ -31,6 +34,8 @@ export interface StartOptions {
   readonly write: (line: string) => void;
   /** A different worker module (tests, benchmarks). */
   readonly workerFile?: string | URL;
+  /** Clock for the definition history (tests); default now. */
+  readonly now?: () => Date;
   /** Replaces the plain log (the terminal UI). */
   readonly events?: (ctx: { storage: Storage; studyId: number; study: Study; workers: number }) => SweepEvents;
 }
@@ -52,7 +57,12 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   const dbPath = opts.db ?? study.storage ?? defaultDbPath(study.name);
   const backend = opts.backend ?? study.backend;
 
+  // An explicit backend that cannot load is refused here, before the database
+  // is opened: no queued trial is claimed and burned as FAIL.
+  await probeBackend(backend);
+
   const points = interleaveByShareKey(expandGrid(study.grid));
+  const expected = new Set(points.map((p) => p.id));
   const distributions = searchSpace(study.grid);
   const storage = openSqliteStorage(dbPath);
   let runner: TrialRunner | undefined;
@@ -71,7 +81,11 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     const summary = storage.openStudy(study.name, {
       fixed_settings: fixedSettings(study) as never,
     });
-    // The latest definition (axes may have grown): the export reads it.
+    // The latest definition (axes may have grown or shrunk): status and the
+    // export read it, and leave out the trials of removed points. Every change
+    // is kept in `definition_history`, so a shrunk grid is never silent.
+    const changed = recordDefinition(storage, summary.id, summary.systemAttrs, study, hash, (opts.now ?? (() => new Date()))());
+    if (changed) opts.write(`study ${study.name}: definition changed since the last start: ${changed}`);
     storage.setStudySystemAttr(summary.id, 'definition', study as never);
     storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
     storage.setStudySystemAttr(summary.id, 'search_space', distributions);
@@ -107,12 +121,51 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       heartbeatMs: opts.heartbeatMs,
       shareKey: study.pretrainCache && cacheDir !== null ? (t) => pretrainShareKey(t.params) : undefined,
       owner: `${hostname()}:${process.pid}`,
+      // Points of the definition in force only: not those of removed axis values.
+      accept: (t) => membershipOf(t, expected) === 'ours',
     });
     return { ...result, dbPath, studyName: study.name };
   } finally {
     await runner?.close();
     storage.close();
   }
+}
+
+/**
+ * Appends the definition to the study's `definition_history` when its hash is
+ * new; returns what changed in words (null when nothing did, or on creation).
+ */
+function recordDefinition(
+  storage: Storage,
+  studyId: number,
+  attrs: Readonly<Record<string, unknown>>,
+  study: Study,
+  hash: string,
+  now: Date,
+): string | null {
+  const history = Array.isArray(attrs.definition_history) ? (attrs.definition_history as unknown as DefinitionRecord[]) : [];
+  const lastHash = history.at(-1)?.hash ?? (typeof attrs.definition_hash === 'string' ? attrs.definition_hash : null);
+  if (lastHash === hash) return null;
+  const before = attrs.definition as Record<string, unknown> | undefined;
+  const changes = before ? gridChanges(before.grid, study.grid) : [];
+  const after = study as unknown as Record<string, unknown>;
+  const otherChanges = before
+    ? [...new Set([...Object.keys(before), ...Object.keys(after)])]
+        .filter((k) => k !== 'grid' && canonicalJson(before[k]) !== canonicalJson(after[k]))
+        .sort()
+    : [];
+  // A study created before the history existed: its first definition is known by hash only.
+  const base: DefinitionRecord[] =
+    history.length === 0 && lastHash !== null ? [{ hash: lastHash, at: '', changes: [], otherChanges: [] }] : history;
+  const record: DefinitionRecord = { hash, at: now.toISOString(), changes, otherChanges };
+  storage.setStudySystemAttr(studyId, 'definition_history', [...base, record] as never);
+  if (!before) return null;
+  const words = [...changes, ...(otherChanges.length ? [`also changed: ${otherChanges.join(', ')}`] : [])];
+  const removed = changes.some((c) => c.includes(': removed '));
+  return (
+    (words.join('; ') || 'formatting only') +
+    (removed ? ' (trials of removed points stay in the database, but are not run, counted or exported)' : '')
+  );
 }
 
 export function summaryLine(r: StartResult): string {
