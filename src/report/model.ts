@@ -19,8 +19,8 @@ import { TrialState, TRIAL_STATE_NAMES } from '../trial/state.js';
 import { backendLabel } from '../trial/attrs.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import { UserInputError } from '../errors/index.js';
-import { className, datasetTitle } from './classes.js';
-import { GATE_LABELS, paperTablesFor, paperValue, type PaperTable } from './paper-values.js';
+import { className, classNames, datasetTitle } from './classes.js';
+import { GATE_LABELS, paperTablesFor, paperValue, type PaperLookup, type PaperTable } from './paper-values.js';
 import { mean, median, round3, sampleStd } from './stats.js';
 import type {
   BestTrial,
@@ -525,10 +525,26 @@ function addPaper(
     return ["No paper comparison: the paper's tables are for uncontaminated training sets, and this study has none."];
   }
   let covered = 0;
+  // Like with like: the paper's Avg. is over all its classes; a study of fewer
+  // classes is compared with the paper's mean over the same classes.
+  const allClasses = classNames(ctx.dataset).length;
+  const subset = ctx.classes.length !== allClasses;
+  let subsetAverages = 0;
+  let noSubsetValues = 0;
+  const paperAvg = (label: string): PaperLookup | null => {
+    if (!subset) return paperValue(ctx.dataset, kind, label, 'avg');
+    const found = ctx.classes.map((c) => paperValue(ctx.dataset, kind, label, c));
+    if (found.length === 0 || found.some((f) => f === null)) {
+      if (paperValue(ctx.dataset, kind, label, 'avg')) noSubsetValues++;
+      return null;
+    }
+    subsetAverages++;
+    return { table: found[0]!.table, value: mean(found.map((f) => f!.value))! };
+  };
   for (const r of built) {
     r.cells.forEach((cell, j) => {
       const col = columns[j]!;
-      const found = paperValue(ctx.dataset, kind, r.paperKey, col.kind === 'avg' ? 'avg' : col.normalClass!);
+      const found = col.kind === 'avg' ? paperAvg(r.paperKey) : paperValue(ctx.dataset, kind, r.paperKey, col.normalClass!);
       if (!found) return;
       covered++;
       cell.paper = found.value;
@@ -536,8 +552,17 @@ function addPaper(
       cell.diff = cell.mean === null ? null : cell.mean - found.value;
     });
   }
-  if (covered === 0) return [`The paper publishes no ${kind} values for ${datasetTitle(ctx.dataset)}.`];
-  return paperTablesFor(ctx.dataset, kind).flatMap((t) => (t.note ? [`Paper Table ${t.id}: ${t.note}`] : []));
+  const which = ctx.classes.map((c) => className(ctx.dataset, c)).join(', ');
+  const avgNotes = [
+    ...(subsetAverages > 0
+      ? [`Paper Avg. here is the paper's mean over the ${ctx.classes.length} classes this study has (${which}), not its published ${allClasses}-class average.`]
+      : []),
+    ...(noSubsetValues > 0
+      ? [`No paper Avg. for ${noSubsetValues} row(s): the paper publishes only a ${allClasses}-class average there, and this study has ${ctx.classes.length} class(es) (${which}).`]
+      : []),
+  ];
+  if (covered === 0 && noSubsetValues === 0) return [`The paper publishes no ${kind} values for ${datasetTitle(ctx.dataset)}.`];
+  return [...paperTablesFor(ctx.dataset, kind).flatMap((t) => (t.note ? [`Paper Table ${t.id}: ${t.note}`] : [])), ...avgNotes];
 }
 
 /** Tables I-VI: rows = models, columns = classes and Avg., at the main contamination. */
