@@ -315,7 +315,7 @@ function errorLine(err: unknown): string {
   return msg.length > 2000 ? `${msg.slice(0, 2000)}...` : msg;
 }
 
-function finiteOrNull(o: Readonly<Record<string, number>>): Record<string, number | null> {
+export function finiteOrNull(o: Readonly<Record<string, number>>): Record<string, number | null> {
   // JSON has no NaN: keep the key, say null.
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
 }

@@ -11,7 +11,8 @@
 // the transaction returns, so it survives SIGKILL of the process; only a power
 // loss or OS crash may lose the last commits (they are fsynced at checkpoint).
 // A lost trial result then runs again; that is the price of ~10x faster commits.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { makeDirs } from '../fs/mkdirs.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageError } from '../errors/index.js';
@@ -298,6 +299,12 @@ class SqliteStorage implements Storage {
       return { study_id: studyId, study_name: name };
     });
 
+    const deleteStudy = db.transaction((studyId: number) => {
+      this.#assertStudy(studyId);
+      // Children first: Optuna's schema has foreign keys without ON DELETE CASCADE.
+      for (const stmt of s.deleteStudyRows) stmt.run(studyId);
+    });
+
     const setStudySystemAttr = db.transaction((studyId: number, key: string, value: JsonValue) => {
       this.#assertStudy(studyId);
       s.upsertStudySystemAttr.run(studyId, key, pyJsonDumps(value));
@@ -475,6 +482,7 @@ class SqliteStorage implements Storage {
 
     return {
       openStudy,
+      deleteStudy,
       setStudySystemAttr,
       enqueue,
       claim,
@@ -511,6 +519,10 @@ class SqliteStorage implements Storage {
 
   listStudies(): StudySummary[] {
     return this.#guard(() => this.#tx.listStudies());
+  }
+
+  deleteStudy(studyId: number): void {
+    this.#guard(() => this.#tx.deleteStudy.immediate(studyId));
   }
 
   setStudySystemAttr(studyId: number, key: string, value: JsonValue): void {
@@ -611,6 +623,14 @@ function prepare(db: Database.Database) {
     studyById: p('SELECT study_id FROM studies WHERE study_id = ?'),
     allStudies: p('SELECT study_id, study_name FROM studies ORDER BY study_id'),
     insertStudy: p('INSERT INTO studies (study_name) VALUES (?)'),
+    deleteStudyRows: [
+      ...['trial_params', 'trial_values', 'trial_intermediate_values', 'trial_user_attributes', 'trial_system_attributes', 'trial_heartbeats'].map(
+        (table) => p(`DELETE FROM ${table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)`),
+      ),
+      ...['trials', 'study_directions', 'study_user_attributes', 'study_system_attributes', 'studies'].map((table) =>
+        p(`DELETE FROM ${table} WHERE study_id = ?`),
+      ),
+    ],
     insertDirection: p("INSERT INTO study_directions (direction, study_id, objective) VALUES ('MAXIMIZE', ?, 0)"),
     upsertStudySystemAttr: p(
       'INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (?, ?, ?) ' +
@@ -712,7 +732,7 @@ export function openSqliteStorage(path: string, opts: SqliteOpenOptions = {}): S
   }
   if (!readonly) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirs(dirname(path));
     } catch (err) {
       throw new StorageError(`cannot create the folder ${dirname(path)} (${(err as Error).message})`, path, { cause: err });
     }

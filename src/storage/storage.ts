@@ -55,6 +55,8 @@ export interface Storage {
   getStudy(name: string): StudySummary | null;
   listStudies(): StudySummary[];
   setStudySystemAttr(studyId: number, key: string, value: JsonValue): void;
+  /** Deletes a study, its trials and everything of theirs, in one transaction; other studies are untouched. */
+  deleteStudy(studyId: number): void;
 
   /**
    * Adds a WAITING trial for every point that has no COMPLETE, PRUNED,

@@ -10,6 +10,7 @@
 // One file, written to a temp name and renamed: a reader sees a whole entry
 // or none, and when workers race, the last rename wins and both were valid.
 import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -140,5 +141,27 @@ export async function savePretrained(cacheDir: string, k: PretrainKey, store: Pa
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * The key and key material of a cache file, reading only its header (an
+ * entry is tens of MB); null when it is not a whole entry. For `sweep cache ls`.
+ */
+export function readPretrainHeader(path: string): { key: string; material: Record<string, unknown> } | null {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(MAGIC.length + 4);
+    if (readSync(fd, head, 0, head.length, 0) !== head.length || !head.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+    const len = head.readUInt32LE(MAGIC.length);
+    const buf = Buffer.alloc(len);
+    if (readSync(fd, buf, 0, len, head.length) !== len) return null;
+    const header = JSON.parse(buf.toString('utf8')) as Header;
+    return typeof header.key === 'string' ? { key: header.key, material: (header.material ?? {}) as Record<string, unknown> } : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }

@@ -18,7 +18,7 @@ import { datasetKey } from '../../../worker/dataset-key.js';
 import { StorageError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
 import { defaultDbPath } from '../../target.js';
-import { plainLogger } from './log.js';
+import { jsonLogger, plainLogger } from './log.js';
 import { taskMaker } from './task.js';
 
 export interface StartOptions {
@@ -32,6 +32,8 @@ export interface StartOptions {
   readonly heartbeatMs?: number;
   readonly signal: AbortSignal;
   readonly write: (line: string) => void;
+  /** Every line written is one JSON object (log.ts jsonLogger), for scripts. */
+  readonly json?: boolean;
   /** A different worker module (tests, benchmarks). */
   readonly workerFile?: string | URL;
   /** Clock for the definition history (tests); default now. */
@@ -46,6 +48,9 @@ export interface StartResult extends SweepSummary {
 }
 
 export async function runStart(opts: StartOptions): Promise<StartResult> {
+  // With --json the messages below are events too.
+  const say = (event: string, message: string, data: Record<string, unknown> = {}) =>
+    opts.write(opts.json ? JSON.stringify({ event, time: new Date().toISOString(), message, ...data }) : message);
   // Everything that can be wrong with the input is checked before the
   // database is touched: a bad study or missing data writes nothing.
   const { study, hash } = loadStudyFile(opts.studyFile);
@@ -85,29 +90,38 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     // export read it, and leave out the trials of removed points. Every change
     // is kept in `definition_history`, so a shrunk grid is never silent.
     const changed = recordDefinition(storage, summary.id, summary.systemAttrs, study, hash, (opts.now ?? (() => new Date()))());
-    if (changed) opts.write(`study ${study.name}: definition changed since the last start: ${changed}`);
+    if (changed) say('definition_changed', `study ${study.name}: definition changed since the last start: ${changed}`);
     storage.setStudySystemAttr(summary.id, 'definition', study as never);
     storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
     storage.setStudySystemAttr(summary.id, 'search_space', distributions);
     const queued = storage.enqueuePoints(summary.id, points, distributions);
     const counts = () => {
-      const c = storage.countTrials(summary.id);
+      const c = storage.countTrials(summary.id, 'grid');
       return `[done ${c[TrialState.COMPLETE]}/${points.length}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
     };
-    opts.write(
+    const foreign = Object.values(storage.countTrials(summary.id, 'foreign')).reduce((a, b) => a + b, 0);
+    say(
+      'study',
       `study ${study.name}: ${points.length} grid points, ${queued.added} queued now, ${queued.present} already done or queued; ` +
-        `database ${dbPath}; backend ${backend}`,
+        `database ${dbPath}; backend ${backend}` +
+        (foreign > 0 ? `; ${foreign} trial(s) not from this grid (added from Optuna), ignored` : ''),
+      { study: study.name, points: points.length, queued: queued.added, present: queued.present, db: dbPath, backend, foreign },
     );
 
     const chosen = await chooseRunner(backend, opts.workers ?? study.workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'), {
       datasets: { [datasetKey(study.dataset)]: data },
     });
     runner = chosen.runner;
-    opts.write(`running on ${chosen.plan.why}`);
+    say('runner', `running on ${chosen.plan.why}`, { workers: chosen.plan.workers });
     const makeTask = taskMaker(study, backend, study.pretrainCache ? cacheDir : null);
     const events = opts.events
       ? opts.events({ storage, studyId: summary.id, study, workers: chosen.plan.workers })
-      : plainLogger(opts.write, counts);
+      : opts.json
+        ? jsonLogger(opts.write, () => {
+            const c = storage.countTrials(summary.id, 'grid');
+            return { complete: c[TrialState.COMPLETE], running: c[TrialState.RUNNING], failed: c[TrialState.FAIL], points: points.length };
+          })
+        : plainLogger(opts.write, counts);
     const result = await runSweep({
       storage,
       studyId: summary.id,
