@@ -258,7 +258,11 @@ main(process.argv.slice(2)).then(
     // parseArgs reports unknown options with a code of its own.
     const code = (err as NodeJS.ErrnoException)?.code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`sweep: ${(err as Error).message}\n\n${USAGE}`);
+      // Node's own text ends in an unclosed quote; say it plainly, with the command's help.
+      const command = process.argv[2] ?? '';
+      const unknown = /Unknown option '([^']+)'/.exec((err as Error).message)?.[1];
+      const message = unknown ? `unknown option ${unknown} for "sweep ${command}"` : (err as Error).message;
+      process.stderr.write(`sweep: ${message}\n\n${commandHelp(command) ?? USAGE}`);
       process.exit(2);
     }
     process.stderr.write(`sweep: internal error: ${(err as Error)?.stack ?? String(err)}\n`);

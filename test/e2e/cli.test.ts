@@ -34,6 +34,9 @@ test('--version, -V, <command> --help and help <command> print and exit 0', asyn
   const h = runCli(['help', 'export']);
   assert.equal((await h.done).code, 0);
   assert.match(h.stdout(), /^usage: sweep export <study>[\s\S]*--compare paper/);
+  const bad = runCli(['status', 'x', '--bogus']);
+  assert.equal((await bad.done).code, 2);
+  assert.match(bad.stderr(), /^sweep: unknown option --bogus for "sweep status"\n\nusage: sweep status/);
   const unknown = runCli(['help', 'frobnicate']);
   assert.equal((await unknown.done).code, 2);
   assert.match(unknown.stderr(), /unknown command "frobnicate"/);
