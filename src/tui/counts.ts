@@ -5,7 +5,8 @@ import type { Counts } from './model.js';
 /** The storage's counts per state code, as the header names them. */
 export function countsOf(c: Readonly<Record<TrialState, number>>, foreign = 0): Counts {
   return {
-    foreign,
+    // Only when there are some: most studies never see a trial from Optuna.
+    ...(foreign > 0 ? { foreign } : {}),
     complete: c[TrialState.COMPLETE],
     running: c[TrialState.RUNNING],
     waiting: c[TrialState.WAITING],
