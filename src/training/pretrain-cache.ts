@@ -11,7 +11,8 @@
 // or none, and when workers race, the last rename wins and both were valid.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { makeDirs } from '../fs/mkdirs.js';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { canonicalJson } from '../grid/expand.js';
@@ -133,7 +134,8 @@ export async function savePretrained(cacheDir: string, k: PretrainKey, store: Pa
   const len = Buffer.alloc(4);
   len.writeUInt32LE(headerBuf.length);
   const path = pretrainPath(cacheDir, k.key);
-  await mkdir(join(cacheDir, 'pretrain'), { recursive: true });
+  // Not mkdir's recursive option: it loops for ever under /proc (src/fs/mkdirs.ts).
+  makeDirs(join(cacheDir, 'pretrain'));
   const tmp = `${path}.${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(tmp, Buffer.concat([MAGIC, len, headerBuf, payload]));
