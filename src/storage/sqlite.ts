@@ -708,7 +708,9 @@ function prepare(db: Database.Database) {
     deleteHeartbeat: p('DELETE FROM trial_heartbeats WHERE trial_id = ?'),
     staleRunning: p(
       'SELECT t.trial_id, h.heartbeat FROM trials t ' +
-        "JOIN trial_heartbeats h ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING' AND h.heartbeat < ? ORDER BY t.number",
+        "JOIN trial_heartbeats h ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING' AND h.heartbeat < ? " +
+        // Only our trials: one Optuna runs (its own heartbeat, its own grace period) is Optuna's to fail.
+        `AND EXISTS (SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND a."key" = '${GRID_POINT_ATTR}') ORDER BY t.number`,
     ),
 
     studyParams: perStudy('x.trial_id, x.param_name, x.param_value, x.distribution_json', 'trial_params'),

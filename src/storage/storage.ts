@@ -74,7 +74,7 @@ export interface Storage {
   claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null;
   heartbeat(trialId: number): void;
   /**
-   * RUNNING trials whose heartbeat is older than `staleSeconds` become FAIL
+   * RUNNING trials of ours (with a grid point) whose heartbeat is older than `staleSeconds` become FAIL
    * (with an error attribute) and their points get a new WAITING trial.
    * Returns the failed trial ids.
    */

@@ -160,16 +160,21 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
     const target = ours[0]!;
     // GridSampler first: Optuna's optimize() would take the enqueued trial first.
     optuna('gridsample', path, 'foreign', JSON.stringify({ params: target.params, choices: space, value: 0.999 }));
+    // A trial Optuna is running (ask() would take an enqueued trial, so before the enqueue).
+    optuna('ask', path, 'foreign');
     optuna('enqueue', path, 'foreign', JSON.stringify({ model: 'IAE-LSTM-KL', normalClass: 0 }));
 
     const again = openSqliteStorage(path);
     try {
       const all = again.getTrials(s.id);
-      assert.deepEqual(all.slice(points.length).map((t) => TRIAL_STATE_NAMES[t.state]).sort(), ['COMPLETE', 'WAITING']);
+      assert.deepEqual(all.slice(points.length).map((t) => TRIAL_STATE_NAMES[t.state]).sort(), ['COMPLETE', 'RUNNING', 'WAITING']);
       const grid = all.find((t) => t.state === TrialState.COMPLETE && t.gridPoint === '')!;
       assert.deepEqual({ ...grid.params }, { ...target.params }, 'the GridSampler ran a point we had finished');
       // Our scheduler never claims the enqueued trial; the counts keep it apart.
       assert.equal(again.claimTrial(s.id, 'host:2'), null);
+      // The trial Optuna is running, heartbeat older than 0 s: not ours to fail and queue again.
+      assert.deepEqual(again.failStaleTrials(s.id, 0), []);
+      assert.equal(again.countTrials(s.id, 'foreign')[TrialState.RUNNING], 1);
       assert.equal(again.countTrials(s.id, 'foreign')[TrialState.WAITING], 1);
       assert.equal(again.countTrials(s.id, 'foreign')[TrialState.COMPLETE], 1);
       assert.equal(again.countTrials(s.id, 'grid')[TrialState.COMPLETE], points.length);
@@ -179,13 +184,14 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
       const after = buildReport({ study: summary, trials: all }, { select: 'oracle' });
       // Same tables as before: the GridSampler's 0.999 did not replace our value.
       assert.deepEqual(after.tables, before.tables);
-      assert.equal(after.provenance.ignored.foreign, 2);
+      assert.equal(after.provenance.ignored.foreign, 3);
       assert.equal(after.progress.trials, points.length);
       const md = renderMarkdown([after]);
-      assert.match(md, /2 trials not from this grid, ignored/);
+      assert.match(md, /3 trials not from this grid, ignored/);
       assert.doesNotMatch(md, /0\.999/);
       const status = statusOf('foreign', path, summary.systemAttrs, all);
-      assert.deepEqual(status.ignored, { foreign: 2, removed: 0 });
+      assert.equal(status.states.RUNNING, 0, 'the trial Optuna runs is not counted as ours');
+      assert.deepEqual(status.ignored, { foreign: 3, removed: 0 });
       assert.equal(status.states.COMPLETE, points.length);
       assert.deepEqual(
         status.best.map((b) => [b.label, b.normalClass, b.value]),
