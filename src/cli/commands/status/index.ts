@@ -29,6 +29,8 @@ export interface BestOfClass {
   readonly boundary: string | null;
   readonly normalClass: number;
   readonly className: string;
+  /** Kept apart per contamination when the study sweeps it. */
+  readonly contamination: number;
   readonly trial: number;
   /** The trial's objective value (final AUROC of the study's objective score). */
   readonly value: number;
@@ -65,10 +67,12 @@ export function statusOf(study: string, db: string, systemAttrs: Readonly<Record
   // Per model, boundary, swept variant and class: a best across classes would
   // compare numbers of different tasks, which means nothing here.
   const variants = (['lstm.mode', 'kl.form', 'minmax'] as const).filter((k) => new Set(done.map((t) => t.params[k])).size > 1);
+  // Contamination changes the task too: kept apart when the study sweeps it.
+  const perContamination = new Set(done.map((t) => t.params.contamination)).size > 1;
   const best = new Map<string, FrozenTrial>();
   for (const t of done) {
     if (t.value === null || !Number.isFinite(t.value)) continue;
-    const key = `${labelOf(t.params, variants)}#${t.params.normalClass}`;
+    const key = `${labelOf(t.params, variants)}#${t.params.normalClass}#${perContamination ? t.params.contamination : ''}`;
     const b = best.get(key);
     if (!b || t.value > b.value! || (t.value === b.value && t.number > b.number)) best.set(key, t);
   }
@@ -79,11 +83,12 @@ export function statusOf(study: string, db: string, systemAttrs: Readonly<Record
       boundary: t.params.boundary ?? null,
       normalClass: t.params.normalClass,
       className: className(def?.dataset.name ?? null, t.params.normalClass),
+      contamination: t.params.contamination,
       trial: t.number,
       value: t.value!,
       params: t.params,
     }))
-    .sort((a, b) => a.label.localeCompare(b.label) || a.normalClass - b.normalClass);
+    .sort((a, b) => a.label.localeCompare(b.label) || a.normalClass - b.normalClass || a.contamination - b.contamination);
   const completePoints = new Set(done.map((t) => t.gridPoint));
   return {
     study,
