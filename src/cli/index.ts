@@ -7,29 +7,13 @@ import { BackendChoice } from '../study/schema.js';
 import { runStart, summaryLine } from './commands/start/index.js';
 import { runStatus } from './commands/status/index.js';
 import type { TuiEvents } from '../tui/index.js';
+import { commandHelp, usage } from './help.js';
+import { projectVersion } from './version.js';
 
-const USAGE = `usage: sweep <command> [options]
+/** Exit codes (README "Exit codes"; help.ts lists them). */
+const EXIT_TRIALS_FAILED = 3;
 
-commands:
-  start <study.json>     queue the study's grid and run it (resumes where it stopped)
-      --db PATH            SQLite file (default: the study's "storage", else db/<name>.sqlite3)
-      --workers N          parallel trials (default: the study's "workers", else one per core on wasm/cpu, one per GPU)
-      --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu
-      --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
-      --stale-after SEC    a RUNNING trial without heartbeat this long is re-queued (default 60)
-      --max-points N       refuse a grid of more points than this (default 100000)
-  monitor <study>        watch a running study from its database (read-only; q quits)
-      --db PATH
-  status <study>         counts per state, best trial (study file or name)
-      --db PATH
-  export <study>         write the paper's tables to reports/
-      --db PATH  --out DIR  --format md,csv,json  --select oracle|default|median
-      --score svdd|rec|svdd+rec  --compare paper  --no-figures  --heat-scale data|auroc
-  data list              each data set: where it was found, size, checksum, or how to get it
-  data fetch <name>      download fashion-mnist or cifar10 (resumes, verifies checksums)
-      --dest DIR  --url URL
-  help                   this text
-`;
+const USAGE = usage();
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -41,6 +25,17 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const out = (line: string) => process.stdout.write(line + '\n');
+  if (command === '--version' || command === '-V') {
+    out(projectVersion() ?? 'unknown');
+    return 0;
+  }
+  // `sweep <command> --help` (before its own options are parsed, which would refuse --help).
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    const help = commandHelp(command);
+    if (help === null) throw new UserInputError(`unknown command "${command}"\n\n${USAGE}`);
+    out(help);
+    return 0;
+  }
   switch (command) {
     case 'start': {
       const { values, positionals } = parseArgs({
@@ -54,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
           'no-cache': { type: 'boolean' },
           'stale-after': { type: 'string' },
           'max-points': { type: 'string' },
+          json: { type: 'boolean' },
         },
       });
       const studyFile = onePositional(positionals, 'start <study.json>');
@@ -73,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
       };
       process.on('SIGINT', interrupt);
       process.on('SIGTERM', () => controller.abort());
-      const screen = process.stdout.isTTY ? await import('../tui/index.js') : undefined;
+      const json = values.json === true;
+      const screen = process.stdout.isTTY && !json ? await import('../tui/index.js') : undefined;
       let result;
       try {
         result = await runStart({
@@ -86,13 +83,15 @@ async function main(argv: string[]): Promise<number> {
           maxPoints: positiveInt('max-points', values['max-points']),
           signal: controller.signal,
           write: out,
+          json,
           events: screen && ((ctx) => (tui = screen.createTuiEvents({ ...ctx, signal: controller.signal, interrupt }))),
         });
       } finally {
         tui?.unmount();
       }
-      out(summaryLine(result));
-      return result.failed > 0 && !result.interrupted && result.completed === 0 ? 1 : 0;
+      out(json ? JSON.stringify({ event: 'summary', ...result, message: summaryLine(result) }) : summaryLine(result));
+      // Failed trials are never a success, even when others completed: scripts and CI must see them.
+      return result.failed > 0 ? EXIT_TRIALS_FAILED : 0;
     }
     case 'monitor': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' } } });
@@ -104,8 +103,64 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'status': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' } } });
-      runStatus({ target: onePositional(positionals, 'status <study>'), db: values.db, write: out });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { db: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      runStatus({ target: onePositional(positionals, 'status <study>'), db: values.db, json: values.json, write: out });
+      return 0;
+    }
+    case 'ls': {
+      const { values } = parseArgs({ args: rest, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
+      const { runLs } = await import('./commands/ls/index.js');
+      runLs({ db: values.db, json: values.json, write: out });
+      return 0;
+    }
+    case 'rm': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { db: { type: 'string' }, yes: { type: 'boolean' } },
+      });
+      const { runRm } = await import('./commands/rm/index.js');
+      await runRm({
+        target: onePositional(positionals, 'rm <study>'),
+        db: values.db,
+        yes: values.yes === true,
+        confirm: process.stdin.isTTY ? askYesNo : undefined,
+        write: out,
+      });
+      return 0;
+    }
+    case 'cache': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          'cache-dir': { type: 'string' },
+          db: { type: 'string' },
+          json: { type: 'boolean' },
+          all: { type: 'boolean' },
+          'older-than': { type: 'string' },
+          study: { type: 'string' },
+        },
+      });
+      const [action, ...extra] = positionals;
+      if ((action !== 'ls' && action !== 'clean') || extra.length > 0)
+        throw new UserInputError('usage: sweep cache ls | sweep cache clean (--all | --older-than DAYS | --study NAME)');
+      const { runCache } = await import('./commands/cache/index.js');
+      runCache({
+        action,
+        cacheDir: values['cache-dir'],
+        db: values.db,
+        json: values.json,
+        all: values.all,
+        olderThanDays: values['older-than'] === undefined ? undefined : positiveNumber('older-than', values['older-than']),
+        study: values.study,
+        now: new Date(),
+        write: out,
+      });
       return 0;
     }
     case 'export': {
@@ -156,11 +211,37 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     case 'help':
     case '--help':
-    case '-h':
+    case '-h': {
+      // `sweep help <command>`: that command's help.
+      const topic = command === 'help' ? rest[0] : undefined;
+      if (topic !== undefined) {
+        const help = commandHelp(topic);
+        if (help === null) throw new UserInputError(`unknown command "${topic}"\n\n${USAGE}`);
+        out(help);
+        return 0;
+      }
       out(USAGE);
       return command === undefined ? 2 : 0;
+    }
     default:
       throw new UserInputError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+function positiveNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UserInputError(`expected a number of days >= 0, got "${v}"`, `--${name}`);
+  return n;
+}
+
+/** Asks on the terminal; true only for y or yes. */
+async function askYesNo(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^(y|yes)$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
   }
 }
 
@@ -180,7 +261,11 @@ main(process.argv.slice(2)).then(
     // parseArgs reports unknown options with a code of its own.
     const code = (err as NodeJS.ErrnoException)?.code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`sweep: ${(err as Error).message}\n\n${USAGE}`);
+      // Node's own text ends in an unclosed quote; say it plainly, with the command's help.
+      const command = process.argv[2] ?? '';
+      const unknown = /Unknown option '([^']+)'/.exec((err as Error).message)?.[1];
+      const message = unknown ? `unknown option ${unknown} for "sweep ${command}"` : (err as Error).message;
+      process.stderr.write(`sweep: ${message}\n\n${commandHelp(command) ?? USAGE}`);
       process.exit(2);
     }
     process.stderr.write(`sweep: internal error: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -9,7 +9,8 @@
 // its checksum or does not parse is rebuilt, never trusted.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { makeDirs } from '../fs/mkdirs.js';
 import { join, resolve } from 'node:path';
 import { locateCifar10, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, CIFAR10_META_FILE } from './cifar10.js';
 import { locateFashionMnist } from './fashion-mnist.js';
@@ -122,7 +123,8 @@ export async function writeCache(path: string, raw: RawDataset): Promise<void> {
   MAGIC.copy(head, 0);
   head.writeUInt32LE(json.length, MAGIC.length);
   json.copy(head, MAGIC.length + 4);
-  await mkdir(resolve(path, '..'), { recursive: true });
+  // Not mkdir's recursive option: it loops for ever under /proc (src/fs/mkdirs.ts).
+  makeDirs(resolve(path, '..'));
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fh = await open(tmp, 'w');
   try {

@@ -59,6 +59,12 @@ export interface SchedulerOptions {
    * heartbeated, not started) and the free workers run something else.
    */
   readonly shareKey?: (trial: FrozenTrial) => string | null;
+  /**
+   * Which WAITING trials this sweep may claim (besides carrying a grid point,
+   * which the storage requires): the points of the definition in force. A
+   * trial it refuses stays WAITING, untouched, and is never waited for.
+   */
+  readonly accept?: (trial: FrozenTrial) => boolean;
 }
 
 export interface SweepSummary {
@@ -155,7 +161,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         else start(held.splice(i, 1)[0]!);
       }
       while (!signal.aborted && active.size < maxInFlight && held.length < maxHeld) {
-        const trial = storage.claimTrial(studyId, owner);
+        const trial = storage.claimTrial(studyId, owner, opts.accept);
         if (!trial) break;
         if (sharing.blocked(trial)) held.push(trial);
         else start(trial);
@@ -166,7 +172,8 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       } else {
         // Nothing of ours runs and nothing waits. Trials still RUNNING belong to
         // another process: wait for them to finish, or to go stale and come back.
-        if (signal.aborted || storage.countTrials(studyId)[TrialState.RUNNING] === 0) break;
+        // Only trials of our grid: a trial Optuna left RUNNING is not waited for.
+        if (signal.aborted || storage.countTrials(studyId, 'grid')[TrialState.RUNNING] === 0) break;
         await sleep(Math.min(heartbeatMs, 1000), signal);
       }
       if (Date.now() - lastStaleCheck > (staleSeconds * 1000) / 2) {
@@ -308,7 +315,7 @@ function errorLine(err: unknown): string {
   return msg.length > 2000 ? `${msg.slice(0, 2000)}...` : msg;
 }
 
-function finiteOrNull(o: Readonly<Record<string, number>>): Record<string, number | null> {
+export function finiteOrNull(o: Readonly<Record<string, number>>): Record<string, number | null> {
   // JSON has no NaN: keep the key, say null.
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
 }

@@ -11,7 +11,8 @@
 // the transaction returns, so it survives SIGKILL of the process; only a power
 // loss or OS crash may lose the last commits (they are fsynced at checkpoint).
 // A lost trial result then runs again; that is the price of ~10x faster commits.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { makeDirs } from '../fs/mkdirs.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageError } from '../errors/index.js';
@@ -27,7 +28,7 @@ import {
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
-import type { EnqueueResult, FrozenTrial, JsonValue, Storage, StudySummary } from './storage.js';
+import type { EnqueueResult, FrozenTrial, JsonValue, Storage, StudySummary, TrialFilter } from './storage.js';
 import { parseUtc, utcNow, utcSecondsAgo } from './time.js';
 
 export interface SqliteOpenOptions {
@@ -298,6 +299,12 @@ class SqliteStorage implements Storage {
       return { study_id: studyId, study_name: name };
     });
 
+    const deleteStudy = db.transaction((studyId: number) => {
+      this.#assertStudy(studyId);
+      // Children first: Optuna's schema has foreign keys without ON DELETE CASCADE.
+      for (const stmt of s.deleteStudyRows) stmt.run(studyId);
+    });
+
     const setStudySystemAttr = db.transaction((studyId: number, key: string, value: JsonValue) => {
       this.#assertStudy(studyId);
       s.upsertStudySystemAttr.run(studyId, key, pyJsonDumps(value));
@@ -359,10 +366,20 @@ class SqliteStorage implements Storage {
       },
     );
 
-    const claim = db.transaction((studyId: number, worker: string): FrozenTrial | null => {
-      const row = s.oldestWaiting.get(studyId) as { trial_id: number } | undefined;
-      if (!row) return null;
-      const trialId = row.trial_id;
+    const claim = db.transaction((studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null => {
+      // Only trials with our grid point attribute: a trial Optuna enqueued has
+      // none, and must never run here. `accept` skips more (see claimTrial).
+      let after = -1;
+      let trialId: number;
+      for (;;) {
+        const row = s.nextWaitingOfGrid.get(studyId, after) as { trial_id: number; number: number } | undefined;
+        if (!row) return null;
+        if (!accept || accept(this.#readTrial(row.trial_id))) {
+          trialId = row.trial_id;
+          break;
+        }
+        after = row.number;
+      }
       assertTransition(trialId, TrialState.WAITING, TrialState.RUNNING);
       const now = utcNow();
       s.setRunning.run(now, trialId);
@@ -465,6 +482,7 @@ class SqliteStorage implements Storage {
 
     return {
       openStudy,
+      deleteStudy,
       setStudySystemAttr,
       enqueue,
       claim,
@@ -503,6 +521,10 @@ class SqliteStorage implements Storage {
     return this.#guard(() => this.#tx.listStudies());
   }
 
+  deleteStudy(studyId: number): void {
+    this.#guard(() => this.#tx.deleteStudy.immediate(studyId));
+  }
+
   setStudySystemAttr(studyId: number, key: string, value: JsonValue): void {
     this.#guard(() => this.#tx.setStudySystemAttr.immediate(studyId, key, value));
   }
@@ -511,8 +533,8 @@ class SqliteStorage implements Storage {
     return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions));
   }
 
-  claimTrial(studyId: number, worker: string): FrozenTrial | null {
-    return this.#guard(() => this.#tx.claim.immediate(studyId, worker));
+  claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null {
+    return this.#guard(() => this.#tx.claim.immediate(studyId, worker, accept));
   }
 
   /** Records that the trial is alive. A no-op for a trial that is no longer RUNNING (a late timer tick). */
@@ -572,10 +594,11 @@ class SqliteStorage implements Storage {
     return this.#guard(() => this.#tx.getTrials(studyId, states));
   }
 
-  countTrials(studyId: number): Readonly<Record<TrialState, number>> {
+  countTrials(studyId: number, which: TrialFilter = 'all'): Readonly<Record<TrialState, number>> {
     return this.#guard(() => {
       const counts: Record<TrialState, number> = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0 };
-      for (const r of this.#s.countByState.all(studyId) as { state: string; n: number }[]) {
+      const stmt = which === 'grid' ? this.#s.countGridByState : which === 'foreign' ? this.#s.countForeignByState : this.#s.countByState;
+      for (const r of stmt.all(studyId) as { state: string; n: number }[]) {
         const st = trialStateFromName(r.state);
         if (st !== undefined) counts[st] = r.n;
       }
@@ -600,6 +623,14 @@ function prepare(db: Database.Database) {
     studyById: p('SELECT study_id FROM studies WHERE study_id = ?'),
     allStudies: p('SELECT study_id, study_name FROM studies ORDER BY study_id'),
     insertStudy: p('INSERT INTO studies (study_name) VALUES (?)'),
+    deleteStudyRows: [
+      ...['trial_params', 'trial_values', 'trial_intermediate_values', 'trial_user_attributes', 'trial_system_attributes', 'trial_heartbeats'].map(
+        (table) => p(`DELETE FROM ${table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)`),
+      ),
+      ...['trials', 'study_directions', 'study_user_attributes', 'study_system_attributes', 'studies'].map((table) =>
+        p(`DELETE FROM ${table} WHERE study_id = ?`),
+      ),
+    ],
     insertDirection: p("INSERT INTO study_directions (direction, study_id, objective) VALUES ('MAXIMIZE', ?, 0)"),
     upsertStudySystemAttr: p(
       'INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (?, ?, ?) ' +
@@ -613,8 +644,18 @@ function prepare(db: Database.Database) {
     maxNumber: p('SELECT max(number) + 1 AS n FROM trials WHERE study_id = ?'),
     countByState: p('SELECT state, count(*) AS n FROM trials WHERE study_id = ? GROUP BY state'),
     insertTrial: p("INSERT INTO trials (number, study_id, state) VALUES (?, ?, 'WAITING')"),
-    oldestWaiting: p(
-      "SELECT trial_id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1",
+    nextWaitingOfGrid: p(
+      'SELECT t.trial_id, t.number FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
+        GRID_POINT_ATTR +
+        "' WHERE t.study_id = ? AND t.state = 'WAITING' AND t.number > ? ORDER BY t.number LIMIT 1",
+    ),
+    countGridByState: p(
+      'SELECT t.state, count(*) AS n FROM trials t WHERE t.study_id = ? AND EXISTS ' +
+        `(SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND a."key" = '${GRID_POINT_ATTR}') GROUP BY t.state`,
+    ),
+    countForeignByState: p(
+      'SELECT t.state, count(*) AS n FROM trials t WHERE t.study_id = ? AND NOT EXISTS ' +
+        `(SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND a."key" = '${GRID_POINT_ATTR}') GROUP BY t.state`,
     ),
     setRunning: p("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?"),
     setWaiting: p("UPDATE trials SET state = 'WAITING', datetime_start = NULL WHERE trial_id = ?"),
@@ -667,7 +708,9 @@ function prepare(db: Database.Database) {
     deleteHeartbeat: p('DELETE FROM trial_heartbeats WHERE trial_id = ?'),
     staleRunning: p(
       'SELECT t.trial_id, h.heartbeat FROM trials t ' +
-        "JOIN trial_heartbeats h ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING' AND h.heartbeat < ? ORDER BY t.number",
+        "JOIN trial_heartbeats h ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING' AND h.heartbeat < ? " +
+        // Only our trials: one Optuna runs (its own heartbeat, its own grace period) is Optuna's to fail.
+        `AND EXISTS (SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND a."key" = '${GRID_POINT_ATTR}') ORDER BY t.number`,
     ),
 
     studyParams: perStudy('x.trial_id, x.param_name, x.param_value, x.distribution_json', 'trial_params'),
@@ -739,7 +782,7 @@ function openConnection(path: string, mode: 'read' | 'write', image?: Buffer): S
   const readonly = mode === 'read';
   if (!readonly) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirs(dirname(path));
     } catch (err) {
       throw new StorageError(`cannot create the folder ${dirname(path)} (${(err as Error).message})`, path, { cause: err });
     }

@@ -36,6 +36,9 @@ export interface FrozenTrial {
   readonly heartbeatAt: Date | null;
 }
 
+/** Trials with our `grid_point` system attribute ('grid'), those without ('foreign': added by Optuna), or both. */
+export type TrialFilter = 'all' | 'grid' | 'foreign';
+
 export interface EnqueueResult {
   /** Points that got a new WAITING trial. */
   readonly added: number;
@@ -52,6 +55,8 @@ export interface Storage {
   getStudy(name: string): StudySummary | null;
   listStudies(): StudySummary[];
   setStudySystemAttr(studyId: number, key: string, value: JsonValue): void;
+  /** Deletes a study, its trials and everything of theirs, in one transaction; other studies are untouched. */
+  deleteStudy(studyId: number): void;
 
   /**
    * Adds a WAITING trial for every point that has no COMPLETE, PRUNED,
@@ -60,11 +65,16 @@ export interface Storage {
    */
   enqueuePoints(studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>): EnqueueResult;
 
-  /** Atomically moves the oldest WAITING trial to RUNNING and returns it; null when none waits. Safe across processes. */
-  claimTrial(studyId: number, worker: string): FrozenTrial | null;
+  /**
+   * Atomically moves the oldest WAITING trial that carries our grid point
+   * attribute (and that `accept` takes, when given) to RUNNING and returns it;
+   * null when none waits. Trials without a grid point (enqueued by Optuna) are
+   * never claimed: they stay WAITING for Optuna. Safe across processes.
+   */
+  claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null;
   heartbeat(trialId: number): void;
   /**
-   * RUNNING trials whose heartbeat is older than `staleSeconds` become FAIL
+   * RUNNING trials of ours (with a grid point) whose heartbeat is older than `staleSeconds` become FAIL
    * (with an error attribute) and their points get a new WAITING trial.
    * Returns the failed trial ids.
    */
@@ -86,8 +96,8 @@ export interface Storage {
 
   getTrial(trialId: number): FrozenTrial;
   getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[];
-  /** Counts per state, cheap enough to poll. */
-  countTrials(studyId: number): Readonly<Record<TrialState, number>>;
+  /** Counts per state, cheap enough to poll: all trials, only those with our grid point attribute, or only those without. */
+  countTrials(studyId: number, which?: TrialFilter): Readonly<Record<TrialState, number>>;
 
   close(): void;
 }

@@ -104,7 +104,7 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
   const owned: { dispose(): void }[] = [];
   try {
     const t0 = performance.now();
-    const { model, cache, cacheError } = await pretrainedModel(ctx, owned);
+    const { model, cache, cacheError, cacheKey } = await pretrainedModel(ctx, owned);
     const t1 = performance.now();
     const center = model.traits.svdd ? computeCenter(model, ctx.train, task.training.batchSize) : null;
     if (center) owned.push(center);
@@ -125,6 +125,8 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     }
     if (ctx.s.boundary === 'soft' && model.traits.svdd) attrs.radius = joint.radius;
     if (cacheError) attrs.pretrainCacheError = cacheError;
+    // Which cache entry the trial used: `sweep cache ls` names the studies of each entry.
+    if (cacheKey) attrs.pretrainCacheKey = cacheKey;
     if (!modelPretrains(task.params.model) && task.training.pretrainEpochs > 0) {
       attrs.pretrainNote = `${task.params.model} trains from its seeded init for jointEpochs; pretrainEpochs is not used`;
     }
@@ -142,7 +144,7 @@ function round3(v: number): number {
 async function pretrainedModel(
   ctx: Ctx,
   owned: { dispose(): void }[],
-): Promise<{ model: Model; cache: PretrainCacheStatus; cacheError?: string }> {
+): Promise<{ model: Model; cache: PretrainCacheStatus; cacheError?: string; cacheKey?: string }> {
   const { task, s } = ctx;
   const epochs = modelPretrains(task.params.model) ? task.training.pretrainEpochs : 0;
   const build = (initialise: boolean) => {
@@ -170,7 +172,7 @@ async function pretrainedModel(
   const loaded = await loadPretrained(task.cacheDir!, key, probe.params);
   if (loaded.status === 'hit') {
     ctx.emit({ type: 'phase', phase: 'pretrain', epochs, cached: true });
-    return { model: probe, cache: 'hit' };
+    return { model: probe, cache: 'hit', cacheKey: key.key };
   }
   // Freed now, not at the end: at the paper's sizes it holds hundreds of MB.
   owned.splice(owned.indexOf(probe), 1);
@@ -180,7 +182,7 @@ async function pretrainedModel(
   const writeError = await saveQuietly(task.cacheDir!, key, model);
   const readError = loaded.status === 'unreadable' ? loaded.reason : undefined;
   const cacheError = [readError, writeError].filter(Boolean).join('; ') || undefined;
-  return { model, cache: loaded.status === 'corrupt' ? 'rebuilt' : 'miss', cacheError };
+  return { model, cache: loaded.status === 'corrupt' ? 'rebuilt' : 'miss', cacheError, cacheKey: writeError ? undefined : key.key };
 }
 
 /** A cache that cannot be read or written (full disk, permissions) costs the reuse, not the trial: the error goes to attrs. */

@@ -14,7 +14,7 @@ import type { Selection } from '../report/index.js';
 import { detectCaps, type Caps } from './caps.js';
 import { FinishedTrials, ReportKeeper } from './finished.js';
 import type { LiveTrial, LogItem } from './model.js';
-import { countsOf } from './counts.js';
+import { studyCounts } from './counts.js';
 import { SweepStore, initialSnapshot } from './store.js';
 import { UiProvider } from './theme.js';
 import { App } from './components/App.js';
@@ -68,7 +68,7 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
       objective: study.objective,
       workers,
       epochs: { pretrain: study.training.pretrainEpochs, joint: study.training.jointEpochs },
-      counts: countsOf(storage.countTrials(studyId)),
+      counts: studyCounts(storage, studyId),
       points: points.length,
       failed: summary.failed,
       meanSeconds: summary.meanSeconds,
@@ -102,7 +102,7 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
     });
   const recount = () =>
     store.update((d) => {
-      d.counts = countsOf(storage.countTrials(studyId));
+      d.counts = studyCounts(storage, studyId);
     });
   const log = (item: LogItem) =>
     store.update((d) => {

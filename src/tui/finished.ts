@@ -32,13 +32,14 @@ export class FinishedTrials {
 
   /** Adds a trial if it is finished; returns whether the cache changed. */
   add(t: FrozenTrial): boolean {
-    if (!isFinished(t.state) || this.#byId.has(t.id)) return false;
+    // Trials without our grid point (added from Optuna) are not ours to show or count.
+    if (!isFinished(t.state) || t.gridPoint === '' || this.#byId.has(t.id)) return false;
     this.#byId.set(t.id, t);
     return true;
   }
 
   replaceAll(trials: readonly FrozenTrial[]): void {
-    this.#byId = new Map(trials.filter((t) => isFinished(t.state)).map((t) => [t.id, t]));
+    this.#byId = new Map(trials.filter((t) => isFinished(t.state) && t.gridPoint !== '').map((t) => [t.id, t]));
   }
 
   trials(): FrozenTrial[] {

@@ -66,6 +66,8 @@ export interface Counts {
   readonly waiting: number;
   readonly failed: number;
   readonly pruned: number;
+  /** Trials without our grid point (added from Optuna): never run, not in the counts above. */
+  readonly foreign?: number;
 }
 
 export interface SweepSnapshot {

@@ -9,7 +9,7 @@ import type { Storage, StudySummary } from '../storage/storage.js';
 import { expandGrid, type GridPoint } from '../grid/expand.js';
 import { unbuiltPretrainings } from './eta.js';
 import { TrialState } from '../trial/state.js';
-import { countsOf } from './counts.js';
+import { studyCounts } from './counts.js';
 import { FinishedTrials, ReportKeeper } from './finished.js';
 import { definitionOf, liveFromStored, logItemOf, type LiveTrial } from './model.js';
 import { SweepStore, initialSnapshot } from './store.js';
@@ -110,8 +110,9 @@ export class MonitorFeed {
   poll(): void {
     const now = Date.now();
     try {
-      const counts = countsOf(this.#storage.countTrials(this.#studyId));
-      const running = this.#storage.getTrials(this.#studyId, [TrialState.RUNNING]);
+      const counts = studyCounts(this.#storage, this.#studyId);
+      // Not a trial Optuna runs in this study: its params are not a grid point of ours.
+      const running = this.#storage.getTrials(this.#studyId, [TrialState.RUNNING]).filter((t) => t.gridPoint !== '');
       const logs: ReturnType<typeof logItemOf>[] = [];
       let changed = false;
 

@@ -120,6 +120,7 @@ export function headerLines(s: SweepSnapshot, width: number, g: Glyphs): Lines {
       { text: `${c.waiting} waiting` },
       { text: `${c.failed} failed`, tone: c.failed > 0 ? 'error' : 'plain' },
       ...(c.pruned > 0 ? [{ text: `${c.pruned} pruned` }] : []),
+      ...(c.foreign ? [{ text: `${c.foreign} not from this grid, ignored`, tone: 'dim' as const }] : []),
     ],
     g,
   );

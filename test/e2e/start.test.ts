@@ -54,7 +54,9 @@ test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs 
   const status = runCli(['status', 'e2e', '--db', db]);
   assert.equal((await status.done).code, 0);
   assert.match(status.stdout(), /COMPLETE 4, RUNNING 0, WAITING 0, FAIL 0/);
-  assert.match(status.stdout(), /best: trial \d+ value 0\.\d{4}/);
+  // The best per model, boundary and normal class, not one across classes.
+  for (const label of ['IAE-LSTM-KL\\(h\\)', 'IAE-LSTM-KL\\(s\\)'])
+    for (const c of [0, 1]) assert.match(status.stdout(), new RegExp(`^  ${label}  class ${c} \\(\\S+\\): 0\\.\\d{4}  trial \\d+`, 'm'));
   assert.match(status.stdout(), /backends: wasm \(native GEMM: OpenBLAS [\d.]+ \w+/);
   // The paper-style table of this real sweep, with the values the database holds.
   const out = join(dirname(db), 'reports');

@@ -1,12 +1,15 @@
 // `sweep export`: the paper's tables and figures from a study's database.
 // Opens the database read-only (a reader in WAL mode never blocks, and is
 // never blocked by, a running sweep) and writes only under outDir.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { fsReason, makeDirs } from '../../../fs/mkdirs.js';
+import { UserInputError } from '../../../errors/index.js';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FrozenTrial, StudySummary } from '../../../storage/index.js';
 import type { Score } from '../../../study/schema.js';
 import { openTargetReadonly } from '../../target.js';
+import { projectVersion } from '../../version.js';
+export { projectVersion };
 import {
   buildReport,
   figures as allFigures,
@@ -60,26 +63,6 @@ export interface ExportResult {
   readonly pngUnavailable: boolean;
 }
 
-/** The version in the package.json of iae-sweep (found upward from this module: works from src/ and dist/). */
-export function projectVersion(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const f = join(dir, 'package.json');
-    if (existsSync(f)) {
-      try {
-        const pkg = JSON.parse(readFileSync(f, 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === 'iae-sweep') return pkg.version ?? null;
-      } catch {
-        return null;
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return null;
-}
-
 /** Reads the study and its trials read-only; throws typed errors naming the file. */
 function readStudy(db: string, name: string): { summary: StudySummary; trials: FrozenTrial[] } {
   const { storage, study } = openTargetReadonly({ name, dbPath: db });
@@ -107,11 +90,23 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   );
 
   const files: string[] = [];
-  mkdirSync(opts.outDir, { recursive: true });
+  // A bad --out (a file in the path, no permission, /proc) is the user's to
+  // fix: a typed error naming the path, exit 2, not an internal error.
+  const outError = (e: unknown, path: string) =>
+    new UserInputError(`cannot write the export to ${path}: ${fsReason(e)}; choose another --out folder`, '--out', { cause: e });
+  try {
+    makeDirs(opts.outDir);
+  } catch (e) {
+    throw outError(e, opts.outDir);
+  }
   const write = (name: string, data: string | Uint8Array) => {
     const path = join(opts.outDir, name);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, data);
+    try {
+      makeDirs(dirname(path));
+      writeFileSync(path, data);
+    } catch (e) {
+      throw outError(e, path);
+    }
     files.push(path);
   };
   const base = summary.name;

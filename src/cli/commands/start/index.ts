@@ -2,7 +2,10 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadStudyFile } from '../../../study/load.js';
-import { fixedSettings, fixedSettingsDiff } from '../../../study/compat.js';
+import { fixedSettings, fixedSettingsDiff, gridChanges, type DefinitionRecord } from '../../../study/compat.js';
+import { canonicalJson } from '../../../grid/expand.js';
+import { membershipOf } from '../../../grid/membership.js';
+import { probeBackend } from '../../../engine/backend.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';
 import { expandGridAsync, interleaveByShareKey, pretrainShareKey, searchSpace, type GridPoint, type ParamValue } from '../../../grid/expand.js';
 import { DEFAULT_MAX_POINTS, gridSizeProblem } from '../../../grid/limit.js';
@@ -17,7 +20,7 @@ import { datasetKey } from '../../../worker/dataset-key.js';
 import { StorageError, StudyFileError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
 import { defaultDbPath } from '../../target.js';
-import { plainLogger } from './log.js';
+import { jsonLogger, plainLogger } from './log.js';
 import { taskMaker } from './task.js';
 
 export interface StartOptions {
@@ -33,8 +36,12 @@ export interface StartOptions {
   readonly maxPoints?: number;
   readonly signal: AbortSignal;
   readonly write: (line: string) => void;
+  /** Every line written is one JSON object (log.ts jsonLogger), for scripts. */
+  readonly json?: boolean;
   /** A different worker module (tests, benchmarks). */
   readonly workerFile?: string | URL;
+  /** Clock for the definition history (tests); default now. */
+  readonly now?: () => Date;
   /** Replaces the plain log (the terminal UI). */
   readonly events?: (ctx: { storage: Storage; studyId: number; study: Study; workers: number; sharedPretraining: boolean }) => SweepEvents;
 }
@@ -45,6 +52,9 @@ export interface StartResult extends SweepSummary {
 }
 
 export async function runStart(opts: StartOptions): Promise<StartResult> {
+  // With --json the messages below are events too.
+  const say = (event: string, message: string, data: Record<string, unknown> = {}) =>
+    opts.write(opts.json ? JSON.stringify({ event, time: new Date().toISOString(), message, ...data }) : message);
   // Everything that can be wrong with the input is checked before anything is
   // written, in this order: the study file (schema and bounds), the grid's
   // size (counted, not expanded), the network against the data set's image
@@ -53,18 +63,23 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   const { study, hash } = loadStudyFile(opts.studyFile);
   const tooLarge = gridSizeProblem(study.grid, opts.maxPoints ?? DEFAULT_MAX_POINTS);
   if (tooLarge) throw new StudyFileError(opts.studyFile, [`grid: ${tooLarge}`]);
-  const expected = expectedInputShape(study.dataset.name);
-  if (expected) checkArch(study, expected, opts.studyFile);
-  // Decoded once here, in shared memory: every worker thread reads this one
-  // copy (and a bad or missing data set fails before anything is written).
+  const expectedShape = expectedInputShape(study.dataset.name);
+  if (expectedShape) checkArch(study, expectedShape, opts.studyFile);
   const cacheDir = opts.cacheDir === undefined ? '.cache' : opts.cacheDir;
   const dbPath = opts.db ?? study.storage ?? defaultDbPath(study.name);
   const backend = opts.backend ?? study.backend;
+
+  // An explicit backend that cannot load is refused here, before the data are
+  // read or the database opened: no queued trial is claimed and burned as FAIL.
+  await probeBackend(backend);
+
   // A stop while the data are read or the grid expanded: nothing is stored yet, nothing to put back.
   const stopped: StartResult = { completed: 0, failed: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName: study.name };
   let data: RawDataset;
   let points: GridPoint[];
   try {
+    // Decoded once here, in shared memory: every worker thread reads this one
+    // copy (and a bad or missing data set fails before anything is written).
     data = await loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data'), signal: opts.signal });
     checkArch(study, preparedShape(data.train, data.preprocessing), opts.studyFile);
     points = interleaveByShareKey(await expandGridAsync(study.grid, opts.signal));
@@ -73,6 +88,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     if (opts.signal.aborted) return stopped;
     throw err;
   }
+  const expected = new Set(points.map((p) => p.id));
   const distributions = searchSpace(study.grid);
   const storage = openSqliteStorage(dbPath);
   let runner: TrialRunner | undefined;
@@ -91,7 +107,11 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     const summary = storage.openStudy(study.name, {
       fixed_settings: fixedSettings(study) as never,
     });
-    // The latest definition (axes may have grown): the export reads it.
+    // The latest definition (axes may have grown or shrunk): status and the
+    // export read it, and leave out the trials of removed points. Every change
+    // is kept in `definition_history`, so a shrunk grid is never silent.
+    const changed = recordDefinition(storage, summary.id, summary.systemAttrs, study, hash, (opts.now ?? (() => new Date()))());
+    if (changed) say('definition_changed', `study ${study.name}: definition changed since the last start: ${changed}`);
     storage.setStudySystemAttr(summary.id, 'definition', study as never);
     storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
     storage.setStudySystemAttr(summary.id, 'search_space', distributions);
@@ -104,23 +124,32 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       throw err;
     }
     const counts = () => {
-      const c = storage.countTrials(summary.id);
+      const c = storage.countTrials(summary.id, 'grid');
       return `[done ${c[TrialState.COMPLETE]}/${points.length}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
     };
-    opts.write(
+    const foreign = Object.values(storage.countTrials(summary.id, 'foreign')).reduce((a, b) => a + b, 0);
+    say(
+      'study',
       `study ${study.name}: ${points.length} grid points, ${queued.added} queued now, ${queued.present} already done or queued; ` +
-        `database ${dbPath}; backend ${backend}`,
+        `database ${dbPath}; backend ${backend}` +
+        (foreign > 0 ? `; ${foreign} trial(s) not from this grid (added from Optuna), ignored` : ''),
+      { study: study.name, points: points.length, queued: queued.added, present: queued.present, db: dbPath, backend, foreign },
     );
 
     const chosen = await chooseRunner(backend, opts.workers ?? study.workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'), {
       datasets: { [datasetKey(study.dataset)]: data },
     });
     runner = chosen.runner;
-    opts.write(`running on ${chosen.plan.why}`);
+    say('runner', `running on ${chosen.plan.why}`, { workers: chosen.plan.workers });
     const makeTask = taskMaker(study, backend, study.pretrainCache ? cacheDir : null);
     const events = opts.events
       ? opts.events({ storage, studyId: summary.id, study, workers: chosen.plan.workers, sharedPretraining: study.pretrainCache && cacheDir !== null })
-      : plainLogger(opts.write, counts);
+      : opts.json
+        ? jsonLogger(opts.write, () => {
+            const c = storage.countTrials(summary.id, 'grid');
+            return { complete: c[TrialState.COMPLETE], running: c[TrialState.RUNNING], failed: c[TrialState.FAIL], points: points.length };
+          })
+        : plainLogger(opts.write, counts);
     const result = await runSweep({
       storage,
       studyId: summary.id,
@@ -134,6 +163,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       heartbeatMs: opts.heartbeatMs,
       shareKey: study.pretrainCache && cacheDir !== null ? (t) => pretrainShareKey(t.params) : undefined,
       owner: `${hostname()}:${process.pid}`,
+      // Points of the definition in force only: not those of removed axis values.
+      accept: (t) => membershipOf(t, expected) === 'ours',
     });
     return { ...result, dbPath, studyName: study.name };
   } finally {
@@ -181,6 +212,43 @@ export async function enqueueInChunks(
     present += q.present;
   }
   return { added, present };
+}
+
+/**
+ * Appends the definition to the study's `definition_history` when its hash is
+ * new; returns what changed in words (null when nothing did, or on creation).
+ */
+function recordDefinition(
+  storage: Storage,
+  studyId: number,
+  attrs: Readonly<Record<string, unknown>>,
+  study: Study,
+  hash: string,
+  now: Date,
+): string | null {
+  const history = Array.isArray(attrs.definition_history) ? (attrs.definition_history as unknown as DefinitionRecord[]) : [];
+  const lastHash = history.at(-1)?.hash ?? (typeof attrs.definition_hash === 'string' ? attrs.definition_hash : null);
+  if (lastHash === hash) return null;
+  const before = attrs.definition as Record<string, unknown> | undefined;
+  const changes = before ? gridChanges(before.grid, study.grid) : [];
+  const after = study as unknown as Record<string, unknown>;
+  const otherChanges = before
+    ? [...new Set([...Object.keys(before), ...Object.keys(after)])]
+        .filter((k) => k !== 'grid' && canonicalJson(before[k]) !== canonicalJson(after[k]))
+        .sort()
+    : [];
+  // A study created before the history existed: its first definition is known by hash only.
+  const base: DefinitionRecord[] =
+    history.length === 0 && lastHash !== null ? [{ hash: lastHash, at: '', changes: [], otherChanges: [] }] : history;
+  const record: DefinitionRecord = { hash, at: now.toISOString(), changes, otherChanges };
+  storage.setStudySystemAttr(studyId, 'definition_history', [...base, record] as never);
+  if (!before) return null;
+  const words = [...changes, ...(otherChanges.length ? [`also changed: ${otherChanges.join(', ')}`] : [])];
+  const removed = changes.some((c) => c.includes(': removed '));
+  return (
+    (words.join('; ') || 'formatting only') +
+    (removed ? ' (trials of removed points stay in the database, but are not run, counted or exported)' : '')
+  );
 }
 
 export function summaryLine(r: StartResult): string {
