@@ -3,13 +3,14 @@
 // folder; the CLI (src/data/cli.ts) composes these.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DatasetError } from '../errors/index.js';
 import { exists } from './fs.js';
+import { makeDirs } from '../fs/mkdirs.js';
 
 export interface Checksum {
   readonly algorithm: 'sha256' | 'md5';
@@ -183,7 +184,7 @@ export async function removingEmptyOnFailure<T>(dir: string, fn: () => Promise<T
  * given, is checked before `dest` appears; a mismatch deletes the part.
  */
 export async function download(url: string, dest: string, opts: DownloadOptions = {}): Promise<void> {
-  await mkdir(dirname(dest), { recursive: true });
+  makeDirs(dirname(dest));
   const part = `${dest}.part`;
   const retries = opts.retries ?? 5;
   let delay = opts.retryDelayMs ?? 500;
@@ -277,7 +278,7 @@ export async function extractEntries(entries: readonly TarEntry[], destDir: stri
     const rel = normalize(e.name);
     if (rel.startsWith('..') || rel.startsWith(sep)) throw new DatasetError(`archive entry "${e.name}" points outside the folder`, destDir);
     const path = join(destDir, rel);
-    await mkdir(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     await writeFile(path, e.data);
     written.push(path);
   }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fsReason, makeDirs } from '../../src/fs/mkdirs.js';
 import { loadDatasetShared } from '../../src/data/shared.js';
+import { download } from '../../src/data/fetch.js';
 
 test('creates missing levels, accepts an existing folder, refuses a file in the path', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mkdirs-'));
@@ -34,4 +35,10 @@ test('a data cache folder under /proc: the data still loads, the cache is skippe
   const data = await loadDatasetShared({ name: 'synthetic' }, { cacheDir: '/proc/forbidden/cache', log: (l) => notes.push(l) });
   assert.ok(data.train.n > 0);
   assert.ok(notes.some((n) => /data cache not written .*ENOENT|EACCES/.test(n)), notes.join('\n'));
+});
+
+test('a download to a folder under /proc fails at once, before any connection', { timeout: 30_000 }, async () => {
+  // Port 9 on loopback: never reached, since the folder is made first.
+  await assert.rejects(download('http://127.0.0.1:9/x', '/proc/forbidden/x', { retries: 0 }), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' || e.code === 'EACCES');
+  assert.equal(existsSync('/proc/forbidden'), false);
 });
