@@ -12,6 +12,7 @@ import type { Progress, TrialResult, TrialTask } from '../pool/messages.js';
 import type { Score } from '../study/schema.js';
 import { objectiveScore } from '../study/models.js';
 import { TrialState } from '../trial/state.js';
+import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 
 export interface ActiveTrial {
   readonly trial: FrozenTrial;
@@ -46,8 +47,16 @@ export interface SchedulerOptions {
   readonly signal: AbortSignal;
   readonly events?: SweepEvents;
   readonly heartbeatMs?: number;
-  /** A RUNNING trial whose heartbeat is older than this is taken as dead. */
+  /**
+   * A RUNNING trial whose heartbeat is older than this is taken as dead. Our
+   * own trials are heartbeated only while their worker sends signs of life:
+   * one silent this long is hung, and is stopped and failed here.
+   */
   readonly staleSeconds?: number;
+  /** A trial running longer than this is stopped (its worker replaced) and FAILs; absent: no limit. */
+  readonly trialTimeoutSeconds?: number;
+  /** Points that failed more than this many times are not queued again by dead-trial recovery; absent: no limit. */
+  readonly maxRetries?: number;
   /** Trials claimed and handed to the runner at once; defaults to its concurrency. */
   readonly maxInFlight?: number;
   /** Identity written with every claim: "host:pid". */
@@ -83,10 +92,11 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   let completed = 0;
   let failed = 0;
   let requeued = 0;
-  let recovered = recoverDeadTrials(opts, owner) + storage.failStaleTrials(studyId, staleSeconds).length;
+  const limits = { maxRetries: opts.maxRetries };
+  let recovered = recoverDeadTrials(opts, owner) + storage.failStaleTrials(studyId, staleSeconds, limits).length;
   if (recovered > 0) events.note?.(`queued again ${recovered} trial(s) left RUNNING by a process that died`);
 
-  const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController }>();
+  const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController; stop: (reason: string) => void; lastAlive: () => number }>();
   const freeSlots = Array.from({ length: maxInFlight }, (_, i) => maxInFlight - 1 - i);
   const sharing = new ShareTracker(opts.shareKey);
   const held: FrozenTrial[] = [];
@@ -94,8 +104,17 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   const maxHeld = maxInFlight * 8;
   let wake: () => void = () => {};
 
+  // A trial's heartbeat says its worker is alive, not just this thread: a
+  // worker silent for staleSeconds (stuck in a loop) is stopped and failed,
+  // before its heartbeat could look stale to anyone else.
   const heartbeat = setInterval(() => {
-    for (const id of active.keys()) storage.heartbeat(id);
+    const now = Date.now();
+    for (const [id, a] of active) {
+      const silent = now - a.lastAlive();
+      if (silent > staleSeconds * 1000)
+        a.stop(`worker hung: no sign of life from its thread for ${Math.round(silent / 1000)} s (limit --stale-after ${staleSeconds} s); the worker was stopped and replaced`);
+      else storage.heartbeat(id);
+    }
     for (const t of held) storage.heartbeat(t.id);
   }, heartbeatMs);
   heartbeat.unref();
@@ -104,14 +123,32 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     sharing.started(trial);
     const info: ActiveTrial = { trial, slot: freeSlots.pop()!, startedAt: Date.now() };
     const abort = new AbortController();
+    // Why the scheduler itself stopped the trial (timeout, hung worker): it then FAILs instead of going back to WAITING.
+    let stopReason: string | null = null;
+    const stop = (reason: string) => {
+      if (abort.signal.aborted) return;
+      stopReason = reason;
+      abort.abort();
+    };
+    const limit = opts.trialTimeoutSeconds;
+    const timeout =
+      limit === undefined
+        ? undefined
+        : setTimeout(() => stop(`timed out: ran longer than trialTimeout ${limit} s; the worker was stopped and replaced`), limit * 1000);
+    let lastAlive = Date.now();
     const recorder = new ProgressRecorder(storage, trial, objectiveScore(trial.params.model, opts.objective));
     events.trialStarted?.(info);
     const done = runner
-      .run(opts.makeTask(trial), (p) => {
-        recorder.record(p);
-        if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
-        events.progress?.(info, p);
-      }, abort.signal)
+      .run(
+        opts.makeTask(trial),
+        (p) => {
+          recorder.record(p);
+          if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
+          events.progress?.(info, p);
+        },
+        abort.signal,
+        () => (lastAlive = Date.now()),
+      )
       .then(
         (result) => {
           const seconds = (Date.now() - info.startedAt) / 1000;
@@ -121,7 +158,11 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         },
         (err: unknown) => {
           const seconds = (Date.now() - info.startedAt) / 1000;
-          if (isAbort(err) || abort.signal.aborted) {
+          if (stopReason !== null) {
+            recorder.fail(stopReason, seconds);
+            failed++;
+            events.trialFinished?.(info, { state: 'FAIL', error: stopReason, seconds });
+          } else if (isAbort(err) || abort.signal.aborted) {
             storage.requeueTrial(trial.id);
             requeued++;
             events.trialFinished?.(info, { state: 'INTERRUPTED', seconds });
@@ -134,11 +175,12 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         },
       )
       .finally(() => {
+        clearTimeout(timeout);
         sharing.built(trial, false);
         active.delete(trial.id);
         freeSlots.push(info.slot);
       });
-    active.set(trial.id, { info, done, abort });
+    active.set(trial.id, { info, done, abort, stop, lastAlive: () => lastAlive });
   };
 
   const onAbort = () => {
@@ -171,7 +213,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       }
       if (Date.now() - lastStaleCheck > (staleSeconds * 1000) / 2) {
         lastStaleCheck = Date.now();
-        const n = storage.failStaleTrials(studyId, staleSeconds).length;
+        const n = storage.failStaleTrials(studyId, staleSeconds, limits).length;
         if (n > 0) events.note?.(`queued again ${n} trial(s) whose process stopped sending heartbeats`);
         recovered += n;
       }
@@ -265,6 +307,7 @@ class ProgressRecorder {
   fail(error: string, seconds: number): void {
     this.storage.atomically(() => {
       this.storage.setUserAttrs(this.trial.id, { error, duration_s: round(seconds) });
+      this.storage.setSystemAttrs(this.trial.id, { [FAIL_KIND_ATTR]: 'trial' satisfies FailKind });
       this.storage.finishTrial(this.trial.id, TrialState.FAIL, null);
     });
   }
@@ -284,10 +327,13 @@ function recoverDeadTrials(opts: SchedulerOptions, owner: string): number {
     if (sep < 0 || worker.slice(0, sep) !== host) continue;
     const pid = Number(worker.slice(sep + 1));
     if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    opts.storage.setUserAttrs(t.id, { error: `process ${pid} on ${host} died while running this trial` });
-    opts.storage.finishTrial(t.id, TrialState.FAIL, null);
+    opts.storage.atomically(() => {
+      opts.storage.setUserAttrs(t.id, { error: `process ${pid} on ${host} died while running this trial` });
+      opts.storage.setSystemAttrs(t.id, { [FAIL_KIND_ATTR]: 'process' satisfies FailKind });
+      opts.storage.finishTrial(t.id, TrialState.FAIL, null);
+    });
     const point: GridPoint = { id: t.gridPoint, params: t.params };
-    opts.storage.enqueuePoints(opts.studyId, [point], opts.distributions);
+    opts.storage.enqueuePoints(opts.studyId, [point], opts.distributions, { maxRetries: opts.maxRetries });
     n++;
   }
   return n;

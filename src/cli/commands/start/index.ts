@@ -14,6 +14,7 @@ import { loadDatasetShared } from '../../../data/index.js';
 import { datasetKey } from '../../../worker/dataset-key.js';
 import { StorageError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
+import { retryLimit } from '../../../trial/retries.js';
 import { defaultDbPath } from '../../target.js';
 import { plainLogger } from './log.js';
 import { taskMaker } from './task.js';
@@ -47,9 +48,12 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   // Decoded once here, in shared memory: every worker thread reads this one
   // copy (and a bad or missing data set fails before anything is written).
   const cacheDir = opts.cacheDir === undefined ? '.cache' : opts.cacheDir;
-  const data = await loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data') });
-
   const dbPath = opts.db ?? study.storage ?? defaultDbPath(study.name);
+  // A signal while the data loads stops here, before anything is written
+  // (the load itself is left behind: the process exits).
+  const stopped = { completed: 0, failed: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName: study.name };
+  const data = await untilAborted(loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data') }), opts.signal);
+  if (data === null) return stopped;
   const backend = opts.backend ?? study.backend;
 
   const points = interleaveByShareKey(expandGrid(study.grid));
@@ -75,7 +79,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     storage.setStudySystemAttr(summary.id, 'definition', study as never);
     storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
     storage.setStudySystemAttr(summary.id, 'search_space', distributions);
-    const queued = storage.enqueuePoints(summary.id, points, distributions);
+    const maxRetries = retryLimit(study);
+    const queued = storage.enqueuePoints(summary.id, points, distributions, { maxRetries });
     const counts = () => {
       const c = storage.countTrials(summary.id);
       return `[done ${c[TrialState.COMPLETE]}/${points.length}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
@@ -84,6 +89,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       `study ${study.name}: ${points.length} grid points, ${queued.added} queued now, ${queued.present} already done or queued; ` +
         `database ${dbPath}; backend ${backend}`,
     );
+    if (queued.exhausted)
+      opts.write(`${queued.exhausted} grid point(s) not queued again: they failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries}; sweep status lists them)`);
 
     const chosen = await chooseRunner(backend, opts.workers ?? study.workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'), {
       datasets: { [datasetKey(study.dataset)]: data },
@@ -104,6 +111,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       signal: opts.signal,
       events,
       staleSeconds: opts.staleSeconds,
+      trialTimeoutSeconds: study.trialTimeout,
+      maxRetries,
       heartbeatMs: opts.heartbeatMs,
       shareKey: study.pretrainCache && cacheDir !== null ? (t) => pretrainShareKey(t.params) : undefined,
       owner: `${hostname()}:${process.pid}`,
@@ -113,6 +122,16 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     await runner?.close();
     storage.close();
   }
+}
+
+/** The promise's value, or null as soon as the signal aborts (at once when it already has). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = () => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export function summaryLine(r: StartResult): string {

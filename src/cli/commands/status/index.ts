@@ -2,6 +2,7 @@
 // Opens the database read-only, so it is safe beside a running sweep.
 import { TRIAL_STATE_NAMES, TrialState } from '../../../trial/state.js';
 import { backendLabel } from '../../../trial/attrs.js';
+import { givenUpPoints, retryLimit } from '../../../trial/retries.js';
 import { openTargetReadonly, resolveTarget } from '../../target.js';
 import { describeParams } from '../start/log.js';
 
@@ -29,6 +30,11 @@ export function runStatus(opts: StatusOptions): void {
     }
     const failed = storage.getTrials(study.id, [TrialState.FAIL]);
     for (const t of failed.slice(-5)) opts.write(`failed: trial ${t.number} ${describeParams(t.params)}: ${String(t.userAttrs.error ?? '')}`);
+    const definition = study.systemAttrs.definition;
+    const maxRetries = retryLimit(definition !== null && typeof definition === 'object' && !Array.isArray(definition) ? definition : {});
+    const givenUp = givenUpPoints(storage.getTrials(study.id), maxRetries);
+    if (givenUp.length > 0) opts.write(`not queued again: ${givenUp.length} grid point(s) failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries})`);
+    for (const g of givenUp) opts.write(`  gave up: ${describeParams(g.params)}: ${g.failures} failures, last trial ${g.lastTrial}: ${g.lastError.split('\n')[0]}`);
   } finally {
     storage.close();
   }
