@@ -80,6 +80,9 @@ export interface SweepSummary {
   readonly interrupted: boolean;
 }
 
+/** Silence allowed before a worker's first sign of life on a trial: a (re)started thread loads TensorFlow.js first. */
+const WORKER_START_GRACE_S = 120;
+
 const isAbort = (err: unknown) => (err as Error | undefined)?.name === 'AbortError';
 
 export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
@@ -96,7 +99,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   let recovered = recoverDeadTrials(opts, owner) + storage.failStaleTrials(studyId, staleSeconds, limits).length;
   if (recovered > 0) events.note?.(`queued again ${recovered} trial(s) left RUNNING by a process that died`);
 
-  const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController; stop: (reason: string) => void; lastAlive: () => number }>();
+  const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController; stop: (reason: string) => void; alive: () => { at: number; started: boolean } }>();
   const freeSlots = Array.from({ length: maxInFlight }, (_, i) => maxInFlight - 1 - i);
   const sharing = new ShareTracker(opts.shareKey);
   const held: FrozenTrial[] = [];
@@ -110,9 +113,12 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   const heartbeat = setInterval(() => {
     const now = Date.now();
     for (const [id, a] of active) {
-      const silent = now - a.lastAlive();
-      if (silent > staleSeconds * 1000)
-        a.stop(`worker hung: no sign of life from its thread for ${Math.round(silent / 1000)} s (limit --stale-after ${staleSeconds} s); the worker was stopped and replaced`);
+      const { at, started } = a.alive();
+      const silent = now - at;
+      // A worker thread that is (re)starting loads its modules and backend first: that is not a hang.
+      const limit = started ? staleSeconds : Math.max(staleSeconds, WORKER_START_GRACE_S);
+      if (silent > limit * 1000)
+        a.stop(`worker hung: no sign of life from its thread for ${Math.round(silent / 1000)} s (limit --stale-after ${limit} s); the worker was stopped and replaced`);
       else storage.heartbeat(id);
     }
     for (const t of held) storage.heartbeat(t.id);
@@ -130,12 +136,17 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       stopReason = reason;
       abort.abort();
     };
+    // trialTimeout counts from the worker's first sign of life on this trial (a replaced worker's start-up is not the trial's).
     const limit = opts.trialTimeoutSeconds;
-    const timeout =
-      limit === undefined
-        ? undefined
-        : setTimeout(() => stop(`timed out: ran longer than trialTimeout ${limit} s; the worker was stopped and replaced`), limit * 1000);
-    let lastAlive = Date.now();
+    let timeout: NodeJS.Timeout | undefined;
+    const alive = { at: Date.now(), started: false };
+    const onAlive = () => {
+      alive.at = Date.now();
+      if (alive.started) return;
+      alive.started = true;
+      if (limit !== undefined)
+        timeout = setTimeout(() => stop(`timed out: ran longer than trialTimeout ${limit} s; the worker was stopped and replaced`), limit * 1000);
+    };
     const recorder = new ProgressRecorder(storage, trial, objectiveScore(trial.params.model, opts.objective));
     events.trialStarted?.(info);
     const done = runner
@@ -147,7 +158,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
           events.progress?.(info, p);
         },
         abort.signal,
-        () => (lastAlive = Date.now()),
+        onAlive,
       )
       .then(
         (result) => {
@@ -180,7 +191,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         active.delete(trial.id);
         freeSlots.push(info.slot);
       });
-    active.set(trial.id, { info, done, abort, stop, lastAlive: () => lastAlive });
+    active.set(trial.id, { info, done, abort, stop, alive: () => alive });
   };
 
   const onAbort = () => {
