@@ -70,7 +70,7 @@ export async function runExportCommand(o: ExportCommandOptions): Promise<void> {
     compare: o.compare as 'paper' | undefined,
     figures: !o['no-figures'],
     commit: gitCommit(),
+    onFile: o.write,
   });
-  for (const f of result.files) o.write(f);
   if (result.pngUnavailable) o.write('figures: SVG only (@resvg/resvg-js did not load, so no PNG)');
 }

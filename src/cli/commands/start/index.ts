@@ -51,6 +51,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   const dbPath = opts.db ?? study.storage ?? defaultDbPath(study.name);
   // A signal while the data loads stops here, before anything is written
   // (the load itself is left behind: the process exits).
+  opts.write(`study ${study.name}: loading data set ${study.dataset.name}`);
   const stopped = { completed: 0, failed: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName: study.name };
   const data = await untilAborted(loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data') }), opts.signal);
   if (data === null) return stopped;
