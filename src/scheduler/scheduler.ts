@@ -106,11 +106,24 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   // Held trials show as RUNNING; keep them few, but enough to look past one key's run of points.
   const maxHeld = maxInFlight * 8;
   let wake: () => void = () => {};
+  // A write that fails in a timer or a progress message (a full disk) must not
+  // crash the process: it stops the sweep like an abort, and runSweep throws it.
+  let fatal: { error: unknown } | null = null;
+  const guarded = (fn: () => void) => {
+    try {
+      fn();
+    } catch (error) {
+      if (fatal) return;
+      fatal = { error };
+      onAbort();
+      wake();
+    }
+  };
 
   // A trial's heartbeat says its worker is alive, not just this thread: a
   // worker silent for staleSeconds (stuck in a loop) is stopped and failed,
   // before its heartbeat could look stale to anyone else.
-  const heartbeat = setInterval(() => {
+  const heartbeat = setInterval(() => guarded(() => {
     const now = Date.now();
     for (const [id, a] of active) {
       const { at, started } = a.alive();
@@ -122,7 +135,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       else storage.heartbeat(id);
     }
     for (const t of held) storage.heartbeat(t.id);
-  }, heartbeatMs);
+  }), heartbeatMs);
   heartbeat.unref();
 
   const start = (trial: FrozenTrial) => {
@@ -152,11 +165,12 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     const done = runner
       .run(
         opts.makeTask(trial),
-        (p) => {
-          recorder.record(p);
-          if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
-          events.progress?.(info, p);
-        },
+        (p) =>
+          guarded(() => {
+            recorder.record(p);
+            if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
+            events.progress?.(info, p);
+          }),
         abort.signal,
         onAlive,
       )
@@ -203,6 +217,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   try {
     for (;;) {
       // Held trials first (they were claimed earlier), then new claims.
+      if (fatal) break;
       for (let i = 0; i < held.length && !signal.aborted && active.size < maxInFlight; ) {
         if (sharing.blocked(held[i]!)) i++;
         else start(held.splice(i, 1)[0]!);
@@ -239,6 +254,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     }
     clearInterval(heartbeat);
   }
+  if (fatal) throw (fatal as { error: unknown }).error;
   return { completed, failed, requeued, recovered, interrupted: signal.aborted };
 }
 
