@@ -48,7 +48,8 @@ commands:
       --workers N          parallel trials (default: the study's "workers", else one per core on wasm/cpu, one per GPU)
       --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu
       --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
-      --stale-after SEC    a RUNNING trial without heartbeat this long is re-queued (default 60)
+      --stale-after SEC    a worker silent this long is hung: stopped, its trial FAILs; a RUNNING trial
+                           of another process without heartbeat this long is re-queued (default 60)
   monitor <study>        watch a running study from its database (read-only; q quits)
       --db PATH
   status <study>         counts per state, best trial (study file or name)
@@ -60,6 +61,9 @@ commands:
   data fetch <name>      download fashion-mnist or cifar10 (resumes, verifies checksums)
       --dest DIR  --url URL
   help                   this text
+
+SIGINT, SIGTERM and SIGHUP stop any command cleanly (start: running trials back to WAITING, exit 0;
+others: exit 128 + the signal's number); a second signal exits at once.
 `;
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
