@@ -89,7 +89,11 @@ class Slot {
       };
       const onExit = (code: number | null, sig: string | null) => {
         cleanup();
-        reject(signal.aborted ? abortError() : new Error(`worker process died (${sig ?? `exit code ${code}`}) during the trial`));
+        // A stop signal reaches the whole process group (Ctrl-C, a closed
+        // terminal), maybe before the sweep's own handler aborts: the trial was
+        // interrupted, not failed, and goes back to WAITING.
+        const stopped = sig === 'SIGINT' || sig === 'SIGTERM' || sig === 'SIGHUP';
+        reject(signal.aborted || stopped ? abortError() : new Error(`worker process died (${sig ?? `exit code ${code}`}) during the trial`));
       };
       const onAbort = () => child.kill('SIGKILL');
       child.on('message', onMsg);
