@@ -79,10 +79,12 @@ test('a second signal while stopping exits at once with 128 + n', { timeout: LON
   const { file, db } = writeStudy(tinyStudy('twice', { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 3, jointEpochs: 3 }));
   const run = runCli(['start', file, '--db', db, '--no-cache']);
   await waitFor(() => /trial \d+ \[w\d\] (pretraining|joint training)/.test(run.stdout()), LONG, 'a trial training');
+  // Both at once: the clean stop takes several turns of the event loop, so the
+  // second arrives while it runs (which of the two is handled first is the kernel's choice).
   run.child.kill('SIGTERM');
-  await waitFor(() => /SIGTERM: stopping/.test(run.stderr()), LONG, 'the stopping notice');
   run.child.kill('SIGINT');
-  const { code } = await run.done;
-  assert.equal(code, 130);
-  assert.doesNotMatch(run.stdout(), /sweep stopped/);
+  const { code, signal } = await run.done;
+  assert.equal(signal, null);
+  assert.ok(code === 130 || code === 143, `exit ${code}`);
+  assert.doesNotMatch(run.stdout(), /sweep stopped/, 'it did not wait for the clean stop');
 });
