@@ -211,6 +211,9 @@ test('maxRetries: a point that failed 1 + maxRetries times is not queued again, 
     // Stale recovery: a trial of an exhausted point (queued under a laxer limit) is failed and not queued again.
     storage.enqueuePoints(id, points, distributions, { maxRetries: 5 });
     const stale = storage.claimTrial(id, 'elsewhere:1')!;
+    // Stale after 0 s once its heartbeat lies strictly in the past (timestamps are to the microsecond).
+    const claimed = Date.now();
+    while (Date.now() <= claimed + 1) await new Promise((r) => setImmediate(r));
     assert.deepEqual(storage.failStaleTrials(id, 0, { maxRetries: 2 }), [stale.id]);
     assert.equal(storage.getTrial(stale.id).systemAttrs[FAIL_KIND_ATTR], 'process');
     assert.equal(storage.countTrials(id)[TrialState.WAITING], 0);
