@@ -11,7 +11,7 @@ import type { TrialRunner } from '../pool/runner.js';
 import type { Progress, TrialResult, TrialTask } from '../pool/messages.js';
 import type { Score } from '../study/schema.js';
 import { objectiveScore } from '../study/models.js';
-import { TrialState } from '../trial/state.js';
+import { TrialFinishedError, TrialState, TrialStateError } from '../trial/state.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 
 export interface ActiveTrial {
@@ -161,13 +161,26 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         timeout = setTimeout(() => stop(`timed out: ran longer than trialTimeout ${limit} s; the worker was stopped and replaced`), limit * 1000);
     };
     const recorder = new ProgressRecorder(storage, trial, objectiveScore(trial.params.model, opts.objective));
+    // Another process may have failed this trial meanwhile (its heartbeat looked
+    // stale, e.g. while this process was suspended): it is frozen now, so what
+    // this run still reports is dropped, not an error that stops the sweep.
+    let takenOver = false;
+    const unlessTakenOver = (fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        if (!(e instanceof TrialFinishedError || e instanceof TrialStateError)) throw e;
+        if (!takenOver) events.note?.(`trial ${trial.number} was finished by another process meanwhile (${e.message}); this run's outcome is dropped`);
+        takenOver = true;
+      }
+    };
     events.trialStarted?.(info);
     const done = runner
       .run(
         opts.makeTask(trial),
         (p) =>
           guarded(() => {
-            recorder.record(p);
+            unlessTakenOver(() => recorder.record(p));
             if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
             events.progress?.(info, p);
           }),
@@ -175,29 +188,31 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         onAlive,
       )
       .then(
-        (result) => {
-          const seconds = (Date.now() - info.startedAt) / 1000;
-          recorder.complete(result, seconds);
-          completed++;
-          events.trialFinished?.(info, { state: 'COMPLETE', value: result.value, seconds });
-        },
-        (err: unknown) => {
-          const seconds = (Date.now() - info.startedAt) / 1000;
-          if (stopReason !== null) {
-            recorder.fail(stopReason, seconds);
-            failed++;
-            events.trialFinished?.(info, { state: 'FAIL', error: stopReason, seconds });
-          } else if (isAbort(err) || abort.signal.aborted) {
-            storage.requeueTrial(trial.id);
-            requeued++;
-            events.trialFinished?.(info, { state: 'INTERRUPTED', seconds });
-          } else {
-            const error = errorLine(err);
-            recorder.fail(error, seconds);
-            failed++;
-            events.trialFinished?.(info, { state: 'FAIL', error, seconds });
-          }
-        },
+        (result) =>
+          unlessTakenOver(() => {
+            const seconds = (Date.now() - info.startedAt) / 1000;
+            recorder.complete(result, seconds);
+            completed++;
+            events.trialFinished?.(info, { state: 'COMPLETE', value: result.value, seconds });
+          }),
+        (err: unknown) =>
+          unlessTakenOver(() => {
+            const seconds = (Date.now() - info.startedAt) / 1000;
+            if (stopReason !== null) {
+              recorder.fail(stopReason, seconds);
+              failed++;
+              events.trialFinished?.(info, { state: 'FAIL', error: stopReason, seconds });
+            } else if (isAbort(err) || abort.signal.aborted) {
+              storage.requeueTrial(trial.id);
+              requeued++;
+              events.trialFinished?.(info, { state: 'INTERRUPTED', seconds });
+            } else {
+              const error = errorLine(err);
+              recorder.fail(error, seconds);
+              failed++;
+              events.trialFinished?.(info, { state: 'FAIL', error, seconds });
+            }
+          }),
       )
       .finally(() => {
         clearTimeout(timeout);

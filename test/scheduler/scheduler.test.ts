@@ -223,3 +223,32 @@ test('maxRetries: a point that failed 1 + maxRetries times is not queued again, 
     storage.close();
   }
 });
+
+test('a trial failed by another process meanwhile (its heartbeat looked stale) is dropped, not an error: the sweep goes on', async () => {
+  // seed 400: the fixture reports its pretraining phase, then works 400 ms.
+  const { storage, id, runner, base } = setup({ normalClass: [0], seed: [400] });
+  const notes: string[] = [];
+  let takenOver: number | null = null;
+  try {
+    const summary = await runSweep({
+      ...base,
+      events: {
+        note: (m) => notes.push(m),
+        progress: (t, p) => {
+          // What a second `start` does when this trial's heartbeat looks stale to it.
+          if (takenOver === null && p.type === 'phase') takenOver = storage.failStaleTrials(id, 0)[0] ?? -1;
+        },
+      },
+    });
+    const first = storage.getTrial(takenOver!);
+    assert.equal(first.state, TrialState.FAIL);
+    assert.match(String(first.userAttrs.error), /stale heartbeat/);
+    assert.ok(notes.some((n) => /trial 0 was finished by another process meanwhile .*this run's outcome is dropped/.test(n)), notes.join('\n'));
+    // The point was queued again by the stale recovery and ran here.
+    assert.equal(summary.completed, 1);
+    assert.equal(storage.getTrials(id, [TrialState.COMPLETE]).length, 1);
+  } finally {
+    await runner.close();
+    storage.close();
+  }
+});
