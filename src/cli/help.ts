@@ -8,7 +8,8 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
     --workers N          parallel trials (default: the study's "workers", else one per core on wasm/cpu, one per GPU)
     --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu (checked before any trial is claimed)
     --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
-    --stale-after SEC    a RUNNING trial without heartbeat this long is re-queued (default 60)
+    --stale-after SEC    a worker silent this long is hung: stopped, its trial FAILs; a RUNNING trial
+                         of another process without heartbeat this long is re-queued (default 60)
     --max-points N       refuse a grid of more points than this (default 100000)
     --json               one JSON object per line on stdout (events and the summary), no live screen`,
   monitor: `monitor <study>        watch a running study from its database (read-only; q quits)
@@ -42,7 +43,11 @@ export const EXIT_CODES = `exit codes:
   2    bad input: a study file, data set, database, argument or --out path; nothing was written
   3    the sweep ran, and some trials failed (sweep status lists them)
   70   internal error (a bug: please report it with the message)
-  130  a second Ctrl-C quit at once`;
+  129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM (128 + the signal's number), or a second
+                 signal quit at once; start exits 0 (3 if trials failed) after a clean stop
+
+SIGINT, SIGTERM and SIGHUP stop any command cleanly (start: running trials back to WAITING);
+a second signal exits at once.`;
 
 export function usage(): string {
   return `usage: sweep <command> [options]     (sweep <command> --help for one command; sweep --version)

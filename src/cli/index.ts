@@ -2,13 +2,45 @@
 // The entry point: the only file that reads argv and the only one that exits.
 // Commands are functions with typed options that throw typed errors.
 import { parseArgs } from 'node:util';
-import { SweepError, UserInputError } from '../errors/index.js';
-import { BackendChoice } from '../study/schema.js';
-import { runStart, summaryLine } from './commands/start/index.js';
-import { runStatus } from './commands/status/index.js';
+import { InterruptedError, SweepError, UserInputError } from '../errors/index.js';
 import type { TuiEvents } from '../tui/index.js';
 import { commandHelp, usage } from './help.js';
 import { projectVersion } from './version.js';
+
+// Signals are caught before anything else loads (the commands are imported
+// lazily below), so a stop is clean at every moment: while loading, decoding
+// data, training or exporting. The first SIGINT, SIGTERM or SIGHUP aborts
+// `stop`; each command stops at its next safe point (`start` puts running
+// trials back to WAITING). A second signal exits at once.
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+type StopSignal = keyof typeof SIGNALS;
+const stop = new AbortController();
+/** What a command says when the first signal arrives (set by `start`). */
+let onFirstStop: ((sig: StopSignal) => void) | undefined;
+function stopSignal(sig: StopSignal): void {
+  if (stop.signal.aborted) process.exit(128 + SIGNALS[sig]);
+  onFirstStop?.(sig);
+  stop.abort(new InterruptedError(sig, SIGNALS[sig]));
+}
+for (const sig of Object.keys(SIGNALS) as StopSignal[]) process.on(sig, () => stopSignal(sig));
+// After a hang-up the terminal is gone: writes to it fail (EIO, EPIPE), which
+// must not turn a clean stop into a crash.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
+/** Rejects with the InterruptedError when the first signal arrives. */
+function untilStopped(): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(stop.signal.reason as InterruptedError);
+    if (stop.signal.aborted) fail();
+    else stop.signal.addEventListener('abort', fail, { once: true });
+  });
+}
+
+/** Runs a command that has no clean-stop steps of its own: a signal ends it where it is (exit 128 + n). */
+function stoppable<T>(work: () => Promise<T>): Promise<T> {
+  stop.signal.throwIfAborted();
+  return Promise.race([work(), untilStopped()]);
+}
 
 /** Exit codes (README "Exit codes"; help.ts lists them). */
 const EXIT_TRIALS_FAILED = 3;
@@ -53,22 +85,18 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       const studyFile = onePositional(positionals, 'start <study.json>');
+      const { BackendChoice } = await import('../study/schema.js');
+      const { runStart, summaryLine } = await import('./commands/start/index.js');
       const backend = values.backend === undefined ? undefined : BackendChoice.safeParse(values.backend);
       if (backend && !backend.success)
         throw new UserInputError(`unknown backend "${values.backend}" (use ${BackendChoice.options.join(', ')})`, '--backend');
-      const controller = new AbortController();
-      let interrupts = 0;
       // In a terminal the live screen (src/tui) shows the stop itself, and sends
       // Ctrl-C and q here (its raw mode turns Ctrl-C into a key, not SIGINT).
       let tui: TuiEvents | undefined;
-      const interrupt = () => {
-        interrupts++;
-        if (interrupts > 1) process.exit(130);
-        if (!tui) process.stderr.write('\nstopping: no new trials; running trials are aborted and queued again (Ctrl-C again to quit at once)\n');
-        controller.abort();
+      onFirstStop = (sig) => {
+        if (!tui) process.stderr.write(`\n${sig}: stopping: no new trials; running trials are aborted and queued again (a second signal quits at once)\n`);
       };
-      process.on('SIGINT', interrupt);
-      process.on('SIGTERM', () => controller.abort());
+      const interrupt = () => stopSignal('SIGINT');
       const json = values.json === true;
       const screen = process.stdout.isTTY && !json ? await import('../tui/index.js') : undefined;
       let result;
@@ -81,10 +109,10 @@ async function main(argv: string[]): Promise<number> {
           cacheDir: values['no-cache'] ? null : values['cache-dir'],
           staleSeconds: positiveInt('stale-after', values['stale-after']),
           maxPoints: positiveInt('max-points', values['max-points']),
-          signal: controller.signal,
+          signal: stop.signal,
           write: out,
           json,
-          events: screen && ((ctx) => (tui = screen.createTuiEvents({ ...ctx, signal: controller.signal, interrupt }))),
+          events: screen && ((ctx) => (tui = screen.createTuiEvents({ ...ctx, signal: stop.signal, interrupt }))),
         });
       } finally {
         tui?.unmount();
@@ -95,11 +123,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'monitor': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' } } });
-      const controller = new AbortController();
-      process.on('SIGINT', () => controller.abort());
-      process.on('SIGTERM', () => controller.abort());
       const { runMonitor } = await import('./commands/monitor/index.js');
-      await runMonitor({ target: onePositional(positionals, 'monitor <study>'), db: values.db, signal: controller.signal });
+      // Stopping is how a monitor ends: exit 0.
+      await runMonitor({ target: onePositional(positionals, 'monitor <study>'), db: values.db, signal: stop.signal });
       return 0;
     }
     case 'status': {
@@ -108,7 +134,8 @@ async function main(argv: string[]): Promise<number> {
         allowPositionals: true,
         options: { db: { type: 'string' }, json: { type: 'boolean' } },
       });
-      runStatus({ target: onePositional(positionals, 'status <study>'), db: values.db, json: values.json, write: out });
+      const { runStatus } = await import('./commands/status/index.js');
+      await stoppable(async () => runStatus({ target: onePositional(positionals, 'status <study>'), db: values.db, json: values.json, write: out }));
       return 0;
     }
     case 'ls': {
@@ -179,7 +206,7 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       const { runExportCommand } = await import('./commands/export/cli.js');
-      await runExportCommand({ target: onePositional(positionals, 'export <study>'), ...values, write: out });
+      await stoppable(() => runExportCommand({ target: onePositional(positionals, 'export <study>'), ...values, write: out }));
       return 0;
     }
     case 'data': {
@@ -192,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
       if (!action || extra.length > 0) throw new UserInputError('usage: sweep data list | sweep data fetch <name> [--dest DIR] [--url URL]');
       const { runData } = await import('./commands/data/index.js');
       let last = 0;
-      await runData({
+      await stoppable(() => runData({
         action,
         name,
         dest: values.dest,
@@ -205,7 +232,7 @@ async function main(argv: string[]): Promise<number> {
               process.stderr.write(`\r\x1b[K${line}`);
             }
           : undefined,
-      });
+      }));
       return 0;
     }
     case undefined:

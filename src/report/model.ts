@@ -17,6 +17,7 @@ import { expandGrid, type TrialParams } from '../grid/expand.js';
 import { splitTrials } from '../grid/membership.js';
 import { TrialState, TRIAL_STATE_NAMES } from '../trial/state.js';
 import { backendLabel } from '../trial/attrs.js';
+import { givenUpPoints, retryLimit } from '../trial/retries.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import { UserInputError } from '../errors/index.js';
 import { className, classNames, datasetTitle } from './classes.js';
@@ -806,6 +807,13 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
   const def = readDefinition(study.systemAttrs, warnings);
   const grid = readGrid(def, study.systemAttrs);
   if (!grid) warnings.push('the study has no definition or search space: expected grid points are only those with trials');
+  const maxRetries = retryLimit(def ?? {});
+  const givenUp = givenUpPoints(trials, maxRetries);
+  if (givenUp.length > 0)
+    warnings.push(
+      `${givenUp.length} grid point(s) failed ${maxRetries + 1} time(s) and are not queued again (maxRetries ${maxRetries}); ` +
+        givenUp.map((g) => `trial ${g.lastTrial}: ${g.lastError.split('\n')[0]}`).join('; '),
+    );
   const dataset: DatasetName | null = def?.dataset.name ?? null;
   const objective: Score = def?.objective ?? 'svdd';
   const score: Score = opts.score ?? objective;

@@ -28,7 +28,8 @@ import {
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
-import type { EnqueueResult, FrozenTrial, JsonValue, Storage, StudySummary, TrialFilter } from './storage.js';
+import type { EnqueueResult, FrozenTrial, JsonValue, RetryLimits, Storage, StudySummary, TrialFilter } from './storage.js';
+import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 import { parseUtc, utcNow, utcSecondsAgo } from './time.js';
 
 export interface SqliteOpenOptions {
@@ -202,6 +203,16 @@ class SqliteStorage implements Storage {
     if (this.#s.studyById.get(studyId) === undefined) throw new StorageError(`no study with id ${studyId}`, this.#file);
   }
 
+  /** FAIL trials per grid point that count against maxRetries (src/trial/retries.ts). */
+  #countedFailures(studyId: number): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of this.#s.countedFailures.iterate(pyJsonDumps('trial' satisfies FailKind), studyId) as Iterable<{ value_json: string; n: number }>) {
+      const id = pyJsonLoads(r.value_json);
+      if (typeof id === 'string') out.set(id, r.n);
+    }
+    return out;
+  }
+
   #insertWaitingTrial(studyId: number, number: number, gridPoint: string): number {
     const trialId = Number(this.#s.insertTrial.run(number, studyId).lastInsertRowid);
     this.#s.upsertTrialSystemAttr.run(trialId, GRID_POINT_ATTR, pyJsonDumps(gridPoint));
@@ -311,8 +322,9 @@ class SqliteStorage implements Storage {
     });
 
     const enqueue = db.transaction(
-      (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>): EnqueueResult => {
+      (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>, limits?: RetryLimits): EnqueueResult => {
         this.#assertStudy(studyId);
+        const failures = limits?.maxRetries === undefined ? null : this.#countedFailures(studyId);
         // Points that still have (or had) a usable trial: only FAIL-only points run again.
         const live = new Set<string>();
         for (const r of s.livePoints.iterate(studyId) as Iterable<{ value_json: string }>) {
@@ -342,9 +354,14 @@ class SqliteStorage implements Storage {
         let number = this.#nextNumber(studyId);
         let added = 0;
         let present = 0;
+        let exhausted = 0;
         for (const point of points) {
           if (live.has(point.id)) {
             present++;
+            continue;
+          }
+          if (failures && (failures.get(point.id) ?? 0) > limits!.maxRetries!) {
+            exhausted++;
             continue;
           }
           live.add(point.id);
@@ -362,7 +379,7 @@ class SqliteStorage implements Storage {
           }
           added++;
         }
-        return { added, present };
+        return failures ? { added, present, exhausted } : { added, present };
       },
     );
 
@@ -392,8 +409,9 @@ class SqliteStorage implements Storage {
       if (s.heartbeatIfRunning.run(utcNow(), trialId).changes === 0) this.#trialRow(trialId);
     });
 
-    const failStale = db.transaction((studyId: number, staleSeconds: number): number[] => {
+    const failStale = db.transaction((studyId: number, staleSeconds: number, limits?: RetryLimits): number[] => {
       const stale = s.staleRunning.all(studyId, utcSecondsAgo(staleSeconds)) as HeartbeatRow[];
+      const failures = limits?.maxRetries === undefined || stale.length === 0 ? null : this.#countedFailures(studyId);
       const now = utcNow();
       let number = stale.length > 0 ? this.#nextNumber(studyId) : 0;
       for (const { trial_id: trialId, heartbeat: last } of stale) {
@@ -404,10 +422,12 @@ class SqliteStorage implements Storage {
           'error',
           pyJsonDumps(`stale heartbeat: none since ${last} UTC, more than ${staleSeconds} s ago (process died?)`),
         );
+        s.upsertTrialSystemAttr.run(trialId, FAIL_KIND_ATTR, pyJsonDumps('process' satisfies FailKind));
         // Its point runs again as a new trial; the FAIL trial stays as the record of what happened.
         const gp = s.systemAttrOf.get(trialId, GRID_POINT_ATTR) as { value_json: string } | undefined;
         const point = gp ? pyJsonLoads(gp.value_json) : null;
         if (typeof point !== 'string') continue;
+        if (failures && (failures.get(point) ?? 0) > limits!.maxRetries!) continue;
         const newId = this.#insertWaitingTrial(studyId, number++, point);
         s.copyParams.run(newId, trialId);
       }
@@ -529,8 +549,13 @@ class SqliteStorage implements Storage {
     this.#guard(() => this.#tx.setStudySystemAttr.immediate(studyId, key, value));
   }
 
-  enqueuePoints(studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>): EnqueueResult {
-    return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions));
+  enqueuePoints(
+    studyId: number,
+    points: readonly GridPoint[],
+    distributions: Record<string, readonly ParamValue[]>,
+    limits?: RetryLimits,
+  ): EnqueueResult {
+    return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions, limits));
   }
 
   claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null {
@@ -542,9 +567,9 @@ class SqliteStorage implements Storage {
     this.#guard(() => this.#tx.heartbeat.immediate(trialId));
   }
 
-  failStaleTrials(studyId: number, staleSeconds: number): number[] {
+  failStaleTrials(studyId: number, staleSeconds: number, limits?: RetryLimits): number[] {
     if (!(staleSeconds >= 0)) throw new RangeError(`staleSeconds must be >= 0, got ${staleSeconds}`);
-    return this.#guard(() => this.#tx.failStale.immediate(studyId, staleSeconds));
+    return this.#guard(() => this.#tx.failStale.immediate(studyId, staleSeconds, limits));
   }
 
   setIntermediateValue(trialId: number, step: number, value: number): void {
@@ -666,6 +691,12 @@ function prepare(db: Database.Database) {
         "' WHERE t.study_id = ? AND t.state != 'FAIL'",
     ),
 
+    countedFailures: p(
+      'SELECT g.value_json, COUNT(*) AS n FROM trials t ' +
+        `JOIN trial_system_attributes g ON g.trial_id = t.trial_id AND g."key" = '${GRID_POINT_ATTR}' ` +
+        `JOIN trial_system_attributes k ON k.trial_id = t.trial_id AND k."key" = '${FAIL_KIND_ATTR}' AND k.value_json = ? ` +
+        "WHERE t.study_id = ? AND t.state = 'FAIL' GROUP BY g.value_json",
+    ),
     insertParam: p('INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)'),
     copyParams: p(
       'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) ' +

@@ -44,6 +44,13 @@ export interface EnqueueResult {
   readonly added: number;
   /** Points skipped because they are COMPLETE, WAITING or RUNNING already. */
   readonly present: number;
+  /** With a retry limit: points skipped because they failed more than maxRetries times (src/trial/retries.ts). */
+  readonly exhausted?: number;
+}
+
+export interface RetryLimits {
+  /** A point with more than this many FAIL trials that count (fail_kind "trial") is not queued again; absent: no limit. */
+  readonly maxRetries?: number;
 }
 
 export interface Storage {
@@ -63,7 +70,12 @@ export interface Storage {
    * WAITING or RUNNING trial yet (a point whose trials all FAILed runs again).
    * `distributions` maps each param name to its choices (categorical encoding).
    */
-  enqueuePoints(studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>): EnqueueResult;
+  enqueuePoints(
+    studyId: number,
+    points: readonly GridPoint[],
+    distributions: Record<string, readonly ParamValue[]>,
+    limits?: RetryLimits,
+  ): EnqueueResult;
 
   /**
    * Atomically moves the oldest WAITING trial that carries our grid point
@@ -75,10 +87,11 @@ export interface Storage {
   heartbeat(trialId: number): void;
   /**
    * RUNNING trials of ours (with a grid point) whose heartbeat is older than `staleSeconds` become FAIL
-   * (with an error attribute) and their points get a new WAITING trial.
+   * (with an error attribute and fail_kind "process") and their points get a
+   * new WAITING trial, unless the point is past `limits.maxRetries`.
    * Returns the failed trial ids.
    */
-  failStaleTrials(studyId: number, staleSeconds: number): number[];
+  failStaleTrials(studyId: number, staleSeconds: number, limits?: RetryLimits): number[];
 
   setIntermediateValue(trialId: number, step: number, value: number): void;
   setUserAttrs(trialId: number, attrs: Record<string, JsonValue>): void;

@@ -180,6 +180,21 @@ export const Study = z.strictObject({
   /** Cache autoencoder pretraining across grid points that share it. */
   pretrainCache: z.boolean().default(true),
   defaultPoint: DefaultPoint.optional(),
+  /**
+   * Seconds one trial may run; past it the trial is aborted, its worker
+   * thread (or process) replaced and the trial FAILs with the reason. Absent:
+   * no limit (a trial's cost varies tenfold with cached pretraining, so no
+   * default can be derived before it runs); a hung worker is still caught by
+   * its missing heartbeats (--stale-after). Run policy, not a fixed setting.
+   */
+  trialTimeout: z.number().positive().max(30 * 24 * 3600).optional(),
+  /**
+   * Times a grid point whose trial FAILed is queued again (Optuna's
+   * RetryFailedTrialCallback max_retry): a point runs at most 1 + maxRetries
+   * times. Counts the trial's own failures (its error, timeout, hung or crashed
+   * worker), not a sweep process that was killed. Absent: 2.
+   */
+  maxRetries: z.number().int().nonnegative().max(1000).optional(),
   /** Expected run time, stated by the study's author (shown, not used). */
   expectedRuntime: z.record(z.string(), z.string()).optional(),
 });

@@ -41,6 +41,8 @@ import { aurocs, combineScores, scoreBaseline, scoreImages } from './scores.js';
 export interface RunTrialOptions {
   /** Checked between batches; when it fires the trial throws an AbortError. */
   readonly signal?: AbortSignal;
+  /** Called at every batch (training, center, scoring): the worker's sign of life. */
+  readonly alive?: () => void;
 }
 
 /** The grid point's settings with the schema's defaults for the axes that do not apply to it. */
@@ -91,8 +93,8 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     s: trialSettings(task),
     emit,
     signal: opts.signal,
-    train: new Images(data.trainX, data.nTrain, shape),
-    test: new Images(data.testX, data.nTest, shape),
+    train: new Images(data.trainX, data.nTrain, shape, opts.alive),
+    test: new Images(data.testX, data.nTest, shape, opts.alive),
     testY: data.testY,
   };
   if (data.testY.length !== data.nTest) throw new Error(`${data.testY.length} test labels for ${data.nTest} test images`);

@@ -4,28 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { openSqliteStorage } from '../../src/storage/index.js';
 import { TrialState } from '../../src/trial/state.js';
-import { runCli, tinyStudy, waitFor, writeStudy } from './helpers.js';
-
-/** While a sweep starts, its database may not exist yet or be half created. */
-function trialsSoFar(db: string, name: string) {
-  try {
-    return existsSync(db) ? trialsOf(db, name) : [];
-  } catch {
-    return [];
-  }
-}
-
-function trialsOf(db: string, name: string) {
-  const s = openSqliteStorage(db, { readonly: true });
-  try {
-    const study = s.getStudy(name);
-    return study ? s.getTrials(study.id) : [];
-  } finally {
-    s.close();
-  }
-}
+import { runCli, tinyStudy, trialsOf, trialsSoFar, waitFor, writeStudy } from './helpers.js';
 
 test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs nothing', { timeout: 300_000 }, async () => {
   const { file, db } = writeStudy(tinyStudy('e2e', { normalClass: [0, 1], boundary: ['hard', 'soft'] }));

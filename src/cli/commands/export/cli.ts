@@ -75,7 +75,7 @@ export async function runExportCommand(o: ExportCommandOptions): Promise<void> {
     figures: !o['no-figures'],
     heatScale: heatScale as HeatScale | undefined,
     commit: gitCommit(),
+    onFile: o.write,
   });
-  for (const f of result.files) o.write(f);
   if (result.pngUnavailable) o.write('figures: SVG only (@resvg/resvg-js did not load, so no PNG)');
 }

@@ -54,6 +54,8 @@ export interface ExportOptions {
   readonly commit?: string | null;
   /** Date stamped in the provenance; default now. */
   readonly now?: Date;
+  /** Called as each file is written (the CLI lists them as they come, so a stopped export shows how far it got). */
+  readonly onFile?: (path: string) => void;
 }
 
 export interface ExportResult {
@@ -108,6 +110,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       throw outError(e, path);
     }
     files.push(path);
+    opts.onFile?.(path);
   };
   const base = summary.name;
   const formats = [...new Set(opts.formats)];
@@ -127,6 +130,8 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       for (const f of allFigures(m, { heatScale: opts.heatScale })) {
         if (seen.has(f.name)) continue; // heatmaps are the same for every selection
         seen.add(f.name);
+        // Rendering a figure is synchronous work: let signals (a stop) in between figures.
+        await new Promise((r) => setImmediate(r));
         write(join('figures', f.name), f.svg);
         if (opts.png ?? true) {
           const png = pngUnavailable ? null : await svgToPng(f.svg);

@@ -19,6 +19,7 @@ import { expectedInputShape, loadDatasetShared, preparedShape, type InputShape, 
 import { datasetKey } from '../../../worker/dataset-key.js';
 import { StorageError, StudyFileError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
+import { retryLimit } from '../../../trial/retries.js';
 import { defaultDbPath } from '../../target.js';
 import { jsonLogger, plainLogger } from './log.js';
 import { taskMaker } from './task.js';
@@ -75,12 +76,19 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
 
   // A stop while the data are read or the grid expanded: nothing is stored yet, nothing to put back.
   const stopped: StartResult = { completed: 0, failed: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName: study.name };
-  let data: RawDataset;
+  opts.write(`study ${study.name}: loading data set ${study.dataset.name}`);
+  let data: RawDataset | null;
   let points: GridPoint[];
   try {
     // Decoded once here, in shared memory: every worker thread reads this one
     // copy (and a bad or missing data set fails before anything is written).
-    data = await loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data'), signal: opts.signal });
+    // Reads stop between chunks on a signal; a gunzip in progress cannot, so
+    // the wait for it is left behind at once (the process exits).
+    data = await untilAborted(
+      loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data'), signal: opts.signal }),
+      opts.signal,
+    );
+    if (data === null) return stopped;
     checkArch(study, preparedShape(data.train, data.preprocessing), opts.studyFile);
     points = interleaveByShareKey(await expandGridAsync(study.grid, opts.signal));
     opts.signal.throwIfAborted(); // a stop that came during a step that does not look at the signal
@@ -115,9 +123,10 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     storage.setStudySystemAttr(summary.id, 'definition', study as never);
     storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
     storage.setStudySystemAttr(summary.id, 'search_space', distributions);
+    const maxRetries = retryLimit(study);
     let queued;
     try {
-      queued = await enqueueInChunks(storage, summary.id, points, distributions, opts.signal);
+      queued = await enqueueInChunks(storage, summary.id, points, distributions, maxRetries, opts.signal);
     } catch (err) {
       // The chunks queued so far stay: the next start queues the rest.
       if (opts.signal.aborted) return stopped;
@@ -135,6 +144,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
         (foreign > 0 ? `; ${foreign} trial(s) not from this grid (added from Optuna), ignored` : ''),
       { study: study.name, points: points.length, queued: queued.added, present: queued.present, db: dbPath, backend, foreign },
     );
+    if (queued.exhausted)
+      say('note', `${queued.exhausted} grid point(s) not queued again: they failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries}; sweep status lists them)`);
 
     const chosen = await chooseRunner(backend, opts.workers ?? study.workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'), {
       datasets: { [datasetKey(study.dataset)]: data },
@@ -160,6 +171,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       signal: opts.signal,
       events,
       staleSeconds: opts.staleSeconds,
+      trialTimeoutSeconds: study.trialTimeout,
+      maxRetries,
       heartbeatMs: opts.heartbeatMs,
       shareKey: study.pretrainCache && cacheDir !== null ? (t) => pretrainShareKey(t.params) : undefined,
       owner: `${hostname()}:${process.pid}`,
@@ -198,20 +211,23 @@ export async function enqueueInChunks(
   studyId: number,
   points: readonly GridPoint[],
   distributions: Record<string, ParamValue[]>,
+  maxRetries: number,
   signal: AbortSignal,
-): Promise<{ added: number; present: number }> {
+): Promise<{ added: number; present: number; exhausted: number }> {
   let added = 0;
   let present = 0;
+  let exhausted = 0;
   for (let i = 0; i < points.length; i += ENQUEUE_CHUNK) {
     if (i > 0) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       signal.throwIfAborted();
     }
-    const q = storage.enqueuePoints(studyId, points.slice(i, i + ENQUEUE_CHUNK), distributions);
+    const q = storage.enqueuePoints(studyId, points.slice(i, i + ENQUEUE_CHUNK), distributions, { maxRetries });
     added += q.added;
     present += q.present;
+    exhausted += q.exhausted ?? 0;
   }
-  return { added, present };
+  return { added, present, exhausted };
 }
 
 /**
@@ -249,6 +265,16 @@ function recordDefinition(
     (words.join('; ') || 'formatting only') +
     (removed ? ' (trials of removed points stay in the database, but are not run, counted or exported)' : '')
   );
+}
+
+/** The promise's value, or null as soon as the signal aborts (at once when it already has). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = () => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export function summaryLine(r: StartResult): string {

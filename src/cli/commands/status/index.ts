@@ -11,6 +11,7 @@ import { readStudyDefinition } from '../../../report/index.js';
 import { className } from '../../../report/classes.js';
 import type { FrozenTrial, JsonValue } from '../../../storage/storage.js';
 import type { TrialParams } from '../../../grid/expand.js';
+import { givenUpPoints, retryLimit, type GivenUpPoint } from '../../../trial/retries.js';
 import { openTargetReadonly, resolveTarget } from '../../target.js';
 import { describeParams } from '../start/log.js';
 
@@ -51,6 +52,8 @@ export interface StatusReport {
   readonly backends: readonly string[];
   /** The last five FAIL trials. */
   readonly failed: readonly { readonly trial: number; readonly params: Readonly<TrialParams>; readonly error: string }[];
+  /** Points that failed more than maxRetries times: not queued again (src/trial/retries.ts). */
+  readonly givenUp: { readonly maxRetries: number; readonly points: readonly GivenUpPoint[] };
 }
 
 const ORDER = [TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL, TrialState.PRUNED];
@@ -60,6 +63,7 @@ export function statusOf(study: string, db: string, systemAttrs: Readonly<Record
   const def = readStudyDefinition(systemAttrs);
   const expected = def ? new Set(expandGrid(def.grid).map((p) => p.id)) : null;
   const { ours, foreign, removed } = splitTrials(all, expected);
+  const maxRetries = retryLimit(def ?? {});
   const states: Record<string, number> = {};
   for (const k of ORDER) states[TRIAL_STATE_NAMES[k]] = 0;
   for (const t of ours) states[TRIAL_STATE_NAMES[t.state]] = (states[TRIAL_STATE_NAMES[t.state]] ?? 0) + 1;
@@ -103,6 +107,7 @@ export function statusOf(study: string, db: string, systemAttrs: Readonly<Record
       .filter((t) => t.state === TrialState.FAIL)
       .slice(-5)
       .map((t) => ({ trial: t.number, params: t.params, error: String(t.userAttrs.error ?? '') })),
+    givenUp: { maxRetries, points: givenUpPoints(ours, maxRetries) },
   };
 }
 
@@ -124,6 +129,9 @@ export function statusLines(r: StatusReport): string[] {
     lines.push(`backends: ${r.backends.join(', ')}`);
   }
   for (const f of r.failed) lines.push(`failed: trial ${f.trial} ${describeParams(f.params)}: ${f.error}`);
+  const { maxRetries, points } = r.givenUp;
+  if (points.length > 0) lines.push(`not queued again: ${points.length} grid point(s) failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries})`);
+  for (const g of points) lines.push(`  gave up: ${describeParams(g.params)}: ${g.failures} failures, last trial ${g.lastTrial}: ${g.lastError.split('\n')[0]}`);
   return lines;
 }
 
