@@ -17,6 +17,7 @@ commands:
       --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu
       --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
       --stale-after SEC    a RUNNING trial without heartbeat this long is re-queued (default 60)
+      --rerun-pruned       queue the points the study's pruner stopped again and run them to the end (pruner off)
   monitor <study>        watch a running study from its database (read-only; q quits)
       --db PATH
   status <study>         counts per state, best trial (study file or name)
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
           'cache-dir': { type: 'string' },
           'no-cache': { type: 'boolean' },
           'stale-after': { type: 'string' },
+          'rerun-pruned': { type: 'boolean' },
         },
       });
       const studyFile = onePositional(positionals, 'start <study.json>');
@@ -81,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
           backend: backend?.data,
           cacheDir: values['no-cache'] ? null : values['cache-dir'],
           staleSeconds: positiveInt('stale-after', values['stale-after']),
+          rerunPruned: values['rerun-pruned'],
           signal: controller.signal,
           write: out,
           events: screen && ((ctx) => (tui = screen.createTuiEvents({ ...ctx, signal: controller.signal, interrupt }))),

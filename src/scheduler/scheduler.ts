@@ -12,6 +12,7 @@ import type { Progress, TrialResult, TrialTask } from '../pool/messages.js';
 import type { Score } from '../study/schema.js';
 import { objectiveScore } from '../study/models.js';
 import { TrialState } from '../trial/state.js';
+import type { TrialPruner } from '../pruners/index.js';
 
 export interface ActiveTrial {
   readonly trial: FrozenTrial;
@@ -21,9 +22,11 @@ export interface ActiveTrial {
 }
 
 export interface TrialOutcome {
-  readonly state: 'COMPLETE' | 'FAIL' | 'INTERRUPTED';
+  readonly state: 'COMPLETE' | 'PRUNED' | 'FAIL' | 'INTERRUPTED';
   readonly value?: number;
   readonly error?: string;
+  /** PRUNED: why, and after which joint epoch. */
+  readonly pruned?: PrunedAt;
   readonly seconds: number;
 }
 
@@ -59,11 +62,20 @@ export interface SchedulerOptions {
    * heartbeated, not started) and the free workers run something else.
    */
   readonly shareKey?: (trial: FrozenTrial) => string | null;
+  /** Asked after every joint epoch that stored a value; a trial it stops ends PRUNED, not queued again. */
+  readonly pruner?: TrialPruner;
+}
+
+/** Stored with a pruned trial (user attribute `pruned_at`). */
+export interface PrunedAt {
+  readonly epoch: number;
+  readonly reason: string;
 }
 
 export interface SweepSummary {
   readonly completed: number;
   readonly failed: number;
+  readonly pruned: number;
   /** Trials given back to WAITING because of an abort. */
   readonly requeued: number;
   /** Trials of dead processes found and queued again. */
@@ -82,6 +94,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
 
   let completed = 0;
   let failed = 0;
+  let pruned = 0;
   let requeued = 0;
   let recovered = recoverDeadTrials(opts, owner) + storage.failStaleTrials(studyId, staleSeconds).length;
   if (recovered > 0) events.note?.(`queued again ${recovered} trial(s) left RUNNING by a process that died`);
@@ -105,10 +118,19 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     const info: ActiveTrial = { trial, slot: freeSlots.pop()!, startedAt: Date.now() };
     const abort = new AbortController();
     const recorder = new ProgressRecorder(storage, trial, objectiveScore(trial.params.model, opts.objective));
+    // Set when the pruner stops the trial: its abort then means PRUNED, not "queue again".
+    let prunedAt: PrunedAt | null = null;
     events.trialStarted?.(info);
     const done = runner
       .run(opts.makeTask(trial), (p) => {
         recorder.record(p);
+        if (opts.pruner && !prunedAt && !abort.signal.aborted && p.type === 'epoch' && p.phase === 'joint' && p.auroc) {
+          const d = opts.pruner.check(trial, p.epoch);
+          if (d.prune) {
+            prunedAt = { epoch: p.epoch, reason: d.reason };
+            abort.abort();
+          }
+        }
         if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
         events.progress?.(info, p);
       }, abort.signal)
@@ -121,7 +143,11 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         },
         (err: unknown) => {
           const seconds = (Date.now() - info.startedAt) / 1000;
-          if (isAbort(err) || abort.signal.aborted) {
+          if (prunedAt) {
+            const value = recorder.prune(prunedAt, seconds);
+            pruned++;
+            events.trialFinished?.(info, { state: 'PRUNED', value: value ?? undefined, pruned: prunedAt, seconds });
+          } else if (isAbort(err) || abort.signal.aborted) {
             storage.requeueTrial(trial.id);
             requeued++;
             events.trialFinished?.(info, { state: 'INTERRUPTED', seconds });
@@ -186,7 +212,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     }
     clearInterval(heartbeat);
   }
-  return { completed, failed, requeued, recovered, interrupted: signal.aborted };
+  return { completed, failed, pruned, requeued, recovered, interrupted: signal.aborted };
 }
 
 /** Which share keys are being built now, by which trial, and which are built. */
@@ -219,6 +245,9 @@ class ShareTracker {
 /** Writes a trial's progress as it arrives: per-epoch values and histories. */
 class ProgressRecorder {
   private readonly aurocHistory: Record<string, number[]> = {};
+  /** Joint epochs with an AUROC, and how many joint epochs so far (they differ with training.evalEvery). */
+  private readonly aurocEpochs: number[] = [];
+  private jointEpochs = 0;
   private readonly lossHistory: Record<string, JsonValue>[] = [];
   private backend: string | null = null;
 
@@ -238,9 +267,13 @@ class ProgressRecorder {
     if (p.type !== 'epoch') return;
     this.lossHistory.push({ phase: p.phase, epoch: p.epoch, ...finiteOrNull(p.losses) });
     const attrs: Record<string, JsonValue> = { loss_history: this.lossHistory };
+    if (p.phase === 'joint') this.jointEpochs++;
     if (p.auroc) {
       for (const [score, v] of Object.entries(p.auroc)) (this.aurocHistory[score] ??= []).push(v as number);
       attrs.auroc_history = this.aurocHistory;
+      this.aurocEpochs.push(p.epoch);
+      // Only when some epoch was not scored: then history entry i is of epoch auroc_epochs[i], not i + 1.
+      if (this.aurocEpochs.length !== this.jointEpochs) attrs.auroc_epochs = this.aurocEpochs;
     }
     const objective = p.auroc?.[this.score];
     this.storage.atomically(() => {
@@ -259,6 +292,23 @@ class ProgressRecorder {
         ...(this.backend ? { backend: this.backend } : {}),
       });
       this.storage.finishTrial(this.trial.id, TrialState.COMPLETE, result.value);
+    });
+  }
+
+  /** Optuna's pruned trial: state PRUNED, value = the last intermediate value; the curve stays. */
+  prune(at: PrunedAt, seconds: number): number | null {
+    const id = this.trial.id;
+    return this.storage.atomically(() => {
+      const last = this.storage.getTrial(id).intermediate.get(at.epoch);
+      const value = last !== undefined && Number.isFinite(last) ? last : null;
+      this.storage.setUserAttrs(id, {
+        pruned_at: { epoch: at.epoch, reason: at.reason },
+        objective_score: this.score,
+        duration_s: round(seconds),
+        ...(this.backend ? { backend: this.backend } : {}),
+      });
+      this.storage.finishTrial(id, TrialState.PRUNED, value);
+      return value;
     });
   }
 

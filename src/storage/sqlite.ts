@@ -304,11 +304,13 @@ class SqliteStorage implements Storage {
     });
 
     const enqueue = db.transaction(
-      (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>): EnqueueResult => {
+      (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>, rerunPruned: boolean): EnqueueResult => {
         this.#assertStudy(studyId);
-        // Points that still have (or had) a usable trial: only FAIL-only points run again.
+        // Points that still have (or had) a usable trial: only FAIL-only points run again
+        // (and PRUNED-only ones when asked).
         const live = new Set<string>();
-        for (const r of s.livePoints.iterate(studyId) as Iterable<{ value_json: string }>) {
+        const rows = rerunPruned ? s.livePointsNotPruned.iterate(studyId) : s.livePoints.iterate(studyId);
+        for (const r of rows as Iterable<{ value_json: string }>) {
           const id = pyJsonLoads(r.value_json);
           if (typeof id === 'string') live.add(id);
         }
@@ -507,8 +509,13 @@ class SqliteStorage implements Storage {
     this.#guard(() => this.#tx.setStudySystemAttr.immediate(studyId, key, value));
   }
 
-  enqueuePoints(studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>): EnqueueResult {
-    return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions));
+  enqueuePoints(
+    studyId: number,
+    points: readonly GridPoint[],
+    distributions: Record<string, readonly ParamValue[]>,
+    opts: { readonly rerunPruned?: boolean } = {},
+  ): EnqueueResult {
+    return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions, opts.rerunPruned === true));
   }
 
   claimTrial(studyId: number, worker: string): FrozenTrial | null {
@@ -623,6 +630,11 @@ function prepare(db: Database.Database) {
       'SELECT a.value_json FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
         GRID_POINT_ATTR +
         "' WHERE t.study_id = ? AND t.state != 'FAIL'",
+    ),
+    livePointsNotPruned: p(
+      'SELECT a.value_json FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
+        GRID_POINT_ATTR +
+        "' WHERE t.study_id = ? AND t.state NOT IN ('FAIL', 'PRUNED')",
     ),
 
     insertParam: p('INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)'),

@@ -57,8 +57,15 @@ export interface Storage {
    * Adds a WAITING trial for every point that has no COMPLETE, PRUNED,
    * WAITING or RUNNING trial yet (a point whose trials all FAILed runs again).
    * `distributions` maps each param name to its choices (categorical encoding).
+   * With `rerunPruned`, a point whose trials were PRUNED (and none is
+   * COMPLETE, WAITING or RUNNING) gets a new WAITING trial too.
    */
-  enqueuePoints(studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>): EnqueueResult;
+  enqueuePoints(
+    studyId: number,
+    points: readonly GridPoint[],
+    distributions: Record<string, readonly ParamValue[]>,
+    opts?: { readonly rerunPruned?: boolean },
+  ): EnqueueResult;
 
   /** Atomically moves the oldest WAITING trial to RUNNING and returns it; null when none waits. Safe across processes. */
   claimTrial(studyId: number, worker: string): FrozenTrial | null;

@@ -14,6 +14,7 @@ import { loadDatasetShared } from '../../../data/index.js';
 import { datasetKey } from '../../../worker/dataset-key.js';
 import { StorageError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
+import { storagePruner } from '../../../pruners/index.js';
 import { defaultDbPath } from '../../target.js';
 import { plainLogger } from './log.js';
 import { taskMaker } from './task.js';
@@ -27,6 +28,8 @@ export interface StartOptions {
   readonly cacheDir?: string | null;
   readonly staleSeconds?: number;
   readonly heartbeatMs?: number;
+  /** Queue the points whose trials were pruned again, and run this sweep without the pruner so they finish. */
+  readonly rerunPruned?: boolean;
   readonly signal: AbortSignal;
   readonly write: (line: string) => void;
   /** A different worker module (tests, benchmarks). */
@@ -75,14 +78,16 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     storage.setStudySystemAttr(summary.id, 'definition', study as never);
     storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
     storage.setStudySystemAttr(summary.id, 'search_space', distributions);
-    const queued = storage.enqueuePoints(summary.id, points, distributions);
+    const queued = storage.enqueuePoints(summary.id, points, distributions, { rerunPruned: opts.rerunPruned });
     const counts = () => {
       const c = storage.countTrials(summary.id);
-      return `[done ${c[TrialState.COMPLETE]}/${points.length}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
+      const pruned = c[TrialState.PRUNED] ? `, pruned ${c[TrialState.PRUNED]}` : '';
+      return `[done ${c[TrialState.COMPLETE]}/${points.length}${pruned}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
     };
     opts.write(
       `study ${study.name}: ${points.length} grid points, ${queued.added} queued now, ${queued.present} already done or queued; ` +
-        `database ${dbPath}; backend ${backend}`,
+        `database ${dbPath}; backend ${backend}` +
+        (study.pruner ? (opts.rerunPruned ? '; pruner off (--rerun-pruned)' : `; pruner ${study.pruner.kind}`) : ''),
     );
 
     const chosen = await chooseRunner(backend, opts.workers ?? study.workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'), {
@@ -107,6 +112,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       heartbeatMs: opts.heartbeatMs,
       shareKey: study.pretrainCache && cacheDir !== null ? (t) => pretrainShareKey(t.params) : undefined,
       owner: `${hostname()}:${process.pid}`,
+      pruner:
+        study.pruner && !opts.rerunPruned ? storagePruner(study.pruner, storage, summary.id, study.training.jointEpochs) : undefined,
     });
     return { ...result, dbPath, studyName: study.name };
   } finally {
@@ -119,6 +126,7 @@ export function summaryLine(r: StartResult): string {
   const what = r.interrupted ? 'stopped' : 'finished';
   return (
     `sweep ${what}: ${r.completed} completed, ${r.failed} failed` +
+    (r.pruned ? `, ${r.pruned} pruned` : '') +
     (r.requeued ? `, ${r.requeued} interrupted and queued again` : '') +
     (r.recovered ? `, ${r.recovered} recovered from a dead process` : '') +
     ` (study ${r.studyName}, ${r.dbPath})`
