@@ -10,7 +10,11 @@ const curve = (...values: number[]) => new Map(values.map((v, i) => [i + 1, v]))
 const done = (...values: number[]): Peer => ({ complete: true, curve: curve(...values) });
 const running = (...values: number[]): Peer => ({ complete: false, curve: curve(...values) });
 const median = (o: Record<string, unknown> = {}) => Pruner.parse({ kind: 'median', ...o });
-const sha = (o: Record<string, unknown> = {}) => Pruner.parse({ kind: 'successive-halving', ...o });
+const sha = (o: Record<string, unknown> = {}) => {
+  const p = Pruner.parse({ kind: 'successive-halving', ...o });
+  assert.ok(p.kind === 'successive-halving');
+  return p;
+};
 
 test('schema defaults are Optuna\'s', () => {
   assert.deepEqual(median(), { kind: 'median', warmupEpochs: 0, minPeers: 5 });

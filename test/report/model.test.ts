@@ -2,7 +2,7 @@
 // by hand from the table of values in `handValues`.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildReport, finalAuroc } from '../../src/report/model.js';
+import { aurocHistory, buildReport, finalAuroc } from '../../src/report/model.js';
 import type { Cell, ReportModel, ReportTable } from '../../src/report/types.js';
 import { TrialState } from '../../src/trial/state.js';
 import { UserInputError } from '../../src/errors/index.js';
@@ -369,4 +369,12 @@ describe('pruned points', () => {
     assert.equal(def.provenance.pointsMissing, 0);
     assert.match(def.notes.join(' '), /default point was pruned has no value/);
   });
+});
+
+it('with training.evalEvery the history is read at the scored epochs (auroc_epochs)', () => {
+  const { study } = studyOf(HAND);
+  const [t] = trialsFor(study, (p) => (p.model === 'IAE-LSTM-KL' ? { auroc: { svdd: 0.7 }, history: { svdd: [0.5, 0.7] } } : undefined));
+  const sparse = { ...t!, userAttrs: { ...t!.userAttrs, auroc_epochs: [2, 3] } };
+  assert.deepEqual(aurocHistory(sparse, 'svdd', 'svdd'), [{ epoch: 2, value: 0.5 }, { epoch: 3, value: 0.7 }]);
+  assert.deepEqual(aurocHistory(t!, 'svdd', 'svdd'), [{ epoch: 1, value: 0.5 }, { epoch: 2, value: 0.7 }]);
 });

@@ -130,3 +130,20 @@ test('a trial left RUNNING by a dead process on this host is failed and its poin
     storage.close();
   }
 });
+
+test('epochs without a score (training.evalEvery): the history lists the scored epochs in auroc_epochs', async () => {
+  const { storage, id, runner, base } = setup({ normalClass: [0] }, 1);
+  try {
+    const makeTask = base.makeTask;
+    await runSweep({ ...base, makeTask: (t) => ({ ...makeTask(t), training: { ...makeTask(t).training, evalEvery: 2 } }) });
+    const [t] = storage.getTrials(id);
+    assert.equal(t!.state, TrialState.COMPLETE);
+    assert.deepEqual([...t!.intermediate.entries()], [[2, 0.7]]);
+    assert.deepEqual(t!.userAttrs.auroc_history, { svdd: [0.7] });
+    assert.deepEqual(t!.userAttrs.auroc_epochs, [2]);
+    assert.equal((t!.userAttrs.loss_history as unknown[]).length, 2);
+  } finally {
+    await runner.close();
+    storage.close();
+  }
+});
