@@ -13,7 +13,11 @@
 //
 //   node --import tsx bench/pruning.ts [--pruner successive-halving|median]
 //     [--classes 0,1,7] [--joint 9] [--train 300] [--test 600] [--pretrain 4] [--workers 2] [--json out.json]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+//     [--full-from earlier.json]
+// --full-from takes the unpruned run from an earlier --json of the same study
+// settings instead of training it again (training is seeded and deterministic
+// per point, so its epochs and picks are the same; its seconds are of that run).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +36,7 @@ const { values: a } = parseArgs({
     pretrain: { type: 'string', default: '4' },
     workers: { type: 'string', default: '2' },
     json: { type: 'string' },
+    'full-from': { type: 'string' },
   },
 });
 
@@ -71,7 +76,9 @@ interface RunFigures {
   readonly best: Record<number, { value: number; lambdaKl?: number; lambdaRec?: number; trial: number }>;
   readonly evalSeconds: number;
   readonly jointSeconds: number;
-  readonly trials: FrozenTrial[];
+  /** Model build + pretraining or its cache load, over the COMPLETE trials. */
+  readonly pretrainSeconds?: number;
+  readonly trials: readonly FrozenTrial[];
 }
 
 function epochsOf(t: FrozenTrial, phase: 'pretrain' | 'joint'): number {
@@ -103,12 +110,14 @@ async function run(label: string, withPruner: boolean): Promise<RunFigures> {
       const best: RunFigures['best'] = {};
       let evalSeconds = 0;
       let jointSeconds = 0;
+      let pretrainSeconds = 0;
       for (const t of trials) {
         if (t.state !== TrialState.COMPLETE || t.value === null) continue;
         const c = t.params.normalClass;
         if (!best[c] || t.value > best[c]!.value) best[c] = { value: t.value, lambdaKl: t.params.lambdaKl, lambdaRec: t.params.lambdaRec, trial: t.number };
         evalSeconds += Number(t.userAttrs['evalSeconds'] ?? 0);
         jointSeconds += Number(t.userAttrs['jointSeconds'] ?? 0);
+        pretrainSeconds += Number(t.userAttrs['pretrainSeconds'] ?? 0);
       }
       const count = (s: number) => trials.filter((t) => t.state === s).length;
       return {
@@ -123,6 +132,7 @@ async function run(label: string, withPruner: boolean): Promise<RunFigures> {
         best,
         evalSeconds,
         jointSeconds,
+        pretrainSeconds,
         trials,
       };
     } finally {
@@ -135,12 +145,19 @@ async function run(label: string, withPruner: boolean): Promise<RunFigures> {
 
 const load0 = (await import('node:os')).loadavg()[0];
 const started = new Date().toISOString();
-const full = await run('full', false);
+function fromJson(file: string): RunFigures {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { full: Omit<RunFigures, 'trials'>; study: unknown };
+  if (JSON.stringify(saved.study) !== JSON.stringify(studyOf('x', false)))
+    throw new Error(`${file} is of other study settings: ${JSON.stringify(saved.study)}`);
+  return { ...saved.full, trials: [] };
+}
+const full = a['full-from'] ? fromJson(a['full-from']) : await run('full', false);
 const pruned = await run('pruned', true);
 const load1 = (await import('node:os')).loadavg()[0];
 
 const ratio = (x: number, y: number) => (y > 0 ? (x / y).toFixed(2) : '-');
 const f = (x: number) => x.toFixed(1);
+if (a['full-from']) console.log(`\nthe unpruned run is taken from ${a['full-from']} (its seconds are of that run, at its load)`);
 console.log(`\n${started}, load ${load0.toFixed(1)} -> ${load1.toFixed(1)}; pruner ${JSON.stringify(pruner)}; study ${JSON.stringify(studyOf('x', false))}`);
 console.log('| | no pruner | pruner | saved (no pruner / pruner) |');
 console.log('|---|---|---|---|');
@@ -172,9 +189,13 @@ console.log(
   `evaluation share of joint training (no-pruner run, ${full.complete} trials): ${f(full.evalSeconds)} s of ${f(full.jointSeconds)} s = ${(
     (100 * full.evalSeconds) /
     full.jointSeconds
-  ).toFixed(1)}%`,
+  ).toFixed(1)}%` +
+    (full.pretrainSeconds !== undefined
+      ? `; of the trials' measured time (${f(full.pretrainSeconds + full.jointSeconds)} s): build + pretraining or its cache ${f(full.pretrainSeconds)} s, ` +
+        `joint training ${f(full.jointSeconds - full.evalSeconds)} s, scoring ${f(full.evalSeconds)} s`
+      : ''),
 );
 if (a.json) {
   const strip = ({ trials, ...r }: RunFigures) => ({ ...r, curves: trials.map((t) => ({ number: t.number, state: t.state, params: t.params, curve: [...t.intermediate] })) });
-  writeFileSync(a.json, JSON.stringify({ started, load0, load1, pruner, full: strip(full), pruned: strip(pruned) }, null, 1));
+  writeFileSync(a.json, JSON.stringify({ started, load0, load1, pruner, study: studyOf('x', false), full: strip(full), pruned: strip(pruned) }, null, 1));
 }
