@@ -125,10 +125,15 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       .run(opts.makeTask(trial), (p) => {
         recorder.record(p);
         if (opts.pruner && !prunedAt && !abort.signal.aborted && p.type === 'epoch' && p.phase === 'joint' && p.auroc) {
-          const d = opts.pruner.check(trial, p.epoch);
-          if (d.prune) {
-            prunedAt = { epoch: p.epoch, reason: d.reason };
-            abort.abort();
+          // A pruner that cannot read the database must not take the trial down with it: it runs on.
+          try {
+            const d = opts.pruner.check(trial, p.epoch);
+            if (d.prune) {
+              prunedAt = { epoch: p.epoch, reason: d.reason };
+              abort.abort();
+            }
+          } catch (err) {
+            events.note?.(`pruner: trial ${trial.number} epoch ${p.epoch}: ${errorLine(err)}`);
           }
         }
         if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();

@@ -147,3 +147,26 @@ test('epochs without a score (training.evalEvery): the history lists the scored 
     storage.close();
   }
 });
+
+test('a pruner that throws (e.g. the database is locked) is noted and the trial runs on to COMPLETE', async () => {
+  const { storage, id, runner, base } = setup({ normalClass: [0] }, 1);
+  const notes: string[] = [];
+  try {
+    const summary = await runSweep({
+      ...base,
+      events: { note: (m) => notes.push(m) },
+      pruner: {
+        check() {
+          throw new Error('database is locked');
+        },
+      },
+    });
+    assert.equal(summary.completed, 1);
+    assert.equal(summary.pruned, 0);
+    assert.equal(storage.getTrials(id)[0]!.state, TrialState.COMPLETE);
+    assert.ok(notes.some((n) => /pruner: trial 0 epoch 1: database is locked/.test(n)), notes.join('\n'));
+  } finally {
+    await runner.close();
+    storage.close();
+  }
+});
