@@ -65,6 +65,7 @@ test('a pruned trial ends PRUNED with its curve, counts as done, and runs again 
   const status = runCli(['status', 'prune', '--db', db]);
   assert.equal((await status.done).code, 0);
   assert.match(status.stdout(), /COMPLETE 1, RUNNING 0, WAITING 0, FAIL 0, PRUNED 2/);
+  assert.match(status.stdout(), /pruned: trial \d+ IAE-LSTM-KL\(h\) class 0 lambdaKl=0\.0?1 .*after joint epoch 1: successive halving/);
 
   const out = join(dirname(db), 'reports');
   const exp = runCli(['export', 'prune', '--db', db, '--out', out, '--no-figures']);

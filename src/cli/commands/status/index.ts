@@ -27,6 +27,11 @@ export function runStatus(opts: StatusOptions): void {
       opts.write(`best: trial ${best.number} value ${best.value?.toFixed(4)} ${describeParams(best.params)}`);
       opts.write(`backends: ${[...backends].join(', ')}`);
     }
+    const pruned = storage.getTrials(study.id, [TrialState.PRUNED]);
+    for (const t of pruned.slice(-3)) {
+      const at = t.userAttrs.pruned_at as { epoch?: number; reason?: string } | undefined;
+      opts.write(`pruned: trial ${t.number} ${describeParams(t.params)} after joint epoch ${at?.epoch ?? '?'}: ${at?.reason ?? ''}`);
+    }
     const failed = storage.getTrials(study.id, [TrialState.FAIL]);
     for (const t of failed.slice(-5)) opts.write(`failed: trial ${t.number} ${describeParams(t.params)}: ${String(t.userAttrs.error ?? '')}`);
   } finally {
