@@ -1,5 +1,5 @@
 """PyTorch twin of bench/train-throughput.ts: the Fashion-MNIST IAE-LSTM-KL
-network (recipe.md), one training step (forward, backward, Adam with AMSGrad
+network (docs/recipe.md, "Networks"), one training step (forward, backward, Adam with AMSGrad
 and weight decay) on ONE thread, batch 64. Prints samples/s as JSON, last line.
 
 The LSTM is written as the same math as the TypeScript bench (zero state: one

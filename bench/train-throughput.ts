@@ -7,8 +7,14 @@
 // Conv2DBackpropFilter it lacks so that it can train at all), and PyTorch 1.13
 // on one thread (bench/torch_throughput.py) when /usr/bin/python3 has torch.
 //
-//   node --import tsx bench/train-throughput.ts [--steps N] [--warmup N] [--batch N] [--skip-naive] [--skip-torch] [--profile] [--workers N]
+//   node --import tsx bench/train-throughput.ts [--steps N] [--warmup N] [--batch N] [--skip-naive] [--skip-torch] [--profile] [--workers N] [--vs-core NAME]
 //
+// It prints the OpenBLAS core that ran ours (src/engine/native/coretype.ts
+// picks it) and runs the PyTorch twin with OPENBLAS_CORETYPE set to the same
+// core, so that both use the same kernels where torch calls OpenBLAS.
+// --vs-core NAME also measures ours and the twin with OPENBLAS_CORETYPE=NAME
+// (e.g. Prescott, the generic fallback), in a child process (OpenBLAS picks its
+// kernels once per process), and prints both cores side by side.
 // --profile prints the kernels of one step sorted by time (ours).
 // --workers N measures N worker threads training at once (each its own net)
 // against one, to check that throughput scales with threads (wasm runs one
@@ -16,13 +22,14 @@
 // The network is written here in plain tfjs-core ops on purpose: it measures
 // the engine, independent of src/models.
 import * as tf from '@tensorflow/tfjs-core';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { batchNormTrain, FusedAdam, initBackend, installWasmKernels, uninstallWasmKernels, upsampleNearest2x } from '../src/engine/index.js';
+import { loadNativeBlas } from '../src/engine/native/blas.js';
 
 export interface NetOptions {
   batch: number;
@@ -35,7 +42,7 @@ export interface NetOptions {
   bn: 'fused' | 'ops';
 }
 
-/** The IAE-LSTM-KL network for 1x32x32 inputs (recipe.md) and one Adam training step. */
+/** The IAE-LSTM-KL network for 1x32x32 inputs (docs/recipe.md, "Networks") and one Adam training step. */
 export function buildNet(o: NetOptions) {
   const rnd = (shape: number[], fanIn: number, seed: number) =>
     tf.variable(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), Math.sqrt(2 / fanIn)) as tf.Tensor);
@@ -180,6 +187,27 @@ async function profileStep(batch: number): Promise<void> {
   x.dispose();
 }
 
+/**
+ * GFLOP/s per CPU-second of the native GEMM alone: C = A B on 1024x1024
+ * matrices, one thread, the median of 5 (the figure issue reports compare
+ * OpenBLAS cores by). null where the addon is not loaded.
+ */
+function sgemmGflops(): number | null {
+  const blas = loadNativeBlas().blas;
+  if (!blas) return null;
+  const n = 1024;
+  const heap = new Float32Array(3 * n * n);
+  for (let i = 0; i < 2 * n * n; i++) heap[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+  const cpuMs: number[] = [];
+  for (let r = 0; r < 6; r++) {
+    const c0 = process.cpuUsage();
+    blas.gemm(heap.buffer, 0, 0, n, n, n, 0, n, n * n, n, 2 * n * n, n, 0, 1, 0, 0, 0);
+    const c = process.cpuUsage(c0);
+    if (r > 0) cpuMs.push((c.user + c.system) / 1000);
+  }
+  return (2 * n ** 3) / (median(cpuMs) * 1e6);
+}
+
 function torchAvailable(): boolean {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
@@ -189,14 +217,16 @@ function torchAvailable(): boolean {
   }
 }
 
-function runTorch(batch: number, steps: number, warmup: number): { samplesPerSec: number; samplesPerCpuSec: number; torch: string } | null {
+function runTorch(batch: number, steps: number, warmup: number, core: string | null): { samplesPerSec: number; samplesPerCpuSec: number; torch: string } | null {
   const script = fileURLToPath(new URL('./torch_throughput.py', import.meta.url));
   if (!existsSync('/usr/bin/python3') || !torchAvailable()) return null;
   // torch.set_num_threads(1) limits torch's own pool, not OpenBLAS's (Debian's
   // torch calls OpenBLAS for matMuls): pin both, or "one thread" uses two cores.
   const out = execFileSync('/usr/bin/python3', [script, '--batch', String(batch), '--steps', String(steps), '--warmup', String(warmup)], {
     encoding: 'utf8',
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    // The OpenBLAS kernels ours ran on, for a fair comparison (without it an
+    // OpenBLAS that does not know the CPU falls back to generic kernels there too).
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', ...(core ? { OPENBLAS_CORETYPE: core } : {}) },
   });
   const last = out.trim().split('\n').at(-1)!;
   return JSON.parse(last) as { samplesPerSec: number; samplesPerCpuSec: number; torch: string };
@@ -262,6 +292,7 @@ async function main(): Promise<void> {
       'skip-torch': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       workers: { type: 'string' },
+      'vs-core': { type: 'string' },
     },
   });
   const steps = Number(values.steps);
@@ -269,6 +300,9 @@ async function main(): Promise<void> {
   const batch = Number(values.batch);
   const info = await initBackend('wasm');
   console.log(`backend ${info.name} [${info.kernels ?? ''}]; node ${process.version}; ${cpus()[0]?.model ?? '?'} x${cpus().length}`);
+  const core = loadNativeBlas().blas?.state()?.core ?? null;
+  const gflops = sgemmGflops();
+  console.log(`OpenBLAS core: ${core ?? 'none (the native GEMM is not loaded)'}${gflops === null ? '' : `; sgemm 1024^3, 1 thread: ${gflops.toFixed(1)} GFLOP/s per CPU-second`}`);
   if (values.profile) {
     await profileStep(batch);
     return;
@@ -308,14 +342,16 @@ async function main(): Promise<void> {
     console.log(`naive: ${fmt(naive)}`);
   }
 
-  const torch = values['skip-torch'] ? null : runTorch(batch, steps, warmup);
+  const torch = values['skip-torch'] ? null : runTorch(batch, steps, warmup, core);
   if (!values['skip-torch'] && !torch) console.log('torch: skipped (/usr/bin/python3 cannot import torch)');
-  if (torch) console.log(`torch: ${torch.samplesPerSec.toFixed(1)} samples/s wall, ${torch.samplesPerCpuSec.toFixed(1)} per CPU-second (torch ${torch.torch}, 1 thread)`);
+  if (torch) console.log(`torch: ${torch.samplesPerSec.toFixed(1)} samples/s wall, ${torch.samplesPerCpuSec.toFixed(1)} per CPU-second (torch ${torch.torch}, 1 thread, OPENBLAS_CORETYPE=${core ?? 'unset'})`);
 
   // The summary, last.
   console.log(
     JSON.stringify({
       batch,
+      core,
+      sgemmGflops: gflops === null ? null : +gflops.toFixed(1),
       ours: +ours.samplesPerSec.toFixed(1),
       oursPlainBnAdam: oursPlain ? +oursPlain.samplesPerSec.toFixed(1) : null,
       oursXnnpack: oursXnnpack ? +oursXnnpack.samplesPerSec.toFixed(1) : null,
@@ -330,6 +366,36 @@ async function main(): Promise<void> {
       },
     }),
   );
+  const vs = values['vs-core'];
+  if (vs) {
+    // The same measurement with OPENBLAS_CORETYPE=vs, in a child process: OpenBLAS picks its kernels once per process.
+    const args = [...process.execArgv, fileURLToPath(import.meta.url), '--steps', String(steps), '--warmup', String(warmup), '--batch', String(batch), '--skip-naive'];
+    if (values['skip-torch']) args.push('--skip-torch');
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: vs } });
+    if (r.status !== 0) throw new Error(`--vs-core ${vs}: the child run failed: ${r.stderr}`);
+    type Summary = { core: string | null; sgemmGflops: number | null; ours: number; torch: number | null; cpuSecBased: { ours: number; torch: number | null } };
+    const other = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Summary;
+    const here: Summary = {
+      core,
+      sgemmGflops: gflops,
+      ours: ours.samplesPerSec,
+      torch: torch?.samplesPerSec ?? null,
+      cpuSecBased: { ours: ours.samplesPerCpuSec, torch: torch?.samplesPerCpuSec ?? null },
+    };
+    const f = (v: number | null) => (v === null ? '-' : v.toFixed(1));
+    const ratio = (a: number, b: number | null) => (b === null ? '-' : (a / b).toFixed(2));
+    const row = (m: Summary) =>
+      `| ${m.core ?? '-'} | ${f(m.sgemmGflops)} | ${f(m.ours)} | ${f(m.torch)} | ${ratio(m.ours, m.torch)} | ${f(m.cpuSecBased.ours)} | ${f(m.cpuSecBased.torch)} | ${ratio(m.cpuSecBased.ours, m.cpuSecBased.torch)} |`;
+    console.log(
+      [
+        '| OpenBLAS core | sgemm GFLOP/s (CPU-s) | ours samples/s | torch samples/s | ours / torch | ours per CPU-s | torch per CPU-s | ours / torch (CPU-s) |',
+        '|---|---|---|---|---|---|---|---|',
+        row(here),
+        row(other),
+      ].join('\n'),
+    );
+    console.log(JSON.stringify({ cores: [core, other.core], ours: [+here.ours.toFixed(1), other.ours], torch: [here.torch === null ? null : +here.torch.toFixed(1), other.torch] }));
+  }
 }
 
 if (!isMainThread && (workerData as WorkerJob | undefined)?.benchWorker) {

@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libopenblas-dev: the native GEMM addon (scripts/build-native.mjs, run by npm
-# on install) that makes training on the wasm backend ~2.4x faster.
+# libopenblas-dev: the native GEMM addon (binding.gyp, built by node-gyp through
+# scripts/build-native.mjs, which npm runs on install) that makes training on
+# the wasm backend ~2.4x faster.
 want=(dataset-fashion-mnist libopenblas-dev)
 if [[ "${1:-}" == "--test" ]]; then want+=(python3-optuna tmux); fi
 

@@ -2,34 +2,50 @@
 // The entry point: the only file that reads argv and the only one that exits.
 // Commands are functions with typed options that throw typed errors.
 import { parseArgs } from 'node:util';
-import { SweepError, UserInputError } from '../errors/index.js';
-import { BackendChoice } from '../study/schema.js';
-import { runStart, summaryLine } from './commands/start/index.js';
-import { runStatus } from './commands/status/index.js';
+import { InterruptedError, SweepError, UserInputError } from '../errors/index.js';
 import type { TuiEvents } from '../tui/index.js';
+import { commandHelp, usage } from './help.js';
+import { projectVersion } from './version.js';
 
-const USAGE = `usage: sweep <command> [options]
+// Signals are caught before anything else loads (the commands are imported
+// lazily below), so a stop is clean at every moment: while loading, decoding
+// data, training or exporting. The first SIGINT, SIGTERM or SIGHUP aborts
+// `stop`; each command stops at its next safe point (`start` puts running
+// trials back to WAITING). A second signal exits at once.
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+type StopSignal = keyof typeof SIGNALS;
+const stop = new AbortController();
+/** What a command says when the first signal arrives (set by `start`). */
+let onFirstStop: ((sig: StopSignal) => void) | undefined;
+function stopSignal(sig: StopSignal): void {
+  if (stop.signal.aborted) process.exit(128 + SIGNALS[sig]);
+  onFirstStop?.(sig);
+  stop.abort(new InterruptedError(sig, SIGNALS[sig]));
+}
+for (const sig of Object.keys(SIGNALS) as StopSignal[]) process.on(sig, () => stopSignal(sig));
+// After a hang-up the terminal is gone: writes to it fail (EIO, EPIPE), which
+// must not turn a clean stop into a crash.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
-commands:
-  start <study.json>     queue the study's grid and run it (resumes where it stopped)
-      --db PATH            SQLite file (default: the study's "storage", else db/<name>.sqlite3)
-      --workers N          parallel trials (default: the study's "workers", else one per core on wasm/cpu, one per GPU)
-      --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu
-      --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
-      --stale-after SEC    a RUNNING trial without heartbeat this long is re-queued (default 60)
-      --rerun-pruned       queue the points the study's pruner stopped again and run them to the end (pruner off)
-  monitor <study>        watch a running study from its database (read-only; q quits)
-      --db PATH
-  status <study>         counts per state, best trial (study file or name)
-      --db PATH
-  export <study>         write the paper's tables to reports/
-      --db PATH  --out DIR  --format md,csv,json  --select oracle|default|median
-      --score svdd|rec|svdd+rec  --compare paper  --no-figures
-  data list              each data set: where it was found, size, checksum, or how to get it
-  data fetch <name>      download fashion-mnist or cifar10 (resumes, verifies checksums)
-      --dest DIR  --url URL
-  help                   this text
-`;
+/** Rejects with the InterruptedError when the first signal arrives. */
+function untilStopped(): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(stop.signal.reason as InterruptedError);
+    if (stop.signal.aborted) fail();
+    else stop.signal.addEventListener('abort', fail, { once: true });
+  });
+}
+
+/** Runs a command that has no clean-stop steps of its own: a signal ends it where it is (exit 128 + n). */
+function stoppable<T>(work: () => Promise<T>): Promise<T> {
+  stop.signal.throwIfAborted();
+  return Promise.race([work(), untilStopped()]);
+}
+
+/** Exit codes (README "Exit codes"; help.ts lists them). */
+const EXIT_TRIALS_FAILED = 3;
+
+const USAGE = usage();
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -41,6 +57,17 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const out = (line: string) => process.stdout.write(line + '\n');
+  if (command === '--version' || command === '-V') {
+    out(projectVersion() ?? 'unknown');
+    return 0;
+  }
+  // `sweep <command> --help` (before its own options are parsed, which would refuse --help).
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    const help = commandHelp(command);
+    if (help === null) throw new UserInputError(`unknown command "${command}"\n\n${USAGE}`);
+    out(help);
+    return 0;
+  }
   switch (command) {
     case 'start': {
       const { values, positionals } = parseArgs({
@@ -54,26 +81,25 @@ async function main(argv: string[]): Promise<number> {
           'no-cache': { type: 'boolean' },
           'stale-after': { type: 'string' },
           'rerun-pruned': { type: 'boolean' },
+          'max-points': { type: 'string' },
+          json: { type: 'boolean' },
         },
       });
       const studyFile = onePositional(positionals, 'start <study.json>');
+      const { BackendChoice } = await import('../study/schema.js');
+      const { runStart, summaryLine } = await import('./commands/start/index.js');
       const backend = values.backend === undefined ? undefined : BackendChoice.safeParse(values.backend);
       if (backend && !backend.success)
         throw new UserInputError(`unknown backend "${values.backend}" (use ${BackendChoice.options.join(', ')})`, '--backend');
-      const controller = new AbortController();
-      let interrupts = 0;
       // In a terminal the live screen (src/tui) shows the stop itself, and sends
       // Ctrl-C and q here (its raw mode turns Ctrl-C into a key, not SIGINT).
       let tui: TuiEvents | undefined;
-      const interrupt = () => {
-        interrupts++;
-        if (interrupts > 1) process.exit(130);
-        if (!tui) process.stderr.write('\nstopping: no new trials; running trials are aborted and queued again (Ctrl-C again to quit at once)\n');
-        controller.abort();
+      onFirstStop = (sig) => {
+        if (!tui) process.stderr.write(`\n${sig}: stopping: no new trials; running trials are aborted and queued again (a second signal quits at once)\n`);
       };
-      process.on('SIGINT', interrupt);
-      process.on('SIGTERM', () => controller.abort());
-      const screen = process.stdout.isTTY ? await import('../tui/index.js') : undefined;
+      const interrupt = () => stopSignal('SIGINT');
+      const json = values.json === true;
+      const screen = process.stdout.isTTY && !json ? await import('../tui/index.js') : undefined;
       let result;
       try {
         result = await runStart({
@@ -84,28 +110,86 @@ async function main(argv: string[]): Promise<number> {
           cacheDir: values['no-cache'] ? null : values['cache-dir'],
           staleSeconds: positiveInt('stale-after', values['stale-after']),
           rerunPruned: values['rerun-pruned'],
-          signal: controller.signal,
+          maxPoints: positiveInt('max-points', values['max-points']),
+          signal: stop.signal,
           write: out,
-          events: screen && ((ctx) => (tui = screen.createTuiEvents({ ...ctx, signal: controller.signal, interrupt }))),
+          json,
+          events: screen && ((ctx) => (tui = screen.createTuiEvents({ ...ctx, signal: stop.signal, interrupt }))),
         });
       } finally {
         tui?.unmount();
       }
-      out(summaryLine(result));
-      return result.failed > 0 && !result.interrupted && result.completed === 0 ? 1 : 0;
+      out(json ? JSON.stringify({ event: 'summary', ...result, message: summaryLine(result) }) : summaryLine(result));
+      // Failed trials are never a success, even when others completed: scripts and CI must see them.
+      return result.failed > 0 ? EXIT_TRIALS_FAILED : 0;
     }
     case 'monitor': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' } } });
-      const controller = new AbortController();
-      process.on('SIGINT', () => controller.abort());
-      process.on('SIGTERM', () => controller.abort());
       const { runMonitor } = await import('./commands/monitor/index.js');
-      await runMonitor({ target: onePositional(positionals, 'monitor <study>'), db: values.db, signal: controller.signal });
+      // Stopping is how a monitor ends: exit 0.
+      await runMonitor({ target: onePositional(positionals, 'monitor <study>'), db: values.db, signal: stop.signal });
       return 0;
     }
     case 'status': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' } } });
-      runStatus({ target: onePositional(positionals, 'status <study>'), db: values.db, write: out });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { db: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      const { runStatus } = await import('./commands/status/index.js');
+      await stoppable(async () => runStatus({ target: onePositional(positionals, 'status <study>'), db: values.db, json: values.json, write: out }));
+      return 0;
+    }
+    case 'ls': {
+      const { values } = parseArgs({ args: rest, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
+      const { runLs } = await import('./commands/ls/index.js');
+      runLs({ db: values.db, json: values.json, write: out });
+      return 0;
+    }
+    case 'rm': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { db: { type: 'string' }, yes: { type: 'boolean' } },
+      });
+      const { runRm } = await import('./commands/rm/index.js');
+      await runRm({
+        target: onePositional(positionals, 'rm <study>'),
+        db: values.db,
+        yes: values.yes === true,
+        confirm: process.stdin.isTTY ? askYesNo : undefined,
+        write: out,
+      });
+      return 0;
+    }
+    case 'cache': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          'cache-dir': { type: 'string' },
+          db: { type: 'string' },
+          json: { type: 'boolean' },
+          all: { type: 'boolean' },
+          'older-than': { type: 'string' },
+          study: { type: 'string' },
+        },
+      });
+      const [action, ...extra] = positionals;
+      if ((action !== 'ls' && action !== 'clean') || extra.length > 0)
+        throw new UserInputError('usage: sweep cache ls | sweep cache clean (--all | --older-than DAYS | --study NAME)');
+      const { runCache } = await import('./commands/cache/index.js');
+      runCache({
+        action,
+        cacheDir: values['cache-dir'],
+        db: values.db,
+        json: values.json,
+        all: values.all,
+        olderThanDays: values['older-than'] === undefined ? undefined : positiveNumber('older-than', values['older-than']),
+        study: values.study,
+        now: new Date(),
+        write: out,
+      });
       return 0;
     }
     case 'export': {
@@ -120,10 +204,11 @@ async function main(argv: string[]): Promise<number> {
           score: { type: 'string' },
           compare: { type: 'string' },
           'no-figures': { type: 'boolean' },
+          'heat-scale': { type: 'string' },
         },
       });
       const { runExportCommand } = await import('./commands/export/cli.js');
-      await runExportCommand({ target: onePositional(positionals, 'export <study>'), ...values, write: out });
+      await stoppable(() => runExportCommand({ target: onePositional(positionals, 'export <study>'), ...values, write: out }));
       return 0;
     }
     case 'data': {
@@ -136,7 +221,7 @@ async function main(argv: string[]): Promise<number> {
       if (!action || extra.length > 0) throw new UserInputError('usage: sweep data list | sweep data fetch <name> [--dest DIR] [--url URL]');
       const { runData } = await import('./commands/data/index.js');
       let last = 0;
-      await runData({
+      await stoppable(() => runData({
         action,
         name,
         dest: values.dest,
@@ -149,17 +234,43 @@ async function main(argv: string[]): Promise<number> {
               process.stderr.write(`\r\x1b[K${line}`);
             }
           : undefined,
-      });
+      }));
       return 0;
     }
     case undefined:
     case 'help':
     case '--help':
-    case '-h':
+    case '-h': {
+      // `sweep help <command>`: that command's help.
+      const topic = command === 'help' ? rest[0] : undefined;
+      if (topic !== undefined) {
+        const help = commandHelp(topic);
+        if (help === null) throw new UserInputError(`unknown command "${topic}"\n\n${USAGE}`);
+        out(help);
+        return 0;
+      }
       out(USAGE);
       return command === undefined ? 2 : 0;
+    }
     default:
       throw new UserInputError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+function positiveNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UserInputError(`expected a number of days >= 0, got "${v}"`, `--${name}`);
+  return n;
+}
+
+/** Asks on the terminal; true only for y or yes. */
+async function askYesNo(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^(y|yes)$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
   }
 }
 
@@ -179,7 +290,11 @@ main(process.argv.slice(2)).then(
     // parseArgs reports unknown options with a code of its own.
     const code = (err as NodeJS.ErrnoException)?.code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`sweep: ${(err as Error).message}\n\n${USAGE}`);
+      // Node's own text ends in an unclosed quote; say it plainly, with the command's help.
+      const command = process.argv[2] ?? '';
+      const unknown = /Unknown option '([^']+)'/.exec((err as Error).message)?.[1];
+      const message = unknown ? `unknown option ${unknown} for "sweep ${command}"` : (err as Error).message;
+      process.stderr.write(`sweep: ${message}\n\n${commandHelp(command) ?? USAGE}`);
       process.exit(2);
     }
     process.stderr.write(`sweep: internal error: ${(err as Error)?.stack ?? String(err)}\n`);

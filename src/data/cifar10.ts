@@ -2,12 +2,11 @@
 // test_batch.bin, each a run of 3073-byte records: 1 label byte, then 1024 red,
 // 1024 green, 1024 blue bytes (row-major 32x32). batches.meta.txt holds the
 // class names, one a line.
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DatasetError } from '../errors/index.js';
 import { readMaybeGzip } from './idx.js';
 import type { ImageSet, RawDataset } from './types.js';
-import { exists } from './fs.js';
+import { exists, readDataFile, type ReadOptions } from './fs.js';
 
 export const CIFAR10_CLASSES = [
   'airplane',
@@ -25,7 +24,9 @@ export const CIFAR10_CLASSES = [
 export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
 export const CIFAR10_META_FILE = 'batches.meta.txt';
-const SIDE = 32;
+/** Side of a CIFAR-10 image. */
+export const CIFAR10_SIDE = 32;
+const SIDE = CIFAR10_SIDE;
 const PIXELS = SIDE * SIDE;
 export const CIFAR10_RECORD = 1 + 3 * PIXELS;
 
@@ -99,8 +100,8 @@ export function decodeCifarRecords(
   return whole;
 }
 
-async function readSet(dir: string, files: readonly string[], nClasses: number): Promise<ImageSet> {
-  const blobs = await Promise.all(files.map((f) => readMaybeGzip(join(dir, f), HOW_TO_GET)));
+async function readSet(dir: string, files: readonly string[], nClasses: number, opts: ReadOptions): Promise<ImageSet> {
+  const blobs = await Promise.all(files.map((f) => readMaybeGzip(join(dir, f), HOW_TO_GET, opts)));
   const total = blobs.reduce((s, b) => s + Math.floor(b.length / CIFAR10_RECORD), 0);
   const images = new Uint8Array(total * PIXELS * 3);
   const labels = new Uint8Array(total);
@@ -109,15 +110,11 @@ async function readSet(dir: string, files: readonly string[], nClasses: number):
   return { images, labels, n, height: SIDE, width: SIDE, channels: 3 };
 }
 
-async function readClassNames(dir: string): Promise<readonly string[]> {
+async function readClassNames(dir: string, opts: ReadOptions): Promise<readonly string[]> {
   const path = join(dir, CIFAR10_META_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    // The meta file only names the classes; the published order is known.
-    return CIFAR10_CLASSES;
-  }
+  // The meta file only names the classes; the published order is known.
+  if (!(await exists(path))) return CIFAR10_CLASSES;
+  const text = (await readDataFile(path, HOW_TO_GET, opts)).toString('utf8');
   const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
   if (names.length !== 10) {
     throw new DatasetError(`expected 10 class names, one a line, found ${names.length}; ${HOW_TO_GET}`, path);
@@ -126,12 +123,12 @@ async function readClassNames(dir: string): Promise<readonly string[]> {
 }
 
 /** Read CIFAR-10 (uint8 NHWC, 32x32x3). */
-export async function loadCifar10(dir?: string): Promise<RawDataset> {
+export async function loadCifar10(dir?: string, opts: ReadOptions = {}): Promise<RawDataset> {
   const place = await locateCifar10(dir);
-  const classNames = await readClassNames(place);
+  const classNames = await readClassNames(place, opts);
   const [train, test] = await Promise.all([
-    readSet(place, CIFAR10_TRAIN_FILES, classNames.length),
-    readSet(place, [CIFAR10_TEST_FILE], classNames.length),
+    readSet(place, CIFAR10_TRAIN_FILES, classNames.length, opts),
+    readSet(place, [CIFAR10_TEST_FILE], classNames.length, opts),
   ]);
   return { name: 'cifar10', classNames, train, test, source: place };
 }

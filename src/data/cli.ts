@@ -7,13 +7,13 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { DatasetError } from '../errors/index.js';
 import { CIFAR10_META_FILE, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, locateCifar10 } from './cifar10.js';
-import { download, extractEntries, fileChecksum, readTar, type Checksum, type DownloadProgress } from './fetch.js';
+import { download, extractEntries, fileChecksum, readTar, removingEmptyOnFailure, type Checksum, type DownloadProgress } from './fetch.js';
 import { FASHION_MNIST_FILES, locateFashionMnist } from './fashion-mnist.js';
 import { isGzip } from './idx.js';
 import { locateMvtec } from './mvtec.js';
 import { inputFiles } from './shared.js';
 import { SYNTHETIC_CLASSES } from './synthetic.js';
-import { exists } from './fs.js';
+import { exists, notRegular, readDataFile } from './fs.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -78,7 +78,7 @@ async function sha256File(path: string): Promise<string> {
 }
 
 async function contentSha256(path: string): Promise<string> {
-  const bytes = await readFile(path);
+  const bytes = await readDataFile(path, 'fetch it again');
   const content = isGzip(bytes) ? await gunzipAsync(bytes) : bytes;
   return createHash('sha256').update(content).digest('hex');
 }
@@ -88,8 +88,12 @@ async function filesStatus(paths: readonly string[], checksums: boolean, known?:
   for (const path of paths) {
     let bytes = 0;
     try {
-      bytes = (await stat(path)).size;
-    } catch {
+      const st = await stat(path);
+      // Hashing reads the file: a FIFO would block the listing for ever.
+      if (!st.isFile()) throw notRegular(path, st, 'replace it with the data file');
+      bytes = st.size;
+    } catch (err) {
+      if (err instanceof DatasetError) throw err;
       continue; // optional file (e.g. batches.meta.txt)
     }
     if (!checksums) {
@@ -164,12 +168,16 @@ export async function dataList(opts: DataListOptions = {}): Promise<DataSetStatu
   }
 
   const wtbi = resolve(dirs.wtbi ?? 'data/wtbi/wtbi.csv');
-  const wtbiFiles = await filesStatus([wtbi], checksums);
-  out.push(
-    wtbiFiles.length
-      ? { name: 'wtbi', found: true, where: wtbi, files: wtbiFiles, bytes: total(wtbiFiles), howToGet: HOW_TO_GET.wtbi }
-      : { name: 'wtbi', found: false, files: [], bytes: 0, problem: `${wtbi}: no such file`, howToGet: HOW_TO_GET.wtbi },
-  );
+  try {
+    const wtbiFiles = await filesStatus([wtbi], checksums);
+    out.push(
+      wtbiFiles.length
+        ? { name: 'wtbi', found: true, where: wtbi, files: wtbiFiles, bytes: total(wtbiFiles), howToGet: HOW_TO_GET.wtbi }
+        : { name: 'wtbi', found: false, files: [], bytes: 0, problem: `${wtbi}: no such file`, howToGet: HOW_TO_GET.wtbi },
+    );
+  } catch (err) {
+    out.push(missing('wtbi', err));
+  }
 
   out.push({
     name: 'synthetic',
@@ -230,6 +238,8 @@ export interface DataFetchOptions {
 
 export interface DataFetchResult {
   readonly dir: string;
+  /** Nothing was fetched: the data set was found, verified, where `sweep data list` finds it. */
+  readonly alreadyThere?: boolean;
   /** Files downloaded this time. */
   readonly downloaded: readonly string[];
   /** Files already present and verified, so not downloaded. */
@@ -237,23 +247,56 @@ export interface DataFetchResult {
 }
 
 
-/** Download a data set (resume, checksums); afterwards the reader finds it in `dest`. */
+/**
+ * Download a data set (resume, checksums); afterwards the reader finds it in
+ * `dest`. Without `dest`, a copy the readers already find (Debian's
+ * Fashion-MNIST, $CIFAR10_DIR ...) that verifies is kept and nothing is
+ * downloaded. A failed fetch leaves no folder of its own behind, unless it
+ * holds a partial download to resume.
+ */
 export async function dataFetch(name: string, opts: DataFetchOptions = {}): Promise<DataFetchResult> {
-  if (name === 'fashion-mnist') return fetchFashionMnist(opts);
-  if (name === 'cifar10') return fetchCifar10(opts);
+  if (name === 'fashion-mnist') return (await foundFashionMnist(opts)) ?? removingEmptyOnFailure(fashionMnistDest(opts), () => fetchFashionMnist(opts));
+  if (name === 'cifar10') return (await foundCifar10(opts)) ?? removingEmptyOnFailure(cifar10Dest(opts), () => fetchCifar10(opts));
   throw new DatasetError(
     `cannot fetch "${name}": only ${FETCHABLE.join(' and ')} can be downloaded; ${HOW_TO_GET[name] ?? `use one of ${FETCHABLE.join(', ')}`}`,
     'data fetch',
   );
 }
 
+const fashionMnistDest = (opts: DataFetchOptions) => resolve(opts.dest ?? 'data/fashion-mnist');
+const cifar10Dest = (opts: DataFetchOptions) => resolve(opts.dest ?? 'data/cifar10');
+
+function fashionMnistChecksum(file: string, opts: DataFetchOptions): Checksum {
+  return opts.checksums?.[file] ?? { algorithm: 'sha256', hex: FASHION_MNIST_CONTENT_SHA256[file]!, of: 'gunzip' };
+}
+
+/** Without --dest: the copy `data list` finds, when every file's content matches its known checksum. */
+async function foundFashionMnist(opts: DataFetchOptions): Promise<DataFetchResult | null> {
+  if (opts.dest !== undefined) return null;
+  const loc = await locateFashionMnist().catch(() => null);
+  if (!loc) return null;
+  const files = Object.values(loc.files);
+  for (const path of files) {
+    const base = path.split('/').pop()!.replace(/\.gz$/, '');
+    if ((await contentSha256(path).catch(() => '')) !== fashionMnistChecksum(base, opts).hex) return null;
+  }
+  return { dir: loc.dir, downloaded: [], kept: files, alreadyThere: true };
+}
+
+/** Without --dest: the CIFAR-10 batches the reader already finds. */
+async function foundCifar10(opts: DataFetchOptions): Promise<DataFetchResult | null> {
+  if (opts.dest !== undefined) return null;
+  const dir = await locateCifar10().catch(() => null);
+  return dir ? { dir, downloaded: [], kept: [dir], alreadyThere: true } : null;
+}
+
 async function fetchFashionMnist(opts: DataFetchOptions): Promise<DataFetchResult> {
-  const dir = resolve(opts.dest ?? 'data/fashion-mnist');
+  const dir = fashionMnistDest(opts);
   const base = opts.url ?? FASHION_MNIST_BASE_URL;
   const downloaded: string[] = [];
   const kept: string[] = [];
   for (const file of Object.values(FASHION_MNIST_FILES)) {
-    const checksum = opts.checksums?.[file] ?? { algorithm: 'sha256', hex: FASHION_MNIST_CONTENT_SHA256[file], of: 'gunzip' };
+    const checksum = fashionMnistChecksum(file, opts);
     const dest = join(dir, `${file}.gz`);
     if ((await exists(dest)) && (await fileChecksum(dest, checksum.algorithm, checksum.of).catch(() => '')) === checksum.hex) {
       kept.push(dest);
@@ -274,7 +317,7 @@ async function fetchFashionMnist(opts: DataFetchOptions): Promise<DataFetchResul
 }
 
 async function fetchCifar10(opts: DataFetchOptions): Promise<DataFetchResult> {
-  const dir = resolve(opts.dest ?? 'data/cifar10');
+  const dir = cifar10Dest(opts);
   const batches = join(dir, 'cifar-10-batches-bin');
   const have = await locateCifar10(dir).then(
     () => true,

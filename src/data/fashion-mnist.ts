@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { DatasetError } from '../errors/index.js';
 import { readIdx, type IdxArray } from './idx.js';
 import type { ImageSet, RawDataset } from './types.js';
-import { exists } from './fs.js';
+import { exists, type ReadOptions } from './fs.js';
 
 export const FASHION_MNIST_CLASSES = [
   't-shirt',
@@ -17,6 +17,9 @@ export const FASHION_MNIST_CLASSES = [
   'bag',
   'ankle-boot',
 ] as const;
+
+/** Side of a Fashion-MNIST image (prepareTrialData pads it to 32). */
+export const FASHION_MNIST_SIDE = 28;
 
 export const FASHION_MNIST_FILES = {
   trainImages: 'train-images-idx3-ubyte',
@@ -113,13 +116,13 @@ function toImageSet(images: IdxArray, labels: IdxArray, imagesPath: string, labe
 }
 
 /** Read Fashion-MNIST (uint8 NHWC, 28x28x1) from the first place of the search path that has it. */
-export async function loadFashionMnist(dir?: string): Promise<RawDataset> {
+export async function loadFashionMnist(dir?: string, opts: ReadOptions = {}): Promise<RawDataset> {
   const loc = await locateFashionMnist(dir);
   const [trI, trL, teI, teL] = await Promise.all([
-    readIdx(loc.files.trainImages),
-    readIdx(loc.files.trainLabels),
-    readIdx(loc.files.testImages),
-    readIdx(loc.files.testLabels),
+    readIdx(loc.files.trainImages, opts),
+    readIdx(loc.files.trainLabels, opts),
+    readIdx(loc.files.testImages, opts),
+    readIdx(loc.files.testLabels, opts),
   ]);
   return {
     name: 'fashion-mnist',

@@ -3,12 +3,14 @@
 // folder; the CLI (src/data/cli.ts) composes these.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { dirname, join, normalize, sep } from 'node:path';
+import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DatasetError } from '../errors/index.js';
+import { exists } from './fs.js';
+import { makeDirs } from '../fs/mkdirs.js';
 
 export interface Checksum {
   readonly algorithm: 'sha256' | 'md5';
@@ -86,7 +88,14 @@ async function attempt(url: string, part: string, opts: DownloadOptions): Promis
   } catch {
     have = 0;
   }
-  const { res } = await get(url, have > 0 ? { Range: `bytes=${have}-` } : {}).catch((err: Error) => {
+  const { res } = await get(url, have > 0 ? { Range: `bytes=${have}-` } : {}).catch((err: NodeJS.ErrnoException) => {
+    // A name that does not resolve will not resolve in a second either: no retries.
+    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
+      throw new DatasetError(
+        `cannot resolve the host "${new URL(url).hostname}" (${err.code}): check the address (--url) and that this machine has network and DNS`,
+        url,
+      );
+    }
     throw new Dropped(err.message);
   });
   const status = res.statusCode ?? 0;
@@ -145,13 +154,37 @@ async function attempt(url: string, part: string, opts: DownloadOptions): Promis
 }
 
 /**
+ * Runs `fn`, which may create `dir`; when it fails, the folders it created
+ * that are still empty are removed again (a failed fetch leaves no empty
+ * data/fashion-mnist behind; one holding a .part to resume stays).
+ */
+export async function removingEmptyOnFailure<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  // The folders that do not exist yet, deepest first.
+  const created: string[] = [];
+  for (let d = resolve(dir); !(await exists(d)); d = dirname(d)) {
+    created.push(d);
+    if (dirname(d) === d) break;
+  }
+  try {
+    return await fn();
+  } catch (err) {
+    for (const d of created) {
+      const empty = await readdir(d).then((e) => e.length === 0, () => false);
+      if (!empty) break;
+      await rmdir(d).catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+/**
  * Download `url` to `dest`. Bytes go to `dest.part` first; a dropped
  * connection is retried with a Range request from where it stopped (also
  * across runs: a .part left by an earlier run is resumed). The checksum, when
  * given, is checked before `dest` appears; a mismatch deletes the part.
  */
 export async function download(url: string, dest: string, opts: DownloadOptions = {}): Promise<void> {
-  await mkdir(dirname(dest), { recursive: true });
+  makeDirs(dirname(dest));
   const part = `${dest}.part`;
   const retries = opts.retries ?? 5;
   let delay = opts.retryDelayMs ?? 500;
@@ -162,10 +195,10 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     } catch (err) {
       if (!(err instanceof Dropped)) throw err;
       if (n >= retries) {
-        throw new DatasetError(
-          `download failed after ${retries + 1} attempts (${err.message}); run the fetch again to resume from ${part}`,
-          url,
-        );
+        // Promise a resume only where there are bytes to resume from.
+        const kept = await stat(part).then((s) => s.size, () => 0);
+        const again = kept > 0 ? `run the fetch again to resume from ${part} (${kept} bytes)` : 'run the fetch again';
+        throw new DatasetError(`download failed after ${retries + 1} attempts (${err.message}); ${again}`, url);
       }
       await new Promise((r) => setTimeout(r, delay));
       delay *= 2;
@@ -245,7 +278,7 @@ export async function extractEntries(entries: readonly TarEntry[], destDir: stri
     const rel = normalize(e.name);
     if (rel.startsWith('..') || rel.startsWith(sep)) throw new DatasetError(`archive entry "${e.name}" points outside the folder`, destDir);
     const path = join(destDir, rel);
-    await mkdir(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     await writeFile(path, e.data);
     written.push(path);
   }

@@ -4,10 +4,10 @@
 // number of dimensions d, then d uint32 sizes, then the data, row-major.
 // We check every part of it, because a truncated download otherwise shows up
 // much later as a model that trains on zeros.
-import { readFile } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { DatasetError } from '../errors/index.js';
+import { readDataFile, type ReadOptions } from './fs.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -126,14 +126,9 @@ export function parseIdx(bytes: Uint8Array, where: string): IdxArray {
   return { dtype: info.dtype, dims, data };
 }
 
-/** Bytes of a file, gunzipped when it starts with the gzip magic. */
-export async function readMaybeGzip(path: string, fix = REFETCH): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new DatasetError(`cannot read: ${(err as Error).message}`, path, { cause: err });
-  }
+/** Bytes of a file (a regular file only, see readDataFile), gunzipped when it starts with the gzip magic. */
+export async function readMaybeGzip(path: string, fix = REFETCH, opts: ReadOptions = {}): Promise<Uint8Array> {
+  const bytes = await readDataFile(path, fix, opts);
   if (!isGzip(bytes)) return bytes;
   try {
     return await gunzipAsync(bytes);
@@ -147,6 +142,6 @@ export async function readMaybeGzip(path: string, fix = REFETCH): Promise<Uint8A
 }
 
 /** Read and parse one IDX file (gzip detected by its magic bytes, not its name). */
-export async function readIdx(path: string): Promise<IdxArray> {
-  return parseIdx(await readMaybeGzip(path), path);
+export async function readIdx(path: string, opts: ReadOptions = {}): Promise<IdxArray> {
+  return parseIdx(await readMaybeGzip(path, REFETCH, opts), path);
 }

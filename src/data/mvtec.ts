@@ -17,9 +17,15 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DatasetError } from '../errors/index.js';
+import { readDataFile, type ReadOptions } from './fs.js';
 import type { RawDataset } from './types.js';
 
 export const MVTEC_SIZE = 64;
+/**
+ * Smallest side an image may have: the size it is resized to. A smaller image
+ * would be upscaled, its pixels invented (MVTec AD's own are 700 to 1024).
+ */
+export const MVTEC_MIN_SIDE = MVTEC_SIZE;
 
 const HOW_TO_GET =
   'download MVTec AD from https://www.mvtec.com/company/research/datasets/mvtec-ad (licence CC BY-NC-SA 4.0, ' +
@@ -38,9 +44,10 @@ async function listDirs(path: string): Promise<string[]> {
   return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
+/** The .png names of a folder: every entry so named but a folder, so that a FIFO or device is refused by the reader, not skipped. */
 async function listPngs(path: string): Promise<string[]> {
   const entries = await readdir(path, { withFileTypes: true });
-  return entries.filter((e) => e.isFile() && /\.png$/i.test(e.name)).map((e) => e.name).sort();
+  return entries.filter((e) => !e.isDirectory() && /\.png$/i.test(e.name)).map((e) => e.name).sort();
 }
 
 /** Folders searched, in order; an explicit dir is the only place looked at. */
@@ -89,20 +96,66 @@ export async function locateMvtec(dir?: string): Promise<{ root: string; categor
   );
 }
 
+/** The width and height all images of a category share (MVTec AD's are square, 700 to 1024). */
+interface Shape {
+  readonly width: number;
+  readonly height: number;
+  /** The image it was taken from, named in messages. */
+  readonly from: string;
+}
+
 interface Item {
   readonly path: string;
   readonly label: number;
   readonly anomaly: number;
+  readonly shape: Shape;
+}
+
+const REPLACE = 'replace the file from a fresh copy of MVTec AD';
+
+/** Width and height from the image's header (no decoding); refuses an image below MVTEC_MIN_SIDE. */
+async function imageShape(path: string, bytes: Buffer): Promise<{ width: number; height: number }> {
+  const sharp = await loadSharp();
+  let width: number | undefined;
+  let height: number | undefined;
+  try {
+    ({ width, height } = await sharp(bytes).metadata());
+  } catch (err) {
+    throw new DatasetError(`cannot decode image (${(err as Error).message}); ${REPLACE}`, path, { cause: err });
+  }
+  if (!width || !height) throw new DatasetError(`cannot decode image (no size in its header); ${REPLACE}`, path);
+  if (width < MVTEC_MIN_SIDE || height < MVTEC_MIN_SIDE) {
+    throw new DatasetError(
+      `image is ${width}x${height}, smaller than ${MVTEC_MIN_SIDE}x${MVTEC_MIN_SIDE}: it would be upscaled (pixels invented); ${REPLACE}`,
+      path,
+    );
+  }
+  return { width, height };
+}
+
+/** Reads a category's first training image for the shape every image of the category must have. */
+async function categoryShape(path: string, opts: ReadOptions): Promise<Shape> {
+  return { ...(await imageShape(path, await readDataFile(path, REPLACE, opts))), from: path };
 }
 
 /**
  * Decode one image file to `size` x `size` RGB uint8 (bilinear, as
- * torchvision's Resize on PIL images; alpha dropped, grey replicated).
+ * torchvision's Resize on PIL images; alpha dropped, grey replicated). With
+ * `shape`, an image of another width and height is refused by name: resizing
+ * would silently distort it.
  */
-export async function decodeImageRgb(path: string, size: number): Promise<Uint8Array> {
+export async function decodeImageRgb(path: string, size: number, shape?: Shape, opts: ReadOptions = {}): Promise<Uint8Array> {
+  const bytes = await readDataFile(path, REPLACE, opts);
+  const own = await imageShape(path, bytes);
+  if (shape && (own.width !== shape.width || own.height !== shape.height)) {
+    throw new DatasetError(
+      `image is ${own.width}x${own.height}, but its category's images are ${shape.width}x${shape.height} (as ${shape.from}); ${REPLACE}`,
+      path,
+    );
+  }
   const sharp = await loadSharp();
   try {
-    const { data, info } = await sharp(path)
+    const { data, info } = await sharp(bytes)
       .removeAlpha()
       .toColourspace('srgb')
       .resize(size, size, { fit: 'fill', kernel: 'linear' })
@@ -113,15 +166,11 @@ export async function decodeImageRgb(path: string, size: number): Promise<Uint8A
     }
     return data;
   } catch (err) {
-    throw new DatasetError(
-      `cannot decode image (${(err as Error).message}); replace the file from a fresh copy of MVTec AD`,
-      path,
-      { cause: err },
-    );
+    throw new DatasetError(`cannot decode image (${(err as Error).message}); ${REPLACE}`, path, { cause: err });
   }
 }
 
-async function decodeAll(items: readonly Item[], size: number, concurrency: number) {
+async function decodeAll(items: readonly Item[], size: number, concurrency: number, opts: ReadOptions) {
   const per = size * size * 3;
   const images = new Uint8Array(items.length * per);
   const labels = Uint8Array.from(items, (it) => it.label);
@@ -131,14 +180,14 @@ async function decodeAll(items: readonly Item[], size: number, concurrency: numb
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
-      images.set(await decodeImageRgb(items[i].path, size), i * per);
+      images.set(await decodeImageRgb(items[i].path, size, items[i].shape, opts), i * per);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return { images, labels, anomaly, n: items.length, height: size, width: size, channels: 3 };
 }
 
-export interface MvtecOptions {
+export interface MvtecOptions extends ReadOptions {
   /** Side of the resized images (default 64). */
   readonly size?: number;
   /** Images decoded at once (default 4). */
@@ -156,7 +205,8 @@ export async function loadMvtec(dir?: string, opts: MvtecOptions = {}): Promise<
     const good = join(cat, 'train', 'good');
     const trainFiles = await listPngs(good);
     if (trainFiles.length === 0) throw new DatasetError(`no .png images in train/good; ${HOW_TO_GET}`, good);
-    for (const f of trainFiles) train.push({ path: join(good, f), label: c, anomaly: 0 });
+    const shape = await categoryShape(join(good, trainFiles[0]!), opts);
+    for (const f of trainFiles) train.push({ path: join(good, f), label: c, anomaly: 0, shape });
     const testDir = join(cat, 'test');
     if (!(await isDir(testDir))) throw new DatasetError(`category has no test folder; ${HOW_TO_GET}`, cat);
     const defects = await listDirs(testDir);
@@ -166,12 +216,12 @@ export async function loadMvtec(dir?: string, opts: MvtecOptions = {}): Promise<
     if (defects.length < 2) throw new DatasetError(`test has no defect folder besides "good"; ${HOW_TO_GET}`, testDir);
     for (const defect of defects) {
       const folder = join(testDir, defect);
-      for (const f of await listPngs(folder)) test.push({ path: join(folder, f), label: c, anomaly: defect === 'good' ? 0 : 1 });
+      for (const f of await listPngs(folder)) test.push({ path: join(folder, f), label: c, anomaly: defect === 'good' ? 0 : 1, shape });
     }
   }
   const concurrency = opts.concurrency ?? 4;
-  const trainSet = await decodeAll(train, size, concurrency);
-  const testSet = await decodeAll(test, size, concurrency);
+  const trainSet = await decodeAll(train, size, concurrency, opts);
+  const testSet = await decodeAll(test, size, concurrency, opts);
   return {
     name: 'mvtec',
     classNames: categories,

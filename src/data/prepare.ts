@@ -1,4 +1,4 @@
-// From a decoded data set to one trial's arrays (recipe.md, "Data"): pick the
+// From a decoded data set to one trial's arrays (docs/recipe.md, "Data"): pick the
 // normal class's training images, inject seeded contamination, subsample the
 // test split the same way for every trial of a seed, and preprocess.
 // Pure: no IO, no global state; the same inputs give the same bytes.
@@ -187,7 +187,7 @@ function checkOptions(raw: RawDataset, opts: TrialDataOptions): void {
   }
 }
 
-/** One trial's data. See the file header and recipe.md "Data". */
+/** One trial's data. See the file header and docs/recipe.md, "Data". */
 export function prepareTrialData(raw: RawDataset, opts: TrialDataOptions): TrialData {
   checkOptions(raw, opts);
   const k = opts.normalClass;

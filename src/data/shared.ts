@@ -8,7 +8,9 @@
 // process skips decoding (minutes for MVTec's PNGs). A cache file that fails
 // its checksum or does not parse is rebuilt, never trusted.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { makeDirs } from '../fs/mkdirs.js';
 import { join, resolve } from 'node:path';
 import { locateCifar10, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, CIFAR10_META_FILE } from './cifar10.js';
 import { locateFashionMnist } from './fashion-mnist.js';
@@ -121,7 +123,8 @@ export async function writeCache(path: string, raw: RawDataset): Promise<void> {
   MAGIC.copy(head, 0);
   head.writeUInt32LE(json.length, MAGIC.length);
   json.copy(head, MAGIC.length + 4);
-  await mkdir(resolve(path, '..'), { recursive: true });
+  // Not mkdir's recursive option: it loops for ever under /proc (src/fs/mkdirs.ts).
+  makeDirs(resolve(path, '..'));
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fh = await open(tmp, 'w');
   try {
@@ -145,12 +148,18 @@ export async function writeCache(path: string, raw: RawDataset): Promise<void> {
 export async function readCache(path: string, why?: (reason: string) => void): Promise<RawDataset | undefined> {
   let fh;
   try {
-    fh = await open(path, 'r');
+    // Non-blocking, so that a FIFO in the cache's place cannot hang the start; it is then refused below.
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
   try {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      why?.('not a regular file');
+      return undefined;
+    }
+    const size = st.size;
     const pre = Buffer.alloc(MAGIC.length + 4);
     if (size < pre.length || (await fh.read(pre, 0, pre.length, 0)).bytesRead !== pre.length || !pre.subarray(0, MAGIC.length).equals(MAGIC)) {
       why?.('not a data cache file');
@@ -272,6 +281,8 @@ export interface SharedLoadOptions {
   readonly cacheDir?: string | null;
   /** Told what happened: "cache hit", "cache rebuilt: checksum mismatch" ... */
   readonly log?: (message: string) => void;
+  /** Aborts reading the data set's files. */
+  readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_DATA_CACHE_DIR = '.cache/data';
@@ -284,7 +295,7 @@ export async function cachePath(spec: DatasetSpec, cacheDir: string): Promise<st
 /** Load a data set into shared memory, through the disk cache (see the file header). */
 export async function loadDatasetShared(spec: DatasetSpec, opts: SharedLoadOptions = {}): Promise<RawDataset> {
   const cacheDir = opts.cacheDir === undefined ? DEFAULT_DATA_CACHE_DIR : opts.cacheDir;
-  if (cacheDir === null) return toShared(await loadDataset(spec));
+  if (cacheDir === null) return toShared(await loadDataset(spec, { signal: opts.signal }));
   const path = await cachePath(spec, cacheDir);
   let reason: string | undefined;
   const hit = await readCache(path, (r) => (reason = r));
@@ -292,7 +303,7 @@ export async function loadDatasetShared(spec: DatasetSpec, opts: SharedLoadOptio
     opts.log?.(`data cache hit: ${path}`);
     return hit;
   }
-  const raw = toShared(await loadDataset(spec));
+  const raw = toShared(await loadDataset(spec, { signal: opts.signal }));
   if (reason) {
     opts.log?.(`data cache rebuilt (${reason}): ${path}`);
     await unlink(path).catch(() => undefined);

@@ -1,6 +1,6 @@
 // WTBI (wind-turbine blade icing): one CSV, rows in time order, with a time
 // column, an optional group column, measurement columns (26 in the paper) and
-// a 0/1 icing flag. recipe.md "Data":
+// a 0/1 icing flag. docs/recipe.md, "Data":
 //   1. drop time and group; min-max each measurement column over the file
 //      (a constant column becomes 0);
 //   2. smooth each column with a centred moving average over 11 rows (5 before,
@@ -16,15 +16,17 @@
 //      other normal windows (file order) then every icing window (file order).
 // In RawDataset: classes ['normal', 'icing'], Float32 windows (h = time, w =
 // measurement), preprocessing 'identity' (the values are final).
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DatasetError } from '../errors/index.js';
+import { readDataFile, type ReadOptions } from './fs.js';
 import { deriveSeed, mulberry32, shuffleInPlace } from './random.js';
 import type { RawDataset } from './types.js';
 
 export const WTBI_CLASSES = ['normal', 'icing'] as const;
+/** Side of the square a window is padded to (default of WtbiOptions.padTo). */
+export const WTBI_SIDE = 32;
 
-export interface WtbiOptions {
+export interface WtbiOptions extends ReadOptions {
   /** Time column, dropped (default "time"; absent in the file is fine). */
   readonly timeColumn?: string;
   /** Group column, dropped (default "group"; absent in the file is fine). */
@@ -212,16 +214,8 @@ export function windowStarts(labels: Uint8Array, len: number): { normal: number[
 /** Read and window a WTBI CSV (see the file header). */
 export async function readWtbi(file: string, opts: WtbiOptions = {}): Promise<{ dataset: RawDataset; counts: WtbiCounts }> {
   const path = resolve(file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new DatasetError(
-      `cannot read the WTBI CSV (${(err as Error).message}); set the study's dataset.file to the CSV with time, measurement and 0/1 icing columns`,
-      path,
-      { cause: err },
-    );
-  }
+  const fix = "set the study's dataset.file to the CSV with time, measurement and 0/1 icing columns";
+  const text = (await readDataFile(path, fix, opts)).toString('utf8');
   return windowWtbi(parseWtbiCsv(text, path, opts), path, opts);
 }
 
@@ -229,7 +223,7 @@ export async function readWtbi(file: string, opts: WtbiOptions = {}): Promise<{ 
 export function windowWtbi(table: WtbiTable, source: string, opts: WtbiOptions = {}): { dataset: RawDataset; counts: WtbiCounts } {
   const winRows = opts.windowRows ?? 26;
   const span = opts.smoothRows ?? 11;
-  const side = opts.padTo ?? 32;
+  const side = opts.padTo ?? WTBI_SIDE;
   const frac = opts.trainFraction ?? 0.7;
   const nc = table.columns.length;
   if (span < 1 || span % 2 === 0) throw new DatasetError(`smoothRows ${span} must be odd and positive`, source);

@@ -20,7 +20,8 @@ export interface BackendInfo {
   readonly notes: readonly string[];
   /**
    * wasm only: what runs its convolutions and matMuls ("native GEMM: OpenBLAS
-   * 0.3.21", or why the native addon is not used and XNNPACK does it).
+   * 0.3.21 SkylakeX", with the OpenBLAS kernels that ran, or why the native
+   * addon is not used and XNNPACK does it).
    */
   readonly kernels?: string;
 }
@@ -206,17 +207,38 @@ function withKernels(info: BackendInfo): BackendInfo {
   return { ...info, kernels: nativeKernelsLine() };
 }
 
+function unavailable(choice: BackendName, why: string): BackendError {
+  return new BackendError(
+    `backend "${choice}" (${PACKAGE[choice]}) ${why}. Fix: ${FIX[choice]}; or use backend "auto" to take the best one that loads.`,
+  );
+}
+
+/**
+ * Checks, in the calling (main) thread, that an explicitly chosen backend can
+ * load, before any trial is claimed: otherwise every worker would fail every
+ * trial it takes. wasm and cpu are initialised for real. The native packages
+ * are imported (package present, binding and libtensorflow load) but not
+ * activated: activating would create a TensorFlow context, and on a GPU take
+ * device memory, in a process that trains nothing. "auto" needs no probe:
+ * it falls back, down to cpu.
+ */
+export async function probeBackend(choice: BackendChoice, opts: InitOptions = {}): Promise<void> {
+  if (choice === 'auto') return;
+  if (choice === 'wasm' || choice === 'cpu') {
+    await initBackend(choice, opts);
+    return;
+  }
+  const got = await importPackage(PACKAGE[choice], opts);
+  if (!got.ok) throw unavailable(choice, got.why);
+}
+
 /** Per choice (and resolveFrom): one thread keeps one answer per question. */
 const cache = new Map<string, Promise<BackendInfo>>();
 
 async function init(choice: BackendChoice, opts: InitOptions): Promise<BackendInfo> {
   if (choice !== 'auto') {
     const got = await tryBackend(choice, opts);
-    if (!got.ok) {
-      throw new BackendError(
-        `backend "${choice}" (${PACKAGE[choice]}) ${got.why}. Fix: ${FIX[choice]}; or use backend "auto" to take the best one that loads.`,
-      );
-    }
+    if (!got.ok) throw unavailable(choice, got.why);
     return withKernels({ name: choice, notes: [] });
   }
   const notes: string[] = [];

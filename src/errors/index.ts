@@ -42,3 +42,16 @@ export class StorageError extends UserInputError {}
 
 /** A backend that was asked for and cannot load. */
 export class BackendError extends UserInputError {}
+
+/**
+ * A command stopped by SIGINT, SIGTERM or SIGHUP before it finished. Exit
+ * 128 + the signal's number (130, 143, 129), as a shell reports a command a
+ * signal ended, so scripts can tell "stopped" from "done".
+ */
+export class InterruptedError extends SweepError {
+  override readonly exitCode: number;
+  constructor(readonly signalName: string, signalNumber: number) {
+    super(`stopped by ${signalName}`);
+    this.exitCode = 128 + signalNumber;
+  }
+}

@@ -61,7 +61,15 @@ function unique<T>(values: readonly T[]): T[] {
  * the others reuse it.
  */
 export function expandGrid(grid: Grid): GridPoint[] {
-  const points: GridPoint[] = [];
+  return [...gridPoints(grid)];
+}
+
+/**
+ * The grid's points one at a time, in expandGrid's order. Each axis is
+ * deduplicated first, so every combination is a distinct point (countGridPoints
+ * relies on it); the id set only guards that promise.
+ */
+export function* gridPoints(grid: Grid): Generator<GridPoint> {
   const seen = new Set<string>();
   for (const normalClass of unique(grid.normalClass)) {
     for (const seed of unique(grid.seed)) {
@@ -91,7 +99,7 @@ export function expandGrid(grid: Grid): GridPoint[] {
                         const id = gridPointId(params);
                         if (seen.has(id)) continue;
                         seen.add(id);
-                        points.push({ id, params });
+                        yield { id, params };
                       }
                     }
                   }
@@ -103,7 +111,51 @@ export function expandGrid(grid: Grid): GridPoint[] {
       }
     }
   }
-  return points;
+}
+
+/**
+ * The number of points expandGrid would give, without making them: a sum over
+ * models of the product of the axes that apply to each (the same rules as the
+ * loops of gridPoints). Memory and time depend on the axes' lengths only, so a
+ * grid of 10^9 points is counted as fast as one of 10.
+ */
+export function countGridPoints(grid: Grid): number {
+  const n = (values: readonly unknown[]) => new Set(values).size;
+  const shared = n(grid.normalClass) * n(grid.seed) * n(grid.contamination) * n(grid.minmax);
+  let total = 0;
+  for (const model of unique(grid.model)) {
+    const t = modelTraits(model);
+    const boundaries = unique(grid.boundary);
+    const perBoundary = t.svdd ? boundaries.reduce((s, b) => s + (b === 'soft' ? n(grid.nu) : 1), 0) : 1;
+    total +=
+      shared *
+      (t.lstm ? n(grid['lstm.mode']) : 1) *
+      perBoundary *
+      (t.kl ? n(grid['kl.form']) * n(grid.lambdaKl) : 1) *
+      (t.decoder && t.svdd ? n(grid.lambdaRec) : 1);
+  }
+  return total;
+}
+
+/** Points made between two yields of expandGridAsync (tens of milliseconds of work). */
+const EXPAND_CHUNK = 5000;
+
+/**
+ * expandGrid that gives the event loop a turn every few thousand points, so a
+ * signal or a screen update is handled while a large grid expands (hashing a
+ * point costs microseconds: 10^6 points are seconds of work). Stops with the
+ * signal's reason when it aborts.
+ */
+export async function expandGridAsync(grid: Grid, signal?: AbortSignal): Promise<GridPoint[]> {
+  const out: GridPoint[] = [];
+  for (const p of gridPoints(grid)) {
+    out.push(p);
+    if (out.length % EXPAND_CHUNK === 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+    }
+  }
+  return out;
 }
 
 function stripUndefined<T extends object>(o: T): T {

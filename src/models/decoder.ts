@@ -11,7 +11,7 @@
 //   -> 3 for the recipe's channels [96, 128, 256, 256].
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, conv, convTranspose2x, leaky, unflattenNchw, upsample2x, type Forward } from './layers.js';
-import { NETWORKS, type Network } from './network.js';
+import { DECODER_BASE, NETWORKS, type Network } from './network.js';
 import type { ParamStore } from './params.js';
 import { rngStream } from './rng.js';
 
@@ -24,9 +24,6 @@ export interface DecoderSpec {
   /** Default 'lenet'. */
   readonly network?: Network;
 }
-
-/** Side of the square the latent is viewed as. */
-export const DECODER_BASE = 4;
 
 /** [B, latent] -> [B, 4 * 2^k, 4 * 2^k, outChannels]; in (0, 1) for the LeNet. */
 export function decoder(store: ParamStore, spec: DecoderSpec, seed: number, name = 'decoder'): Forward<tf.Tensor2D, tf.Tensor4D> {

@@ -1,5 +1,5 @@
 // The LSTM module (PyTorch nn.LSTM, one layer, gate order i, f, g, o) in two
-// semantics (recipe.md, "LSTM module"):
+// semantics (docs/recipe.md, "LSTM module"):
 // - cell: each sample is its own one-step sequence with zero state, so the
 //   forget gate and the recurrent weights drop out:
 //     c = i * g, h = o * tanh(c), i = σ(W_i x + b_i), g = tanh(W_g x + b_g), o = σ(W_o x + b_o)

@@ -1,4 +1,4 @@
-// The two networks of the recipe (recipe.md, "Networks") as data: which one a
+// The two networks of the recipe (docs/recipe.md, "Networks") as data: which one a
 // trial gets, and what its blocks are made of. The parts (encoder, decoder,
 // the registry) read this table instead of branching on the name everywhere.
 import { UserInputError } from '../errors/index.js';
@@ -31,6 +31,32 @@ export const NETWORKS: Readonly<Record<Network, NetworkTraits>> = {
   // own, so PyTorch's default conv init.
   mvtec: { kernel: 3, downsample: 'stride', upsample: 'stride', leakySlope: 0.2, bnEps: 1e-5, init: 'torch-default', head: false, outputSigmoid: false },
 };
+
+/** Side of the square the latent is viewed as: the decoder grows it by 2 per block. */
+export const DECODER_BASE = 4;
+
+/**
+ * Why `arch` cannot take images of this size, or undefined when it can: each
+ * encoder block halves the side and the decoder grows a 4x4 square back by 2
+ * per block, so k blocks need square images of 4 * 2^k. Pure and free of
+ * tfjs, so the start command checks a study with it before anything is
+ * read or written; modelStructure applies the same rule to every model built.
+ */
+export function archProblem(arch: Arch, input: { readonly height: number; readonly width: number }): string | undefined {
+  const { network, channels } = resolveNetwork(arch, input);
+  const k = channels.length;
+  const side = DECODER_BASE * 2 ** k;
+  if (input.height !== input.width || input.height !== side) {
+    const blocks = Math.log2(input.height / DECODER_BASE);
+    const hint = input.height === input.width && Number.isInteger(blocks) && blocks >= 1 ? ` (to ${blocks} values)` : '';
+    return (
+      `the ${network} network needs ${side}x${side} images for ${k} encoder blocks (the decoder grows 4x4 by 2 per block), ` +
+      `the data are ${input.height}x${input.width}; change arch.channels${hint}, arch.network or the data set`
+    );
+  }
+  if (NETWORKS[network].head && arch.latent % (DECODER_BASE * DECODER_BASE) !== 0) return `latent ${arch.latent} must be a multiple of 16`;
+  return undefined;
+}
 
 /** The recipe's MVTec encoder channels: 3 -> 96 -> 128 -> 256 -> 256, a 256 x 4 x 4 = 4096 latent at 64x64. */
 export const MVTEC_CHANNELS: readonly number[] = [96, 128, 256, 256];

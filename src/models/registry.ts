@@ -13,9 +13,8 @@ import { MODEL_TRAITS, modelScores, type ModelTraits } from '../study/models.js'
 import type { Arch, LstmMode, ModelName } from '../study/schema.js';
 import { buildBackbone } from './backbone.js';
 import { BASELINES, isBaseline } from './baselines/index.js';
-import { DECODER_BASE } from './decoder.js';
 import { encoderOutputSize } from './encoder.js';
-import { NETWORKS, resolveNetwork } from './network.js';
+import { archProblem, NETWORKS, resolveNetwork } from './network.js';
 import { ParamStore } from './params.js';
 import type { InputShape, Model, ModelStructure } from './types.js';
 
@@ -60,19 +59,9 @@ export function modelStructure(name: ModelName, opts: BuildOptions): ModelStruct
   const { input, arch } = opts;
   const { network, channels } = resolveNetwork(arch, input);
   const net = NETWORKS[network];
-  const k = channels.length;
-  const side = DECODER_BASE * 2 ** k;
-  if (input.height !== input.width || input.height !== side) {
-    throw new UserInputError(
-      `the ${network} network needs ${side}x${side} images for ${k} encoder blocks (the decoder grows 4x4 by 2 per block), ` +
-        `the data are ${input.height}x${input.width}; change arch.channels, arch.network or the data set`,
-      'arch.channels',
-    );
-  }
+  const problem = archProblem(arch, input);
+  if (problem) throw new UserInputError(problem, problem.startsWith('latent') ? 'arch.latent' : 'arch.channels');
   const flat = encoderOutputSize({ size: input.height, inChannels: input.channels, channels, kernel: net.kernel });
-  if (net.head && arch.latent % (DECODER_BASE * DECODER_BASE) !== 0) {
-    throw new UserInputError(`latent ${arch.latent} must be a multiple of 16`, 'arch.latent');
-  }
   const base: ModelStructure = {
     network,
     input: { height: input.height, width: input.width, channels: input.channels },

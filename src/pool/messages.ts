@@ -21,6 +21,17 @@ export interface TrialTask {
 
 export type Phase = 'pretrain' | 'joint';
 
+/**
+ * What a trial does before its first epoch: preparing its data (decoding the
+ * set where this worker has no shared copy, subsampling, scaling), building
+ * the network, loading the pretraining cache. Each can take a minute on the
+ * paper's sizes; the screen says which instead of a silent "starting".
+ */
+export type Step = 'data' | 'model' | 'cache';
+
+/** Each step as the screen and the plain log say it. */
+export const STEP_TEXT: Readonly<Record<Step, string>> = { data: 'preparing data', model: 'building model', cache: 'loading cached AE' };
+
 export type Progress =
   | {
       readonly type: 'backend';
@@ -28,9 +39,10 @@ export type Progress =
       readonly backend: string;
       /** Why the ones before it were skipped. */
       readonly notes: readonly string[];
-      /** What computes its heavy kernels, where that varies (wasm: "native GEMM: OpenBLAS 0.3.21" or why not). */
+      /** What computes its heavy kernels, where that varies (wasm: "native GEMM: OpenBLAS 0.3.21 SkylakeX" or why not). */
       readonly kernels?: string;
     }
+  | { readonly type: 'step'; readonly step: Step }
   | { readonly type: 'phase'; readonly phase: Phase; readonly epochs: number; readonly cached?: boolean }
   | {
       readonly type: 'epoch';

@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Progress, TrialResult, TrialTask } from './messages.js';
 import { siblingModule, type TrialRunner } from './runner.js';
+import { isAliveMarker } from './worker-side.js';
 
 export interface ProcessRunnerOptions {
   readonly workerFile: string | URL;
@@ -16,7 +17,7 @@ export interface ProcessRunnerOptions {
 
 type FromChild =
   | { type: 'ready' }
-  | { type: 'progress'; progress: Progress }
+  | { type: 'progress'; progress: Progress | { type: '__alive' } }
   | { type: 'end' }
   | { type: 'result'; result: TrialResult }
   | { type: 'error'; error: { name?: string; message: string; stack?: string } };
@@ -58,7 +59,7 @@ class Slot {
     return this.ready;
   }
 
-  async run(task: TrialTask, onProgress: (p: Progress) => void, signal: AbortSignal): Promise<TrialResult> {
+  async run(task: TrialTask, onProgress: (p: Progress) => void, signal: AbortSignal, onAlive?: () => void): Promise<TrialResult> {
     if (signal.aborted) throw abortError();
     if (!this.child) await this.start();
     else await this.ready;
@@ -71,7 +72,10 @@ class Slot {
         signal.removeEventListener('abort', onAbort);
       };
       const onMsg = (m: FromChild) => {
-        if (m.type === 'progress') onProgress(m.progress);
+        if (m.type === 'progress') {
+          onAlive?.();
+          if (!isAliveMarker(m.progress)) onProgress(m.progress);
+        }
         else if (m.type === 'result') result = m.result;
         else if (m.type === 'end' && result) {
           cleanup();
@@ -85,7 +89,11 @@ class Slot {
       };
       const onExit = (code: number | null, sig: string | null) => {
         cleanup();
-        reject(signal.aborted ? abortError() : new Error(`worker process died (${sig ?? `exit code ${code}`}) during the trial`));
+        // A stop signal reaches the whole process group (Ctrl-C, a closed
+        // terminal), maybe before the sweep's own handler aborts: the trial was
+        // interrupted, not failed, and goes back to WAITING.
+        const stopped = sig === 'SIGINT' || sig === 'SIGTERM' || sig === 'SIGHUP';
+        reject(signal.aborted || stopped ? abortError() : new Error(`worker process died (${sig ?? `exit code ${code}`}) during the trial`));
       };
       const onAbort = () => child.kill('SIGKILL');
       child.on('message', onMsg);
@@ -113,7 +121,7 @@ export function createProcessRunner(opts: ProcessRunnerOptions): TrialRunner {
   const waiters: (() => void)[] = [];
   return {
     concurrency: slots.length,
-    async run(task, onProgress, signal) {
+    async run(task, onProgress, signal, onAlive) {
       let slot = slots.find((s) => !s.busy);
       while (!slot) {
         await new Promise<void>((r) => waiters.push(r));
@@ -121,7 +129,7 @@ export function createProcessRunner(opts: ProcessRunnerOptions): TrialRunner {
       }
       slot.busy = true;
       try {
-        return await slot.run(task, onProgress, signal);
+        return await slot.run(task, onProgress, signal, onAlive);
       } finally {
         slot.busy = false;
         waiters.shift()?.();

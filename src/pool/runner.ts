@@ -7,13 +7,18 @@ import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Progress, TrialResult, TrialTask } from './messages.js';
-import { END_MARKER, isEndMarker } from './worker-side.js';
+import { END_MARKER, isAliveMarker, isEndMarker, type ALIVE_MARKER } from './worker-side.js';
 
 export interface TrialRunner {
   /** How many trials can run at once. */
   readonly concurrency: number;
-  /** Runs one trial. Rejects with the trial's error, or an AbortError when `signal` aborts. */
-  run(task: TrialTask, onProgress: (p: Progress) => void, signal: AbortSignal): Promise<TrialResult>;
+  /**
+   * Runs one trial. Rejects with the trial's error, or an AbortError when
+   * `signal` aborts (a running trial's worker is then stopped and replaced,
+   * even one stuck in a synchronous loop). `onAlive` is called on every sign
+   * of life from the worker's own thread (progress included).
+   */
+  run(task: TrialTask, onProgress: (p: Progress) => void, signal: AbortSignal, onAlive?: () => void): Promise<TrialResult>;
   close(): Promise<void>;
 }
 
@@ -55,13 +60,17 @@ export function createPiscinaRunner(opts: PoolOptions): TrialRunner {
   });
   return {
     concurrency: opts.threads,
-    async run(task, onProgress, signal) {
+    async run(task, onProgress, signal, onAlive) {
       const { port1, port2 } = new MessageChannel();
       // The port and the result travel on different channels: wait for the
       // worker's end marker so the last epochs' progress is never dropped.
       let ended!: () => void;
       const end = new Promise<void>((resolve) => (ended = resolve));
-      port1.on('message', (m: Progress | typeof END_MARKER) => (isEndMarker(m) ? ended() : onProgress(m)));
+      port1.on('message', (m: Progress | typeof END_MARKER | typeof ALIVE_MARKER) => {
+        if (isEndMarker(m)) return ended();
+        onAlive?.();
+        if (!isAliveMarker(m)) onProgress(m);
+      });
       try {
         const result = (await pool.run({ task, port: port2 }, { transferList: [port2], signal })) as TrialResult;
         await Promise.race([end, new Promise((r) => setTimeout(r, 2000).unref())]);

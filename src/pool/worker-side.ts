@@ -5,21 +5,45 @@ import type { Emit, TrialResult, TrialTask } from './messages.js';
 
 export const END_MARKER = { type: '__end' } as const;
 
+/** A sign of life from the worker's own thread: the scheduler heartbeats a trial only while they come. */
+export const ALIVE_MARKER = { type: '__alive' } as const;
+
 export function isEndMarker(m: unknown): m is typeof END_MARKER {
   return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === '__end';
 }
 
+export function isAliveMarker(m: unknown): m is typeof ALIVE_MARKER {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === '__alive';
+}
+
+/** Signs of life are sent at most this often. */
+export const ALIVE_EVERY_MS = 1000;
+
 /**
  * Wraps a trial function as a Piscina worker export: `export default
- * defineWorker(async (task, emit) => ...)`. Progress goes out on the task's
- * port; the end marker follows the last progress message.
+ * defineWorker(async (task, emit, alive) => ...)`. Progress goes out on the
+ * task's port; the end marker follows the last progress message.
+ *
+ * Liveness comes from this thread, so a thread stuck in a loop falls silent:
+ * a timer covers the waits (I/O), and the trial calls `alive()` between
+ * batches, since its synchronous training steps keep timers from firing.
  */
-export function defineWorker(fn: (task: TrialTask, emit: Emit) => Promise<TrialResult>) {
+export function defineWorker(fn: (task: TrialTask, emit: Emit, alive: () => void) => Promise<TrialResult>) {
   return async function worker({ task, port }: { task: TrialTask; port: MessagePort }): Promise<TrialResult> {
     const emit: Emit = (p) => port.postMessage(p);
+    let last = 0;
+    const alive = () => {
+      const now = Date.now();
+      if (now - last < ALIVE_EVERY_MS) return;
+      last = now;
+      port.postMessage(ALIVE_MARKER);
+    };
+    alive();
+    const timer = setInterval(alive, ALIVE_EVERY_MS);
     try {
-      return await fn(task, emit);
+      return await fn(task, emit, alive);
     } finally {
+      clearInterval(timer);
       port.postMessage(END_MARKER);
       port.close();
     }

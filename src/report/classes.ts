@@ -6,7 +6,7 @@ import type { DatasetName } from '../study/schema.js';
 const CLASS_NAMES: Readonly<Record<DatasetName, readonly string[]>> = {
   'fashion-mnist': ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'],
   cifar10: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
-  // MVTec AD: class index = position in the alphabetically sorted category list (recipe.md).
+  // MVTec AD: class index = position in the alphabetically sorted category list (docs/recipe.md, "Data").
   mvtec: [
     'bottle',
     'cable',

@@ -4,7 +4,7 @@
 // figure); soft-boundary rows are dashed.
 import type { ModelName } from '../study/schema.js';
 import { fmtPercent } from './format.js';
-import { PALETTE, heatmap, linePlot, type Series } from './svg.js';
+import { AUROC_DOMAIN, PALETTE, heatmap, linePlot, type Series } from './svg.js';
 import type { HyperGrid, ReportModel, ReportRow } from './types.js';
 
 const MODEL_COLOR: Readonly<Record<ModelName, string>> = {
@@ -110,8 +110,16 @@ export function gridFigureName(g: HyperGrid): string {
 
 const AXIS_LABEL = { lambdaKl: 'λ_KL (lambdaKl)', lambdaRec: 'λ_rec (lambdaRec)', nu: 'ν (nu)' } as const;
 
+/**
+ * The heatmaps' colour scale: `data`, the grid's own range (never narrower
+ * than svg.ts's minimum span), or `auroc`, fixed at [0.5, 1] so that colours
+ * compare across figures.
+ */
+export type HeatScale = 'data' | 'auroc';
+export const HEAT_SCALES: readonly HeatScale[] = ['data', 'auroc'];
+
 /** One heatmap: lambdaKl across and lambdaRec up (a page per nu), or the tuned axes the model has. */
-export function gridFigure(g: HyperGrid): Figure {
+export function gridFigure(g: HyperGrid, opts: { heatScale?: HeatScale } = {}): Figure {
   const seeds = Math.max(0, ...g.cells.flat().map((c) => c.seedsExpected));
   return {
     name: gridFigureName(g),
@@ -127,7 +135,8 @@ export function gridFigure(g: HyperGrid): Figure {
       dotted: g.cells.map((line) => line.map((c) => c.isDefault)),
       outlinedLabel: "oracle's pick (best final test AUROC) for at least one seed",
       dottedLabel: g.cells.flat().some((c) => c.isDefault) ? "the study's defaultPoint" : undefined,
-      colorbarLabel: 'AUROC',
+      colorbarLabel: opts.heatScale === 'auroc' ? 'AUROC (fixed scale 0.5-1)' : 'AUROC',
+      domain: opts.heatScale === 'auroc' ? AUROC_DOMAIN : undefined,
     }),
   };
 }
@@ -136,12 +145,12 @@ export function gridFigure(g: HyperGrid): Figure {
  * Every figure of a model. Heatmaps only for the main contamination unless
  * `allContaminations`: a contamination sweep would otherwise multiply them.
  */
-export function figures(model: ReportModel, opts: { grids?: boolean; allContaminations?: boolean } = {}): Figure[] {
+export function figures(model: ReportModel, opts: { grids?: boolean; allContaminations?: boolean; heatScale?: HeatScale } = {}): Figure[] {
   const out: Figure[] = [fig4(model)];
   const f5 = fig5(model);
   if (f5) out.push(f5);
   if (opts.grids ?? true) {
-    for (const g of model.grids) if (opts.allContaminations || g.contamination === model.mainContamination) out.push(gridFigure(g));
+    for (const g of model.grids) if (opts.allContaminations || g.contamination === model.mainContamination) out.push(gridFigure(g, { heatScale: opts.heatScale }));
   }
   return out;
 }

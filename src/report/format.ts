@@ -1,5 +1,6 @@
 // Number and provenance formatting shared by the text renderers (markdown and
 // the terminal UI), so a value reads the same everywhere.
+import { ignoredLine } from '../grid/membership.js';
 import type { Cell, ReportModel, ReportTable, TableColumn } from './types.js';
 import { round3 } from './stats.js';
 
@@ -60,6 +61,10 @@ export function provenanceLine(model: ReportModel, table: ReportTable): string {
     `epochs pretrain ${p.epochs.pretrain ?? '?'} + joint ${p.epochs.joint ?? '?'}${
       p.epochs.observedJoint !== null && p.epochs.observedJoint !== p.epochs.joint ? ` (histories reach ${p.epochs.observedJoint})` : ''
     }`,
+    // Only when there is something to say: most studies have none of these.
+    ...(ignoredLine(p.ignored.foreign, p.ignored.removed) ? [ignoredLine(p.ignored.foreign, p.ignored.removed)!] : []),
+    ...(p.severalComplete > 0 ? [`${p.severalComplete} point(s) with several COMPLETE trials: the newest of ours used`] : []),
+    ...(p.definitions > 1 ? [`definition changed ${p.definitions - 1} time(s) (study attribute definition_history)`] : []),
     `iae-sweep ${p.version ?? 'unknown'}${p.commit ? ` @ ${p.commit.slice(0, 12)}` : ''}`,
     ...(p.generatedAt ? [p.generatedAt] : []),
   ];

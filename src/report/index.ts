@@ -4,7 +4,7 @@ export { buildReport, finalAuroc, aurocHistory, readStudyDefinition, selectionCa
 export { renderMarkdown, markdownTable, markdownCell } from './markdown.js';
 export { renderTablesCsv, renderGridsCsv, renderCurvesCsv } from './csv.js';
 export { renderJson, REPORT_JSON_FORMAT, REPORT_JSON_VERSION } from './json.js';
-export { fig4, fig5, gridFigure, figures, fmtParam, type Figure } from './figures.js';
+export { fig4, fig5, gridFigure, figures, fmtParam, HEAT_SCALES, type Figure, type HeatScale } from './figures.js';
 export { linePlot, heatmap, viridis, type Series, type LinePlotOptions, type HeatmapOptions } from './svg.js';
 export { svgToPng, pngSize, loadResvg } from './png.js';
 export { fmt3, fmtDiff, fmtPercent, cellMarks, provenanceLine, visibleColumns, columnHeader } from './format.js';

@@ -13,13 +13,15 @@
 // finished trial is counted as missing rather than silently left out.
 import { Grid, Study, type DatasetName, type ModelName, type Score } from '../study/schema.js';
 import { modelLabel, objectiveScore } from '../study/models.js';
-import { expandGrid, gridPointId, type TrialParams } from '../grid/expand.js';
+import { expandGrid, type TrialParams } from '../grid/expand.js';
+import { splitTrials } from '../grid/membership.js';
 import { TrialState, TRIAL_STATE_NAMES } from '../trial/state.js';
 import { backendLabel } from '../trial/attrs.js';
+import { givenUpPoints, retryLimit } from '../trial/retries.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import { UserInputError } from '../errors/index.js';
-import { className, datasetTitle } from './classes.js';
-import { GATE_LABELS, paperTablesFor, paperValue, type PaperTable } from './paper-values.js';
+import { className, classNames, datasetTitle } from './classes.js';
+import { GATE_LABELS, paperTablesFor, paperValue, type PaperLookup, type PaperTable } from './paper-values.js';
 import { mean, median, round3, sampleStd } from './stats.js';
 import type {
   BestTrial,
@@ -402,21 +404,29 @@ function collectPoints(grid: Grid | null, trials: readonly FrozenTrial[]) {
       expected.add(gp.id);
     }
   }
+  // Trials Optuna added (no valid grid point) and trials of points removed
+  // from the definition are left out and counted (grid/membership.ts).
+  const { ours, foreign, removed } = splitTrials(trials, grid ? expected : null);
   const states: Record<StateName, number> = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
-  for (const t of [...trials].sort((a, b) => a.number - b.number)) {
+  let severalComplete = 0;
+  for (const t of [...ours].sort((a, b) => a.number - b.number)) {
     states[stateName(t.state)]++;
-    const id = t.gridPoint || gridPointId(t.params);
+    const id = t.gridPoint;
     let p = points.get(id);
     if (!p) {
       p = { id, params: t.params, complete: null, failed: 0, pruned: 0, trials: 0 };
       points.set(id, p);
     }
     p.trials++;
-    if (t.state === TrialState.COMPLETE) p.complete = t;
-    else if (t.state === TrialState.FAIL) p.failed++;
+    // Several COMPLETE trials of one point (two processes raced, or a manual
+    // copy): the newest, by trial number, is used, and the count is reported.
+    if (t.state === TrialState.COMPLETE) {
+      if (p.complete) severalComplete++;
+      p.complete = t;
+    } else if (t.state === TrialState.FAIL) p.failed++;
     else if (t.state === TrialState.PRUNED) p.pruned++;
   }
-  return { points, expected, states };
+  return { points, expected, states, trials: ours.length, ignored: { foreign: foreign.length, removed: removed.length }, severalComplete };
 }
 
 /**
@@ -531,10 +541,26 @@ function addPaper(
     return ["No paper comparison: the paper's tables are for uncontaminated training sets, and this study has none."];
   }
   let covered = 0;
+  // Like with like: the paper's Avg. is over all its classes; a study of fewer
+  // classes is compared with the paper's mean over the same classes.
+  const allClasses = classNames(ctx.dataset).length;
+  const subset = ctx.classes.length !== allClasses;
+  let subsetAverages = 0;
+  let noSubsetValues = 0;
+  const paperAvg = (label: string): PaperLookup | null => {
+    if (!subset) return paperValue(ctx.dataset, kind, label, 'avg');
+    const found = ctx.classes.map((c) => paperValue(ctx.dataset, kind, label, c));
+    if (found.length === 0 || found.some((f) => f === null)) {
+      if (paperValue(ctx.dataset, kind, label, 'avg')) noSubsetValues++;
+      return null;
+    }
+    subsetAverages++;
+    return { table: found[0]!.table, value: mean(found.map((f) => f!.value))! };
+  };
   for (const r of built) {
     r.cells.forEach((cell, j) => {
       const col = columns[j]!;
-      const found = paperValue(ctx.dataset, kind, r.paperKey, col.kind === 'avg' ? 'avg' : col.normalClass!);
+      const found = col.kind === 'avg' ? paperAvg(r.paperKey) : paperValue(ctx.dataset, kind, r.paperKey, col.normalClass!);
       if (!found) return;
       covered++;
       cell.paper = found.value;
@@ -542,8 +568,17 @@ function addPaper(
       cell.diff = cell.mean === null ? null : cell.mean - found.value;
     });
   }
-  if (covered === 0) return [`The paper publishes no ${kind} values for ${datasetTitle(ctx.dataset)}.`];
-  return paperTablesFor(ctx.dataset, kind).flatMap((t) => (t.note ? [`Paper Table ${t.id}: ${t.note}`] : []));
+  const which = ctx.classes.map((c) => className(ctx.dataset, c)).join(', ');
+  const avgNotes = [
+    ...(subsetAverages > 0
+      ? [`Paper Avg. here is the paper's mean over the ${ctx.classes.length} classes this study has (${which}), not its published ${allClasses}-class average.`]
+      : []),
+    ...(noSubsetValues > 0
+      ? [`No paper Avg. for ${noSubsetValues} row(s): the paper publishes only a ${allClasses}-class average there, and this study has ${ctx.classes.length} class(es) (${which}).`]
+      : []),
+  ];
+  if (covered === 0 && noSubsetValues === 0) return [`The paper publishes no ${kind} values for ${datasetTitle(ctx.dataset)}.`];
+  return [...paperTablesFor(ctx.dataset, kind).flatMap((t) => (t.note ? [`Paper Table ${t.id}: ${t.note}`] : [])), ...avgNotes];
 }
 
 /** Tables I-VI: rows = models, columns = classes and Avg., at the main contamination. */
@@ -788,11 +823,18 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
   const def = readDefinition(study.systemAttrs, warnings);
   const grid = readGrid(def, study.systemAttrs);
   if (!grid) warnings.push('the study has no definition or search space: expected grid points are only those with trials');
+  const maxRetries = retryLimit(def ?? {});
+  const givenUp = givenUpPoints(trials, maxRetries);
+  if (givenUp.length > 0)
+    warnings.push(
+      `${givenUp.length} grid point(s) failed ${maxRetries + 1} time(s) and are not queued again (maxRetries ${maxRetries}); ` +
+        givenUp.map((g) => `trial ${g.lastTrial}: ${g.lastError.split('\n')[0]}`).join('; '),
+    );
   const dataset: DatasetName | null = def?.dataset.name ?? null;
   const objective: Score = def?.objective ?? 'svdd';
   const score: Score = opts.score ?? objective;
 
-  const { points, expected, states } = collectPoints(grid, trials);
+  const { points, expected, states, trials: ourTrials, ignored, severalComplete } = collectPoints(grid, trials);
   const rows = assignRows(points, score, objective, warnings);
   const { groups, chosen, oracle, cellGroups } = groupAndChoose(points, opts.select, defaultMatcher(def, study.name));
   const all = [...points.values()];
@@ -837,7 +879,7 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
     tables,
     grids: buildGrids(ctx),
     curves: buildCurves(ctx),
-    progress: buildProgress(ctx, states, trials.length),
+    progress: buildProgress(ctx, states, ourTrials),
     best: buildBest(ctx),
     provenance: {
       study: study.name,
@@ -847,6 +889,9 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
       version: input.meta?.version ?? null,
       commit: input.meta?.commit ?? null,
       generatedAt: input.meta?.generatedAt ?? null,
+      ignored,
+      severalComplete,
+      definitions: Math.max(1, Array.isArray(study.systemAttrs['definition_history']) ? study.systemAttrs['definition_history'].length : 1),
     },
     warnings,
   };

@@ -1,4 +1,4 @@
-// The values the paper publishes (/work/shared/paper/iae-lstm-kl.txt, Tables
+// The values the paper publishes (docs/recipe.md, "Sources"; Tables
 // I-VII), as data, so an export can print them beside ours (`--compare paper`).
 // Rows are keyed by the paper's row label, which is what modelLabel() prints
 // ("Deep SVDD(h)", "IAE-LSTM-KL(s)"); MVTec's "Ours(h)" is IAE-LSTM-KL(h).

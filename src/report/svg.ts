@@ -174,7 +174,7 @@ function hexToRgb(h: string): [number, number, number] {
   return [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
 }
 
-/** Colour of t in [0, 1] on viridis. */
+/** Colour of t in [0, 1] on viridis (the figures' heatmaps and the screen's heat grid both use it). */
 export function viridis(t: number): string {
   const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
@@ -184,9 +184,15 @@ export function viridis(t: number): string {
   return `#${a.map((v, k) => Math.round(v + (b[k]! - v) * f).toString(16).padStart(2, '0')).join('')}`;
 }
 
-function luminance(hex: string): number {
+/** Relative brightness 0..1 of a colour: which text colour reads on it. */
+export function luminance(hex: string): number {
   const [r, g, b] = hexToRgb(hex);
   return (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+}
+
+/** Black or white, whichever reads on `fill`. */
+export function textOn(fill: string): '#000000' | '#ffffff' {
+  return luminance(fill) > 0.5 ? '#000000' : '#ffffff';
 }
 
 export interface HeatmapOptions {
@@ -205,6 +211,32 @@ export interface HeatmapOptions {
   readonly dottedLabel?: string;
   readonly colorbarLabel: string;
   readonly format?: (v: number) => string;
+  /** A fixed colour scale (e.g. [0.5, 1] for AUROC, so figures compare); else the values' own range. */
+  readonly domain?: readonly [number, number];
+  /**
+   * The narrowest colour range drawn from the values (default HEATMAP_MIN_SPAN):
+   * cells that differ in the sixth decimal get nearly one colour, not the two
+   * ends of the scale.
+   */
+  readonly minSpan?: number;
+}
+
+/** Default minimum span of a heatmap's colour scale: AUROC is read to three decimals. */
+export const HEATMAP_MIN_SPAN = 0.02;
+
+/** The fixed AUROC scale: chance to perfect. */
+export const AUROC_DOMAIN: readonly [number, number] = [0.5, 1];
+
+/** The colour range of a heatmap: the fixed domain, else the values' range widened about its middle to `minSpan`. */
+export function colorDomain(values: readonly number[], opts: { domain?: readonly [number, number]; minSpan?: number } = {}): [number, number] {
+  if (opts.domain) return [opts.domain[0], opts.domain[1]];
+  const span = Math.max(opts.minSpan ?? HEATMAP_MIN_SPAN, 1e-9);
+  if (values.length === 0) return [0, 1];
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  if (hi - lo >= span) return [lo, hi];
+  const mid = (lo + hi) / 2;
+  return [mid - span / 2, mid + span / 2];
 }
 
 export function heatmap(o: HeatmapOptions): string {
@@ -214,21 +246,28 @@ export function heatmap(o: HeatmapOptions): string {
   const cw = Math.max(44, Math.min(90, 560 / Math.max(nx, 1)));
   const ch = Math.max(26, Math.min(54, 380 / Math.max(ny, 1)));
   const yTickW = Math.max(...o.yTicks.map((t) => textWidth(t, fs)), 20);
-  const m = { left: 40 + yTickW + 10, top: o.subtitle ? 66 : 48, right: 110, bottom: 90 };
   const pw = nx * cw;
   const ph = ny * ch;
+  const bh = Math.max(ph, 120); // colour bar height: readable even for a one-row grid
+  const fmt = o.format ?? ((v: number) => v.toFixed(3));
+
+  const flat = o.values.flat().filter((v): v is number => v !== null);
+  const [lo, hi] = colorDomain(flat, o);
+  const t = (v: number) => (v - lo) / (hi - lo);
+  const cticks = niceTicks(lo, hi, 4).filter((v) => v >= lo - 1e-12 && v <= hi + 1e-12);
+  const ctickLabels = cticks.map((v) => tickText(v, cticks));
+  // The colour bar's label stands clear of its widest tick label.
+  const ctickW = Math.max(0, ...ctickLabels.map((s) => textWidth(s, 10)));
+  const barLabelDx = 14 + 7 + ctickW + 8 + 8; // bar, tick, gap, label's half height (12 px rotated)
+  const m = { left: 40 + yTickW + 10, top: o.subtitle ? 66 : 48, right: 24 + barLabelDx + 16 };
+  // The marks' legend goes below both the x label and the colour bar (a narrow grid's bar reaches under the cells).
+  const legendTop = m.top + Math.max(ph + 62, bh + 30);
+  const legendRows = (o.outlinedLabel ? 1 : 0) + (o.dottedLabel ? 1 : 0);
   const legendW = Math.max(textWidth(o.outlinedLabel ?? '', fs), textWidth(o.dottedLabel ?? '', fs)) + 30;
   const W = Math.ceil(
     Math.max(m.left + pw + m.right, m.left + legendW + 10, textWidth(o.title, 15) + 40, textWidth(o.subtitle ?? '', fs) + 40, 480),
   );
-  const bh = Math.max(ph, 120); // colour bar height: readable even for a one-row grid
-  const H = m.top + Math.max(ph, bh) + m.bottom;
-  const fmt = o.format ?? ((v: number) => v.toFixed(3));
-
-  const flat = o.values.flat().filter((v): v is number => v !== null);
-  let [lo, hi] = flat.length ? [Math.min(...flat), Math.max(...flat)] : [0, 1];
-  if (hi - lo < 1e-9) [lo, hi] = [lo - 0.005, hi + 0.005];
-  const t = (v: number) => (v - lo) / (hi - lo);
+  const H = Math.ceil(legendTop + Math.max(0, legendRows - 1) * 18 + 16);
 
   const out: string[] = [];
   out.push(
@@ -253,7 +292,7 @@ export function heatmap(o: HeatmapOptions): string {
       const fill = viridis(t(v));
       out.push(
         `<rect class="cell" x="${n2(x)}" y="${n2(y)}" width="${n2(cw)}" height="${n2(ch)}" fill="${fill}" stroke="#ffffff"/>`,
-        `<text x="${n2(x + cw / 2)}" y="${n2(y + ch / 2 + 4)}" text-anchor="middle" font-size="${cw < 50 ? 10 : 11}" fill="${luminance(fill) > 0.5 ? '#000000' : '#ffffff'}">${escapeXml(fmt(v))}</text>`,
+        `<text x="${n2(x + cw / 2)}" y="${n2(y + ch / 2 + 4)}" text-anchor="middle" font-size="${cw < 50 ? 10 : 11}" fill="${textOn(fill)}">${escapeXml(fmt(v))}</text>`,
       );
     }
   }
@@ -300,21 +339,20 @@ export function heatmap(o: HeatmapOptions): string {
     );
   }
   out.push(`<rect x="${bx}" y="${m.top}" width="14" height="${n2(bh)}" fill="none" stroke="#333333"/>`);
-  const cticks = niceTicks(lo, hi, 4).filter((v) => v >= lo - 1e-12 && v <= hi + 1e-12);
-  for (const v of cticks) {
+  cticks.forEach((v, k) => {
     const y = m.top + bh - t(v) * bh;
     out.push(
       `<line x1="${bx + 14}" x2="${bx + 18}" y1="${n2(y)}" y2="${n2(y)}" stroke="#333333"/>`,
-      `<text class="tick" x="${bx + 21}" y="${n2(y + 4)}" font-size="10">${escapeXml(tickText(v, cticks))}</text>`,
+      `<text class="tick" x="${bx + 21}" y="${n2(y + 4)}" font-size="10">${escapeXml(ctickLabels[k]!)}</text>`,
     );
-  }
+  });
   out.push(
-    `<text class="axis-label colorbar" x="0" y="0" transform="translate(${bx + 70} ${n2(m.top + bh / 2)}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(o.colorbarLabel)}</text>`,
+    `<text class="axis-label colorbar" x="0" y="0" transform="translate(${n2(bx + barLabelDx)} ${n2(m.top + bh / 2)}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(o.colorbarLabel)}</text>`,
     '</g>',
   );
   // Legend of the marks, under the x label.
   out.push('<g class="legend">');
-  let ly = m.top + ph + 62;
+  let ly = legendTop;
   if (o.outlinedLabel) {
     out.push(
       `<g class="legend-item"><rect x="${m.left}" y="${ly - 10}" width="18" height="12" fill="none" stroke="#d62728" stroke-width="3"/><text x="${m.left + 26}" y="${ly}">${escapeXml(o.outlinedLabel)}</text></g>`,

@@ -263,6 +263,16 @@ export interface ReportProvenance {
   readonly version: string | null;
   readonly commit: string | null;
   readonly generatedAt: string | null;
+  /**
+   * Trials left out of every table and figure: `foreign` carry no valid grid
+   * point of ours (added from Optuna: enqueue_trial, GridSampler, add_trial);
+   * `removed` are ours, of points the definition in force no longer has.
+   */
+  readonly ignored: { readonly foreign: number; readonly removed: number };
+  /** Points with more than one COMPLETE trial of ours: the newest (highest trial number) is used. */
+  readonly severalComplete: number;
+  /** How many definitions the study has had (system attribute `definition_history`); 1 when it never changed or is unknown. */
+  readonly definitions: number;
 }
 
 export interface ReportModel {

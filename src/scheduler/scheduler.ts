@@ -11,7 +11,8 @@ import type { TrialRunner } from '../pool/runner.js';
 import type { Progress, TrialResult, TrialTask } from '../pool/messages.js';
 import type { Score } from '../study/schema.js';
 import { objectiveScore } from '../study/models.js';
-import { TrialState } from '../trial/state.js';
+import { TrialFinishedError, TrialState, TrialStateError } from '../trial/state.js';
+import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 import type { TrialPruner } from '../pruners/index.js';
 
 export interface ActiveTrial {
@@ -49,8 +50,16 @@ export interface SchedulerOptions {
   readonly signal: AbortSignal;
   readonly events?: SweepEvents;
   readonly heartbeatMs?: number;
-  /** A RUNNING trial whose heartbeat is older than this is taken as dead. */
+  /**
+   * A RUNNING trial whose heartbeat is older than this is taken as dead. Our
+   * own trials are heartbeated only while their worker sends signs of life:
+   * one silent this long is hung, and is stopped and failed here.
+   */
   readonly staleSeconds?: number;
+  /** A trial running longer than this is stopped (its worker replaced) and FAILs; absent: no limit. */
+  readonly trialTimeoutSeconds?: number;
+  /** Points that failed more than this many times are not queued again by dead-trial recovery; absent: no limit. */
+  readonly maxRetries?: number;
   /** Trials claimed and handed to the runner at once; defaults to its concurrency. */
   readonly maxInFlight?: number;
   /** Identity written with every claim: "host:pid". */
@@ -64,6 +73,12 @@ export interface SchedulerOptions {
   readonly shareKey?: (trial: FrozenTrial) => string | null;
   /** Asked after every joint epoch that stored a value; a trial it stops ends PRUNED, not queued again. */
   readonly pruner?: TrialPruner;
+  /**
+   * Which WAITING trials this sweep may claim (besides carrying a grid point,
+   * which the storage requires): the points of the definition in force. A
+   * trial it refuses stays WAITING, untouched, and is never waited for.
+   */
+  readonly accept?: (trial: FrozenTrial) => boolean;
 }
 
 /** Stored with a pruned trial (user attribute `pruned_at`). */
@@ -83,6 +98,9 @@ export interface SweepSummary {
   readonly interrupted: boolean;
 }
 
+/** Silence allowed before a worker's first sign of life on a trial: a (re)started thread loads TensorFlow.js first. */
+const WORKER_START_GRACE_S = 120;
+
 const isAbort = (err: unknown) => (err as Error | undefined)?.name === 'AbortError';
 
 export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
@@ -96,80 +114,150 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   let failed = 0;
   let pruned = 0;
   let requeued = 0;
-  let recovered = recoverDeadTrials(opts, owner) + storage.failStaleTrials(studyId, staleSeconds).length;
+  const limits = { maxRetries: opts.maxRetries };
+  let recovered = recoverDeadTrials(opts, owner) + storage.failStaleTrials(studyId, staleSeconds, limits).length;
   if (recovered > 0) events.note?.(`queued again ${recovered} trial(s) left RUNNING by a process that died`);
 
-  const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController }>();
+  const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController; stop: (reason: string) => void; alive: () => { at: number; started: boolean } }>();
   const freeSlots = Array.from({ length: maxInFlight }, (_, i) => maxInFlight - 1 - i);
   const sharing = new ShareTracker(opts.shareKey);
   const held: FrozenTrial[] = [];
   // Held trials show as RUNNING; keep them few, but enough to look past one key's run of points.
   const maxHeld = maxInFlight * 8;
   let wake: () => void = () => {};
+  // A write that fails in a timer or a progress message (a full disk) must not
+  // crash the process: it stops the sweep like an abort, and runSweep throws it.
+  let fatal: { error: unknown } | null = null;
+  const guarded = (fn: () => void) => {
+    try {
+      fn();
+    } catch (error) {
+      if (fatal) return;
+      fatal = { error };
+      onAbort();
+      wake();
+    }
+  };
 
-  const heartbeat = setInterval(() => {
-    for (const id of active.keys()) storage.heartbeat(id);
+  // A trial's heartbeat says its worker is alive, not just this thread: a
+  // worker silent for staleSeconds (stuck in a loop) is stopped and failed,
+  // before its heartbeat could look stale to anyone else.
+  const heartbeat = setInterval(() => guarded(() => {
+    const now = Date.now();
+    for (const [id, a] of active) {
+      const { at, started } = a.alive();
+      const silent = now - at;
+      // A worker thread that is (re)starting loads its modules and backend first: that is not a hang.
+      const limit = started ? staleSeconds : Math.max(staleSeconds, WORKER_START_GRACE_S);
+      if (silent > limit * 1000)
+        a.stop(`worker hung: no sign of life from its thread for ${Math.round(silent / 1000)} s (limit --stale-after ${limit} s); the worker was stopped and replaced`);
+      else storage.heartbeat(id);
+    }
     for (const t of held) storage.heartbeat(t.id);
-  }, heartbeatMs);
+  }), heartbeatMs);
   heartbeat.unref();
 
   const start = (trial: FrozenTrial) => {
     sharing.started(trial);
     const info: ActiveTrial = { trial, slot: freeSlots.pop()!, startedAt: Date.now() };
     const abort = new AbortController();
+    // Why the scheduler itself stopped the trial (timeout, hung worker): it then FAILs instead of going back to WAITING.
+    let stopReason: string | null = null;
+    const stop = (reason: string) => {
+      if (abort.signal.aborted) return;
+      stopReason = reason;
+      abort.abort();
+    };
+    // trialTimeout counts from the worker's first sign of life on this trial (a replaced worker's start-up is not the trial's).
+    const limit = opts.trialTimeoutSeconds;
+    let timeout: NodeJS.Timeout | undefined;
+    const alive = { at: Date.now(), started: false };
+    const onAlive = () => {
+      alive.at = Date.now();
+      if (alive.started) return;
+      alive.started = true;
+      if (limit !== undefined)
+        timeout = setTimeout(() => stop(`timed out: ran longer than trialTimeout ${limit} s; the worker was stopped and replaced`), limit * 1000);
+    };
     const recorder = new ProgressRecorder(storage, trial, objectiveScore(trial.params.model, opts.objective));
+    // Another process may have failed this trial meanwhile (its heartbeat looked
+    // stale, e.g. while this process was suspended): it is frozen now, so what
+    // this run still reports is dropped, not an error that stops the sweep.
+    let takenOver = false;
+    const unlessTakenOver = (fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        if (!(e instanceof TrialFinishedError || e instanceof TrialStateError)) throw e;
+        if (!takenOver) events.note?.(`trial ${trial.number} was finished by another process meanwhile (${e.message}); this run's outcome is dropped`);
+        takenOver = true;
+      }
+    };
     // Set when the pruner stops the trial: its abort then means PRUNED, not "queue again".
     let prunedAt: PrunedAt | null = null;
     events.trialStarted?.(info);
     const done = runner
-      .run(opts.makeTask(trial), (p) => {
-        recorder.record(p);
-        if (opts.pruner && !prunedAt && !abort.signal.aborted && p.type === 'epoch' && p.phase === 'joint' && p.auroc) {
-          // A pruner that cannot read the database must not take the trial down with it: it runs on.
-          try {
-            const d = opts.pruner.check(trial, p.epoch);
-            if (d.prune) {
-              prunedAt = { epoch: p.epoch, reason: d.reason };
-              abort.abort();
+      .run(
+        opts.makeTask(trial),
+        (p) =>
+          guarded(() => {
+            unlessTakenOver(() => recorder.record(p));
+            if (opts.pruner && !prunedAt && !abort.signal.aborted && p.type === 'epoch' && p.phase === 'joint' && p.auroc) {
+              // A pruner that cannot read the database must not take the trial down with it: it runs on.
+              try {
+                const d = opts.pruner.check(trial, p.epoch);
+                if (d.prune) {
+                  prunedAt = { epoch: p.epoch, reason: d.reason };
+                  abort.abort();
+                }
+              } catch (err) {
+                events.note?.(`pruner: trial ${trial.number} epoch ${p.epoch}: ${errorLine(err)}`);
+              }
             }
-          } catch (err) {
-            events.note?.(`pruner: trial ${trial.number} epoch ${p.epoch}: ${errorLine(err)}`);
-          }
-        }
-        if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
-        events.progress?.(info, p);
-      }, abort.signal)
+            if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
+            events.progress?.(info, p);
+          }),
+        abort.signal,
+        onAlive,
+      )
       .then(
-        (result) => {
-          const seconds = (Date.now() - info.startedAt) / 1000;
-          recorder.complete(result, seconds);
-          completed++;
-          events.trialFinished?.(info, { state: 'COMPLETE', value: result.value, seconds });
-        },
-        (err: unknown) => {
-          const seconds = (Date.now() - info.startedAt) / 1000;
-          if (prunedAt) {
-            const value = recorder.prune(prunedAt, seconds);
-            pruned++;
-            events.trialFinished?.(info, { state: 'PRUNED', value: value ?? undefined, pruned: prunedAt, seconds });
-          } else if (isAbort(err) || abort.signal.aborted) {
-            storage.requeueTrial(trial.id);
-            requeued++;
-            events.trialFinished?.(info, { state: 'INTERRUPTED', seconds });
-          } else {
-            const error = errorLine(err);
-            recorder.fail(error, seconds);
-            failed++;
-            events.trialFinished?.(info, { state: 'FAIL', error, seconds });
-          }
-        },
+        (result) =>
+          unlessTakenOver(() => {
+            const seconds = (Date.now() - info.startedAt) / 1000;
+            recorder.complete(result, seconds);
+            completed++;
+            events.trialFinished?.(info, { state: 'COMPLETE', value: result.value, seconds });
+          }),
+        (err: unknown) =>
+          unlessTakenOver(() => {
+            const seconds = (Date.now() - info.startedAt) / 1000;
+            if (prunedAt) {
+              const value = recorder.prune(prunedAt, seconds);
+              pruned++;
+              events.trialFinished?.(info, { state: 'PRUNED', value: value ?? undefined, pruned: prunedAt, seconds });
+            } else if (stopReason !== null) {
+              recorder.fail(stopReason, seconds);
+              failed++;
+              events.trialFinished?.(info, { state: 'FAIL', error: stopReason, seconds });
+            } else if (isAbort(err) || abort.signal.aborted) {
+              storage.requeueTrial(trial.id);
+              requeued++;
+              events.trialFinished?.(info, { state: 'INTERRUPTED', seconds });
+            } else {
+              const error = errorLine(err);
+              recorder.fail(error, seconds);
+              failed++;
+              events.trialFinished?.(info, { state: 'FAIL', error, seconds });
+            }
+          }),
       )
       .finally(() => {
+        clearTimeout(timeout);
         sharing.built(trial, false);
         active.delete(trial.id);
         freeSlots.push(info.slot);
       });
-    active.set(trial.id, { info, done, abort });
+    active.set(trial.id, { info, done, abort, stop, alive: () => alive });
   };
 
   const onAbort = () => {
@@ -181,12 +269,13 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   try {
     for (;;) {
       // Held trials first (they were claimed earlier), then new claims.
+      if (fatal) break;
       for (let i = 0; i < held.length && !signal.aborted && active.size < maxInFlight; ) {
         if (sharing.blocked(held[i]!)) i++;
         else start(held.splice(i, 1)[0]!);
       }
       while (!signal.aborted && active.size < maxInFlight && held.length < maxHeld) {
-        const trial = storage.claimTrial(studyId, owner);
+        const trial = storage.claimTrial(studyId, owner, opts.accept);
         if (!trial) break;
         if (sharing.blocked(trial)) held.push(trial);
         else start(trial);
@@ -197,12 +286,13 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       } else {
         // Nothing of ours runs and nothing waits. Trials still RUNNING belong to
         // another process: wait for them to finish, or to go stale and come back.
-        if (signal.aborted || storage.countTrials(studyId)[TrialState.RUNNING] === 0) break;
+        // Only trials of our grid: a trial Optuna left RUNNING is not waited for.
+        if (signal.aborted || storage.countTrials(studyId, 'grid')[TrialState.RUNNING] === 0) break;
         await sleep(Math.min(heartbeatMs, 1000), signal);
       }
       if (Date.now() - lastStaleCheck > (staleSeconds * 1000) / 2) {
         lastStaleCheck = Date.now();
-        const n = storage.failStaleTrials(studyId, staleSeconds).length;
+        const n = storage.failStaleTrials(studyId, staleSeconds, limits).length;
         if (n > 0) events.note?.(`queued again ${n} trial(s) whose process stopped sending heartbeats`);
         recovered += n;
       }
@@ -217,6 +307,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     }
     clearInterval(heartbeat);
   }
+  if (fatal) throw (fatal as { error: unknown }).error;
   return { completed, failed, pruned, requeued, recovered, interrupted: signal.aborted };
 }
 
@@ -320,6 +411,7 @@ class ProgressRecorder {
   fail(error: string, seconds: number): void {
     this.storage.atomically(() => {
       this.storage.setUserAttrs(this.trial.id, { error, duration_s: round(seconds) });
+      this.storage.setSystemAttrs(this.trial.id, { [FAIL_KIND_ATTR]: 'trial' satisfies FailKind });
       this.storage.finishTrial(this.trial.id, TrialState.FAIL, null);
     });
   }
@@ -339,10 +431,13 @@ function recoverDeadTrials(opts: SchedulerOptions, owner: string): number {
     if (sep < 0 || worker.slice(0, sep) !== host) continue;
     const pid = Number(worker.slice(sep + 1));
     if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    opts.storage.setUserAttrs(t.id, { error: `process ${pid} on ${host} died while running this trial` });
-    opts.storage.finishTrial(t.id, TrialState.FAIL, null);
+    opts.storage.atomically(() => {
+      opts.storage.setUserAttrs(t.id, { error: `process ${pid} on ${host} died while running this trial` });
+      opts.storage.setSystemAttrs(t.id, { [FAIL_KIND_ATTR]: 'process' satisfies FailKind });
+      opts.storage.finishTrial(t.id, TrialState.FAIL, null);
+    });
     const point: GridPoint = { id: t.gridPoint, params: t.params };
-    opts.storage.enqueuePoints(opts.studyId, [point], opts.distributions);
+    opts.storage.enqueuePoints(opts.studyId, [point], opts.distributions, { maxRetries: opts.maxRetries });
     n++;
   }
   return n;
@@ -363,7 +458,7 @@ function errorLine(err: unknown): string {
   return msg.length > 2000 ? `${msg.slice(0, 2000)}...` : msg;
 }
 
-function finiteOrNull(o: Readonly<Record<string, number>>): Record<string, number | null> {
+export function finiteOrNull(o: Readonly<Record<string, number>>): Record<string, number | null> {
   // JSON has no NaN: keep the key, say null.
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
 }

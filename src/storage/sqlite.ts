@@ -11,7 +11,8 @@
 // the transaction returns, so it survives SIGKILL of the process; only a power
 // loss or OS crash may lose the last commits (they are fsynced at checkpoint).
 // A lost trial result then runs again; that is the price of ~10x faster commits.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { makeDirs } from '../fs/mkdirs.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageError } from '../errors/index.js';
@@ -27,7 +28,8 @@ import {
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
-import type { EnqueueResult, FrozenTrial, JsonValue, Storage, StudySummary } from './storage.js';
+import type { EnqueueOptions, EnqueueResult, FrozenTrial, JsonValue, RetryLimits, Storage, StudySummary, TrialFilter } from './storage.js';
+import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 import { parseUtc, utcNow, utcSecondsAgo } from './time.js';
 
 export interface SqliteOpenOptions {
@@ -201,6 +203,16 @@ class SqliteStorage implements Storage {
     if (this.#s.studyById.get(studyId) === undefined) throw new StorageError(`no study with id ${studyId}`, this.#file);
   }
 
+  /** FAIL trials per grid point that count against maxRetries (src/trial/retries.ts). */
+  #countedFailures(studyId: number): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of this.#s.countedFailures.iterate(pyJsonDumps('trial' satisfies FailKind), studyId) as Iterable<{ value_json: string; n: number }>) {
+      const id = pyJsonLoads(r.value_json);
+      if (typeof id === 'string') out.set(id, r.n);
+    }
+    return out;
+  }
+
   #insertWaitingTrial(studyId: number, number: number, gridPoint: string): number {
     const trialId = Number(this.#s.insertTrial.run(number, studyId).lastInsertRowid);
     this.#s.upsertTrialSystemAttr.run(trialId, GRID_POINT_ATTR, pyJsonDumps(gridPoint));
@@ -298,18 +310,25 @@ class SqliteStorage implements Storage {
       return { study_id: studyId, study_name: name };
     });
 
+    const deleteStudy = db.transaction((studyId: number) => {
+      this.#assertStudy(studyId);
+      // Children first: Optuna's schema has foreign keys without ON DELETE CASCADE.
+      for (const stmt of s.deleteStudyRows) stmt.run(studyId);
+    });
+
     const setStudySystemAttr = db.transaction((studyId: number, key: string, value: JsonValue) => {
       this.#assertStudy(studyId);
       s.upsertStudySystemAttr.run(studyId, key, pyJsonDumps(value));
     });
 
     const enqueue = db.transaction(
-      (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>, rerunPruned: boolean): EnqueueResult => {
+      (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>, opts: EnqueueOptions): EnqueueResult => {
         this.#assertStudy(studyId);
+        const failures = opts.maxRetries === undefined ? null : this.#countedFailures(studyId);
         // Points that still have (or had) a usable trial: only FAIL-only points run again
         // (and PRUNED-only ones when asked).
         const live = new Set<string>();
-        const rows = rerunPruned ? s.livePointsNotPruned.iterate(studyId) : s.livePoints.iterate(studyId);
+        const rows = opts.rerunPruned === true ? s.livePointsNotPruned.iterate(studyId) : s.livePoints.iterate(studyId);
         for (const r of rows as Iterable<{ value_json: string }>) {
           const id = pyJsonLoads(r.value_json);
           if (typeof id === 'string') live.add(id);
@@ -337,9 +356,14 @@ class SqliteStorage implements Storage {
         let number = this.#nextNumber(studyId);
         let added = 0;
         let present = 0;
+        let exhausted = 0;
         for (const point of points) {
           if (live.has(point.id)) {
             present++;
+            continue;
+          }
+          if (failures && (failures.get(point.id) ?? 0) > opts.maxRetries!) {
+            exhausted++;
             continue;
           }
           live.add(point.id);
@@ -357,14 +381,24 @@ class SqliteStorage implements Storage {
           }
           added++;
         }
-        return { added, present };
+        return failures ? { added, present, exhausted } : { added, present };
       },
     );
 
-    const claim = db.transaction((studyId: number, worker: string): FrozenTrial | null => {
-      const row = s.oldestWaiting.get(studyId) as { trial_id: number } | undefined;
-      if (!row) return null;
-      const trialId = row.trial_id;
+    const claim = db.transaction((studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null => {
+      // Only trials with our grid point attribute: a trial Optuna enqueued has
+      // none, and must never run here. `accept` skips more (see claimTrial).
+      let after = -1;
+      let trialId: number;
+      for (;;) {
+        const row = s.nextWaitingOfGrid.get(studyId, after) as { trial_id: number; number: number } | undefined;
+        if (!row) return null;
+        if (!accept || accept(this.#readTrial(row.trial_id))) {
+          trialId = row.trial_id;
+          break;
+        }
+        after = row.number;
+      }
       assertTransition(trialId, TrialState.WAITING, TrialState.RUNNING);
       const now = utcNow();
       s.setRunning.run(now, trialId);
@@ -377,8 +411,9 @@ class SqliteStorage implements Storage {
       if (s.heartbeatIfRunning.run(utcNow(), trialId).changes === 0) this.#trialRow(trialId);
     });
 
-    const failStale = db.transaction((studyId: number, staleSeconds: number): number[] => {
+    const failStale = db.transaction((studyId: number, staleSeconds: number, limits?: RetryLimits): number[] => {
       const stale = s.staleRunning.all(studyId, utcSecondsAgo(staleSeconds)) as HeartbeatRow[];
+      const failures = limits?.maxRetries === undefined || stale.length === 0 ? null : this.#countedFailures(studyId);
       const now = utcNow();
       let number = stale.length > 0 ? this.#nextNumber(studyId) : 0;
       for (const { trial_id: trialId, heartbeat: last } of stale) {
@@ -389,10 +424,12 @@ class SqliteStorage implements Storage {
           'error',
           pyJsonDumps(`stale heartbeat: none since ${last} UTC, more than ${staleSeconds} s ago (process died?)`),
         );
+        s.upsertTrialSystemAttr.run(trialId, FAIL_KIND_ATTR, pyJsonDumps('process' satisfies FailKind));
         // Its point runs again as a new trial; the FAIL trial stays as the record of what happened.
         const gp = s.systemAttrOf.get(trialId, GRID_POINT_ATTR) as { value_json: string } | undefined;
         const point = gp ? pyJsonLoads(gp.value_json) : null;
         if (typeof point !== 'string') continue;
+        if (failures && (failures.get(point) ?? 0) > limits!.maxRetries!) continue;
         const newId = this.#insertWaitingTrial(studyId, number++, point);
         s.copyParams.run(newId, trialId);
       }
@@ -467,6 +504,7 @@ class SqliteStorage implements Storage {
 
     return {
       openStudy,
+      deleteStudy,
       setStudySystemAttr,
       enqueue,
       claim,
@@ -505,6 +543,10 @@ class SqliteStorage implements Storage {
     return this.#guard(() => this.#tx.listStudies());
   }
 
+  deleteStudy(studyId: number): void {
+    this.#guard(() => this.#tx.deleteStudy.immediate(studyId));
+  }
+
   setStudySystemAttr(studyId: number, key: string, value: JsonValue): void {
     this.#guard(() => this.#tx.setStudySystemAttr.immediate(studyId, key, value));
   }
@@ -513,13 +555,13 @@ class SqliteStorage implements Storage {
     studyId: number,
     points: readonly GridPoint[],
     distributions: Record<string, readonly ParamValue[]>,
-    opts: { readonly rerunPruned?: boolean } = {},
+    opts: EnqueueOptions = {},
   ): EnqueueResult {
-    return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions, opts.rerunPruned === true));
+    return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions, opts));
   }
 
-  claimTrial(studyId: number, worker: string): FrozenTrial | null {
-    return this.#guard(() => this.#tx.claim.immediate(studyId, worker));
+  claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null {
+    return this.#guard(() => this.#tx.claim.immediate(studyId, worker, accept));
   }
 
   /** Records that the trial is alive. A no-op for a trial that is no longer RUNNING (a late timer tick). */
@@ -527,9 +569,9 @@ class SqliteStorage implements Storage {
     this.#guard(() => this.#tx.heartbeat.immediate(trialId));
   }
 
-  failStaleTrials(studyId: number, staleSeconds: number): number[] {
+  failStaleTrials(studyId: number, staleSeconds: number, limits?: RetryLimits): number[] {
     if (!(staleSeconds >= 0)) throw new RangeError(`staleSeconds must be >= 0, got ${staleSeconds}`);
-    return this.#guard(() => this.#tx.failStale.immediate(studyId, staleSeconds));
+    return this.#guard(() => this.#tx.failStale.immediate(studyId, staleSeconds, limits));
   }
 
   setIntermediateValue(trialId: number, step: number, value: number): void {
@@ -579,10 +621,11 @@ class SqliteStorage implements Storage {
     return this.#guard(() => this.#tx.getTrials(studyId, states));
   }
 
-  countTrials(studyId: number): Readonly<Record<TrialState, number>> {
+  countTrials(studyId: number, which: TrialFilter = 'all'): Readonly<Record<TrialState, number>> {
     return this.#guard(() => {
       const counts: Record<TrialState, number> = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0 };
-      for (const r of this.#s.countByState.all(studyId) as { state: string; n: number }[]) {
+      const stmt = which === 'grid' ? this.#s.countGridByState : which === 'foreign' ? this.#s.countForeignByState : this.#s.countByState;
+      for (const r of stmt.all(studyId) as { state: string; n: number }[]) {
         const st = trialStateFromName(r.state);
         if (st !== undefined) counts[st] = r.n;
       }
@@ -607,6 +650,14 @@ function prepare(db: Database.Database) {
     studyById: p('SELECT study_id FROM studies WHERE study_id = ?'),
     allStudies: p('SELECT study_id, study_name FROM studies ORDER BY study_id'),
     insertStudy: p('INSERT INTO studies (study_name) VALUES (?)'),
+    deleteStudyRows: [
+      ...['trial_params', 'trial_values', 'trial_intermediate_values', 'trial_user_attributes', 'trial_system_attributes', 'trial_heartbeats'].map(
+        (table) => p(`DELETE FROM ${table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)`),
+      ),
+      ...['trials', 'study_directions', 'study_user_attributes', 'study_system_attributes', 'studies'].map((table) =>
+        p(`DELETE FROM ${table} WHERE study_id = ?`),
+      ),
+    ],
     insertDirection: p("INSERT INTO study_directions (direction, study_id, objective) VALUES ('MAXIMIZE', ?, 0)"),
     upsertStudySystemAttr: p(
       'INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (?, ?, ?) ' +
@@ -620,8 +671,18 @@ function prepare(db: Database.Database) {
     maxNumber: p('SELECT max(number) + 1 AS n FROM trials WHERE study_id = ?'),
     countByState: p('SELECT state, count(*) AS n FROM trials WHERE study_id = ? GROUP BY state'),
     insertTrial: p("INSERT INTO trials (number, study_id, state) VALUES (?, ?, 'WAITING')"),
-    oldestWaiting: p(
-      "SELECT trial_id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1",
+    nextWaitingOfGrid: p(
+      'SELECT t.trial_id, t.number FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
+        GRID_POINT_ATTR +
+        "' WHERE t.study_id = ? AND t.state = 'WAITING' AND t.number > ? ORDER BY t.number LIMIT 1",
+    ),
+    countGridByState: p(
+      'SELECT t.state, count(*) AS n FROM trials t WHERE t.study_id = ? AND EXISTS ' +
+        `(SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND a."key" = '${GRID_POINT_ATTR}') GROUP BY t.state`,
+    ),
+    countForeignByState: p(
+      'SELECT t.state, count(*) AS n FROM trials t WHERE t.study_id = ? AND NOT EXISTS ' +
+        `(SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND a."key" = '${GRID_POINT_ATTR}') GROUP BY t.state`,
     ),
     setRunning: p("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?"),
     setWaiting: p("UPDATE trials SET state = 'WAITING', datetime_start = NULL WHERE trial_id = ?"),
@@ -637,6 +698,12 @@ function prepare(db: Database.Database) {
         "' WHERE t.study_id = ? AND t.state NOT IN ('FAIL', 'PRUNED')",
     ),
 
+    countedFailures: p(
+      'SELECT g.value_json, COUNT(*) AS n FROM trials t ' +
+        `JOIN trial_system_attributes g ON g.trial_id = t.trial_id AND g."key" = '${GRID_POINT_ATTR}' ` +
+        `JOIN trial_system_attributes k ON k.trial_id = t.trial_id AND k."key" = '${FAIL_KIND_ATTR}' AND k.value_json = ? ` +
+        "WHERE t.study_id = ? AND t.state = 'FAIL' GROUP BY g.value_json",
+    ),
     insertParam: p('INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)'),
     copyParams: p(
       'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) ' +
@@ -679,7 +746,9 @@ function prepare(db: Database.Database) {
     deleteHeartbeat: p('DELETE FROM trial_heartbeats WHERE trial_id = ?'),
     staleRunning: p(
       'SELECT t.trial_id, h.heartbeat FROM trials t ' +
-        "JOIN trial_heartbeats h ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING' AND h.heartbeat < ? ORDER BY t.number",
+        "JOIN trial_heartbeats h ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING' AND h.heartbeat < ? " +
+        // Only our trials: one Optuna runs (its own heartbeat, its own grace period) is Optuna's to fail.
+        `AND EXISTS (SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND a."key" = '${GRID_POINT_ATTR}') ORDER BY t.number`,
     ),
 
     studyParams: perStudy('x.trial_id, x.param_name, x.param_value, x.distribution_json', 'trial_params'),
@@ -701,16 +770,66 @@ export function openSqliteStorage(path: string, opts: SqliteOpenOptions = {}): S
   if (readonly && !existsSync(path)) {
     throw new StorageError('no such database; a read-only (monitor) open needs the file a running study writes: check the --db path', path);
   }
+  return readonly ? quietReader(path) : openConnection(path, 'write');
+}
+
+const walOf = (path: string) => `${path}-wal`;
+
+/**
+ * A reader that leaves no -wal/-shm beside a file it only reads. SQLite
+ * creates both for any connection to a WAL database, and a read-only one
+ * cannot remove them again at close. While no -wal exists no writer has the
+ * file open, and the main file holds every commit: it is read whole into
+ * memory and queried there. Once a -wal appears (a sweep started), or if one
+ * is there at the start, the reader is an ordinary read-only connection to the
+ * file (the writer's files are there anyway), so it follows the writer live.
+ */
+function quietReader(path: string): Storage {
+  let current = snapshotOrLive(path);
+  return new Proxy(current.storage, {
+    get(_target, prop) {
+      if (current.snapshot && prop !== 'close' && existsSync(walOf(path))) {
+        current.storage.close();
+        current = { storage: openConnection(path, 'read'), snapshot: false };
+      }
+      const v: unknown = Reflect.get(current.storage, prop, current.storage);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(current.storage) : v;
+    },
+  });
+}
+
+function snapshotOrLive(path: string): { storage: Storage; snapshot: boolean } {
+  if (!existsSync(walOf(path))) {
+    let image: Buffer | null = null;
+    try {
+      image = readFileSync(path);
+    } catch {
+      image = null; // unreadable here: the ordinary open reports why
+    }
+    // A writer that opened the file while it was read may have checkpointed into it: then read it live.
+    if (image && !existsSync(walOf(path))) return { storage: openConnection(path, 'read', image), snapshot: true };
+  }
+  return { storage: openConnection(path, 'read'), snapshot: false };
+}
+
+/**
+ * One connection: `write` creates the file and schema as needed; `read` never
+ * takes the write lock; with `image`, the file's bytes are queried in memory.
+ */
+function openConnection(path: string, mode: 'read' | 'write', image?: Buffer): SqliteStorage {
+  const readonly = mode === 'read';
   if (!readonly) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirs(dirname(path));
     } catch (err) {
       throw new StorageError(`cannot create the folder ${dirname(path)} (${(err as Error).message})`, path, { cause: err });
     }
   }
   let db: Database.Database;
   try {
-    db = new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
+    // Bytes 18 and 19 of the header say WAL (2); an in-memory image must read as rollback-journal mode (1).
+    if (image && image.length >= 100) image[18] = image[19] = 1;
+    db = image ? new Database(image, { readonly: true }) : new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
   } catch (err) {
     const t = translate(err, path);
     throw t instanceof StorageError ? t : new StorageError(`cannot open the database (${(err as Error).message})`, path, { cause: err });

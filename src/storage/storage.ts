@@ -36,11 +36,27 @@ export interface FrozenTrial {
   readonly heartbeatAt: Date | null;
 }
 
+/** Trials with our `grid_point` system attribute ('grid'), those without ('foreign': added by Optuna), or both. */
+export type TrialFilter = 'all' | 'grid' | 'foreign';
+
 export interface EnqueueResult {
   /** Points that got a new WAITING trial. */
   readonly added: number;
   /** Points skipped because they are COMPLETE, WAITING or RUNNING already. */
   readonly present: number;
+  /** With a retry limit: points skipped because they failed more than maxRetries times (src/trial/retries.ts). */
+  readonly exhausted?: number;
+}
+
+export interface RetryLimits {
+  /** A point with more than this many FAIL trials that count (fail_kind "trial") is not queued again; absent: no limit. */
+  readonly maxRetries?: number;
+}
+
+/** What enqueuePoints may queue again besides FAIL-only points, and how often. */
+export interface EnqueueOptions extends RetryLimits {
+  /** Also queue again points whose trials were all PRUNED (or FAILed). */
+  readonly rerunPruned?: boolean;
 }
 
 export interface Storage {
@@ -52,6 +68,8 @@ export interface Storage {
   getStudy(name: string): StudySummary | null;
   listStudies(): StudySummary[];
   setStudySystemAttr(studyId: number, key: string, value: JsonValue): void;
+  /** Deletes a study, its trials and everything of theirs, in one transaction; other studies are untouched. */
+  deleteStudy(studyId: number): void;
 
   /**
    * Adds a WAITING trial for every point that has no COMPLETE, PRUNED,
@@ -64,18 +82,24 @@ export interface Storage {
     studyId: number,
     points: readonly GridPoint[],
     distributions: Record<string, readonly ParamValue[]>,
-    opts?: { readonly rerunPruned?: boolean },
+    opts?: EnqueueOptions,
   ): EnqueueResult;
 
-  /** Atomically moves the oldest WAITING trial to RUNNING and returns it; null when none waits. Safe across processes. */
-  claimTrial(studyId: number, worker: string): FrozenTrial | null;
+  /**
+   * Atomically moves the oldest WAITING trial that carries our grid point
+   * attribute (and that `accept` takes, when given) to RUNNING and returns it;
+   * null when none waits. Trials without a grid point (enqueued by Optuna) are
+   * never claimed: they stay WAITING for Optuna. Safe across processes.
+   */
+  claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null;
   heartbeat(trialId: number): void;
   /**
-   * RUNNING trials whose heartbeat is older than `staleSeconds` become FAIL
-   * (with an error attribute) and their points get a new WAITING trial.
+   * RUNNING trials of ours (with a grid point) whose heartbeat is older than `staleSeconds` become FAIL
+   * (with an error attribute and fail_kind "process") and their points get a
+   * new WAITING trial, unless the point is past `limits.maxRetries`.
    * Returns the failed trial ids.
    */
-  failStaleTrials(studyId: number, staleSeconds: number): number[];
+  failStaleTrials(studyId: number, staleSeconds: number, limits?: RetryLimits): number[];
 
   setIntermediateValue(trialId: number, step: number, value: number): void;
   setUserAttrs(trialId: number, attrs: Record<string, JsonValue>): void;
@@ -93,8 +117,8 @@ export interface Storage {
 
   getTrial(trialId: number): FrozenTrial;
   getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[];
-  /** Counts per state, cheap enough to poll. */
-  countTrials(studyId: number): Readonly<Record<TrialState, number>>;
+  /** Counts per state, cheap enough to poll: all trials, only those with our grid point attribute, or only those without. */
+  countTrials(studyId: number, which?: TrialFilter): Readonly<Record<TrialState, number>>;
 
   close(): void;
 }

@@ -1,4 +1,4 @@
-// Which parts each model of the paper has (recipe.md, "Models of the paper's
+// Which parts each model of the paper has (docs/recipe.md, "Models of the paper's
 // tables"). This is plain data: the grid uses it to know which axes apply to a
 // model, the model registry (src/models) uses it to compose the network, and
 // the report uses it to know which scores a model has.

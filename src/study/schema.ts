@@ -2,7 +2,7 @@
 // same name inferred from it, so the file format and the code cannot drift.
 import { z } from 'zod';
 
-/** Every model of the paper's tables (recipe.md, "Models of the paper's tables"). */
+/** Every model of the paper's tables (docs/recipe.md, "Models of the paper's tables"). */
 export const ModelName = z.enum([
   'CAE',
   'DeepSVDD',
@@ -28,7 +28,7 @@ export type ModelName = z.infer<typeof ModelName>;
 export const Boundary = z.enum(['hard', 'soft']);
 export type Boundary = z.infer<typeof Boundary>;
 
-/** Anomaly scores a trial can be evaluated with (recipe.md, Training step 3). */
+/** Anomaly scores a trial can be evaluated with (docs/recipe.md, "Scores"). */
 export const Score = z.enum(['svdd', 'rec', 'svdd+rec']);
 export type Score = z.infer<typeof Score>;
 
@@ -91,10 +91,27 @@ export const Arch = z.strictObject({
 });
 export type Arch = z.infer<typeof Arch>;
 
+/**
+ * Upper bounds of the training settings, checked before anything is written.
+ * The paper trains a few hundred epochs; 10 000 already means days per trial
+ * on a CPU, so more is taken for a typo (1e9 would never finish).
+ */
+export const MAX_EPOCHS = 10_000;
+/**
+ * A batch is one tensor with its activations: 4096 images of 64x64x3 through
+ * the MVTec network are gigabytes, and larger batches than the paper's 64..200
+ * only change the optimisation, not the model.
+ */
+export const MAX_BATCH_SIZE = 4096;
+const epochs = (min: 0 | 1) =>
+  (min === 0 ? z.number().int().nonnegative() : positiveInt).max(MAX_EPOCHS, { message: `at most ${MAX_EPOCHS} epochs (the paper trains a few hundred; more would run for days per trial)` });
+
 export const Training = z.strictObject({
-  pretrainEpochs: z.number().int().nonnegative().default(200),
-  jointEpochs: positiveInt.default(20),
-  batchSize: positiveInt.default(64),
+  pretrainEpochs: epochs(0).default(200),
+  jointEpochs: epochs(1).default(20),
+  batchSize: positiveInt
+    .max(MAX_BATCH_SIZE, { message: `at most ${MAX_BATCH_SIZE} (one batch and its activations are held in memory at once)` })
+    .default(64),
   lr: z.number().positive().default(1e-4),
   weightDecay: z.number().nonnegative().default(0.5e-6),
   /** Adam with amsgrad, as the authors' code. */
@@ -170,10 +187,14 @@ export const DefaultPoint = z.strictObject({
 });
 export type DefaultPoint = z.infer<typeof DefaultPoint>;
 
+/** Longest study name: it becomes a file name, with a suffix (".sqlite3") and room for temp-file suffixes. */
+export const MAX_NAME_LENGTH = 100;
+
 export const Study = z.strictObject({
   /** Study name: also the default database file name. */
   name: z
     .string()
+    .max(MAX_NAME_LENGTH, { message: `at most ${MAX_NAME_LENGTH} characters (it names the database file db/<name>.sqlite3; file names are limited to 255 bytes)` })
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'use letters, digits, ".", "_" and "-" only (it names the database file)' }),
   description: z.string().optional(),
   dataset: Dataset,
@@ -195,6 +216,21 @@ export const Study = z.strictObject({
   defaultPoint: DefaultPoint.optional(),
   /** Prune unpromising trials (absent: every trial runs all its epochs). */
   pruner: Pruner.optional(),
+  /**
+   * Seconds one trial may run; past it the trial is aborted, its worker
+   * thread (or process) replaced and the trial FAILs with the reason. Absent:
+   * no limit (a trial's cost varies tenfold with cached pretraining, so no
+   * default can be derived before it runs); a hung worker is still caught by
+   * its missing heartbeats (--stale-after). Run policy, not a fixed setting.
+   */
+  trialTimeout: z.number().positive().max(30 * 24 * 3600).optional(),
+  /**
+   * Times a grid point whose trial FAILed is queued again (Optuna's
+   * RetryFailedTrialCallback max_retry): a point runs at most 1 + maxRetries
+   * times. Counts the trial's own failures (its error, timeout, hung or crashed
+   * worker), not a sweep process that was killed. Absent: 2.
+   */
+  maxRetries: z.number().int().nonnegative().max(1000).optional(),
   /** Expected run time, stated by the study's author (shown, not used). */
   expectedRuntime: z.record(z.string(), z.string()).optional(),
 });

@@ -9,6 +9,8 @@ export class Images {
     readonly x: Float32Array,
     readonly n: number,
     readonly shape: readonly [number, number, number],
+    /** Called for every batch cut: every pass over the data goes through here, so the worker proves it is alive. */
+    private readonly onBatch?: () => void,
   ) {
     this.pixels = shape[0] * shape[1] * shape[2];
     if (x.length !== n * this.pixels) {
@@ -18,6 +20,7 @@ export class Images {
 
   /** The images at `order[start .. end)` as [B, H, W, C]. */
   batch(order: ArrayLike<number>, start: number, end: number): tf.Tensor4D {
+    this.onBatch?.();
     const b = end - start;
     const out = new Float32Array(b * this.pixels);
     for (let i = 0; i < b; i++) {

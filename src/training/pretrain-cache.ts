@@ -10,7 +10,9 @@
 // One file, written to a temp name and renamed: a reader sees a whole entry
 // or none, and when workers race, the last rename wins and both were valid.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { makeDirs } from '../fs/mkdirs.js';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { canonicalJson } from '../grid/expand.js';
@@ -132,7 +134,8 @@ export async function savePretrained(cacheDir: string, k: PretrainKey, store: Pa
   const len = Buffer.alloc(4);
   len.writeUInt32LE(headerBuf.length);
   const path = pretrainPath(cacheDir, k.key);
-  await mkdir(join(cacheDir, 'pretrain'), { recursive: true });
+  // Not mkdir's recursive option: it loops for ever under /proc (src/fs/mkdirs.ts).
+  makeDirs(join(cacheDir, 'pretrain'));
   const tmp = `${path}.${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(tmp, Buffer.concat([MAGIC, len, headerBuf, payload]));
@@ -140,5 +143,27 @@ export async function savePretrained(cacheDir: string, k: PretrainKey, store: Pa
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * The key and key material of a cache file, reading only its header (an
+ * entry is tens of MB); null when it is not a whole entry. For `sweep cache ls`.
+ */
+export function readPretrainHeader(path: string): { key: string; material: Record<string, unknown> } | null {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(MAGIC.length + 4);
+    if (readSync(fd, head, 0, head.length, 0) !== head.length || !head.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+    const len = head.readUInt32LE(MAGIC.length);
+    const buf = Buffer.alloc(len);
+    if (readSync(fd, buf, 0, len, head.length) !== len) return null;
+    const header = JSON.parse(buf.toString('utf8')) as Header;
+    return typeof header.key === 'string' ? { key: header.key, material: (header.material ?? {}) as Record<string, unknown> } : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }

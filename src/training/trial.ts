@@ -1,4 +1,4 @@
-// One trial of the recipe (recipe.md, "Training"):
+// One trial of the recipe (docs/recipe.md, "Training"):
 //   1. seeded init, then pretraining of the autoencoder on reconstruction alone
 //      (or its weights from the pretraining cache);
 //   2. the center c = mean z over the training set (eval mode), |c_i| < 0.1 pushed to ±0.1;
@@ -41,6 +41,8 @@ import { aurocs, combineScores, scoreBaseline, scoreImages } from './scores.js';
 export interface RunTrialOptions {
   /** Checked between batches; when it fires the trial throws an AbortError. */
   readonly signal?: AbortSignal;
+  /** Called at every batch (training, center, scoring): the worker's sign of life. */
+  readonly alive?: () => void;
 }
 
 /** The grid point's settings with the schema's defaults for the axes that do not apply to it. */
@@ -91,8 +93,8 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     s: trialSettings(task),
     emit,
     signal: opts.signal,
-    train: new Images(data.trainX, data.nTrain, shape),
-    test: new Images(data.testX, data.nTest, shape),
+    train: new Images(data.trainX, data.nTrain, shape, opts.alive),
+    test: new Images(data.testX, data.nTest, shape, opts.alive),
     testY: data.testY,
   };
   if (data.testY.length !== data.nTest) throw new Error(`${data.testY.length} test labels for ${data.nTest} test images`);
@@ -104,7 +106,7 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
   const owned: { dispose(): void }[] = [];
   try {
     const t0 = performance.now();
-    const { model, cache, cacheError } = await pretrainedModel(ctx, owned);
+    const { model, cache, cacheError, cacheKey } = await pretrainedModel(ctx, owned);
     const t1 = performance.now();
     const center = model.traits.svdd ? computeCenter(model, ctx.train, task.training.batchSize) : null;
     if (center) owned.push(center);
@@ -126,6 +128,8 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     }
     if (ctx.s.boundary === 'soft' && model.traits.svdd) attrs.radius = joint.radius;
     if (cacheError) attrs.pretrainCacheError = cacheError;
+    // Which cache entry the trial used: `sweep cache ls` names the studies of each entry.
+    if (cacheKey) attrs.pretrainCacheKey = cacheKey;
     if (!modelPretrains(task.params.model) && task.training.pretrainEpochs > 0) {
       attrs.pretrainNote = `${task.params.model} trains from its seeded init for jointEpochs; pretrainEpochs is not used`;
     }
@@ -143,7 +147,7 @@ function round3(v: number): number {
 async function pretrainedModel(
   ctx: Ctx,
   owned: { dispose(): void }[],
-): Promise<{ model: Model; cache: PretrainCacheStatus; cacheError?: string }> {
+): Promise<{ model: Model; cache: PretrainCacheStatus; cacheError?: string; cacheKey?: string }> {
   const { task, s } = ctx;
   const epochs = modelPretrains(task.params.model) ? task.training.pretrainEpochs : 0;
   const build = (initialise: boolean) => {
@@ -158,6 +162,7 @@ async function pretrainedModel(
     return m;
   };
   const useCache = task.cacheDir !== null && epochs > 0;
+  ctx.emit({ type: 'step', step: useCache ? 'cache' : 'model' });
   if (!useCache) {
     const model = build(true);
     if (epochs > 0) await pretrain(ctx, model, epochs);
@@ -170,7 +175,7 @@ async function pretrainedModel(
   const loaded = await loadPretrained(task.cacheDir!, key, probe.params);
   if (loaded.status === 'hit') {
     ctx.emit({ type: 'phase', phase: 'pretrain', epochs, cached: true });
-    return { model: probe, cache: 'hit' };
+    return { model: probe, cache: 'hit', cacheKey: key.key };
   }
   // Freed now, not at the end: at the paper's sizes it holds hundreds of MB.
   owned.splice(owned.indexOf(probe), 1);
@@ -180,7 +185,7 @@ async function pretrainedModel(
   const writeError = await saveQuietly(task.cacheDir!, key, model);
   const readError = loaded.status === 'unreadable' ? loaded.reason : undefined;
   const cacheError = [readError, writeError].filter(Boolean).join('; ') || undefined;
-  return { model, cache: loaded.status === 'corrupt' ? 'rebuilt' : 'miss', cacheError };
+  return { model, cache: loaded.status === 'corrupt' ? 'rebuilt' : 'miss', cacheError, cacheKey: writeError ? undefined : key.key };
 }
 
 /** A cache that cannot be read or written (full disk, permissions) costs the reuse, not the trial: the error goes to attrs. */

@@ -4,7 +4,7 @@ import type { JsonValue } from '../storage/storage.js';
 
 /**
  * The backend a trial ran on, with what computed its heavy kernels where that
- * was recorded: "wasm (native GEMM: OpenBLAS 0.3.21)". Results from the
+ * was recorded: "wasm (native GEMM: OpenBLAS 0.3.21 SkylakeX)". Results from the
  * native and the XNNPACK kernels differ in the last bits, so reports keep them
  * apart.
  */

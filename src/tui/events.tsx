@@ -6,6 +6,7 @@ import type { Study } from '../study/schema.js';
 import type { ActiveTrial, SweepEvents, TrialOutcome } from '../scheduler/scheduler.js';
 import type { Progress } from '../pool/messages.js';
 import { expandGrid } from '../grid/expand.js';
+import { unbuiltPretrainings } from './eta.js';
 import { objectiveScore } from '../study/models.js';
 import { TrialState } from '../trial/state.js';
 import { backendTag } from '../trial/attrs.js';
@@ -13,7 +14,7 @@ import type { Selection } from '../report/index.js';
 import { detectCaps, type Caps } from './caps.js';
 import { FinishedTrials, ReportKeeper } from './finished.js';
 import type { LiveTrial, LogItem } from './model.js';
-import { countsOf } from './counts.js';
+import { studyCounts } from './counts.js';
 import { SweepStore, initialSnapshot } from './store.js';
 import { UiProvider } from './theme.js';
 import { App } from './components/App.js';
@@ -39,6 +40,8 @@ export interface TuiContext {
   readonly caps?: Caps;
   /** Repaint interval (ms); 100 gives at most 10 renders a second. */
   readonly intervalMs?: number;
+  /** Trials of a share key reuse one cached pretraining (the study's pretrainCache and a cache folder); default: the study's pretrainCache. */
+  readonly sharedPretraining?: boolean;
 }
 
 export interface TuiEvents extends SweepEvents {
@@ -54,6 +57,8 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
   const finished = new FinishedTrials();
   finished.replaceAll(storage.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]));
   const summary = finished.summary(now);
+  const points = expandGrid(study.grid);
+  const shared = ctx.sharedPretraining ?? study.pretrainCache;
 
   const initial = initialSnapshot(
     {
@@ -63,10 +68,12 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
       objective: study.objective,
       workers,
       epochs: { pretrain: study.training.pretrainEpochs, joint: study.training.jointEpochs },
-      counts: countsOf(storage.countTrials(studyId)),
-      points: expandGrid(study.grid).length,
+      counts: studyCounts(storage, studyId),
+      points: points.length,
       failed: summary.failed,
       meanSeconds: summary.meanSeconds,
+      costs: summary.costs,
+      unbuilt: unbuiltPretrainings(points, finished.trials(), [], shared),
       finishedAt: summary.finishedAt,
       stopping: ctx.signal?.aborted ?? false,
     },
@@ -88,9 +95,14 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
     store.update((d) => {
       d.running = [...live.values()];
     });
+  // After every start and finish: which pretrainings the waiting trials still need.
+  const recountPretrainings = () =>
+    store.update((d) => {
+      d.unbuilt = unbuiltPretrainings(points, finished.trials(), [...live.values()].map((t) => t.params), shared);
+    });
   const recount = () =>
     store.update((d) => {
-      d.counts = countsOf(storage.countTrials(studyId));
+      d.counts = studyCounts(storage, studyId);
     });
   const log = (item: LogItem) =>
     store.update((d) => {
@@ -142,6 +154,7 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
       });
       publishRunning();
       recount();
+      recountPretrainings();
     },
     progress(t: ActiveTrial, p: Progress) {
       const cur = live.get(t.trial.id);
@@ -155,6 +168,8 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
           b[t.slot] = tag;
           d.backends = b;
         });
+      } else if (p.type === 'step') {
+        next = { ...cur, step: p.step };
       } else if (p.type === 'phase') {
         next = { ...cur, phase: p.phase, epoch: 0, epochs: p.epochs, cached: cur.cached || (p.cached ?? false) };
       } else if (p.type === 'epoch') {
@@ -192,12 +207,14 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
           store.update((d) => {
             d.failed = s.failed;
             d.meanSeconds = s.meanSeconds;
+            d.costs = s.costs;
             d.finishedAt = s.finishedAt;
           });
           keeper.invalidate();
         }
       }
       recount();
+      recountPretrainings();
     },
     note(message: string) {
       log({ key: `note${notes++}`, kind: 'note', text: message });

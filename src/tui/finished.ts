@@ -5,9 +5,12 @@ import type { FrozenTrial, StudySummary } from '../storage/storage.js';
 import { buildReport, type ReportModel, type Selection } from '../report/index.js';
 import { TrialState, isFinished } from '../trial/state.js';
 import { failedOf, trialSeconds, type FailedTrial } from './model.js';
+import { finishedCostOf, trialCosts, type FinishedCost, type TrialCosts } from './eta.js';
 
 export interface FinishedSummary {
   readonly meanSeconds: number | null;
+  /** Expected cost of a remaining trial, pretraining or cached. */
+  readonly costs: TrialCosts | null;
   /** Completion times (ms) within the last hour before `now`. */
   readonly finishedAt: readonly number[];
   /** Start times (ms) of those trials: where the throughput evidence begins. */
@@ -29,13 +32,14 @@ export class FinishedTrials {
 
   /** Adds a trial if it is finished; returns whether the cache changed. */
   add(t: FrozenTrial): boolean {
-    if (!isFinished(t.state) || this.#byId.has(t.id)) return false;
+    // Trials without our grid point (added from Optuna) are not ours to show or count.
+    if (!isFinished(t.state) || t.gridPoint === '' || this.#byId.has(t.id)) return false;
     this.#byId.set(t.id, t);
     return true;
   }
 
   replaceAll(trials: readonly FrozenTrial[]): void {
-    this.#byId = new Map(trials.filter((t) => isFinished(t.state)).map((t) => [t.id, t]));
+    this.#byId = new Map(trials.filter((t) => isFinished(t.state) && t.gridPoint !== '').map((t) => [t.id, t]));
   }
 
   trials(): FrozenTrial[] {
@@ -55,6 +59,7 @@ export class FinishedTrials {
     let earliestStartInHour: number | null = null;
     let earliestStart: number | null = null;
     const failed: FailedTrial[] = [];
+    const costs: FinishedCost[] = [];
     for (const t of this.#byId.values()) {
       // Durations of COMPLETE and FAIL trials alike: a failing point also holds a worker.
       if (t.state !== TrialState.PRUNED) {
@@ -63,6 +68,8 @@ export class FinishedTrials {
           sum += s;
           n++;
         }
+        const c = finishedCostOf(t, s);
+        if (c) costs.push(c);
       }
       const start = t.startedAt?.getTime() ?? null;
       if (start !== null && (earliestStart === null || start < earliestStart)) earliestStart = start;
@@ -74,7 +81,7 @@ export class FinishedTrials {
       if (t.state === TrialState.FAIL) failed.push(failedOf(t));
     }
     failed.sort((a, b) => a.number - b.number);
-    return { meanSeconds: n > 0 ? sum / n : null, finishedAt, earliestStartInHour, earliestStart, failed };
+    return { meanSeconds: n > 0 ? sum / n : null, costs: trialCosts(costs), finishedAt, earliestStartInHour, earliestStart, failed };
   }
 }
 

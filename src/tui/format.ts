@@ -1,5 +1,7 @@
 // Numbers and times as the screen prints them, and the header's estimates
-// (throughput, ETA). Pure, so what the header claims is tested on its own.
+// (throughput; the ETA is worked out in eta.ts). Pure, so what the header
+// claims is tested on its own.
+import type { Eta } from './eta.js';
 
 /** 42s, 3m05s, 2h07m, 3d04h: two units at most, the screen has little room. */
 export function formatDuration(seconds: number): string {
@@ -33,42 +35,6 @@ export function fmtLoss(x: number | null | undefined): string {
 export function fmtParam(x: number | undefined | null): string {
   if (x === undefined || x === null) return '-';
   return String(x);
-}
-
-export type Eta =
-  | { readonly kind: 'first' }
-  | { readonly kind: 'done' }
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'eta'; readonly seconds: number };
-
-export interface EtaInput {
-  /** Durations (seconds) of finished trials: the only evidence of how long one takes. */
-  readonly meanSeconds: number | null;
-  readonly waiting: number;
-  /** Seconds each running trial has run so far. */
-  readonly runningElapsed: readonly number[];
-  /** Trials that run at once. */
-  readonly workers: number;
-}
-
-/**
- * Time until the queue is empty: each running trial needs what is left of a
- * mean trial (never below zero), each waiting one a whole mean trial, and the
- * workers share the total. Until one trial finished there is no mean, so it
- * says so instead of guessing ("after first trial").
- */
-export function estimateEta(i: EtaInput): Eta {
-  if (i.waiting === 0 && i.runningElapsed.length === 0) return { kind: 'done' };
-  if (i.meanSeconds === null) return { kind: 'first' };
-  const workers = Math.max(1, i.workers);
-  if (i.runningElapsed.length === 0 && i.waiting > 0) {
-    // Work waits but nothing runs (stopped sweep, or between claims).
-    return { kind: 'idle' };
-  }
-  const left = i.runningElapsed.reduce((s, e) => s + Math.max(0, i.meanSeconds! - e), 0) + i.waiting * i.meanSeconds;
-  // The running trials cannot finish faster than the longest remainder among them.
-  const longest = Math.max(0, ...i.runningElapsed.map((e) => i.meanSeconds! - e));
-  return { kind: 'eta', seconds: Math.max(left / workers, longest) };
 }
 
 export function formatEta(e: Eta): string {

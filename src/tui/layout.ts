@@ -46,6 +46,12 @@ export interface ColumnSpec {
   readonly max: number;
   /** Lower numbers are kept longer and widened first. */
   readonly priority: number;
+  /**
+   * Shown only with room to spare: dropped before it leaves a column that is
+   * not extra narrower than it wants (at 80 columns the model and class are
+   * read whole, and the loss terms give way).
+   */
+  readonly extra?: boolean;
 }
 
 export interface FittedColumn {
@@ -57,10 +63,24 @@ export interface FittedColumn {
  * Chooses the columns that fit `width` (with `gap` cells between them) and
  * their widths: columns are dropped from the least important until the rest
  * fit at their minimum, then the spare cells widen columns, most important
- * first, up to their maximum. The result keeps the input order and never
- * exceeds `width`, so a row never wraps.
+ * first, up to their maximum; last, extra columns go (least important first)
+ * while another column is cut short. The result keeps the input order and
+ * never exceeds `width`, so a row never wraps.
  */
 export function fitColumns(columns: readonly ColumnSpec[], width: number, gap = 1): FittedColumn[] {
+  let cols = columns;
+  for (;;) {
+    const fitted = fitAtPriority(cols, width, gap);
+    const byKey = new Map(cols.map((c) => [c.key, c]));
+    const short = fitted.some((f) => !byKey.get(f.key)!.extra && f.width < byKey.get(f.key)!.max);
+    const extras = fitted.map((f) => byKey.get(f.key)!).filter((c) => c.extra);
+    if (!short || extras.length === 0) return fitted;
+    const drop = extras.reduce((a, b) => (b.priority >= a.priority ? b : a));
+    cols = cols.filter((c) => c !== drop);
+  }
+}
+
+function fitAtPriority(columns: readonly ColumnSpec[], width: number, gap: number): FittedColumn[] {
   const byPriority = columns.map((c, i) => ({ c, i })).sort((a, b) => a.c.priority - b.c.priority || a.i - b.i);
   const kept: { c: ColumnSpec; i: number }[] = [];
   let used = 0;

@@ -2,6 +2,7 @@
 // fill it (the scheduler's events in `sweep start`, polling of the database
 // in `sweep monitor`); the components render a snapshot and nothing else.
 import type { TrialParams } from '../grid/expand.js';
+import type { Step } from '../pool/messages.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import type { DatasetName, Score, Study } from '../study/schema.js';
 import { Study as StudySchema } from '../study/schema.js';
@@ -10,6 +11,7 @@ import { objectiveScore } from '../study/models.js';
 import { aurocHistory, type ReportModel, type Selection } from '../report/index.js';
 import { TrialState } from '../trial/state.js';
 import { firstLine } from './layout.js';
+import type { TrialCosts } from './eta.js';
 
 export type LivePhase = 'starting' | 'pretrain' | 'joint';
 
@@ -29,6 +31,8 @@ export interface LiveTrial {
   readonly epochs: number | null;
   /** Pretrained weights came from the cache. */
   readonly cached: boolean;
+  /** While starting: what it does (preparing data, building the model, loading the cache); null before it said. */
+  readonly step?: Step | null;
   /** Loss terms of the last epoch. */
   readonly losses: Readonly<Record<string, number | null>> | null;
   /** AUROC of the trial's objective score after each joint epoch. */
@@ -62,6 +66,8 @@ export interface Counts {
   readonly waiting: number;
   readonly failed: number;
   readonly pruned: number;
+  /** Trials without our grid point (added from Optuna): never run, not in the counts above. */
+  readonly foreign?: number;
 }
 
 export interface SweepSnapshot {
@@ -84,6 +90,10 @@ export interface SweepSnapshot {
   readonly failed: readonly FailedTrial[];
   /** Mean duration of the study's finished trials; null before the first. */
   readonly meanSeconds: number | null;
+  /** What a remaining trial is expected to take, pretraining or cached (eta.ts); null before the first. */
+  readonly costs: TrialCosts | null;
+  /** Pretrainings the waiting trials still need; null when pretraining is not shared (every trial pretrains). */
+  readonly unbuilt: number | null;
   /** When trials finished (ms), the last hour's worth: for trials per hour. */
   readonly finishedAt: readonly number[];
   /** Start of "elapsed" (ms): this session in `sweep start`, the study's first trial in `sweep monitor`. */
@@ -167,6 +177,8 @@ export function liveFromStored(
   let phase: LivePhase = 'starting';
   let epoch = 0;
   let losses: Record<string, number | null> | null = null;
+  // Joint epochs without a pretraining epoch before them: the weights came from the cache (or the model has no pretraining).
+  const pretrained = Array.isArray(history) && history.some((h) => h !== null && typeof h === 'object' && !Array.isArray(h) && h['phase'] === 'pretrain');
   if (last && typeof last === 'object' && !Array.isArray(last)) {
     phase = last['phase'] === 'pretrain' ? 'pretrain' : 'joint';
     epoch = num(last['epoch']) ?? 0;
@@ -189,8 +201,8 @@ export function liveFromStored(
     phase,
     epoch,
     epochs,
-    // The database does not say whether pretraining came from the cache (only the live events do).
-    cached: false,
+    // The database holds no cache flag until the trial ends; a joint phase with no pretraining epoch before it (of a study that pretrains, and shares) is the cache's.
+    cached: phase === 'joint' && !pretrained && (def?.training.pretrainEpochs ?? 0) > 0 && (def?.pretrainCache ?? false),
     losses,
     auroc,
   };

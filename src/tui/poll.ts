@@ -6,9 +6,10 @@
 // finished trials only when the counts show it missed some, spaced by their
 // cost so a 3000-trial study is not re-read every second.
 import type { Storage, StudySummary } from '../storage/storage.js';
-import { expandGrid } from '../grid/expand.js';
+import { expandGrid, type GridPoint } from '../grid/expand.js';
+import { unbuiltPretrainings } from './eta.js';
 import { TrialState } from '../trial/state.js';
-import { countsOf } from './counts.js';
+import { studyCounts } from './counts.js';
 import { FinishedTrials, ReportKeeper } from './finished.js';
 import { definitionOf, liveFromStored, logItemOf, type LiveTrial } from './model.js';
 import { SweepStore, initialSnapshot } from './store.js';
@@ -33,6 +34,7 @@ export class MonitorFeed {
   readonly #pollMs: number;
   readonly #minReloadMs: number;
   readonly #finished = new FinishedTrials();
+  readonly #points: GridPoint[];
   /** Display slot of each RUNNING trial we know: stable while it runs. */
   readonly #slots = new Map<number, number>();
   #reloadGap: number;
@@ -48,12 +50,12 @@ export class MonitorFeed {
     this.#pollMs = opts.pollMs ?? 1000;
     this.#minReloadMs = opts.minReloadMs ?? 5000;
     this.#reloadGap = this.#minReloadMs;
-    let points = 0;
     try {
-      points = this.#def ? expandGrid(this.#def.grid).length : 0;
+      this.#points = this.#def ? expandGrid(this.#def.grid) : [];
     } catch {
-      points = 0;
+      this.#points = [];
     }
+    const points = this.#points.length;
     const initial = initialSnapshot({
       mode: 'monitor',
       study: opts.study.name,
@@ -65,6 +67,8 @@ export class MonitorFeed {
       points,
       failed: [],
       meanSeconds: null,
+      costs: null,
+      unbuilt: null,
       finishedAt: [],
       stopping: false,
     });
@@ -76,6 +80,11 @@ export class MonitorFeed {
         d.select = select;
       }),
     );
+  }
+
+  /** The database does not say whether the writer shares pretraining (--no-cache): the study's setting is taken. */
+  #unbuilt(live: readonly LiveTrial[]): number | null {
+    return unbuiltPretrainings(this.#points, this.#finished.trials(), live.map((t) => t.params), this.#def?.pretrainCache ?? false);
   }
 
   get pollMs(): number {
@@ -101,8 +110,9 @@ export class MonitorFeed {
   poll(): void {
     const now = Date.now();
     try {
-      const counts = countsOf(this.#storage.countTrials(this.#studyId));
-      const running = this.#storage.getTrials(this.#studyId, [TrialState.RUNNING]);
+      const counts = studyCounts(this.#storage, this.#studyId);
+      // Not a trial Optuna runs in this study: its params are not a grid point of ours.
+      const running = this.#storage.getTrials(this.#studyId, [TrialState.RUNNING]).filter((t) => t.gridPoint !== '');
       const logs: ReturnType<typeof logItemOf>[] = [];
       let changed = false;
 
@@ -152,8 +162,10 @@ export class MonitorFeed {
         if (summary) {
           d.failed = summary.failed;
           d.meanSeconds = summary.meanSeconds;
+          d.costs = summary.costs;
           d.finishedAt = summary.finishedAt;
         }
+        d.unbuilt = this.#unbuilt(live);
         d.since = firstStart;
         // Throughput evidence starts at the earliest start among what ran in the last hour.
         const recent = [summary?.earliestStartInHour ?? Infinity, ...live.map((t) => t.startedAt)];

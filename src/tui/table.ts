@@ -17,6 +17,8 @@ export interface TableColumnDef {
   /** Upper bound; the column takes less when its content is shorter. */
   readonly max: number;
   readonly priority: number;
+  /** Dropped before it narrows a column that is not extra (layout.ts). */
+  readonly extra?: boolean;
   readonly align?: 'left' | 'right';
   /** 'clip' cuts without an ellipsis: numbers with trailing marks lose marks, never digits. */
   readonly overflow?: 'ellipsis' | 'clip';
@@ -40,7 +42,7 @@ export function layoutTable(
     let want = cellWidth(c.header);
     for (const r of rows) want = Math.max(want, cellWidth(r[c.key]?.text ?? ''));
     const max = Math.max(c.min, Math.min(c.max, want));
-    return { key: c.key, min: Math.min(c.min, max), max, priority: c.priority };
+    return { key: c.key, min: Math.min(c.min, max), max, priority: c.priority, extra: c.extra };
   });
   const fitted = fitColumns(specs, width, gap);
   const byKey = new Map(columns.map((c) => [c.key, c]));

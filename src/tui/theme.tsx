@@ -1,11 +1,13 @@
 // Colour and glyph decisions in one place. Foreground colours are limited to
 // red and green (readable on light and dark backgrounds alike); heat cells set
 // both background and foreground, so they never depend on the terminal's own
-// background. Without colour the same meaning is carried by bold, underline
-// and shade glyphs.
+// background, and run on the figures' viridis scale (perceptually ordered:
+// brighter is higher, in grey too). Without colour the same meaning is carried
+// by bold, underline and shade glyphs.
 import { createContext, useContext, type ReactNode } from 'react';
 import { Text } from 'ink';
 import { detectCaps, glyphsFor, type Caps, type Glyphs } from './caps.js';
+import { textOn, viridis } from '../report/svg.js';
 
 export interface Ui {
   readonly caps: Caps;
@@ -26,13 +28,16 @@ export function useUi(): Ui {
 /** What a piece of text means; the theme decides how that looks. */
 export type Tone = 'plain' | 'title' | 'head' | 'dim' | 'ok' | 'error' | 'best' | 'warn' | 'key';
 
-/** Heat backgrounds, coolest first: black text on each reads on any palette. */
-export const HEAT_BACKGROUNDS = ['red', 'magenta', 'yellow', 'cyan', 'green'] as const;
+/** Heat levels of the screen's grid. */
+export const HEAT_LEVELS = 5;
+
+/** Heat backgrounds, lowest first: the middle of each level's band on the SVG heatmaps' viridis scale. */
+export const HEAT_BACKGROUNDS: readonly string[] = Array.from({ length: HEAT_LEVELS }, (_, k) => viridis((k + 0.5) / HEAT_LEVELS));
 
 export interface Segment {
   readonly text: string;
   readonly tone?: Tone;
-  /** Heat level 0..HEAT_BACKGROUNDS.length-1 (colour only; the caller adds shade glyphs without colour). */
+  /** Heat level 0..HEAT_LEVELS-1 (colour only; the caller adds shade glyphs without colour). */
   readonly heat?: number | null;
 }
 
@@ -67,7 +72,8 @@ export function Line({ segments }: { segments: readonly Segment[] }) {
       {segments.map((s, i) => {
         const props = toneProps(s.tone ?? 'plain', caps.color);
         if (caps.color && s.heat !== undefined && s.heat !== null) {
-          Object.assign(props, { backgroundColor: HEAT_BACKGROUNDS[s.heat], color: 'black' });
+          const bg = HEAT_BACKGROUNDS[s.heat]!;
+          Object.assign(props, { backgroundColor: bg, color: textOn(bg) });
         }
         return (
           <Text key={i} {...props}>

@@ -6,12 +6,15 @@ import { modelLabel } from '../study/models.js';
 import type { Cell, HyperGrid, ReportModel, ReportTable } from '../report/index.js';
 import { className } from '../report/index.js';
 import { cellMarks, columnHeader, fmt3 as reportFmt3, visibleColumns } from '../report/format.js';
+import { colorDomain } from '../report/svg.js';
 import type { Glyphs } from './caps.js';
 import type { FailedTrial, LiveTrial, LogItem, SweepSnapshot } from './model.js';
 import type { Segment } from './theme.js';
-import { HEAT_BACKGROUNDS } from './theme.js';
+import { HEAT_LEVELS } from './theme.js';
 import { cellWidth, heatLevel, progressBar, sparkline, truncate, visibleCount } from './layout.js';
-import { estimateEta, fmtLoss, fmtParam, formatDuration, formatEta, formatRate, trialsPerHour } from './format.js';
+import { fmtLoss, fmtParam, formatDuration, formatEta, formatRate, trialsPerHour } from './format.js';
+import { estimateEta } from './eta.js';
+import { STEP_TEXT } from '../pool/messages.js';
 import { layoutTable, type TableCell, type TableColumnDef } from './table.js';
 
 export type Lines = Segment[][];
@@ -87,6 +90,11 @@ export function backendSummary(backends: readonly (string | null)[]): string {
 
 // ------------------------------------------------------------------ header
 
+/** Whether a running trial builds a pretraining: known once its phase said so; null while it starts. */
+function pretrainsOf(t: LiveTrial): boolean | null {
+  return t.phase === 'starting' ? null : !t.cached;
+}
+
 /** Per worker while they report; before that (a monitor of a stopped sweep), what finished trials used. */
 function backendText(s: SweepSnapshot): string {
   const used = s.report?.provenance.backends ?? [];
@@ -113,24 +121,27 @@ export function headerLines(s: SweepSnapshot, width: number, g: Glyphs): Lines {
       { text: `${c.waiting} waiting` },
       { text: `${c.failed} failed`, tone: c.failed > 0 ? 'error' : 'plain' },
       ...(c.pruned > 0 ? [{ text: `${c.pruned} pruned` }] : []),
+      ...(c.foreign ? [{ text: `${c.foreign} not from this grid, ignored`, tone: 'dim' as const }] : []),
     ],
     g,
   );
 
   const fraction = s.points > 0 ? (c.complete + c.pruned) / s.points : 0;
   const eta = estimateEta({
-    meanSeconds: s.meanSeconds,
+    costs: s.costs,
     waiting: c.waiting,
-    runningElapsed: s.running.map((t) => Math.max(0, (s.now - t.startedAt) / 1000)),
+    running: s.running.map((t) => ({ elapsed: Math.max(0, (s.now - t.startedAt) / 1000), pretrains: pretrainsOf(t) })),
+    unbuilt: s.unbuilt,
     workers: Math.max(s.workers, s.running.length),
   });
   const rate = trialsPerHour(s.finishedAt, s.rateSince, s.now);
+  // Percentage and ETA first: a narrow terminal cuts from the right.
   const stats = join(
     [
       { text: `${(fraction * 100).toFixed(1)}%` },
+      { text: formatEta(eta), tone: eta.kind === 'eta' ? 'plain' : 'dim' },
       { text: `${s.mode === 'monitor' ? 'since first trial' : 'elapsed'} ${formatDuration((s.now - s.since) / 1000)}` },
       { text: formatRate(rate) },
-      { text: formatEta(eta), tone: eta.kind === 'eta' ? 'plain' : 'dim' },
       ...(s.meanSeconds !== null ? [{ text: `mean trial ${formatDuration(s.meanSeconds)}`, tone: 'dim' as const }] : []),
     ],
     g,
@@ -143,9 +154,11 @@ export function headerLines(s: SweepSnapshot, width: number, g: Glyphs): Lines {
 
 // ------------------------------------------------------------------ running trials
 
-function phaseText(t: LiveTrial): string {
-  if (t.phase === 'starting') return 'starting';
-  if (t.phase === 'pretrain') return 'pretraining';
+export function phaseText(t: LiveTrial): string {
+  // Before its backend reported, a worker is loading TensorFlow.js; then each step says what it does.
+  if (t.phase === 'starting') return t.step ? STEP_TEXT[t.step] : t.backend === null ? 'loading backend' : 'starting';
+  // A cache hit is announced as the pretraining phase with no epochs to run: the center and joint training come next.
+  if (t.phase === 'pretrain') return t.cached ? 'AE from cache' : 'pretraining';
   return t.cached ? 'joint (cached AE)' : 'joint';
 }
 
@@ -169,9 +182,12 @@ export function runningLines(s: SweepSnapshot, width: number, height: number, g:
           : 'no trial running yet';
     return [clipLine([{ text: why, tone: 'dim' }], width, g)];
   }
+  // What a person watches (model, class, phase, epoch, AUROC, time) is kept
+  // longest and widened first; the backend (the same on every row, and in the
+  // header) and the loss terms go first.
   const columns: TableColumnDef[] = [
     { key: 'w', header: 'w', min: 2, max: 3, priority: 2 },
-    { key: 'trial', header: 'trial', min: 4, max: 6, priority: 4, align: 'right' },
+    { key: 'trial', header: 'trial', min: 4, max: 6, priority: 4, align: 'right', extra: true },
     { key: 'model', header: 'model', min: 8, max: 26, priority: 0 },
     { key: 'class', header: 'class', min: 5, max: 14, priority: 1 },
     { key: 'kl', header: g.lambdaKl, min: 5, max: 8, priority: 2, align: 'right' },
@@ -180,10 +196,10 @@ export function runningLines(s: SweepSnapshot, width: number, height: number, g:
     { key: 'phase', header: 'phase', min: 5, max: 17, priority: 1 },
     { key: 'epoch', header: 'epoch', min: 5, max: 9, priority: 1, align: 'right' },
     { key: 'auroc', header: 'AUROC', min: 5, max: 5, priority: 1, align: 'right' },
-    { key: 'spark', header: 'trend', min: 5, max: 24, priority: 3 },
-    { key: 'loss', header: 'last losses', min: 10, max: 48, priority: 5 },
-    { key: 'time', header: 'time', min: 5, max: 6, priority: 3, align: 'right' },
-    { key: 'backend', header: 'backend', min: 4, max: 10, priority: 6 },
+    { key: 'spark', header: 'trend', min: 5, max: 24, priority: 3, extra: true },
+    { key: 'loss', header: 'last losses', min: 10, max: 48, priority: 5, extra: true },
+    { key: 'time', header: 'time', min: 5, max: 6, priority: 1, align: 'right' },
+    { key: 'backend', header: 'backend', min: 4, max: 10, priority: 6, extra: true },
   ];
   const { shown, hidden } = visibleCount(s.running.length, height - 1);
   const rows = [...s.running]
@@ -290,13 +306,23 @@ function tableLines(table: ReportTable, width: number, height: number, g: Glyphs
   };
   const all = layoutTable(columns, table.rows.map(toRow), width, g.ellipsis);
   const dropped = all.dropped.filter((k) => k !== 'label').length;
-  const notes = dropped > 0 ? 1 : 0;
+  const legend = marksLegend(table.rows.flatMap((r) => cols.map((j) => cellMarks(r.cells[j]!))).join(''), g);
+  const notes = (dropped > 0 ? 1 : 0) + (legend ? 1 : 0);
   const { shown, hidden } = visibleCount(table.rows.length, height - 1 - notes);
   // Widths come from all rows, so columns do not jump when the height changes.
   const lines = all.lines.slice(0, 1 + shown);
   if (hidden > 0) lines.push([{ text: `+${hidden} more rows (a taller terminal shows them)`, tone: 'dim' }]);
+  if (legend) lines.push(legend);
   if (dropped > 0) lines.push([{ text: `${dropped} column(s) hidden: widen the terminal to see them`, tone: 'dim' }]);
   return lines.slice(0, height).map((l) => clipLine(l, width, g));
+}
+
+/** What the marks in the table mean (as the export's footnotes), for the marks it shows; null when none. */
+export function marksLegend(marks: string, g: Glyphs): Segment[] | null {
+  const parts: string[] = [];
+  if (marks.includes('†')) parts.push(`${asciiMarks('†', g)} points/seeds unfinished (may change)`);
+  if (marks.includes('‡')) parts.push(`${asciiMarks('‡', g)} fewer classes than the table`);
+  return parts.length ? [{ text: parts.join('  '), tone: 'dim' }] : null;
 }
 
 // ------------------------------------------------------------------ hyperparameter grid
@@ -382,7 +408,9 @@ export function gridLines(report: ReportModel | null, want: GridWant, width: num
   const values = nav.pages.flatMap((p) => p.cells.flat().map((c) => c.mean)).filter((v): v is number => v !== null);
   const lo = values.length ? Math.min(...values) : 0;
   const hi = values.length ? Math.max(...values) : 0;
-  const levels = HEAT_BACKGROUNDS.length;
+  // The figures' colour range (never narrower than their minimum span): cells a millionth apart share a colour.
+  const [scaleLo, scaleHi] = colorDomain(values);
+  const levels = HEAT_LEVELS;
   const pageValues = grid.cells.flat().map((c) => c.mean).filter((v): v is number => v !== null);
   const top = pageValues.length ? Math.max(...pageValues.map((v) => Math.round(v * 1000))) : null;
 
@@ -413,7 +441,7 @@ export function gridLines(report: ReportModel | null, want: GridWant, width: num
     const row: Record<string, TableCell> = { rec: { text: grid.y.key === null ? 'AUROC' : yv === null ? '-' : fmtParam(yv), tone: 'head' } };
     grid.x.values.forEach((_, j) => {
       const c = grid.cells[i]![j]!;
-      const level = heatLevel(c.mean, lo, hi, levels);
+      const level = heatLevel(c.mean, scaleLo, scaleHi, levels);
       const isTop = c.mean !== null && top !== null && Math.round(c.mean * 1000) === top;
       const num = c.mean === null ? '-' : reportFmt3(c.mean);
       row[`k${j}`] = {
@@ -470,11 +498,10 @@ export function footerLine(
   g: Glyphs,
   stopping = false,
 ): Segment[] {
-  const out: Segment[] = [];
-  for (const v of VIEWS) {
+  const views: Segment[][] = VIEWS.map((v) => {
     const label = v.name === 'failed' && failedCount > 0 ? `${v.label}(${failedCount})` : v.label;
-    out.push({ text: v.key, tone: 'key' }, { text: ` ${label}`, tone: v.name === view ? 'best' : 'dim' }, { text: '  ' });
-  }
+    return [{ text: v.key, tone: 'key' }, { text: ` ${label}`, tone: v.name === view ? 'best' : 'dim' }, { text: '  ' }];
+  });
   const extra: [string, string][] =
     view === 'best'
       ? [[g.arrowsLeftRight, 'table'], ['s', 'selection']]
@@ -483,10 +510,20 @@ export function footerLine(
         : view === 'failed'
           ? [[g.arrowsUpDown, 'scroll']]
           : [];
-  for (const [k, what] of extra) out.push({ text: k, tone: 'key' }, { text: ` ${what}  `, tone: 'dim' });
-  if (mode === 'start' && stopping) out.push({ text: 'stopping: running trials go back to the queue; ', tone: 'warn' }, { text: 'Ctrl-C', tone: 'key' }, { text: ' quits at once', tone: 'dim' });
-  else out.push({ text: 'q', tone: 'key' }, { text: mode === 'start' ? ' stop/quit' : ' quit', tone: 'dim' });
-  return clipLine(out, width, g);
+  const extras: Segment[][] = extra.map(([k, what]) => [{ text: k, tone: 'key' }, { text: ` ${what}  `, tone: 'dim' }]);
+  const last: Segment[] =
+    mode === 'start' && stopping
+      ? [{ text: 'stopping: running trials go back to the queue; ', tone: 'warn' }, { text: 'Ctrl-C', tone: 'key' }, { text: ' quits at once', tone: 'dim' }]
+      : [{ text: 'q', tone: 'key' }, { text: mode === 'start' ? ' stop/quit' : ' quit', tone: 'dim' }];
+  // The way out is the last thing to go: on a narrow terminal the view's own
+  // keys are dropped first (from the right), then the view labels shrink to
+  // their keys, then views go from the right.
+  const cells = (parts: readonly Segment[][]) => parts.reduce((n, p) => n + p.reduce((m, s) => m + cellWidth(s.text), 0), 0);
+  const room = width - cells([last]);
+  while (extras.length && cells(views) + cells(extras) > room) extras.pop();
+  if (cells(views) > room) views.forEach((v, i) => v.splice(0, 3, { text: v[0]!.text, tone: VIEWS[i]!.name === view ? 'best' : 'key' }, { text: ' ' }));
+  while (views.length && cells(views) > room) views.pop();
+  return clipLine([...views.flat(), ...extras.flat(), ...last], width, g);
 }
 
 export function confirmLine(width: number, g: Glyphs): Segment[] {

@@ -28,9 +28,10 @@ function dataset(spec: Dataset): Promise<RawDataset> {
   return p;
 }
 
-export default defineWorker(async (task, emit) => {
+export default defineWorker(async (task, emit, alive) => {
   const backend = await initBackend(task.backend);
   emit({ type: 'backend', backend: backend.name, notes: backend.notes, ...(backend.kernels ? { kernels: backend.kernels } : {}) });
+  emit({ type: 'step', step: 'data' });
   const raw = await dataset(task.dataset);
   const p = task.params;
   const data = prepareTrialData(raw, {
@@ -41,6 +42,6 @@ export default defineWorker(async (task, emit) => {
     trainSize: task.dataset.trainSize,
     testSize: task.dataset.testSize,
   });
-  const result = await runTrial(task, data, emit);
+  const result = await runTrial(task, data, emit, { alive });
   return { ...result, attrs: { ...result.attrs, backend: backend.name } };
 });

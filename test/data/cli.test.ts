@@ -12,7 +12,7 @@ import { loadCifar10 } from '../../src/data/cifar10.js';
 import { FASHION_MNIST_SYSTEM_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import type { Checksum } from '../../src/data/fetch.js';
 import { mulberry32 } from '../../src/data/random.js';
-import { idxBytes, tarBytes, tempDir } from './helpers.js';
+import { fashionMnistWithFifo, idxBytes, makeFifo, tarBytes, tempDir } from './helpers.js';
 
 const root = tempDir();
 const rand = mulberry32(9);
@@ -47,11 +47,18 @@ const server = {
   /** path -> number of requests to cut short after half the body. */
   drops: new Map<string, number>(),
   ignoreRange: false,
+  /** Paths whose requests get the connection closed before any response. */
+  hangUp: new Set<string>(),
   log: [] as { path: string; range?: string; status: number }[],
 };
 let base = '';
 const httpServer = http.createServer((req, res) => {
   const path = req.url!;
+  if (server.hangUp.has(path)) {
+    server.log.push({ path, status: 0 });
+    req.socket.destroy();
+    return;
+  }
   const body = server.files.get(path);
   const range = req.headers.range;
   if (!body) {
@@ -94,6 +101,7 @@ function reset() {
   server.files.set('/cifar/cifar-10-binary.tar.gz', cifarTgz);
   server.drops.clear();
   server.ignoreRange = false;
+  server.hangUp.clear();
   server.log = [];
 }
 const fast = { retryDelayMs: 5, checksums };
@@ -223,6 +231,95 @@ describe('sweep data fetch', () => {
   });
 });
 
+describe('sweep data fetch: what it does not do', () => {
+  const real = existsSync(join(FASHION_MNIST_SYSTEM_DIR, 'train-images-idx3-ubyte.gz'));
+  const withEnv = async <T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> => {
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+    try {
+      return await fn();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+
+  it('does not download a Fashion-MNIST that data list already finds (and verifies)', async () => {
+    reset();
+    const have = join(root, 'found-fm');
+    await dataFetch('fashion-mnist', { dest: have, url: `${base}/fm/`, ...fast });
+    server.log = [];
+    const r = await withEnv({ FASHION_MNIST_DIR: have }, () => dataFetch('fashion-mnist', { url: `${base}/fm/`, ...fast }));
+    assert.equal(r.alreadyThere, true);
+    assert.equal(r.dir, have);
+    assert.deepEqual(r.downloaded, []);
+    assert.equal(r.kept.length, 4);
+    assert.deepEqual(server.log, [], 'no request');
+    // A copy that does not verify is not taken for the data set.
+    writeFileSync(join(have, 't10k-labels-idx1-ubyte.gz'), gzipSync(Buffer.from('not the labels')));
+    const dest = join(root, 'cwd-fm');
+    mkdirSync(dest);
+    const again = await withEnv({ FASHION_MNIST_DIR: have }, () => inDir(dest, () => dataFetch('fashion-mnist', { url: `${base}/fm/`, ...fast })));
+    assert.equal(again.alreadyThere, undefined);
+    assert.equal(again.dir, join(dest, 'data', 'fashion-mnist'));
+    assert.equal(again.downloaded.length, 4);
+  });
+
+  it("does not download Debian's Fashion-MNIST again", { skip: !real && 'dataset-fashion-mnist is not installed' }, async () => {
+    reset();
+    const cwd = join(root, 'empty-cwd');
+    mkdirSync(cwd);
+    // Only the system folder is on the search path; the real checksums apply.
+    const r = await withEnv({ FASHION_MNIST_DIR: undefined }, () => inDir(cwd, () => dataFetch('fashion-mnist', { url: `${base}/fm/`, retryDelayMs: 5 })));
+    assert.equal(r.alreadyThere, true);
+    assert.equal(r.dir, FASHION_MNIST_SYSTEM_DIR);
+    assert.deepEqual(server.log, []);
+    assert.deepEqual(readdirSync(cwd), [], 'no data/ folder made');
+  });
+
+  it('a host name that does not resolve is final: one try, no retries, no folder left behind', { timeout: 60_000 }, async () => {
+    const dest = join(root, 'dns', 'deep', 'fm');
+    // With a ten-minute retry delay, a retry would run the test into its timeout.
+    await assert.rejects(
+      dataFetch('fashion-mnist', { dest, url: 'http://no-such-host.invalid/fm/', ...fast, retryDelayMs: 600_000 }),
+      (err: unknown) => {
+        isDatasetError('cannot resolve the host "no-such-host.invalid"', '--url')(err);
+        assert.doesNotMatch((err as Error).message, /attempts|\.part/);
+        return true;
+      },
+    );
+    assert.ok(!existsSync(join(root, 'dns')), 'the folders the fetch made are gone');
+  });
+
+  it('promises no .part it did not write; a 404 leaves no empty folder', async () => {
+    reset();
+    server.hangUp.add('/fm/train-images-idx3-ubyte.gz');
+    const dest = join(root, 'hangup', 'fm');
+    await assert.rejects(dataFetch('fashion-mnist', { dest, url: `${base}/fm/`, ...fast, retries: 1 }), (err: unknown) => {
+      isDatasetError('failed after 2 attempts', 'run the fetch again')(err);
+      assert.doesNotMatch((err as Error).message, /\.part/);
+      return true;
+    });
+    assert.equal(server.log.filter((l) => l.status === 0).length, 2);
+    assert.ok(!existsSync(join(root, 'hangup')));
+    const gone = join(root, 'gone404');
+    await assert.rejects(dataFetch('fashion-mnist', { dest: gone, url: `${base}/nowhere/`, ...fast }), isDatasetError('HTTP 404'));
+    assert.ok(!existsSync(gone));
+  });
+});
+
+/** Runs `fn` with `dir` as the working folder (the readers' relative data/ paths). */
+async function inDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    return await fn();
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
 describe('sweep data list', () => {
   it('reports where each data set is, sizes and checksums, or what is missing and how to get it', async () => {
     reset();
@@ -250,6 +347,17 @@ describe('sweep data list', () => {
     assert.match(text, /fashion-mnist: .*list-fm/);
     assert.match(text, /CHECKSUM MISMATCH/);
     assert.match(text, /mvtec: missing\n.*not found.*\n  get it: download MVTec AD by hand/);
+  });
+
+  it('lists a FIFO among the files as a problem by name instead of hashing it (which would block)', { timeout: 60_000 }, async () => {
+    const fm = join(root, 'list-fifo');
+    const fifo = fashionMnistWithFifo(fm);
+    const wtbi = makeFifo(join(root, 'list-wtbi.csv'));
+    const [f, , , w] = await dataList({ dirs: { 'fashion-mnist': fm, cifar10: join(root, 'no-cifar'), mvtec: join(root, 'no-mvtec'), wtbi } });
+    assert.equal(f.found, false);
+    assert.ok(f.problem!.startsWith(`${fifo}: is a FIFO (named pipe), not a regular file`), f.problem);
+    assert.equal(w.found, false);
+    assert.ok(w.problem!.startsWith(`${wtbi}: is a FIFO (named pipe), not a regular file`), w.problem);
   });
 
   const real = existsSync(join(FASHION_MNIST_SYSTEM_DIR, 'train-images-idx3-ubyte.gz'));

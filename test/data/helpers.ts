@@ -1,9 +1,11 @@
 // Test helpers: files written in the real formats, in a fresh temp dir.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { FASHION_MNIST_FILES } from '../../src/data/fashion-mnist.js';
 
 /** A temp dir removed when the test file finishes. */
 export function tempDir(prefix = 'iae-data-'): string {
@@ -105,4 +107,19 @@ export function tarBytes(files: { name: string; data: Uint8Array }[]): Buffer {
   }
   blocks.push(Buffer.alloc(1024));
   return Buffer.concat(blocks);
+}
+
+/** A FIFO (named pipe) at `path`, made with the system's mkfifo: no writer ever opens it, so opening it to read would block forever. */
+export function makeFifo(path: string): string {
+  execFileSync('mkfifo', [path]);
+  return path;
+}
+
+/** A Fashion-MNIST folder whose training images are a FIFO (the three other files tiny and valid); returns the FIFO's path. */
+export function fashionMnistWithFifo(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, FASHION_MNIST_FILES.trainLabels), idxBytes('u8', [1], [0]));
+  writeFileSync(join(dir, FASHION_MNIST_FILES.testImages), idxBytes('u8', [1, 28, 28], new Uint8Array(784)));
+  writeFileSync(join(dir, FASHION_MNIST_FILES.testLabels), idxBytes('u8', [1], [0]));
+  return makeFifo(join(dir, FASHION_MNIST_FILES.trainImages));
 }

@@ -18,6 +18,13 @@ function put(path: string, png: Buffer): void {
   writeFileSync(path, png);
 }
 
+/** A side x side RGB PNG: left half (40,90,200), right half (250,10,0). */
+function halves(side: number): Buffer {
+  const px = new Uint8Array(side * side * 3);
+  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) px.set(x < side / 2 ? [40, 90, 200] : [250, 10, 0], (y * side + x) * 3);
+  return pngBytes(side, side, 3, px);
+}
+
 /** A two-category MVTec AD lookalike; returns the raw pixels written, by file. */
 function writeCopy(dir: string) {
   const px: Record<string, Uint8Array> = {};
@@ -27,10 +34,8 @@ function writeCopy(dir: string) {
   grey('zipper/train/good/000.png');
   grey('zipper/train/good/001.png');
   grey('zipper/test/good/000.png');
-  // a 128x128 image, left half (40,90,200), right half (250,10,0): resized to 64x64
-  const big = new Uint8Array(128 * 128 * 3);
-  for (let y = 0; y < 128; y++) for (let x = 0; x < 128; x++) big.set(x < 64 ? [40, 90, 200] : [250, 10, 0], (y * 128 + x) * 3);
-  put(join(dir, 'zipper/test/rough/000.png'), pngBytes(128, 128, 3, big));
+  // an RGB image in a grey category, left half (40,90,200), right half (250,10,0)
+  put(join(dir, 'zipper/test/rough/000.png'), halves(64));
   rgb('bottle/train/good/001.png');
   rgb('bottle/train/good/000.png');
   rgb('bottle/test/broken_large/000.png');
@@ -48,6 +53,18 @@ function isDatasetError(...fragments: string[]) {
     for (const f of fragments) assert.ok(err.message.includes(f), `"${f}" not in: ${err.message}`);
     return true;
   };
+}
+
+/** 64x64 RGB pixels of halves(): the left columns keep the left colour, the right the right (blended only near the middle). */
+function assertHalves(r: Uint8Array | Float32Array): void {
+  for (let y = 0; y < 64; y++) {
+    for (let x = 0; x < 64; x++) {
+      const p = Array.from(r.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
+      if (x < 30) assert.deepEqual(p, [40, 90, 200], `(${y},${x})`);
+      else if (x > 33) assert.deepEqual(p, [250, 10, 0], `(${y},${x})`);
+      else assert.ok(p[0]! >= 40 && p[0]! <= 250, `(${y},${x}) blends: ${p}`);
+    }
+  }
 }
 
 describe('MVTec AD reader', () => {
@@ -72,16 +89,16 @@ describe('MVTec AD reader', () => {
     // grey images: each value three times
     const g = px['zipper/train/good/001.png'];
     assert.deepEqual(img(ds.train, 3), Buffer.from(Array.from(g).flatMap((v) => [v, v, v])));
-    // resized 128 -> 64: left columns keep the left colour, right the right; no flip, no transpose
-    const r = ds.test.images.subarray(3 * 12288, 4 * 12288);
-    for (let y = 0; y < 64; y++) {
-      for (let x = 0; x < 64; x++) {
-        const p = Array.from(r.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
-        if (x < 30) assert.deepEqual(p, [40, 90, 200], `(${y},${x})`);
-        else if (x > 33) assert.deepEqual(p, [250, 10, 0], `(${y},${x})`);
-        else assert.ok(p[0] >= 40 && p[0] <= 250, `(${y},${x}) blends: ${p}`);
-      }
-    }
+    assertHalves(ds.test.images.subarray(3 * 12288, 4 * 12288));
+  });
+
+  it('resizes a category of 128x128 images to 64x64: no flip, no transpose', async () => {
+    const big = join(root, 'big');
+    for (const rel of ['carpet/train/good/000.png', 'carpet/test/good/000.png', 'carpet/test/hole/000.png']) put(join(big, rel), halves(128));
+    const ds = await loadMvtec(big);
+    assert.deepEqual([ds.train.n, ds.train.height, ds.train.width, ds.test.n], [1, 64, 64, 2]);
+    assertHalves(ds.train.images.subarray(0, 12288));
+    assertHalves(ds.test.images.subarray(12288, 2 * 12288));
   });
 
   it('prepares a category: its good images for training, its test images labelled by defect, in [-1, 1]', async () => {
@@ -96,6 +113,25 @@ describe('MVTec AD reader', () => {
     // the first resized pixel of the defect image: (40,90,200) / 127.5 - 1
     const o = 64 * 64 * 3;
     assert.deepEqual(Array.from(d.testX.subarray(o, o + 3)), [40, 90, 200].map((v) => Math.fround(v / 127.5 - 1)));
+  });
+
+  it('refuses by name an image below the minimum size (no upscaling of a 1x1 image)', async () => {
+    const tiny = join(root, 'tiny');
+    writeCopy(tiny);
+    const path = join(tiny, 'bottle/test/broken_large/001.png');
+    put(path, pngBytes(1, 1, 3, [1, 2, 3]));
+    await assert.rejects(loadMvtec(tiny), isDatasetError(path, 'is 1x1, smaller than 64x64', 'upscaled'));
+  });
+
+  it("refuses by name an image of another size than its category's", async () => {
+    const odd = join(root, 'odd');
+    writeCopy(odd);
+    const path = join(odd, 'zipper/test/good/001.png');
+    put(path, halves(80));
+    await assert.rejects(
+      loadMvtec(odd),
+      isDatasetError(path, "is 80x80, but its category's images are 64x64", join(odd, 'zipper/train/good/000.png')),
+    );
   });
 
   it('rejects an undecodable PNG naming the image', async () => {

@@ -3,8 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqliteStorage } from '../../src/storage/index.js';
 
 export const CLI = join(process.cwd(), 'src', 'cli', 'index.ts');
+/** tsx by its resolved URL, so that the CLI also runs from a working directory outside the repository. */
+const TSX = import.meta.resolve('tsx');
 
 /** Real Fashion-MNIST when installed (CI installs it), else the synthetic set. */
 export function tinyDataset(): Record<string, unknown> {
@@ -39,7 +42,7 @@ export interface Run {
 }
 
 export function runCli(args: string[], cwd?: string): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -55,5 +58,25 @@ export async function waitFor(cond: () => boolean, ms: number, what: string): Pr
   while (!cond()) {
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Every trial of the study, read-only. */
+export function trialsOf(db: string, name: string) {
+  const s = openSqliteStorage(db, { readonly: true });
+  try {
+    const study = s.getStudy(name);
+    return study ? s.getTrials(study.id) : [];
+  } finally {
+    s.close();
+  }
+}
+
+/** While a sweep starts, its database may not exist yet or be half created. */
+export function trialsSoFar(db: string, name: string) {
+  try {
+    return existsSync(db) ? trialsOf(db, name) : [];
+  } catch {
+    return [];
   }
 }

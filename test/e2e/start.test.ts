@@ -4,28 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { openSqliteStorage } from '../../src/storage/index.js';
 import { TrialState } from '../../src/trial/state.js';
-import { runCli, tinyStudy, waitFor, writeStudy } from './helpers.js';
-
-/** While a sweep starts, its database may not exist yet or be half created. */
-function trialsSoFar(db: string, name: string) {
-  try {
-    return existsSync(db) ? trialsOf(db, name) : [];
-  } catch {
-    return [];
-  }
-}
-
-function trialsOf(db: string, name: string) {
-  const s = openSqliteStorage(db, { readonly: true });
-  try {
-    const study = s.getStudy(name);
-    return study ? s.getTrials(study.id) : [];
-  } finally {
-    s.close();
-  }
-}
+import { runCli, tinyStudy, trialsOf, trialsSoFar, waitFor, writeStudy } from './helpers.js';
 
 test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs nothing', { timeout: 300_000 }, async () => {
   const { file, db } = writeStudy(tinyStudy('e2e', { normalClass: [0, 1], boundary: ['hard', 'soft'] }));
@@ -44,7 +24,8 @@ test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs 
     assert.equal(t.userAttrs.backend, 'wasm');
     assert.match(String(t.userAttrs.backend_kernels), /^native GEMM: OpenBLAS/, 'the set-up built the native addon and the worker used it');
   }
-  assert.match(run.stdout(), /worker 0: backend wasm \[native GEMM: OpenBLAS [\d.]+\]/);
+  // The OpenBLAS kernels that ran are named: "OpenBLAS 0.3.21 Zen".
+  assert.match(run.stdout(), /worker 0: backend wasm \[native GEMM: OpenBLAS [\d.]+ \w+[^\]]*\]/);
   const again = runCli(['start', file, '--db', db]);
   assert.equal((await again.done).code, 0);
   assert.match(again.stdout(), /0 queued now, 4 already done/);
@@ -53,13 +34,16 @@ test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs 
   const status = runCli(['status', 'e2e', '--db', db]);
   assert.equal((await status.done).code, 0);
   assert.match(status.stdout(), /COMPLETE 4, RUNNING 0, WAITING 0, FAIL 0/);
-  assert.match(status.stdout(), /best: trial \d+ value 0\.\d{4}/);
-  assert.match(status.stdout(), /backends: wasm \(native GEMM: OpenBLAS [\d.]+\)/);
+  // The best per model, boundary and normal class, not one across classes.
+  for (const label of ['IAE-LSTM-KL\\(h\\)', 'IAE-LSTM-KL\\(s\\)'])
+    for (const c of [0, 1]) assert.match(status.stdout(), new RegExp(`^  ${label}  class ${c} \\(\\S+\\): 0\\.\\d{4}  trial \\d+`, 'm'));
+  assert.match(status.stdout(), /backends: wasm \(native GEMM: OpenBLAS [\d.]+ \w+/);
   // The paper-style table of this real sweep, with the values the database holds.
   const out = join(dirname(db), 'reports');
   const exp = runCli(['export', 'e2e', '--db', db, '--out', out, '--no-figures']);
   assert.equal((await exp.done).code, 0, exp.stderr());
   const md = readFileSync(join(out, 'e2e.md'), 'utf8');
+  assert.match(md, /native GEMM: OpenBLAS [\d.]+ \w+/, 'the provenance names the OpenBLAS kernels');
   for (const t of trials) {
     const row = new RegExp(`\\| IAE-LSTM-KL\\(${t.params.boundary === 'hard' ? 'h' : 's'}\\) \\|[^\\n]*`).exec(md)![0];
     assert.ok(row.includes(t.value!.toFixed(3)), `${row} shows ${t.value!.toFixed(3)}`);

@@ -4,11 +4,28 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, seedRandom } from '../../src/engine/index.js';
-import { ADDON_RELATIVE, loadNativeBlas, type NativeBlas } from '../../src/engine/native/blas.js';
+import { ADDON_RELATIVE, loadNativeBlas, probeOwnCore, readCpu, type NativeBlas } from '../../src/engine/native/blas.js';
+import { chooseCore, describeCore } from '../../src/engine/native/coretype.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const addonPath = join(root, ADDON_RELATIVE);
+
+/** Runs a script in a fresh Node process (OpenBLAS loads once per process): its stdout's last line as JSON. */
+function child(args: string[], env: Record<string, string | undefined>): unknown {
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: undefined, ...env } as NodeJS.ProcessEnv });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as unknown;
+}
+
+/** A TypeScript module body run in a fresh process, printing JSON. */
+const childTs = (code: string, env: Record<string, string | undefined>) => child(['--import', 'tsx', '--input-type=module', '-e', code], env);
 
 let blas: NativeBlas;
 
@@ -66,11 +83,39 @@ describe('native GEMM addon', () => {
     const heap = new Float32Array(64);
     heap.fill(3);
     assert.throws(() => blas.gemm(heap.buffer, 0, 0, 4, 4, 4, 0, 4, 16, 4, 60, 4, 0, 1, 0, 0, 0), /outside the wasm heap/);
-    assert.throws(() => blas.gemm(heap.buffer, 0, 0, 4, 4, 4, -1, 4, 16, 4, 32, 4, 0, 1, 0, 0, 0), /outside the wasm heap/);
+    assert.throws(() => blas.gemm(heap.buffer, 0, 0, 4, 4, 4, -1, 4, 16, 4, 32, 4, 0, 1, 0, 0, 0), /aOff = -1 out of range/);
     assert.throws(() => blas.conv(heap.buffer, 0, 0, 0, 0, 2, 8, 8, 1, 8, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1), /outside the wasm heap/);
     assert.throws(() => (blas.gemm as unknown as (...a: unknown[]) => void)(heap.buffer, 0, 0), /wrong number of arguments/);
     assert.throws(() => blas.gemm(new Float32Array(4) as never, 0, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0), /ArrayBuffer/);
     assert.ok(heap.every((v) => v === 3), 'the heap is untouched');
+  });
+
+  it('refuses what used to slip through: lda below the row width, a negative batch stride or dilation, fractions, overflowing ends', () => {
+    const heap = new Float32Array(64);
+    heap.fill(3);
+    const gemm = (...a: number[]) => (blas.gemm as unknown as (h: ArrayBuffer, ...a: number[]) => void)(heap.buffer, ...a);
+    // A [4, 4] with lda 3: OpenBLAS would print an error and leave C as it was.
+    assert.throws(() => gemm(0, 0, 4, 4, 4, 0, 3, 16, 4, 32, 4, 0, 1, 0, 0, 0), /lda is smaller than A's row width/);
+    assert.throws(() => gemm(1, 0, 4, 4, 2, 0, 3, 16, 4, 32, 4, 0, 1, 0, 0, 0), /lda is smaller/, 'transposed: the row width is m');
+    assert.throws(() => gemm(0, 0, 4, 4, 4, 40, 4, 16, 4, 32, 4, 0, 2, -16, 0, 0), /strideA = -16 out of range/);
+    assert.throws(() => gemm(0, 0, 4, 4, 4, 0, 4.5, 16, 4, 32, 4, 0, 1, 0, 0, 0), /lda = 4\.5 must be a finite integer/);
+    assert.throws(() => gemm(0, 0, 4, 4, 4, 0, 4, 16, 4, 32, 4, 0, 1, 0, 0, NaN), /strideC = nan must be a finite integer/);
+    assert.throws(() => gemm(0, 0, 4, 4, 4, 0, 4, 16, 4, 32, 4, 0, 2 ** 40, 2 ** 40, 0, 0), /size overflows|outside the wasm heap/);
+    assert.throws(() => gemm(0, 0, 4, 4, 4, 0, 4, 16, 4, 2 ** 53, 4, 0, 1, 0, 0, 0), /size overflows|outside the wasm heap/);
+    assert.throws(() => gemm(0, 0, 2 ** 31, 4, 4, 0, 4, 16, 4, 32, 4, 0, 1, 0, 0, 0), /m = 2147483648 out of range/);
+    assert.throws(() => gemm(2, 0, 4, 4, 4, 0, 4, 16, 4, 32, 4, 0, 1, 0, 0, 0), /transA = 2 out of range/);
+    assert.throws(() => (blas.gemm as unknown as (...a: unknown[]) => void)(heap.buffer, 0, 0, 4, 4, 4, '0', 4, 16, 4, 32, 4, 0, 1, 0, 0, 0), /aOff must be a number/);
+    // conv: a negative dilation would read before the image, a negative padding past it.
+    assert.throws(() => blas.conv(heap.buffer, 0, 0, 20, 40, 1, 3, 3, 1, 3, 3, 1, 2, 2, 1, 1, -1, 1, 0, 0), /dh = -1 out of range/);
+    assert.throws(() => blas.conv(heap.buffer, 0, 0, 20, 40, 1, 3, 3, 1, 3, 3, 1, 2, 2, 1, 1, 1, 1, -2, 0), /pt = -2 out of range/);
+    assert.throws(() => blas.conv(heap.buffer, 3, 0, 20, 40, 1, 3, 3, 1, 3, 3, 1, 2, 2, 1, 1, 1, 1, 0, 0), /mode = 3 out of range/);
+    assert.throws(() => blas.conv(heap.buffer, 0, 0, 20, 40, 1, 3, 3, 1, 3, 3, 1, 2 ** 20, 2 ** 20, 1, 1, 1, 1, 0, 0), /exceed|outside the wasm heap/);
+    assert.ok(heap.every((v) => v === 3), 'the heap is untouched');
+    // A detached buffer (its memory gone) and a shared one are refused too.
+    const gone = new ArrayBuffer(64);
+    structuredClone(gone, { transfer: [gone] });
+    assert.throws(() => blas.gemm(gone, 0, 0, 1, 1, 1, 0, 1, 1, 1, 2, 1, 0, 1, 0, 0, 0), /ArrayBuffer/);
+    assert.throws(() => blas.gemm(new SharedArrayBuffer(64) as never, 0, 0, 1, 1, 1, 0, 1, 1, 1, 2, 1, 0, 1, 0, 0, 0), /not shared/);
   });
 
   it("the wasm backend's Conv2D, its gradients and BatchMatMul run on it, and IAE_NATIVE=0 turns it off", async () => {
@@ -157,5 +202,135 @@ describe('native GEMM addon', () => {
     const [alone] = await run(1);
     const together = await Promise.all([run(30), run(30), run(30), run(30)]);
     for (const sums of together) for (const s of sums) assert.equal(s, alone, 'same bits in every thread and round');
+  });
+});
+
+describe('OpenBLAS kernels (OPENBLAS_CORETYPE)', () => {
+  it("runs the core chooseCore picks from this CPU's flags and OpenBLAS's own choice, and names it", () => {
+    const state = blas.state();
+    assert.ok(state, 'loaded');
+    const own = probeOwnCore(addonPath, null);
+    assert.ok(own.core, own.error);
+    const choice = chooseCore({ cpu: readCpu(), detected: own.core, user: process.env['OPENBLAS_CORETYPE'] || undefined });
+    assert.equal(state.core, choice.core);
+    assert.equal(loadNativeBlas().why, `native GEMM: ${describeCore(state)}`);
+    assert.match(loadNativeBlas().why, /^native GEMM: OpenBLAS \d+\.\d+\.\d+ \w+/);
+  });
+
+  it('a forced core (OPENBLAS_CORETYPE) is the one that runs and is reported, in the backend info too', () => {
+    const code = `
+      import { initBackend } from './src/engine/index.ts';
+      const info = await initBackend('wasm');
+      console.log(JSON.stringify([info.kernels, process.env.OPENBLAS_CORETYPE]));`;
+    // (and the user's variable is as it was after the load)
+    for (const core of ['Haswell', 'Prescott']) {
+      const [kernels, env] = childTs(code, { OPENBLAS_CORETYPE: core }) as [string, string];
+      assert.match(kernels, new RegExp(`^native GEMM: OpenBLAS \\d+\\.\\d+\\.\\d+ ${core}, from your OPENBLAS_CORETYPE$`));
+      assert.equal(env, core);
+    }
+  });
+
+  it('init() from a worker thread sets the core for the whole process (process.env there never reaches C), and the first init wins', () => {
+    const code = `
+      const { Worker } = require('node:worker_threads');
+      const addon = ${JSON.stringify(addonPath)};
+      let before = '';
+      try { require(addon).gemm(new ArrayBuffer(16), 0, 0, 1, 1, 1, 0, 1, 1, 1, 2, 1, 0, 1, 0, 0, 0); } catch (e) { before = e.message; }
+      const w = new Worker("const { parentPort, workerData } = require('node:worker_threads'); parentPort.postMessage(require(workerData).init('Prescott', 'from a worker', null));", { eval: true, workerData: addon });
+      w.once('message', (fromWorker) => {
+        const b = require(addon);
+        const main = b.state();
+        const again = b.init('Haswell', 'later', null);
+        console.log(JSON.stringify({ before, fromWorker: fromWorker.core, main: main.core, again: [again.core, again.asked, again.note], env: process.env.OPENBLAS_CORETYPE ?? null }));
+        w.terminate();
+      });`;
+    assert.deepEqual(child(['-e', code], {}), {
+      before: 'iae_blas.gemm: OpenBLAS is not loaded yet: call init() first',
+      fromWorker: 'Prescott',
+      main: 'Prescott',
+      again: ['Prescott', 'Prescott', 'from a worker'],
+      env: null, // restored after the load: child processes see the user's environment
+    });
+  });
+
+  it('without a loadable OpenBLAS the addon is not used and XNNPACK computes (the optional fallback)', () => {
+    const code = `
+      import * as tf from '@tensorflow/tfjs-core';
+      import { initBackend } from './src/engine/index.ts';
+      import { nativeBlas } from './src/engine/native/blas.ts';
+      const info = await initBackend('wasm');
+      const y = tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync()[0];
+      console.log(JSON.stringify({ kernels: info.kernels, native: nativeBlas() !== null, y }));`;
+    const got = childTs(code, { IAE_OPENBLAS_LIB: '/nonexistent/libopenblas.so.0' }) as { kernels: string; native: boolean; y: number };
+    assert.match(got.kernels, /^XNNPACK; native GEMM fails to load \(iae_blas\.init: cannot load OpenBLAS \(\/nonexistent\/libopenblas\.so\.0\)/);
+    assert.match(got.kernels, /; install OpenBLAS \(Debian: libopenblas0\) or set IAE_OPENBLAS_LIB to a libopenblas$/);
+    assert.equal(got.native, false);
+    assert.equal(got.y, 11);
+  });
+
+  it('the install step succeeds without a C compiler, says what is missing, and leaves the built addon alone', () => {
+    const before = statSync(addonPath).mtimeMs;
+    const run = (...args: string[]) => spawnSync(process.execPath, ['scripts/build-native.mjs', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, CC: '/nonexistent/cc' } });
+    const plain = run();
+    assert.equal(plain.status, 0);
+    assert.match(plain.stderr, /build-native: not built: no C compiler \(\/nonexistent\/cc\)/);
+    assert.equal(run('--require').status, 1, '--require (npm run build:native) fails instead');
+    assert.equal(statSync(addonPath).mtimeMs, before);
+  });
+
+  /** The files the install step needs, copied to a scratch folder (node-gyp writes build/ beside binding.gyp). */
+  function scratchCopy(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'iae-native-build-'));
+    for (const f of ['binding.gyp', 'package.json', 'native', 'scripts/build-native.mjs', 'scripts/native-config.mjs']) cpSync(join(root, f), join(dir, f), { recursive: true });
+    return dir;
+  }
+  const install = (dir: string, env: Record<string, string>, ...args: string[]) =>
+    spawnSync(process.execPath, ['scripts/build-native.mjs', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+
+  it(
+    "the install step builds the addon with node-gyp from binding.gyp, with the project's flags and OpenBLAS from IAE_OPENBLAS_DIR",
+    { skip: process.platform !== 'linux' && 'finds the real libopenblas through /proc/self/maps' },
+    () => {
+      // The library this process runs (the suite's addon loaded it in before()), behind a prefix of our own.
+      const real = readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => /\/libopenblas[^/]*\.so/.test(l))?.split(/\s+/).at(-1);
+      assert.ok(real, 'libopenblas is mapped in this process');
+      const dir = scratchCopy();
+      try {
+        const prefix = join(dir, 'openblas');
+        mkdirSync(join(prefix, 'lib'), { recursive: true });
+        mkdirSync(join(prefix, 'include'));
+        symlinkSync(real, join(prefix, 'lib', 'libopenblas.so.0'));
+        // Found first through IAE_OPENBLAS_DIR/include; it passes on to the system's.
+        writeFileSync(join(prefix, 'include', 'cblas.h'), '#include_next <cblas.h>\n');
+        const r = install(dir, { IAE_OPENBLAS_DIR: prefix }, '--require');
+        assert.equal(r.status, 0, r.stderr);
+        const lib = join(prefix, 'lib', 'libopenblas.so.0');
+        assert.match(r.stdout, new RegExp(`^build-native: ${ADDON_RELATIVE.replace(/[./]/g, '\\$&')} built \\(OpenBLAS \\d+\\.\\d+\\.\\d+ from ${lib.replace(/[./-]/g, '\\$&')}, \\w+ kernels here\\)$`, 'm'));
+        assert.ok(existsSync(join(dir, ADDON_RELATIVE)), 'the addon is where blas.ts loads it');
+        // What node-gyp compiled with: our flags and the library's path as the addon's default.
+        const mk = readFileSync(join(dir, 'build', 'iae_blas.target.mk'), 'utf8');
+        const cflags = mk.slice(mk.indexOf('CFLAGS_C_Release :='), mk.indexOf('\n\n', mk.indexOf('CFLAGS_C_Release :='))).split(/\s+/);
+        for (const flag of ['-O3', '-std=c11', '-Werror=implicit-function-declaration']) assert.ok(cflags.includes(flag), `${flag} in ${cflags.join(' ')}`);
+        assert.ok(mk.includes(`'-DIAE_OPENBLAS_LIB="${lib}"'`), 'the library path is compiled in');
+        assert.ok(mk.includes(`-I${join(prefix, 'include')}`), "IAE_OPENBLAS_DIR's include folder is searched");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('a C file that calls an undeclared function does not build (the pointer would be cut to an int); the install step still exits 0', () => {
+    const dir = scratchCopy();
+    try {
+      const c = join(dir, 'native', 'iae_blas.c');
+      writeFileSync(c, `${readFileSync(c, 'utf8')}\nvoid *iae_test_undeclared(void) { return iae_test_missing(); }\n`);
+      const plain = install(dir, {});
+      assert.equal(plain.status, 0, plain.stderr);
+      assert.match(plain.stderr, /^build-native: not built: node-gyp failed:\n.*implicit declaration of function .iae_test_missing./m);
+      assert.equal(existsSync(join(dir, ADDON_RELATIVE)), false);
+      assert.equal(install(dir, {}, '--require').status, 1, '--require fails instead');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

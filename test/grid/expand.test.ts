@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Grid } from '../../src/study/schema.js';
-import { expandGrid, gridPointId, canonicalJson, searchSpace } from '../../src/grid/expand.js';
+import fc from 'fast-check';
+import { Grid, ModelName } from '../../src/study/schema.js';
+import { expandGrid, expandGridAsync, gridPointId, canonicalJson, countGridPoints, gridPoints, searchSpace } from '../../src/grid/expand.js';
+import { gridSizeProblem, DEFAULT_MAX_POINTS } from '../../src/grid/limit.js';
 
 const grid = (g: Record<string, unknown>) => Grid.parse(g);
 
@@ -78,4 +80,54 @@ test('interleaving puts one point of each pretraining first, and loses none', as
   assert.deepEqual(mixed.slice(0, 3).map((p) => p.params.normalClass), [0, 1, 2]);
   // hard and soft, all lambdas of a class share one pretraining
   assert.equal(new Set(points.map((p) => pretrainShareKey(p.params))).size, 3);
+});
+
+test('countGridPoints is the length of expandGrid, for any grid (conditional axes included)', () => {
+  const axis = <T>(values: readonly T[]) => fc.array(fc.constantFrom(...values), { minLength: 1, maxLength: 4 });
+  const grids = fc.record({
+    model: axis(ModelName.options),
+    normalClass: axis([0, 1, 2]),
+    boundary: axis(['hard', 'soft'] as const),
+    lambdaKl: axis([0, 0.001, 1]),
+    lambdaRec: axis([1, 2]),
+    nu: axis([0.05, 0.1]),
+    seed: axis([0, 1]),
+    contamination: axis([0, 0.1]),
+    'lstm.mode': axis(['cell', 'sequence'] as const),
+    'kl.form': axis(['authors', 'gaussian'] as const),
+    minmax: axis(['train', 'none'] as const),
+  });
+  fc.assert(
+    fc.property(grids, (g) => {
+      const parsed = grid(g);
+      assert.equal(countGridPoints(parsed), expandGrid(parsed).length);
+      assert.equal([...gridPoints(parsed)].length, expandGrid(parsed).length);
+    }),
+    { seed: 14, numRuns: 300 },
+  );
+});
+
+test('a grid of 10^9 points is counted without being made, and refused over the limit with its count, its longest axes and the fix', () => {
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const huge = grid({ model: ['IAE-LSTM-KL'], normalClass: [0], seed: range(1000), lambdaKl: range(1000), lambdaRec: range(1000) });
+  const before = process.memoryUsage().heapUsed;
+  assert.equal(countGridPoints(huge), 1e9);
+  assert.ok(process.memoryUsage().heapUsed - before < 50e6, 'counting allocates no points');
+  assert.equal(
+    gridSizeProblem(huge, DEFAULT_MAX_POINTS),
+    '1000000000 grid points, more than the limit of 100000; remove values from the longest axes ' +
+      '(lambdaKl: 1000 values, lambdaRec: 1000 values, seed: 1000 values), or raise the limit with --max-points 1000000000',
+  );
+  const small = grid({ model: ['IAE-LSTM-KL'], normalClass: [0, 1] });
+  assert.equal(gridSizeProblem(small, 2), undefined, 'at the limit: runs');
+  assert.match(gridSizeProblem(small, 1)!, /^2 grid points, more than the limit of 1; .*normalClass: 2 values/);
+});
+
+test('expandGridAsync gives the same points as expandGrid, and stops with the signal', async () => {
+  const g = grid({ model: ['IAE-LSTM-KL'], normalClass: [0], seed: Array.from({ length: 120 }, (_, i) => i), lambdaKl: Array.from({ length: 100 }, (_, i) => i) });
+  assert.deepEqual(await expandGridAsync(g), expandGrid(g));
+  const ac = new AbortController();
+  ac.abort();
+  // Aborted before the first yield: it stops at the first chunk boundary instead of making all 12000 points.
+  await assert.rejects(expandGridAsync(g, ac.signal), { name: 'AbortError' });
 });

@@ -89,3 +89,24 @@ test('a native TensorFlow package without its binding (failed install) does not 
   const hasBinding = existsSync('node_modules/@tensorflow/tfjs-node/lib');
   assert.equal(nativeInstalled('@tensorflow/tfjs-node'), hasBinding);
 });
+
+test('process runner: a worker process ended by a stop signal (Ctrl-C reaches the process group) interrupts the trial, it does not fail it', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const runner = createProcessRunner({ workerFile, processes: [{}] });
+  // Starts a slow trial and, once it reports, sends `sig` to the one worker process (this process's child).
+  const killDuring = async (n: number, sig: NodeJS.Signals) => {
+    const seen: Progress[] = [];
+    const run = runner.run(task(n, 0, 30_000), (p) => seen.push(p), new AbortController().signal);
+    while (seen.length === 0) await new Promise((r) => setImmediate(r));
+    for (const pid of execFileSync('pgrep', ['-P', String(process.pid)]).toString().trim().split('\n')) process.kill(Number(pid), sig);
+    return { run };
+  };
+  try {
+    await assert.rejects((await killDuring(1, 'SIGHUP')).run, (e: Error) => e.name === 'AbortError');
+    await assert.rejects((await killDuring(2, 'SIGINT')).run, (e: Error) => e.name === 'AbortError');
+    // A crash (any other signal) still fails the trial.
+    await assert.rejects((await killDuring(3, 'SIGKILL')).run, /worker process died \(SIGKILL\) during the trial/);
+  } finally {
+    await runner.close();
+  }
+});

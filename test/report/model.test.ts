@@ -3,6 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { aurocHistory, buildReport, finalAuroc } from '../../src/report/model.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import type { JsonValue } from '../../src/storage/storage.js';
 import type { Cell, ReportModel, ReportTable } from '../../src/report/types.js';
 import { TrialState } from '../../src/trial/state.js';
 import { UserInputError } from '../../src/errors/index.js';
@@ -284,8 +286,54 @@ describe('buildReport: scores, paper, variants, missing definition', () => {
     const missing = cell(m, 'Deep SVDD(h)', 'trouser');
     assert.equal(missing.paper, 0.98);
     assert.equal(missing.diff, null);
-    assert.equal(cell(m, 'CAE', 'Avg.').paper, 0.843);
+    // Like with like: this study has 2 of the 10 classes, so its Avg. is set
+    // beside the paper's mean over those 2 (0.846, 0.966), not the paper's
+    // 10-class Avg. (0.843); a note says which classes.
+    close(cell(m, 'CAE', 'Avg.').paper!, (0.846 + 0.966) / 2);
+    close(cell(m, 'CAE', 'Avg.').diff!, cell(m, 'CAE', 'Avg.').mean! - (0.846 + 0.966) / 2);
+    assert.ok(
+      table(m, 'main').notes.some((n) => /mean over the 2 classes this study has \(t-shirt, trouser\), not its published 10-class average/.test(n)),
+      table(m, 'main').notes.join('\n'),
+    );
     assert.equal(cell(build('oracle'), 'CAE', 'Avg.').paper, undefined);
+  });
+
+  it('leaves out, and counts, the trials of points removed from the definition in force; the newest of several COMPLETE is used', () => {
+    const full = studyOf(HAND);
+    const trials = trialsFor(full.study, handValues);
+    // The study file now has lambdaKl [0.001] only: the 0.1 points are removed.
+    const shrunk = studyOf({ ...HAND, grid: { ...HAND.grid, lambdaKl: [0.001] } });
+    const history = [{ hash: 'a' }, { hash: 'b' }] as unknown as JsonValue;
+    const m = buildReport(
+      { study: { ...shrunk.summary, systemAttrs: { ...shrunk.summary.systemAttrs, definition_history: history } }, trials, meta: FIXED_META },
+      { select: 'oracle' },
+    );
+    const removed = trials.filter((t) => t.params.lambdaKl === 0.1).length;
+    assert.ok(removed > 0);
+    assert.equal(m.provenance.ignored.removed, removed);
+    assert.equal(m.progress.trials, trials.length - removed);
+    // class 0 of IAE-LSTM-KL(h) at lambdaKl 0.001 only: seeds 0.70, 0.75, 0.90.
+    close(cell(m, 'IAE-LSTM-KL(h)', 't-shirt').mean!, (0.7 + 0.75 + 0.9) / 3);
+    assert.ok(m.grids.every((g) => !g.x.values.includes(0.1)), 'no figure plots a removed point');
+    const md = renderMarkdown([m]);
+    assert.match(md, new RegExp(`${removed} trials of points removed from the study definition, left out`));
+    assert.match(md, /definition changed 1 time\(s\)/);
+
+    // Two COMPLETE trials of one point: the newest (highest number) is used, and counted.
+    const point = trials.find((t) => t.params.model === 'DeepSVDD' && t.params.normalClass === 0 && t.params.seed === 0)!;
+    const newer = { ...point, id: 9999, number: 9999, value: 0.5, userAttrs: { ...point.userAttrs, auroc: { svdd: 0.5 } } };
+    const twice = buildReport({ study: full.summary, trials: [...trials, newer], meta: FIXED_META }, { select: 'oracle' });
+    assert.equal(twice.provenance.severalComplete, 1);
+    close(cell(twice, 'Deep SVDD(h)', 't-shirt').mean!, (0.5 + 0.8 + 0.8) / 3);
+    assert.match(renderMarkdown([twice]), /1 point\(s\) with several COMPLETE trials: the newest of ours used/);
+  });
+
+  it('compares a study of all ten classes with the paper\'s published Avg.', () => {
+    const input: StudyInput = { name: 'ten', dataset: { name: 'fashion-mnist' }, grid: { model: ['CAE'], normalClass: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] } };
+    const { study, summary } = studyOf(input);
+    const m = buildReport({ study: summary, trials: trialsFor(study, () => ({ auroc: { rec: 0.8 } })) }, { select: 'oracle', compare: 'paper' });
+    assert.equal(cell(m, 'CAE', 'Avg.').paper, 0.843);
+    assert.ok(!table(m, 'main').notes.some((n) => /classes this study has/.test(n)));
   });
 
   it('labels rows with the options a study sweeps, and only those', () => {

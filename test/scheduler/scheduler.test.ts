@@ -11,17 +11,19 @@ import { openSqliteStorage } from '../../src/storage/index.js';
 import { createPiscinaRunner } from '../../src/pool/runner.js';
 import { runSweep, type SchedulerOptions } from '../../src/scheduler/scheduler.js';
 import { TrialState } from '../../src/trial/state.js';
+import { FAIL_KIND_ATTR, givenUpPoints } from '../../src/trial/retries.js';
 
 const workerFile = new URL('../pool/fixtures/env-worker.ts', import.meta.url);
+const stuckWorker = new URL('../pool/fixtures/stuck-worker.ts', import.meta.url);
 
-function setup(grid: Record<string, unknown>, threads = 2) {
+function setup(grid: Record<string, unknown>, threads = 2, worker: URL = workerFile) {
   const study = Study.parse({ name: 's', dataset: { name: 'synthetic' }, grid: { model: ['IAE-LSTM-KL'], ...grid } });
   const storage = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'sched-')), 's.sqlite3'));
   const { id } = storage.openStudy('s', {});
   const points = expandGrid(study.grid);
   const distributions = searchSpace(study.grid);
   storage.enqueuePoints(id, points, distributions);
-  const runner = createPiscinaRunner({ workerFile, threads });
+  const runner = createPiscinaRunner({ workerFile: worker, threads });
   const base: SchedulerOptions = {
     storage,
     studyId: id,
@@ -148,6 +150,26 @@ test('epochs without a score (training.evalEvery): the history lists the scored 
   }
 });
 
+test('a trial over trialTimeout is stopped, its stuck thread replaced, and it FAILs with the reason', { timeout: 120_000 }, async () => {
+  // One thread: class 7 spins in a synchronous loop on it; class 1 runs after it on a new thread.
+  const { storage, id, runner, base } = setup({ normalClass: [0, 7, 1] }, 1, stuckWorker);
+  try {
+    const summary = await runSweep({ ...base, trialTimeoutSeconds: 1 });
+    assert.equal(summary.completed, 2);
+    assert.equal(summary.failed, 1);
+    const byClass = new Map(storage.getTrials(id).map((t) => [t.params.normalClass, t]));
+    const stuck = byClass.get(7)!;
+    assert.equal(stuck.state, TrialState.FAIL);
+    assert.match(String(stuck.userAttrs.error), /timed out: ran longer than trialTimeout 1 s; the worker was stopped and replaced/);
+    assert.equal(stuck.systemAttrs[FAIL_KIND_ATTR], 'trial', 'a timeout counts against maxRetries');
+    assert.equal(byClass.get(1)!.state, TrialState.COMPLETE);
+    assert.notEqual(byClass.get(1)!.userAttrs.threadId, byClass.get(0)!.userAttrs.threadId, 'the stuck thread was replaced');
+  } finally {
+    await runner.close();
+    storage.close();
+  }
+});
+
 test('a pruner that throws (e.g. the database is locked) is noted and the trial runs on to COMPLETE', async () => {
   const { storage, id, runner, base } = setup({ normalClass: [0] }, 1);
   const notes: string[] = [];
@@ -165,6 +187,106 @@ test('a pruner that throws (e.g. the database is locked) is noted and the trial 
     assert.equal(summary.pruned, 0);
     assert.equal(storage.getTrials(id)[0]!.state, TrialState.COMPLETE);
     assert.ok(notes.some((n) => /pruner: trial 0 epoch 1: database is locked/.test(n)), notes.join('\n'));
+  } finally {
+    await runner.close();
+    storage.close();
+  }
+});
+
+test('heartbeats come from the worker: a silent (stuck) thread is caught as hung; long synchronous steps that report alive are not', { timeout: 120_000 }, async () => {
+  // Class 7 spins; class 8 runs eight synchronous 400 ms steps (3.2 s), more than
+  // the 1.5 s silence allowed in all, but it reports between steps, as training does.
+  const { storage, id, runner, base } = setup({ normalClass: [7, 8], seed: [400] }, 2, stuckWorker);
+  const beats = new Map<number, number>();
+  // The real storage, counting the heartbeats written per trial.
+  const counted = new Proxy(storage, {
+    get(target, key) {
+      if (key === 'heartbeat') return (trialId: number) => (beats.set(trialId, (beats.get(trialId) ?? 0) + 1), target.heartbeat(trialId));
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  try {
+    const summary = await runSweep({ ...base, storage: counted, staleSeconds: 1.5, heartbeatMs: 100 });
+    assert.equal(summary.failed, 1);
+    assert.equal(summary.completed, 1);
+    const byClass = new Map(storage.getTrials(id).map((t) => [t.params.normalClass, t]));
+    assert.equal(byClass.get(8)!.state, TrialState.COMPLETE);
+    const hung = byClass.get(7)!;
+    assert.equal(hung.state, TrialState.FAIL);
+    assert.match(String(hung.userAttrs.error), /worker hung: no sign of life from its thread for \d+ s \(limit --stale-after 1\.5 s\)/);
+    // The stuck thread's trial stopped getting heartbeats once it fell silent; the busy one kept getting them.
+    assert.ok((beats.get(hung.id) ?? 0) < beats.get(byClass.get(8)!.id)!, `heartbeats: hung ${beats.get(hung.id)}, busy ${beats.get(byClass.get(8)!.id)}`);
+  } finally {
+    await runner.close();
+    storage.close();
+  }
+});
+
+test('maxRetries: a point that failed 1 + maxRetries times is not queued again, by start or stale recovery; a dead process does not count', async () => {
+  // Class 9 always fails (env-worker).
+  const { storage, id, points, runner, base, distributions } = setup({ normalClass: [0, 9] });
+  const failing = points.find((p) => p.params.normalClass === 9)!;
+  try {
+    await runSweep({ ...base, maxRetries: 1 });
+    assert.deepEqual(storage.enqueuePoints(id, points, distributions, { maxRetries: 1 }), { added: 1, present: 1, exhausted: 0 });
+    await runSweep({ ...base, maxRetries: 1 });
+    // Two counted failures: past maxRetries 1, so start does not queue it; without a limit it would.
+    assert.deepEqual(storage.enqueuePoints(id, points, distributions, { maxRetries: 1 }), { added: 0, present: 1, exhausted: 1 });
+    const given = givenUpPoints(storage.getTrials(id), 1);
+    assert.deepEqual(given.map((g) => [g.gridPoint, g.failures]), [[failing.id, 2]]);
+    assert.match(given[0]!.lastError, /class 9 fails on purpose/);
+    assert.deepEqual(givenUpPoints(storage.getTrials(id), 2), []);
+
+    // maxRetries 2 allows a third run. A sweep process dies while running it: that
+    // FAIL says nothing about the point and does not count, so it is queued again.
+    assert.equal(storage.enqueuePoints(id, points, distributions, { maxRetries: 2 }).added, 1);
+    const orphan = storage.claimTrial(id, `${hostname()}:2147483646`)!;
+    const summary = await runSweep({ ...base, maxRetries: 2 });
+    assert.equal(summary.recovered, 1);
+    assert.equal(storage.getTrial(orphan.id).systemAttrs[FAIL_KIND_ATTR], 'process');
+    assert.equal(summary.failed, 1, 'the point ran again after the dead process and failed a third time');
+    assert.equal(storage.enqueuePoints(id, points, distributions, { maxRetries: 2 }).exhausted, 1);
+
+    // Stale recovery: a trial of an exhausted point (queued under a laxer limit) is failed and not queued again.
+    storage.enqueuePoints(id, points, distributions, { maxRetries: 5 });
+    const stale = storage.claimTrial(id, 'elsewhere:1')!;
+    // Stale after 0 s once its heartbeat lies strictly in the past (timestamps are to the microsecond).
+    const claimed = Date.now();
+    while (Date.now() <= claimed + 1) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(storage.failStaleTrials(id, 0, { maxRetries: 2 }), [stale.id]);
+    assert.equal(storage.getTrial(stale.id).systemAttrs[FAIL_KIND_ATTR], 'process');
+    assert.equal(storage.countTrials(id)[TrialState.WAITING], 0);
+    assert.equal(storage.getTrials(id, [TrialState.COMPLETE]).length, 1);
+  } finally {
+    await runner.close();
+    storage.close();
+  }
+});
+
+test('a trial failed by another process meanwhile (its heartbeat looked stale) is dropped, not an error: the sweep goes on', async () => {
+  // seed 400: the fixture reports its pretraining phase, then works 400 ms.
+  const { storage, id, runner, base } = setup({ normalClass: [0], seed: [400] });
+  const notes: string[] = [];
+  let takenOver: number | null = null;
+  try {
+    const summary = await runSweep({
+      ...base,
+      events: {
+        note: (m) => notes.push(m),
+        progress: (t, p) => {
+          // What a second `start` does when this trial's heartbeat looks stale to it.
+          if (takenOver === null && p.type === 'phase') takenOver = storage.failStaleTrials(id, 0)[0] ?? -1;
+        },
+      },
+    });
+    const first = storage.getTrial(takenOver!);
+    assert.equal(first.state, TrialState.FAIL);
+    assert.match(String(first.userAttrs.error), /stale heartbeat/);
+    assert.ok(notes.some((n) => /trial 0 was finished by another process meanwhile .*this run's outcome is dropped/.test(n)), notes.join('\n'));
+    // The point was queued again by the stale recovery and ran here.
+    assert.equal(summary.completed, 1);
+    assert.equal(storage.getTrials(id, [TrialState.COMPLETE]).length, 1);
   } finally {
     await runner.close();
     storage.close();

@@ -3,10 +3,7 @@
 // what Optuna writes into our file, we read; and our tables are Optuna's.
 // No skipping: without Optuna these tests fail and say what to install.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ParamValue } from '../../src/grid/expand.js';
@@ -14,38 +11,11 @@ import { openSqliteStorage, type FrozenTrial, type JsonValue } from '../../src/s
 import { pyJsonLoads } from '../../src/storage/pyjson.js';
 import { TRIAL_STATE_NAMES, TrialState } from '../../src/trial/state.js';
 import { DISTRIBUTIONS, makePoints, tempDir } from './helpers.js';
-
-const PYTHON = '/usr/bin/python3';
-
-// Beside this file under tsx; a compiled copy (dist/, npm test) has no .py
-// beside it, so look in test/storage/fixtures of the package root.
-function fixture(name: string): string {
-  const here = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-  if (existsSync(here)) return here;
-  let dir = dirname(here);
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'test', 'storage', 'fixtures', name);
-}
-const SCRIPT = fixture('optuna_io.py');
-
-let optunaChecked = false;
-function requireOptuna(): void {
-  if (optunaChecked) return;
-  try {
-    execFileSync(PYTHON, ['-c', 'import optuna, sqlalchemy'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (err) {
-    assert.fail(
-      `${PYTHON} cannot import optuna (${(err as Error).message.split('\n')[0]}). ` +
-        'These interop tests need the real Optuna library: install it with `apt-get install python3-optuna` (CI does).',
-    );
-  }
-  optunaChecked = true;
-}
-
-function optuna(mode: string, ...args: string[]): string {
-  requireOptuna();
-  return execFileSync(PYTHON, [SCRIPT, mode, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
+import { optuna } from './optuna.js';
+import { Study } from '../../src/study/schema.js';
+import { expandGrid, searchSpace } from '../../src/grid/expand.js';
+import { buildReport, renderMarkdown } from '../../src/report/index.js';
+import { statusOf } from '../../src/cli/commands/status/index.js';
 
 interface OptunaTrial {
   number: number;
@@ -160,6 +130,74 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
       // Our queue is unaffected by a trial without a grid point.
       assert.deepEqual(again.enqueuePoints(study.id, points, DISTRIBUTIONS), { added: 1, present: 7 });
       assert.equal(again.claimTrial(study.id, 'w')?.number, 5);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('a trial Optuna enqueues or a GridSampler adds is never claimed, counted or reported', () => {
+    const path = join(tmp.dir, 'foreign.sqlite3');
+    const study = Study.parse({
+      name: 'foreign',
+      dataset: { name: 'synthetic' },
+      grid: { model: ['IAE-LSTM-KL'], normalClass: [0, 1], boundary: ['hard'], lambdaKl: [0.001, 0.01] },
+    });
+    const points = expandGrid(study.grid);
+    const space = searchSpace(study.grid);
+    const storage = openSqliteStorage(path);
+    const s = storage.openStudy('foreign', { definition: JSON.parse(JSON.stringify(study)) as JsonValue });
+    storage.enqueuePoints(s.id, points, space);
+    // Finish every point of ours, each with AUROC 0.6 + 0.05 * index.
+    for (let i = 0; i < points.length; i++) {
+      const t = storage.claimTrial(s.id, 'host:1')!;
+      storage.setUserAttrs(t.id, { auroc: { svdd: 0.6 + 0.05 * i }, objective_score: 'svdd' });
+      storage.finishTrial(t.id, TrialState.COMPLETE, 0.6 + 0.05 * i);
+    }
+    const ours = storage.getTrials(s.id);
+    storage.close();
+    const before = buildReport({ study: { name: 'foreign', systemAttrs: { definition: JSON.parse(JSON.stringify(study)) as JsonValue } }, trials: ours }, { select: 'oracle' });
+
+    const target = ours[0]!;
+    // GridSampler first: Optuna's optimize() would take the enqueued trial first.
+    optuna('gridsample', path, 'foreign', JSON.stringify({ params: target.params, choices: space, value: 0.999 }));
+    // A trial Optuna is running (ask() would take an enqueued trial, so before the enqueue).
+    optuna('ask', path, 'foreign');
+    optuna('enqueue', path, 'foreign', JSON.stringify({ model: 'IAE-LSTM-KL', normalClass: 0 }));
+
+    const again = openSqliteStorage(path);
+    try {
+      const all = again.getTrials(s.id);
+      assert.deepEqual(all.slice(points.length).map((t) => TRIAL_STATE_NAMES[t.state]).sort(), ['COMPLETE', 'RUNNING', 'WAITING']);
+      const grid = all.find((t) => t.state === TrialState.COMPLETE && t.gridPoint === '')!;
+      assert.deepEqual({ ...grid.params }, { ...target.params }, 'the GridSampler ran a point we had finished');
+      // Our scheduler never claims the enqueued trial; the counts keep it apart.
+      assert.equal(again.claimTrial(s.id, 'host:2'), null);
+      // The trial Optuna is running, heartbeat older than 0 s: not ours to fail and queue again.
+      assert.deepEqual(again.failStaleTrials(s.id, 0), []);
+      assert.equal(again.countTrials(s.id, 'foreign')[TrialState.RUNNING], 1);
+      assert.equal(again.countTrials(s.id, 'foreign')[TrialState.WAITING], 1);
+      assert.equal(again.countTrials(s.id, 'foreign')[TrialState.COMPLETE], 1);
+      assert.equal(again.countTrials(s.id, 'grid')[TrialState.COMPLETE], points.length);
+      assert.equal(again.countTrials(s.id, 'grid')[TrialState.WAITING], 0);
+
+      const summary = again.getStudy('foreign')!;
+      const after = buildReport({ study: summary, trials: all }, { select: 'oracle' });
+      // Same tables as before: the GridSampler's 0.999 did not replace our value.
+      assert.deepEqual(after.tables, before.tables);
+      assert.equal(after.provenance.ignored.foreign, 3);
+      assert.equal(after.progress.trials, points.length);
+      const md = renderMarkdown([after]);
+      assert.match(md, /3 trials not from this grid, ignored/);
+      assert.doesNotMatch(md, /0\.999/);
+      const status = statusOf('foreign', path, summary.systemAttrs, all);
+      assert.equal(status.states.RUNNING, 0, 'the trial Optuna runs is not counted as ours');
+      assert.deepEqual(status.ignored, { foreign: 3, removed: 0 });
+      assert.equal(status.states.COMPLETE, points.length);
+      assert.deepEqual(
+        status.best.map((b) => [b.label, b.normalClass, b.value]),
+        [['IAE-LSTM-KL(h)', 0, 0.65], ['IAE-LSTM-KL(h)', 1, 0.75]],
+        'best per class, of our trials only',
+      );
     } finally {
       again.close();
     }

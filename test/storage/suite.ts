@@ -156,6 +156,43 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       assert.deepEqual(storage.countTrials(s.id), { 0: 3, 1: 0, 2: 0, 3: 0, 4: 0 });
     });
 
+    it('claims only what `accept` takes (the grid in force), leaving the others WAITING and untouched', () => {
+      const { storage } = fresh();
+      const s = storage.openStudy('s', {});
+      const points = makePoints(4);
+      storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
+      // Points 0 and 2 were removed from the definition: never claimed.
+      const keep = new Set([points[1].id, points[3].id]);
+      const accept = (t: { gridPoint: string }) => keep.has(t.gridPoint);
+      assert.equal(storage.claimTrial(s.id, 'w', accept)?.gridPoint, points[1].id);
+      assert.equal(storage.claimTrial(s.id, 'w', accept)?.gridPoint, points[3].id);
+      assert.equal(storage.claimTrial(s.id, 'w', accept), null);
+      const waiting = storage.getTrials(s.id, [TrialState.WAITING]);
+      assert.deepEqual(waiting.map((t) => t.gridPoint), [points[0].id, points[2].id]);
+      assert.ok(waiting.every((t) => t.startedAt === null && t.systemAttrs.worker === undefined));
+    });
+
+    it('deletes one study with all its trials; the other study and its trials stay', () => {
+      const { storage } = fresh();
+      const a = storage.openStudy('a', { k: 1 });
+      const b = storage.openStudy('b', { k: 2 });
+      storage.enqueuePoints(a.id, makePoints(3), DISTRIBUTIONS);
+      storage.enqueuePoints(b.id, makePoints(2), DISTRIBUTIONS);
+      const t = storage.claimTrial(a.id, 'w')!;
+      storage.setIntermediateValue(t.id, 1, 0.5);
+      storage.setUserAttrs(t.id, { x: 1 });
+      storage.finishTrial(t.id, TrialState.COMPLETE, 0.5);
+      storage.deleteStudy(a.id);
+      assert.equal(storage.getStudy('a'), null);
+      assert.deepEqual(storage.listStudies().map((x) => x.name), ['b']);
+      assert.equal(storage.getTrials(b.id).length, 2);
+      assert.deepEqual(storage.getStudy('b')!.systemAttrs, { k: 2 });
+      assert.throws(() => storage.deleteStudy(a.id), StorageError);
+      // A study of the same name starts afresh.
+      const again = storage.openStudy('a', {});
+      assert.equal(storage.getTrials(again.id).length, 0);
+    });
+
     it('finishes trials with values, including infinities, and guards every transition', () => {
       const { storage } = fresh();
       const s = storage.openStudy('s', {});

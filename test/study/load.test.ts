@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadStudyFile, parseStudyText } from '../../src/study/load.js';
 import { StudyFileError, UserInputError } from '../../src/errors/index.js';
+import { makeFifo } from '../data/helpers.js';
 
 const base = {
   name: 't',
@@ -77,6 +78,13 @@ test('a missing file names the path', () => {
   writeFileSync(good, JSON.stringify(base));
   assert.equal(loadStudyFile(good).study.name, 't');
   assert.deepEqual(readdirSync(dir).sort(), ['ok.json']);
+});
+
+test('a FIFO or a device as the study file is refused by name, never read (reading a FIFO blocks)', { timeout: 60_000 }, () => {
+  const fifo = makeFifo(join(mkdtempSync(join(tmpdir(), 'study-')), 'pipe.json'));
+  for (const f of [fifo, '/dev/zero']) {
+    assert.throws(() => loadStudyFile(f), (e: unknown) => e instanceof UserInputError && e.message === `${f}: is not a regular file (a FIFO, socket or device); a study is a JSON file, e.g. studies/quick.json`);
+  }
 });
 
 test('every study shipped in studies/ is valid', () => {

@@ -16,7 +16,9 @@ const { BestTable, AblationGrid, RunningTrials, Header, FailedTrials } = await i
 const { UiProvider } = await import('../../src/tui/theme.js');
 const { SweepStore } = await import('../../src/tui/store.js');
 const { fmt3 } = await import('../../src/report/format.js');
-const { navigateGrids, backendSummary } = await import('../../src/tui/views.js');
+const views = await import('../../src/tui/views.js');
+const { navigateGrids, backendSummary } = views;
+const { UNICODE_GLYPHS } = await import('../../src/tui/caps.js');
 const data = await import('./fixtures/data.js');
 import type { Caps } from '../../src/tui/caps.js';
 import { hasColour } from './fixtures/sgr.js';
@@ -110,9 +112,8 @@ test('ablation grid: AUROC over lambdaKl x lambdaRec as a heat table, nu on page
   const grid = nav.pages[0]!;
   assert.equal(grid.row.model, 'IAE-LSTM-KL', 'the paper model leads');
   const coloured = renderWith(COLOR, <AblationGrid report={report} want={{}} width={100} height={20} />).lastFrame()!;
-  // Heat backgrounds with black text.
-  assert.match(coloured, /\x1b\[4[1-7]m/);
-  assert.match(coloured, /\x1b\[30m/);
+  // Heat backgrounds (their scale: the viridis test below).
+  assert.match(coloured, /\x1b\[(4[0-7]|10[0-7]|48;[25];[0-9;]+)m/);
   const out = lines(coloured);
   assert.ok(out[0]!.startsWith(`Grid · ${grid.row.label} · 0 t-shirt`), out[0]);
   // Column headers are the lambdaKl values, row headers the lambdaRec values, cells the report's means.
@@ -155,7 +156,7 @@ test('running trials: columns shrink and drop on a narrow terminal; more trials 
 });
 
 test('header: counts, progress and an ETA honest about the first trial', () => {
-  const s = data.snapshot({ meanSeconds: null, counts: { complete: 0, running: 8, waiting: 262, failed: 0, pruned: 0 } });
+  const s = data.snapshot({ meanSeconds: null, costs: null, counts: { complete: 0, running: 8, waiting: 262, failed: 0, pruned: 0 } });
   const out = lines(renderWith(NO_COLOR, <Header snapshot={s} width={100} />).lastFrame());
   assert.match(out[0]!, /study fixture · fashion-mnist · objective svdd · backend wasm \(8 workers\)/);
   assert.match(out[1]!, /trials 0\/270 done · 8 running · 262 waiting · 0 failed/);
@@ -260,4 +261,119 @@ test('app: a terminal too short for the screen gets the counts line alone', () =
   const store = new SweepStore(data.snapshot());
   const out = lines(renderWith(NO_COLOR, <App store={store} onQuit={() => {}} width={100} height={5} />).lastFrame());
   assert.deepEqual(out.filter((l) => l !== ''), ['trials 40/270 done · 8 running · 220 waiting · 2 failed']);
+});
+
+test('at 80x24 the running table keeps model, class, phase, epoch, AUROC and time whole; backend and losses give way', () => {
+  const s = data.snapshot();
+  // The App gives views one column less than the terminal.
+  for (const width of [79, 59]) {
+    const out = lines(renderWith(NO_COLOR, <RunningTrials snapshot={s} width={width} height={20} />).lastFrame());
+    assert.match(out[0]!, /model +class .*phase +epoch +AUROC .*time$/, `${width}: ${out[0]}`);
+    assert.doesNotMatch(out[0]!, /backend|last losses/);
+    assert.match(out[1]!, / joint +3\/5 0\.780 .*5m00s$/);
+    for (const l of out) assert.ok(l.length <= width);
+    if (width < 79) continue;
+    const t = s.running[0]!;
+    assert.ok(out[1]!.includes(` ${t.params.model}(s) `), `${width}: the model whole in "${out[1]}"`);
+    assert.ok(out[1]!.includes(' 3 dress '), `${width}: the class whole in "${out[1]}"`);
+  }
+  // Wide enough for all: the extras come back.
+  const wide = views.runningLines(s, 200, 20, UNICODE_GLYPHS).map((l) => l.map((x) => x.text).join(''));
+  assert.match(wide[0]!, /last losses +time +backend$/);
+});
+
+test('the footer: q is the last thing to go; at 60 columns the percentage and ETA stay', () => {
+  const { footerLine } = views;
+  for (const width of [100, 79, 59, 40, 20, 12]) {
+    for (const view of ['running', 'best', 'grid', 'failed'] as const) {
+      const text = footerLine(view, 'start', 2, width, UNICODE_GLYPHS).map((x) => x.text).join('');
+      assert.ok(text.endsWith('q stop/quit'), `${view} at ${width}: "${text}"`);
+      assert.ok(text.length <= width);
+    }
+  }
+  assert.equal(footerLine('grid', 'monitor', 0, 50, UNICODE_GLYPHS).map((x) => x.text).join(''), '1 running  2 best  3 grid  4 failed  q quit');
+  assert.equal(footerLine('grid', 'monitor', 0, 20, UNICODE_GLYPHS).map((x) => x.text).join(''), '1 2 3 4 q quit');
+  for (const width of [59, 79]) {
+    const header = lines(renderWith(NO_COLOR, <Header snapshot={data.snapshot()} width={width} />).lastFrame());
+    assert.match(header[2]!, /14\.8% · ETA: \d/, `${width}: ${header[2]}`);
+  }
+});
+
+test('the best table explains † and ‡ under the table, in ASCII too', () => {
+  const out = lines(renderWith(NO_COLOR, <BestTable report={report} width={120} height={20} />).lastFrame());
+  assert.ok(out.some((l) => /†/.test(l) && /\d†/.test(l)), 'the fixture has unfinished cells');
+  const legend = out.find((l) => l.startsWith('† '));
+  assert.ok(legend, out.join('\n'));
+  assert.match(legend!, /† points\/seeds unfinished \(may change\) {2}‡ fewer classes than the table/);
+  const ascii = lines(renderWith(ASCII, <BestTable report={report} width={120} height={20} />).lastFrame());
+  assert.ok(ascii.some((l) => l.startsWith('* points/seeds unfinished (may change)  + fewer classes')), ascii.join('\n'));
+  assert.equal(views.marksLegend('', UNICODE_GLYPHS), null);
+});
+
+test('heat colours run on the figures\' viridis scale, darkest to brightest', async () => {
+  const { viridis, luminance } = await import('../../src/report/svg.js');
+  const { HEAT_BACKGROUNDS, HEAT_LEVELS } = await import('../../src/tui/theme.js');
+  assert.equal(HEAT_BACKGROUNDS.length, HEAT_LEVELS);
+  HEAT_BACKGROUNDS.forEach((c, k) => assert.equal(c, viridis((k + 0.5) / HEAT_LEVELS)));
+  for (let k = 1; k < HEAT_LEVELS; k++) assert.ok(luminance(HEAT_BACKGROUNDS[k]!) > luminance(HEAT_BACKGROUNDS[k - 1]!), `level ${k} brighter than ${k - 1}`);
+  // The lowest and the highest cell of the grid are painted with the lowest and highest level's colour.
+  const { Text } = await import('ink');
+  const sgrOf = (bg: string) => {
+    const f = render(<Text backgroundColor={bg}>x</Text>).lastFrame()!;
+    return f.slice(0, f.indexOf('x'));
+  };
+  const grid = navigateGrids(report.grids, {}).pages[0]!;
+  const values = grid.cells.flat().map((c) => c.mean).filter((v): v is number => v !== null);
+  const frame = renderWith(COLOR, <AblationGrid report={report} want={{}} width={100} height={20} />).lastFrame()!;
+  for (const [v, k] of [
+    [Math.min(...values), 0],
+    [Math.max(...values), HEAT_LEVELS - 1],
+  ] as const) {
+    // The cell, not the legend's range above it.
+    const at = frame.lastIndexOf(fmt3(v));
+    assert.ok(at > 0);
+    assert.ok(frame.slice(Math.max(0, at - 40), at).includes(sgrOf(HEAT_BACKGROUNDS[k]!)), `${fmt3(v)} on level ${k}`);
+  }
+});
+
+test('a starting trial says what it does; a cache hit is not called pretraining', () => {
+  const { phaseText } = views;
+  const t = data.liveTrial(0, { phase: 'starting', epoch: 0, epochs: null, auroc: [], losses: null });
+  assert.equal(phaseText({ ...t, backend: null }), 'loading backend');
+  assert.equal(phaseText({ ...t, step: 'data' }), 'preparing data');
+  assert.equal(phaseText({ ...t, step: 'model' }), 'building model');
+  assert.equal(phaseText({ ...t, step: 'cache' }), 'loading cached AE');
+  assert.equal(phaseText({ ...t, phase: 'pretrain', cached: true }), 'AE from cache');
+  assert.equal(phaseText({ ...t, phase: 'pretrain', cached: false }), 'pretraining');
+  assert.equal(phaseText({ ...t, phase: 'joint', cached: true }), 'joint (cached AE)');
+  const out = lines(renderWith(NO_COLOR, <RunningTrials snapshot={data.snapshot({ running: [{ ...t, step: 'data' }] })} width={79} height={5} />).lastFrame());
+  assert.match(out[1]!, /preparing data/);
+});
+
+test('monitor: a running trial whose joint epochs have no pretraining epoch before them used the cache', async () => {
+  const { liveFromStored } = await import('../../src/tui/model.js');
+  const { TrialState } = await import('../../src/trial/state.js');
+  const p = data.POINTS[0]!;
+  const joint = { phase: 'joint', epoch: 1, total: 0.5 };
+  const cachedRun = data.frozen(1, p, TrialState.RUNNING, { userAttrs: { loss_history: [joint] } });
+  const builtRun = data.frozen(2, p, TrialState.RUNNING, { userAttrs: { loss_history: [{ phase: 'pretrain', epoch: 1, total: 1 }, joint] } });
+  const a = liveFromStored(cachedRun, 0, data.STUDY, 'svdd', 0);
+  const b = liveFromStored(builtRun, 1, data.STUDY, 'svdd', 0);
+  assert.equal(a.cached, true);
+  assert.equal(views.phaseText(a), 'joint (cached AE)');
+  assert.equal(b.cached, false);
+  assert.equal(views.phaseText(b), 'joint');
+  // A study that does not share pretraining never reads as cached.
+  assert.equal(liveFromStored(cachedRun, 0, { ...data.STUDY, pretrainCache: false }, 'svdd', 0).cached, false);
+});
+
+test('the heat grid shares the figures\' minimum colour span: near-equal cells get one level', () => {
+  const nav = navigateGrids(report.grids, {});
+  const grid = nav.pages[0]!;
+  // Every cell of the page within a millionth of 0.9: one level, the middle one.
+  const flat = { ...report, grids: report.grids.map((g) => (g === grid ? { ...g, cells: g.cells.map((row, i) => row.map((c, j) => ({ ...c, mean: 0.9 + (i + j) * 1e-7 }))) } : g)) };
+  const out = views.gridLines(flat, {}, 100, 20, UNICODE_GLYPHS, true);
+  // Below the title and the legend (whose swatches show every level).
+  const levels = new Set(out.slice(2).flat().filter((s) => s.heat !== undefined && s.heat !== null).map((s) => s.heat));
+  assert.deepEqual([...levels], [2]);
 });

@@ -97,6 +97,32 @@ test('sweep start shows the live screen in a terminal, and sweep monitor follows
     // Colours in the start pane (no NO_COLOR there).
     assert.ok(hasColour(capture(S, true)));
 
+    // 1b. Resizing (160, 80, 60 columns and back) leaves exactly one frame: no
+    // stale pieces of earlier, wider frames above the live area. At each width
+    // what a person needs stays: at 80 the running table keeps model, class,
+    // phase, epoch, AUROC and time, and the footer's q; at 60 the percentage and ETA.
+    for (const width of [160, 80, 60, 120]) {
+      tmux('resize-window', '-t', S, '-x', String(width), '-y', '24');
+      const screen = await until(
+        `one frame at ${width} columns`,
+        () => {
+          const text = capture(S);
+          const rows = text.split('\n');
+          const rules = rows.filter((l) => /^─+$/.test(l));
+          // The live area is redrawn at the new width: its rule is one column short of it.
+          if (rules.length !== 1 || rules[0]!.length !== width - 1) return false;
+          return rows.filter((l) => l.startsWith('iae-sweep start · ')).length === 1 && rows.filter((l) => / q stop\/quit$/.test(l)).length === 1 ? text : false;
+        },
+        30_000,
+        S,
+      );
+      for (const l of screen.split('\n')) assert.ok(l.length <= width, `${width} columns: "${l}"`);
+      const head = screen.split('\n').find((l) => /^w +/.test(l) && /AUROC/.test(l));
+      if (width === 80) assert.match(head ?? '', /model +class +.*phase +epoch +AUROC .*time/, screen);
+      if (width <= 80) assert.doesNotMatch(head ?? '', /backend|last losses/, screen);
+      assert.match(screen, /\d+\.\d% · ETA: /, `${width} columns: the percentage and ETA`);
+    }
+
     // 2. A monitor in a second window: ASCII (C locale) and no colour (NO_COLOR).
     tmux('new-window', '-d', '-t', 'start', '-n', 'mon', '-c', ROOT, cli(`monitor tui-e2e --db '${db}'`, { LC_ALL: 'C', NO_COLOR: '1' }));
     const M = 'start:mon';

@@ -38,9 +38,14 @@ test('sweep events drive the screen: live rows while running, one line per finis
     tui.store.subscribe(() => notifications++);
     let maxRunning = 0;
     let sawJoint = false;
+    let sawStep = false;
+    let sawCosts = false;
     const watch = setInterval(() => {
       const s = tui.store.getSnapshot();
       maxRunning = Math.max(maxRunning, s.running.length);
+      if (s.running.some((r) => r.phase === 'starting' && r.step === 'data')) sawStep = true;
+      // The ETA's evidence: costs from the finished trials, pretrainings still to build (the study shares them by default).
+      if (s.costs !== null && s.unbuilt !== null) sawCosts = true;
       if (s.running.some((r) => r.phase === 'joint' && r.auroc.length > 0 && r.losses !== null)) sawJoint = true;
     }, 5);
     const t0 = Date.now();
@@ -53,6 +58,9 @@ test('sweep events drive the screen: live rows while running, one line per finis
     assert.equal(summary.completed, points.length);
     assert.equal(maxRunning, 2);
     assert.ok(sawJoint, 'running rows carried phase, losses and AUROC');
+    assert.ok(sawStep, 'a starting trial said what it does');
+    assert.ok(sawCosts, 'the ETA got its costs');
+    assert.match(stdout.text(), /preparing data/);
     // At most one repaint per 100 ms (plus the clock's ticks and the last frame).
     assert.ok(notifications <= ms / 100 + 3, `${notifications} repaints in ${ms} ms`);
 

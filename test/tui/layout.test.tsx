@@ -56,6 +56,21 @@ test('fitColumns drops the least important columns first and never exceeds the w
     fitColumns(cols, 27).map((c) => c.key),
     ['model', 'loss', 'auroc'],
   );
+  // An extra column gives way before it cuts a column that is not extra short:
+  // 27 cells then hold the model whole (20) and the AUROC.
+  const extra = cols.map((c) => (c.key === 'loss' || c.key === 'backend' ? { ...c, extra: true } : c));
+  assert.deepEqual(
+    fitColumns(extra, 27).map((c) => [c.key, c.width]),
+    [
+      ['model', 20],
+      ['auroc', 5],
+    ],
+  );
+  // With room for every column at its wish, the extras stay.
+  assert.deepEqual(
+    fitColumns(extra, 200).map((c) => c.key),
+    ['model', 'loss', 'auroc', 'backend'],
+  );
 });
 
 test('layoutTable sizes columns to content and reports what it dropped', () => {

@@ -1,4 +1,4 @@
-// The Table I baselines that are not in the authors' code (recipe.md, "Other
+// The Table I baselines that are not in the authors' code (docs/recipe.md, "Other
 // baselines of Table I"), each after its own published paper and built on
 // the recipe's parts (backbone.ts): the same encoder and decoder as the
 // recipe's autoencoder for the data, with the baseline's own part between

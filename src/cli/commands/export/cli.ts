@@ -6,7 +6,7 @@ import { UserInputError } from '../../../errors/index.js';
 import { Score } from '../../../study/schema.js';
 import { requireDb, resolveTarget } from '../../target.js';
 import { runExport, type ExportFormat } from './index.js';
-import type { Selection } from '../../../report/index.js';
+import { HEAT_SCALES, type HeatScale, type Selection } from '../../../report/index.js';
 
 export interface ExportCommandOptions {
   readonly target: string;
@@ -17,6 +17,7 @@ export interface ExportCommandOptions {
   readonly score?: string;
   readonly compare?: string;
   readonly 'no-figures'?: boolean;
+  readonly 'heat-scale'?: string;
   readonly write: (line: string) => void;
 }
 
@@ -59,6 +60,9 @@ export async function runExportCommand(o: ExportCommandOptions): Promise<void> {
   const score = o.score === undefined ? undefined : Score.safeParse(o.score);
   if (score && !score.success) throw new UserInputError(`unknown score "${o.score}" (use ${Score.options.join(', ')})`, '--score');
   if (o.compare !== undefined && o.compare !== 'paper') throw new UserInputError(`unknown comparison "${o.compare}" (use paper)`, '--compare');
+  const heatScale = o['heat-scale'];
+  if (heatScale !== undefined && !HEAT_SCALES.includes(heatScale as HeatScale))
+    throw new UserInputError(`unknown heatmap scale "${heatScale}" (use ${HEAT_SCALES.join(', ')}: the grid's own range, or AUROC fixed at 0.5-1)`, '--heat-scale');
   const outDir = o.out ?? join('reports', target.name);
   const result = await runExport({
     db: target.dbPath,
@@ -69,8 +73,9 @@ export async function runExportCommand(o: ExportCommandOptions): Promise<void> {
     score: score?.data,
     compare: o.compare as 'paper' | undefined,
     figures: !o['no-figures'],
+    heatScale: heatScale as HeatScale | undefined,
     commit: gitCommit(),
+    onFile: o.write,
   });
-  for (const f of result.files) o.write(f);
   if (result.pngUnavailable) o.write('figures: SVG only (@resvg/resvg-js did not load, so no PNG)');
 }

@@ -1,12 +1,15 @@
 // `sweep export`: the paper's tables and figures from a study's database.
 // Opens the database read-only (a reader in WAL mode never blocks, and is
 // never blocked by, a running sweep) and writes only under outDir.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { fsReason, makeDirs } from '../../../fs/mkdirs.js';
+import { UserInputError } from '../../../errors/index.js';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FrozenTrial, StudySummary } from '../../../storage/index.js';
 import type { Score } from '../../../study/schema.js';
 import { openTargetReadonly } from '../../target.js';
+import { projectVersion } from '../../version.js';
+export { projectVersion };
 import {
   buildReport,
   figures as allFigures,
@@ -17,6 +20,7 @@ import {
   renderMarkdown,
   renderTablesCsv,
   svgToPng,
+  type HeatScale,
   type ReportModel,
   type Selection,
 } from '../../../report/index.js';
@@ -40,6 +44,8 @@ export interface ExportOptions {
   readonly compare?: 'paper';
   /** SVG figures (and PNG where @resvg/resvg-js loads); default true. */
   readonly figures?: boolean;
+  /** The heatmaps' colour scale (figures.ts); default the grid's own range. */
+  readonly heatScale?: HeatScale;
   /** Also rasterise figures to PNG when possible; default true. */
   readonly png?: boolean;
   /** Project version; default: this package's package.json. */
@@ -48,6 +54,8 @@ export interface ExportOptions {
   readonly commit?: string | null;
   /** Date stamped in the provenance; default now. */
   readonly now?: Date;
+  /** Called as each file is written (the CLI lists them as they come, so a stopped export shows how far it got). */
+  readonly onFile?: (path: string) => void;
 }
 
 export interface ExportResult {
@@ -55,26 +63,6 @@ export interface ExportResult {
   readonly files: string[];
   /** True when figures were asked for and PNG could not be made (SVG only). */
   readonly pngUnavailable: boolean;
-}
-
-/** The version in the package.json of iae-sweep (found upward from this module: works from src/ and dist/). */
-export function projectVersion(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const f = join(dir, 'package.json');
-    if (existsSync(f)) {
-      try {
-        const pkg = JSON.parse(readFileSync(f, 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === 'iae-sweep') return pkg.version ?? null;
-      } catch {
-        return null;
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return null;
 }
 
 /** Reads the study and its trials read-only; throws typed errors naming the file. */
@@ -104,12 +92,25 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   );
 
   const files: string[] = [];
-  mkdirSync(opts.outDir, { recursive: true });
+  // A bad --out (a file in the path, no permission, /proc) is the user's to
+  // fix: a typed error naming the path, exit 2, not an internal error.
+  const outError = (e: unknown, path: string) =>
+    new UserInputError(`cannot write the export to ${path}: ${fsReason(e)}; choose another --out folder`, '--out', { cause: e });
+  try {
+    makeDirs(opts.outDir);
+  } catch (e) {
+    throw outError(e, opts.outDir);
+  }
   const write = (name: string, data: string | Uint8Array) => {
     const path = join(opts.outDir, name);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, data);
+    try {
+      makeDirs(dirname(path));
+      writeFileSync(path, data);
+    } catch (e) {
+      throw outError(e, path);
+    }
     files.push(path);
+    opts.onFile?.(path);
   };
   const base = summary.name;
   const formats = [...new Set(opts.formats)];
@@ -126,9 +127,11 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   if (opts.figures ?? true) {
     const seen = new Set<string>();
     for (const m of models) {
-      for (const f of allFigures(m)) {
+      for (const f of allFigures(m, { heatScale: opts.heatScale })) {
         if (seen.has(f.name)) continue; // heatmaps are the same for every selection
         seen.add(f.name);
+        // Rendering a figure is synchronous work: let signals (a stop) in between figures.
+        await new Promise((r) => setImmediate(r));
         write(join('figures', f.name), f.svg);
         if (opts.png ?? true) {
           const png = pngUnavailable ? null : await svgToPng(f.svg);

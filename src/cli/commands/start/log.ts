@@ -1,7 +1,7 @@
 // Plain progress lines for a sweep whose stdout is not a terminal (pipes, CI
 // logs): no escape codes, one event a line, ASCII only.
-import type { ActiveTrial, SweepEvents, TrialOutcome } from '../../../scheduler/scheduler.js';
-import type { Progress } from '../../../pool/messages.js';
+import { finiteOrNull, type ActiveTrial, type SweepEvents, type TrialOutcome } from '../../../scheduler/scheduler.js';
+import { STEP_TEXT, type Progress } from '../../../pool/messages.js';
 import type { TrialParams } from '../../../grid/expand.js';
 import { modelLabel } from '../../../study/models.js';
 
@@ -22,6 +22,8 @@ export function progressLine(t: ActiveTrial, p: Progress): string | null {
   switch (p.type) {
     case 'backend':
       return null;
+    case 'step':
+      return `${head} ${STEP_TEXT[p.step]}`;
     case 'phase':
       return `${head} ${p.phase === 'pretrain' ? 'pretraining' : 'joint training'}: ${p.epochs} epoch(s)${p.cached ? ' (pretrained weights from cache)' : ''}`;
     case 'epoch': {
@@ -58,3 +60,26 @@ export function plainLogger(write: (line: string) => void, counts: () => string)
     trialFinished: (t, o) => out(finishLine(t, o, counts())),
   };
 }
+
+/**
+ * `start --json`: one JSON object per line, for scripts and CI. Every object
+ * has `event` and `time` (ISO); the events are study, note, backend,
+ * trial_started, step, phase, epoch, trial_finished and, last, summary.
+ */
+export function jsonLogger(write: (line: string) => void, counts: () => Readonly<Record<string, number>>, now: () => Date = () => new Date()): SweepEvents {
+  const emit = (event: string, data: Record<string, unknown>) => write(JSON.stringify({ event, time: now().toISOString(), ...data }));
+  const trial = (t: ActiveTrial) => ({ trial: t.trial.number, worker: t.slot });
+  return {
+    note: (message) => emit('note', { message }),
+    trialStarted: (t) => emit('trial_started', { ...trial(t), params: t.trial.params }),
+    progress: (t, p) => {
+      if (p.type === 'backend') emit('backend', { ...trial(t), backend: p.backend, kernels: p.kernels ?? null, notes: p.notes });
+      else if (p.type === 'phase') emit('phase', { ...trial(t), phase: p.phase, epochs: p.epochs, cached: p.cached ?? false });
+      else if (p.type === 'step') emit('step', { ...trial(t), step: p.step });
+      else emit('epoch', { ...trial(t), phase: p.phase, epoch: p.epoch, epochs: p.epochs, losses: finiteOrNull(p.losses), auroc: p.auroc ? finiteOrNull(p.auroc) : null });
+    },
+    trialFinished: (t, o) =>
+      emit('trial_finished', { ...trial(t), state: o.state, value: o.value ?? null, error: o.error ?? null, seconds: o.seconds, counts: counts() }),
+  };
+}
+

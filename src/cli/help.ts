@@ -1,0 +1,69 @@
+// The help texts: one per command (`sweep <command> --help`, `sweep help
+// <command>`), and the overview (`sweep help`) made of their first lines.
+// The exit codes are listed here once; README.md documents the same.
+
+export const COMMAND_HELP: Readonly<Record<string, string>> = {
+  start: `start <study.json>     queue the study's grid and run it (resumes where it stopped)
+    --db PATH            SQLite file (default: the study's "storage", else db/<name>.sqlite3)
+    --workers N          parallel trials (default: the study's "workers", else one per core on wasm/cpu, one per GPU)
+    --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu (checked before any trial is claimed)
+    --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
+    --stale-after SEC    a worker silent this long is hung: stopped, its trial FAILs; a RUNNING trial
+                         of another process without heartbeat this long is re-queued (default 60)
+    --max-points N       refuse a grid of more points than this (default 100000)
+    --rerun-pruned       queue the points the study's pruner stopped again and run them to the end (pruner off)
+    --json               one JSON object per line on stdout (events and the summary), no live screen`,
+  monitor: `monitor <study>        watch a running study from its database (read-only; q quits)
+    --db PATH`,
+  status: `status <study>         counts per state, best trial per model and normal class (study file or name)
+    --db PATH
+    --json               one JSON object`,
+  export: `export <study>         write the paper's tables to reports/
+    --db PATH  --out DIR  --format md,csv,json  --select oracle|default|median
+    --score svdd|rec|svdd+rec  --compare paper  --no-figures  --heat-scale data|auroc`,
+  ls: `ls                     the studies in a database, with their trial counts
+    --db PATH            one database (default: every db/*.sqlite3)
+    --json               one JSON object per study, one a line`,
+  rm: `rm <study>             delete a study and its trials from its database, after asking
+    --db PATH
+    --yes                do not ask (needed when stdin is not a terminal)`,
+  cache: `cache ls               the pretraining and data caches: entries, sizes, which studies used them
+cache clean            delete cache entries: --all, --older-than DAYS, or --study NAME
+    --cache-dir DIR      (default .cache)
+    --db PATH            where to look for the studies that used an entry (default: every db/*.sqlite3)
+    --json               (ls) one JSON object per entry, one a line`,
+  data: `data list              each data set: where it was found, size, checksum, or how to get it
+data fetch <name>      download fashion-mnist or cifar10 (resumes, verifies checksums)
+    --dest DIR  --url URL`,
+  help: `help [command]         this text, or one command's`,
+};
+
+export const EXIT_CODES = `exit codes:
+  0    done (a sweep: every trial it ran completed; also after Ctrl-C when none failed)
+  1    a run-time error (the message says what)
+  2    bad input: a study file, data set, database, argument or --out path; nothing was written
+  3    the sweep ran, and some trials failed (sweep status lists them)
+  70   internal error (a bug: please report it with the message)
+  129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM (128 + the signal's number), or a second
+                 signal quit at once; start exits 0 (3 if trials failed) after a clean stop
+
+SIGINT, SIGTERM and SIGHUP stop any command cleanly (start: running trials back to WAITING);
+a second signal exits at once.`;
+
+export function usage(): string {
+  return `usage: sweep <command> [options]     (sweep <command> --help for one command; sweep --version)
+
+commands:
+${Object.values(COMMAND_HELP)
+  .map((h) => h.replace(/^/gm, '  '))
+  .join('\n')}
+
+${EXIT_CODES}
+`;
+}
+
+/** One command's help; null for a command that does not exist. */
+export function commandHelp(command: string): string | null {
+  const h = COMMAND_HELP[command];
+  return h === undefined ? null : `usage: sweep ${h}\n\n${EXIT_CODES}\n`;
+}

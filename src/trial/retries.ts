@@ -1,0 +1,58 @@
+// The retry limit (after Optuna's RetryFailedTrialCallback): a grid point whose
+// trials FAILed more than maxRetries times is not queued again. One place says
+// which failures count, for the storage (which queues), `sweep status` and the
+// export (which say so).
+import type { FrozenTrial } from '../storage/storage.js';
+import { TrialState } from './state.js';
+
+/** maxRetries when the study does not set it: a point runs at most 3 times. */
+export const DEFAULT_MAX_RETRIES = 2;
+
+/** The study's maxRetries; also reads a stored definition (JSON), where anything else counts as absent. */
+export function retryLimit(study: { readonly maxRetries?: unknown }): number {
+  const m = study.maxRetries;
+  return typeof m === 'number' && Number.isInteger(m) && m >= 0 ? m : DEFAULT_MAX_RETRIES;
+}
+
+/**
+ * Trial system attribute of a FAIL trial: "trial" when the trial itself failed
+ * (its error, its timeout, its hung or crashed worker), which counts against
+ * maxRetries; "process" when the sweep process running it died or stopped
+ * heart-beating (kill -9, power cut): that says nothing about the point and
+ * does not count. FAIL trials written before this attribute existed have none
+ * and do not count either, so old studies keep their behaviour.
+ */
+export const FAIL_KIND_ATTR = 'fail_kind';
+export type FailKind = 'trial' | 'process';
+
+export function countsAsRetry(t: FrozenTrial): boolean {
+  return t.state === TrialState.FAIL && t.systemAttrs[FAIL_KIND_ATTR] === 'trial';
+}
+
+export interface GivenUpPoint {
+  readonly gridPoint: string;
+  readonly params: FrozenTrial['params'];
+  readonly failures: number;
+  /** The last failed trial's number and error. */
+  readonly lastTrial: number;
+  readonly lastError: string;
+}
+
+/** Points with no COMPLETE, PRUNED, WAITING or RUNNING trial that failed maxRetries + 1 times: they are not queued again. */
+export function givenUpPoints(trials: readonly FrozenTrial[], maxRetries: number): GivenUpPoint[] {
+  const byPoint = new Map<string, FrozenTrial[]>();
+  for (const t of trials) {
+    const list = byPoint.get(t.gridPoint);
+    if (list) list.push(t);
+    else byPoint.set(t.gridPoint, [t]);
+  }
+  const out: GivenUpPoint[] = [];
+  for (const [gridPoint, list] of byPoint) {
+    if (list.some((t) => t.state !== TrialState.FAIL)) continue;
+    const counted = list.filter(countsAsRetry).sort((a, b) => a.number - b.number);
+    if (counted.length <= maxRetries) continue;
+    const last = counted[counted.length - 1]!;
+    out.push({ gridPoint, params: last.params, failures: counted.length, lastTrial: last.number, lastError: String(last.userAttrs.error ?? '') });
+  }
+  return out.sort((a, b) => a.lastTrial - b.lastTrial);
+}
