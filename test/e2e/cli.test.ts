@@ -106,7 +106,7 @@ test('failed trials exit 3; --json events; status --json; ls; cache ls/clean; rm
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
   const kinds = new Set(events.map((e) => e.event));
-  for (const k of ['study', 'runner', 'trial_started', 'backend', 'epoch', 'trial_finished', 'summary']) assert.ok(kinds.has(k), `event ${k}`);
+  for (const k of ['loading', 'study', 'runner', 'trial_started', 'backend', 'epoch', 'trial_finished', 'summary']) assert.ok(kinds.has(k), `event ${k}`);
   const finished = events.filter((e) => e.event === 'trial_finished');
   assert.deepEqual(finished.map((e) => e.state).sort(), ['COMPLETE', 'FAIL']);
   assert.match(String(finished.find((e) => e.state === 'FAIL')!.error), /contamination 0.1 needs \d+ images of other classes, the training split has 0/);

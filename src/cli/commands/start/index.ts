@@ -79,7 +79,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
 
   // A stop while the data are read or the grid expanded: nothing is stored yet, nothing to put back.
   const stopped: StartResult = { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName: study.name };
-  opts.write(`study ${study.name}: loading data set ${study.dataset.name}`);
+  say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
   let data: RawDataset | null;
   let points: GridPoint[];
   try {
