@@ -58,7 +58,7 @@ for (const n of sizes) {
   const q = monitorEventLoopDelay({ resolution: 10 });
   q.enable();
   t0 = performance.now();
-  await enqueueInChunks(storage, study.id, ordered, searchSpace(grid), 2, new AbortController().signal);
+  await enqueueInChunks(storage, study.id, ordered, searchSpace(grid), { maxRetries: 2 }, new AbortController().signal);
   const enqueueMs = ms(t0);
   q.disable();
   storage.close();

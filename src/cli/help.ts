@@ -11,6 +11,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
     --stale-after SEC    a worker silent this long is hung: stopped, its trial FAILs; a RUNNING trial
                          of another process without heartbeat this long is re-queued (default 60)
     --max-points N       refuse a grid of more points than this (default 100000)
+    --rerun-pruned       queue the points the study's pruner stopped again and run them to the end (pruner off)
     --json               one JSON object per line on stdout (events and the summary), no live screen`,
   monitor: `monitor <study>        watch a running study from its database (read-only; q quits)
     --db PATH`,

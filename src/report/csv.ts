@@ -26,7 +26,7 @@ export function renderTablesCsv(model: ReportModel): string {
     'study', 'selection', 'table', 'paper_table', 'row_id', 'row_label', 'model', 'boundary', 'score',
     'column', 'normal_class', 'contamination', 'mean', 'std', 'n', 'seeds_expected', 'complete', 'best',
     'classes_used', 'classes_expected', 'paper', 'paper_source', 'diff',
-    'trials_used', 'points_missing', 'trials_failed', ...PROVENANCE_HEADER,
+    'trials_used', 'points_missing', 'trials_failed', 'points_pruned', ...PROVENANCE_HEADER,
   ];
   const rows: (string | number | boolean | null | undefined)[][] = [];
   for (const t of model.tables) {
@@ -37,7 +37,7 @@ export function renderTablesCsv(model: ReportModel): string {
           model.study.name, model.selection.select, t.id, t.paperTable, r.row.id, r.label, r.row.model, r.row.boundary, r.row.score,
           col.label, col.normalClass, col.contamination ?? (t.kind === 'contamination' ? undefined : model.mainContamination),
           c.mean, c.std, c.n, c.seedsExpected, c.complete, c.best, c.classesUsed, c.classesExpected, c.paper, c.paperTable, c.diff,
-          t.provenance.trialsUsed, t.provenance.pointsMissing, t.provenance.trialsFailed, ...provenanceFields(model),
+          t.provenance.trialsUsed, t.provenance.pointsMissing, t.provenance.trialsFailed, t.provenance.pointsPruned, ...provenanceFields(model),
         ]);
       });
     }

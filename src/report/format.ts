@@ -52,7 +52,9 @@ export function provenanceLine(model: ReportModel, table: ReportTable): string {
   const parts = [
     `study ${p.study}`,
     `definition sha256 ${p.definitionHash ? p.definitionHash.slice(0, 12) : 'unknown'}`,
-    `trials used ${t.trialsUsed}, grid points missing ${t.pointsMissing}, failed trials ${t.trialsFailed}`,
+    `trials used ${t.trialsUsed}, grid points missing ${t.pointsMissing}, failed trials ${t.trialsFailed}${
+      t.pointsPruned ? `, grid points pruned ${t.pointsPruned}` : ''
+    }`,
     `seeds ${t.seeds.length ? t.seeds.join(', ') : 'none'}`,
     `contamination ${t.contaminations.map(fmtPercent).join(', ')}`,
     `backend ${p.backends.length ? p.backends.join(', ') : 'unknown'}`,

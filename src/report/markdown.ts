@@ -98,7 +98,7 @@ export function renderMarkdown(models: readonly ReportModel[]): string {
   if (first.study.description) out.push(first.study.description);
   const p = first.progress;
   out.push(
-    `Progress: ${p.pointsComplete} of ${p.pointsExpected} grid points finished; trials ${Object.entries(p.states)
+    `Progress: ${p.pointsComplete} of ${p.pointsExpected} grid points finished${p.pointsPruned ? `, ${p.pointsPruned} pruned` : ''}; trials ${Object.entries(p.states)
       .filter(([, n]) => n > 0)
       .map(([s, n]) => `${n} ${s}`)
       .join(', ') || 'none'}.`,

@@ -93,6 +93,8 @@ interface Point {
   /** The latest COMPLETE trial of the point (a point normally has at most one). */
   complete: FrozenTrial | null;
   failed: number;
+  /** PRUNED trials of the point: stopped early by the pruner, so the point is done without a final value. */
+  pruned: number;
   trials: number;
   // Filled once the rows are known:
   row?: ReportRow;
@@ -210,7 +212,10 @@ export function aurocHistory(t: FrozenTrial, score: Score, objective: Score): { 
   const h = t.userAttrs['auroc_history'];
   if (isRecord(h) && Array.isArray(h[score])) {
     const arr = h[score] as JsonValue[];
-    if (arr.every(finite)) return (arr as number[]).map((value, i) => ({ epoch: i + 1, value }));
+    // With training.evalEvery > 1 the scored epochs are listed in `auroc_epochs`.
+    const at = t.userAttrs['auroc_epochs'];
+    const epochs = Array.isArray(at) && at.length === arr.length && at.every(finite) ? (at as number[]) : null;
+    if (arr.every(finite)) return (arr as number[]).map((value, i) => ({ epoch: epochs ? epochs[i]! : i + 1, value }));
   }
   if (trialObjective(t, objective) === score && t.intermediate.size > 0) {
     return [...t.intermediate.entries()]
@@ -267,6 +272,11 @@ function defaultMatcher(study: Study | null, studyName: string) {
   };
 }
 
+/** Stopped by the pruner and not run to the end since: done, but no candidate. */
+function isPruned(p: Point): boolean {
+  return p.complete === null && p.pruned > 0;
+}
+
 function choose(group: Group, select: Selection, defaultOf: (g: Group) => Point | null): Chosen {
   const done = group.points.filter((p) => p.final !== null && p.final !== undefined);
   const base = { pointsUsed: done.length, pointsExpected: group.points.length, seed: group.seed };
@@ -274,16 +284,17 @@ function choose(group: Group, select: Selection, defaultOf: (g: Group) => Point 
   if (select === 'default') {
     const p = defaultOf(group)!;
     const ok = p.final !== null && p.final !== undefined;
+    // A pruned default point has no value and never will (unless run again with --rerun-pruned).
     return {
       result: ok
         ? { ...base, value: p.final!, trialNumbers: [p.complete!.number], point: tunedOf(p.params), ties: 0, pointsUsed: 1, pointsExpected: 1 }
         : null,
-      complete: ok,
-      missing: ok ? 0 : 1,
+      complete: ok || isPruned(p),
+      missing: ok || isPruned(p) ? 0 : 1,
       point: ok ? p : null,
     };
   }
-  const missing = group.points.length - done.length;
+  const missing = group.points.length - done.length - group.points.filter(isPruned).length;
   if (done.length === 0) return { result: null, complete: false, missing, point: null };
   if (select === 'median') {
     const value = median(done.map((p) => p.final!))!;
@@ -389,7 +400,7 @@ function collectPoints(grid: Grid | null, trials: readonly FrozenTrial[]) {
   const expected = new Set<string>();
   if (grid) {
     for (const gp of expandGrid(grid)) {
-      points.set(gp.id, { id: gp.id, params: gp.params, complete: null, failed: 0, trials: 0 });
+      points.set(gp.id, { id: gp.id, params: gp.params, complete: null, failed: 0, pruned: 0, trials: 0 });
       expected.add(gp.id);
     }
   }
@@ -403,7 +414,7 @@ function collectPoints(grid: Grid | null, trials: readonly FrozenTrial[]) {
     const id = t.gridPoint;
     let p = points.get(id);
     if (!p) {
-      p = { id, params: t.params, complete: null, failed: 0, trials: 0 };
+      p = { id, params: t.params, complete: null, failed: 0, pruned: 0, trials: 0 };
       points.set(id, p);
     }
     p.trials++;
@@ -413,6 +424,7 @@ function collectPoints(grid: Grid | null, trials: readonly FrozenTrial[]) {
       if (p.complete) severalComplete++;
       p.complete = t;
     } else if (t.state === TrialState.FAIL) p.failed++;
+    else if (t.state === TrialState.PRUNED) p.pruned++;
   }
   return { points, expected, states, trials: ours.length, ignored: { foreign: foreign.length, removed: removed.length }, severalComplete };
 }
@@ -497,6 +509,7 @@ function provenanceOf(ctx: Ctx, rowList: readonly ReportRow[], conts: readonly n
   const used = new Set<number>();
   let missing = 0;
   let failed = 0;
+  let pruned = 0;
   const seeds = new Set<number>();
   for (const g of ctx.groups.values()) {
     if (!rowList.includes(g.row) || !conts.includes(g.contamination)) continue;
@@ -504,12 +517,14 @@ function provenanceOf(ctx: Ctx, rowList: readonly ReportRow[], conts: readonly n
     for (const n of c.result?.trialNumbers ?? []) used.add(n);
     missing += c.missing;
     for (const p of g.points) failed += p.failed;
+    pruned += g.points.filter(isPruned).length;
     seeds.add(g.seed);
   }
   return {
     trialsUsed: used.size,
     pointsMissing: missing,
     trialsFailed: failed,
+    pointsPruned: pruned,
     seeds: [...seeds].sort((a, b) => a - b),
     contaminations: [...conts],
   };
@@ -763,6 +778,7 @@ function buildProgress(ctx: Ctx, states: Record<StateName, number>, trials: numb
     trials,
     pointsExpected: ctx.expected.size > 0 ? ctx.expected.size : ctx.points.size,
     pointsComplete: all.filter((p) => p.complete && (ctx.expected.size === 0 || ctx.expected.has(p.id))).length,
+    pointsPruned: all.filter((p) => isPruned(p) && (ctx.expected.size === 0 || ctx.expected.has(p.id))).length,
     pointsNotEnqueued: [...ctx.expected].filter((id) => ctx.points.get(id)!.trials === 0).length,
     byRow: ctx.rows.map((row) => {
       const pts = all.filter((p) => p.row === row);
@@ -841,9 +857,9 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
     mainContamination: contaminations.includes(0) ? 0 : (contaminations[0] ?? null),
   };
 
-  const tables = [classTable(ctx, 'main', MAIN_MODELS), classTable(ctx, 'ablation', ABLATION_MODELS), gateTable(ctx), contaminationTable(ctx)].filter(
-    (t): t is ReportTable => t !== null,
-  );
+  const tables = [classTable(ctx, 'main', MAIN_MODELS), classTable(ctx, 'ablation', ABLATION_MODELS), gateTable(ctx), contaminationTable(ctx)]
+    .filter((t): t is ReportTable => t !== null)
+    .map((t) => withPruningNote(t, opts.select));
 
   const backends = new Set<string>();
   let observedJoint: number | null = null;
@@ -879,6 +895,20 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
     },
     warnings,
   };
+}
+
+/** What pruning did to a table's numbers, under the table (only when it pruned some of its points). */
+function withPruningNote(t: ReportTable, select: Selection): ReportTable {
+  const n = t.provenance.pointsPruned;
+  if (n === 0) return t;
+  const head = `${n} grid point(s) of this table were pruned: the study's pruner stopped them early, comparing their objective AUROC per joint epoch with the other points of their (model, class, contamination, seed) group.`;
+  const how =
+    select === 'oracle'
+      ? 'Pruned points are not candidates; the oracle choice among the rest still used their final test AUROC.'
+      : select === 'median'
+        ? 'The median is over the points that were not pruned; the pruned ones were the weaker ones, so it reads higher than a median over the whole grid would.'
+        : 'A cell whose default point was pruned has no value.';
+  return { ...t, notes: [...t.notes, `${head} ${how}`] };
 }
 
 function fmtPoint(p: TunedPoint): string {

@@ -143,6 +143,11 @@ export interface TableProvenance {
   readonly pointsMissing: number;
   /** FAIL trials among the table's grid points (a failed point runs again later). */
   readonly trialsFailed: number;
+  /**
+   * Grid points the study's pruner stopped early (PRUNED, no COMPLETE trial):
+   * done, but not candidates of any selection.
+   */
+  readonly pointsPruned: number;
   readonly seeds: readonly number[];
   readonly contaminations: readonly number[];
 }
@@ -223,6 +228,8 @@ export interface Progress {
   /** Grid points of the study (from its definition; else the points seen). */
   readonly pointsExpected: number;
   readonly pointsComplete: number;
+  /** Points stopped by the pruner (PRUNED, no COMPLETE trial): finished, without a final AUROC. */
+  readonly pointsPruned: number;
   /** Points no trial was made for yet (the study grew, or the sweep never enqueued them). */
   readonly pointsNotEnqueued: number;
   readonly byRow: readonly { readonly rowId: string; readonly label: string; readonly complete: number; readonly expected: number }[];

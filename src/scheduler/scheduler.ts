@@ -13,6 +13,7 @@ import type { Score } from '../study/schema.js';
 import { objectiveScore } from '../study/models.js';
 import { TrialFinishedError, TrialState, TrialStateError } from '../trial/state.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
+import type { TrialPruner } from '../pruners/index.js';
 
 export interface ActiveTrial {
   readonly trial: FrozenTrial;
@@ -22,9 +23,11 @@ export interface ActiveTrial {
 }
 
 export interface TrialOutcome {
-  readonly state: 'COMPLETE' | 'FAIL' | 'INTERRUPTED';
+  readonly state: 'COMPLETE' | 'PRUNED' | 'FAIL' | 'INTERRUPTED';
   readonly value?: number;
   readonly error?: string;
+  /** PRUNED: why, and after which joint epoch. */
+  readonly pruned?: PrunedAt;
   readonly seconds: number;
 }
 
@@ -68,6 +71,8 @@ export interface SchedulerOptions {
    * heartbeated, not started) and the free workers run something else.
    */
   readonly shareKey?: (trial: FrozenTrial) => string | null;
+  /** Asked after every joint epoch that stored a value; a trial it stops ends PRUNED, not queued again. */
+  readonly pruner?: TrialPruner;
   /**
    * Which WAITING trials this sweep may claim (besides carrying a grid point,
    * which the storage requires): the points of the definition in force. A
@@ -76,9 +81,16 @@ export interface SchedulerOptions {
   readonly accept?: (trial: FrozenTrial) => boolean;
 }
 
+/** Stored with a pruned trial (user attribute `pruned_at`). */
+export interface PrunedAt {
+  readonly epoch: number;
+  readonly reason: string;
+}
+
 export interface SweepSummary {
   readonly completed: number;
   readonly failed: number;
+  readonly pruned: number;
   /** Trials given back to WAITING because of an abort. */
   readonly requeued: number;
   /** Trials of dead processes found and queued again. */
@@ -100,6 +112,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
 
   let completed = 0;
   let failed = 0;
+  let pruned = 0;
   let requeued = 0;
   const limits = { maxRetries: opts.maxRetries };
   let recovered = recoverDeadTrials(opts, owner) + storage.failStaleTrials(studyId, staleSeconds, limits).length;
@@ -180,6 +193,8 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         takenOver = true;
       }
     };
+    // Set when the pruner stops the trial: its abort then means PRUNED, not "queue again".
+    let prunedAt: PrunedAt | null = null;
     events.trialStarted?.(info);
     const done = runner
       .run(
@@ -187,6 +202,18 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         (p) =>
           guarded(() => {
             unlessTakenOver(() => recorder.record(p));
+            if (opts.pruner && !prunedAt && !abort.signal.aborted && p.type === 'epoch' && p.phase === 'joint' && p.auroc) {
+              // A pruner that cannot read the database must not take the trial down with it: it runs on.
+              try {
+                const d = opts.pruner.check(trial, p.epoch);
+                if (d.prune) {
+                  prunedAt = { epoch: p.epoch, reason: d.reason };
+                  abort.abort();
+                }
+              } catch (err) {
+                events.note?.(`pruner: trial ${trial.number} epoch ${p.epoch}: ${errorLine(err)}`);
+              }
+            }
             if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
             events.progress?.(info, p);
           }),
@@ -204,7 +231,11 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         (err: unknown) =>
           unlessTakenOver(() => {
             const seconds = (Date.now() - info.startedAt) / 1000;
-            if (stopReason !== null) {
+            if (prunedAt) {
+              const value = recorder.prune(prunedAt, seconds);
+              pruned++;
+              events.trialFinished?.(info, { state: 'PRUNED', value: value ?? undefined, pruned: prunedAt, seconds });
+            } else if (stopReason !== null) {
               recorder.fail(stopReason, seconds);
               failed++;
               events.trialFinished?.(info, { state: 'FAIL', error: stopReason, seconds });
@@ -277,7 +308,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     clearInterval(heartbeat);
   }
   if (fatal) throw (fatal as { error: unknown }).error;
-  return { completed, failed, requeued, recovered, interrupted: signal.aborted };
+  return { completed, failed, pruned, requeued, recovered, interrupted: signal.aborted };
 }
 
 /** Which share keys are being built now, by which trial, and which are built. */
@@ -310,6 +341,9 @@ class ShareTracker {
 /** Writes a trial's progress as it arrives: per-epoch values and histories. */
 class ProgressRecorder {
   private readonly aurocHistory: Record<string, number[]> = {};
+  /** Joint epochs with an AUROC, and how many joint epochs so far (they differ with training.evalEvery). */
+  private readonly aurocEpochs: number[] = [];
+  private jointEpochs = 0;
   private readonly lossHistory: Record<string, JsonValue>[] = [];
   private backend: string | null = null;
 
@@ -329,9 +363,13 @@ class ProgressRecorder {
     if (p.type !== 'epoch') return;
     this.lossHistory.push({ phase: p.phase, epoch: p.epoch, ...finiteOrNull(p.losses) });
     const attrs: Record<string, JsonValue> = { loss_history: this.lossHistory };
+    if (p.phase === 'joint') this.jointEpochs++;
     if (p.auroc) {
       for (const [score, v] of Object.entries(p.auroc)) (this.aurocHistory[score] ??= []).push(v as number);
       attrs.auroc_history = this.aurocHistory;
+      this.aurocEpochs.push(p.epoch);
+      // Only when some epoch was not scored: then history entry i is of epoch auroc_epochs[i], not i + 1.
+      if (this.aurocEpochs.length !== this.jointEpochs) attrs.auroc_epochs = this.aurocEpochs;
     }
     const objective = p.auroc?.[this.score];
     this.storage.atomically(() => {
@@ -350,6 +388,23 @@ class ProgressRecorder {
         ...(this.backend ? { backend: this.backend } : {}),
       });
       this.storage.finishTrial(this.trial.id, TrialState.COMPLETE, result.value);
+    });
+  }
+
+  /** Optuna's pruned trial: state PRUNED, value = the last intermediate value; the curve stays. */
+  prune(at: PrunedAt, seconds: number): number | null {
+    const id = this.trial.id;
+    return this.storage.atomically(() => {
+      const last = this.storage.getTrial(id).intermediate.get(at.epoch);
+      const value = last !== undefined && Number.isFinite(last) ? last : null;
+      this.storage.setUserAttrs(id, {
+        pruned_at: { epoch: at.epoch, reason: at.reason },
+        objective_score: this.score,
+        duration_s: round(seconds),
+        ...(this.backend ? { backend: this.backend } : {}),
+      });
+      this.storage.finishTrial(id, TrialState.PRUNED, value);
+      return value;
     });
   }
 

@@ -28,7 +28,7 @@ import {
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
-import type { EnqueueResult, FrozenTrial, JsonValue, RetryLimits, Storage, StudySummary, TrialFilter } from './storage.js';
+import type { EnqueueOptions, EnqueueResult, FrozenTrial, JsonValue, RetryLimits, Storage, StudySummary, TrialFilter } from './storage.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 import { parseUtc, utcNow, utcSecondsAgo } from './time.js';
 
@@ -322,12 +322,14 @@ class SqliteStorage implements Storage {
     });
 
     const enqueue = db.transaction(
-      (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>, limits?: RetryLimits): EnqueueResult => {
+      (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>, opts: EnqueueOptions): EnqueueResult => {
         this.#assertStudy(studyId);
-        const failures = limits?.maxRetries === undefined ? null : this.#countedFailures(studyId);
-        // Points that still have (or had) a usable trial: only FAIL-only points run again.
+        const failures = opts.maxRetries === undefined ? null : this.#countedFailures(studyId);
+        // Points that still have (or had) a usable trial: only FAIL-only points run again
+        // (and PRUNED-only ones when asked).
         const live = new Set<string>();
-        for (const r of s.livePoints.iterate(studyId) as Iterable<{ value_json: string }>) {
+        const rows = opts.rerunPruned === true ? s.livePointsNotPruned.iterate(studyId) : s.livePoints.iterate(studyId);
+        for (const r of rows as Iterable<{ value_json: string }>) {
           const id = pyJsonLoads(r.value_json);
           if (typeof id === 'string') live.add(id);
         }
@@ -360,7 +362,7 @@ class SqliteStorage implements Storage {
             present++;
             continue;
           }
-          if (failures && (failures.get(point.id) ?? 0) > limits!.maxRetries!) {
+          if (failures && (failures.get(point.id) ?? 0) > opts.maxRetries!) {
             exhausted++;
             continue;
           }
@@ -553,9 +555,9 @@ class SqliteStorage implements Storage {
     studyId: number,
     points: readonly GridPoint[],
     distributions: Record<string, readonly ParamValue[]>,
-    limits?: RetryLimits,
+    opts: EnqueueOptions = {},
   ): EnqueueResult {
-    return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions, limits));
+    return this.#guard(() => this.#tx.enqueue.immediate(studyId, points, distributions, opts));
   }
 
   claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null {
@@ -689,6 +691,11 @@ function prepare(db: Database.Database) {
       'SELECT a.value_json FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
         GRID_POINT_ATTR +
         "' WHERE t.study_id = ? AND t.state != 'FAIL'",
+    ),
+    livePointsNotPruned: p(
+      'SELECT a.value_json FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
+        GRID_POINT_ATTR +
+        "' WHERE t.study_id = ? AND t.state NOT IN ('FAIL', 'PRUNED')",
     ),
 
     countedFailures: p(

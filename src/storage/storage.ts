@@ -53,6 +53,12 @@ export interface RetryLimits {
   readonly maxRetries?: number;
 }
 
+/** What enqueuePoints may queue again besides FAIL-only points, and how often. */
+export interface EnqueueOptions extends RetryLimits {
+  /** Also queue again points whose trials were all PRUNED (or FAILed). */
+  readonly rerunPruned?: boolean;
+}
+
 export interface Storage {
   /**
    * Opens the study of that name, creating it (direction maximize) when absent.
@@ -69,12 +75,14 @@ export interface Storage {
    * Adds a WAITING trial for every point that has no COMPLETE, PRUNED,
    * WAITING or RUNNING trial yet (a point whose trials all FAILed runs again).
    * `distributions` maps each param name to its choices (categorical encoding).
+   * With `rerunPruned`, a point whose trials were PRUNED (and none is
+   * COMPLETE, WAITING or RUNNING) gets a new WAITING trial too.
    */
   enqueuePoints(
     studyId: number,
     points: readonly GridPoint[],
     distributions: Record<string, readonly ParamValue[]>,
-    limits?: RetryLimits,
+    opts?: EnqueueOptions,
   ): EnqueueResult;
 
   /**

@@ -120,6 +120,12 @@ export const Training = z.strictObject({
   warmupEpochs: z.number().int().nonnegative().default(10),
   /** Joint epoch at which lr is multiplied by 0.1 (recipe: 250). */
   lrMilestone: positiveInt.default(250),
+  /**
+   * Score the test set after every k-th joint epoch (and always after the
+   * last). Absent means every epoch; optional without a default so studies
+   * written before it keep their stored fixed settings.
+   */
+  evalEvery: positiveInt.optional(),
 });
 export type Training = z.infer<typeof Training>;
 
@@ -144,6 +150,34 @@ export const Grid = z.strictObject({
   minmax: nonEmpty(MinMax).default(['train']),
 });
 export type Grid = z.infer<typeof Grid>;
+
+/**
+ * Early stopping of unpromising grid points, after Optuna's pruners (the
+ * decision logic and its comparison group are in src/pruners/). Not a fixed
+ * setting: it decides which points run to the end, not how a trial trains.
+ */
+export const Pruner = z.discriminatedUnion('kind', [
+  z.strictObject({
+    /** Optuna's MedianPruner: prune when the trial's best AUROC so far is below the median of its peers' at this epoch. */
+    kind: z.literal('median'),
+    /** No pruning at joint epochs <= this (Optuna's n_warmup_steps). */
+    warmupEpochs: z.number().int().nonnegative().default(0),
+    /** Finished (COMPLETE) peers of the group needed before any pruning (Optuna's n_startup_trials, per group). */
+    minPeers: positiveInt.default(5),
+  }),
+  z.strictObject({
+    /** Optuna's SuccessiveHalvingPruner (asynchronous successive halving). */
+    kind: z.literal('successive-halving'),
+    /** Joint epochs before the first rung (Optuna's min_resource). */
+    minResource: positiveInt.default(1),
+    /** Rungs at minResource * reductionFactor^(minEarlyStoppingRate + r); the top 1/reductionFactor go on. */
+    reductionFactor: z.number().int().min(2).default(4),
+    minEarlyStoppingRate: z.number().int().nonnegative().default(0),
+    /** Trials of the group that must reach a rung before it decides (Optuna's bootstrap_count). */
+    bootstrapCount: z.number().int().nonnegative().default(0),
+  }),
+]);
+export type Pruner = z.infer<typeof Pruner>;
 
 /** A grid point named for the "default" selection of the export (no test labels). */
 export const DefaultPoint = z.strictObject({
@@ -180,6 +214,8 @@ export const Study = z.strictObject({
   /** Cache autoencoder pretraining across grid points that share it. */
   pretrainCache: z.boolean().default(true),
   defaultPoint: DefaultPoint.optional(),
+  /** Prune unpromising trials (absent: every trial runs all its epochs). */
+  pruner: Pruner.optional(),
   /**
    * Seconds one trial may run; past it the trial is aborted, its worker
    * thread (or process) replaced and the trial FAILs with the reason. Absent:

@@ -120,6 +120,7 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
       pretrainCache: cache,
       pretrainSeconds: round3((t1 - t0) / 1000),
       jointSeconds: round3((t2 - t1) / 1000),
+      evalSeconds: round3(joint.evalSeconds),
       trainedParameters: model.trainable('joint').reduce((n, v) => n + v.size, 0),
     };
     if (objective !== task.objective) {
@@ -238,6 +239,13 @@ export function computeCenter(model: Model, images: Images, batchSize: number): 
 interface JointOutcome {
   readonly auroc: Partial<Record<Score, number>>;
   readonly radius: number;
+  /** Time spent scoring the test set (what `training.evalEvery` saves). */
+  readonly evalSeconds: number;
+}
+
+/** Whether the test set is scored after this joint epoch: every `evalEvery`-th, and always the last. */
+export function evaluatesAt(epoch: number, epochs: number, evalEvery = 1): boolean {
+  return epoch === epochs || epoch % evalEvery === 0;
 }
 
 async function trainJointly(ctx: Ctx, model: Model, center: tf.Tensor1D | null, owned: { dispose(): void }[]): Promise<JointOutcome> {
@@ -251,6 +259,7 @@ async function trainJointly(ctx: Ctx, model: Model, center: tf.Tensor1D | null, 
   const soft = s.boundary === 'soft';
   let radius = 0;
   let auroc: Partial<Record<Score, number>> = {};
+  let evalMs = 0;
   ctx.emit({ type: 'phase', phase: 'joint', epochs });
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -279,11 +288,17 @@ async function trainJointly(ctx: Ctx, model: Model, center: tf.Tensor1D | null, 
       return soft && model.traits.svdd ? { ...scalars, R: radius } : scalars;
     });
     throwIfAborted(ctx.signal);
+    if (!evaluatesAt(epoch, epochs, training.evalEvery)) {
+      ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses });
+      continue;
+    }
+    const e0 = performance.now();
     const raw = scoreImages(model, ctx.test, training.batchSize, center, soft ? radius : 0);
     auroc = aurocs(combineScores(raw, model.scores), ctx.testY);
+    evalMs += performance.now() - e0;
     ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses, auroc });
   }
-  return { auroc, radius };
+  return { auroc, radius, evalSeconds: evalMs / 1000 };
 }
 
 /**
@@ -299,11 +314,17 @@ async function trainBaseline(ctx: Ctx, model: Model, owned: { dispose(): void }[
   const opt = new Adam(vars, { lr: training.lr, weightDecay: training.weightDecay, amsgrad: training.amsgrad });
   owned.push(opt);
   let auroc: Partial<Record<Score, number>> = {};
+  let evalMs = 0;
   ctx.emit({ type: 'phase', phase: 'joint', epochs });
   for (let epoch = 1; epoch <= epochs; epoch++) {
     opt.lr = epoch > training.lrMilestone ? training.lr * 0.1 : training.lr;
     const losses = await runEpoch(ctx, 'joint', epoch, (x) => trainStep(vars, opt, () => objective.loss(x)));
     throwIfAborted(ctx.signal);
+    if (!evaluatesAt(epoch, epochs, training.evalEvery)) {
+      ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses });
+      continue;
+    }
+    const e0 = performance.now();
     if (objective.fit) {
       const order = identityOrder(ctx.train.n);
       objective.fit((visit) => {
@@ -319,9 +340,10 @@ async function trainBaseline(ctx: Ctx, model: Model, owned: { dispose(): void }[
     }
     const raw = scoreBaseline(model, ctx.test, training.batchSize);
     auroc = aurocs(combineScores(raw, model.scores), ctx.testY);
+    evalMs += performance.now() - e0;
     ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses, auroc });
   }
-  return { auroc, radius: 0 };
+  return { auroc, radius: 0, evalSeconds: evalMs / 1000 };
 }
 
 /**

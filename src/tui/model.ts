@@ -42,7 +42,7 @@ export interface LiveTrial {
 /** One line printed once, above the live area, when a trial ends (or a note arrives). */
 export interface LogItem {
   readonly key: string;
-  readonly kind: 'COMPLETE' | 'FAIL' | 'INTERRUPTED' | 'note';
+  readonly kind: 'COMPLETE' | 'PRUNED' | 'FAIL' | 'INTERRUPTED' | 'note';
   readonly number?: number;
   readonly worker?: number | null;
   readonly params?: TrialParams;
@@ -146,7 +146,8 @@ export function failedOf(t: FrozenTrial): FailedTrial {
 }
 
 export function logItemOf(t: FrozenTrial, worker: number | null): LogItem {
-  const kind = t.state === TrialState.COMPLETE ? 'COMPLETE' : t.state === TrialState.FAIL ? 'FAIL' : 'INTERRUPTED';
+  const kind =
+    t.state === TrialState.COMPLETE ? 'COMPLETE' : t.state === TrialState.FAIL ? 'FAIL' : t.state === TrialState.PRUNED ? 'PRUNED' : 'INTERRUPTED';
   return {
     key: `t${t.id}:${kind}:${t.completedAt?.getTime() ?? ''}`,
     kind,

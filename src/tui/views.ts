@@ -115,7 +115,8 @@ export function headerLines(s: SweepSnapshot, width: number, g: Glyphs): Lines {
   const c = s.counts;
   const line2 = join(
     [
-      { text: `trials ${c.complete}/${s.points} done` },
+      // A pruned point is done: the grid does not run it again.
+      { text: `trials ${c.complete + c.pruned}/${s.points} done` },
       { text: `${c.running} running` },
       { text: `${c.waiting} waiting` },
       { text: `${c.failed} failed`, tone: c.failed > 0 ? 'error' : 'plain' },
@@ -125,7 +126,7 @@ export function headerLines(s: SweepSnapshot, width: number, g: Glyphs): Lines {
     g,
   );
 
-  const fraction = s.points > 0 ? c.complete / s.points : 0;
+  const fraction = s.points > 0 ? (c.complete + c.pruned) / s.points : 0;
   const eta = estimateEta({
     costs: s.costs,
     waiting: c.waiting,
@@ -551,6 +552,12 @@ export function logLine(item: LogItem, width: number, g: Glyphs, dataset: SweepS
   if (item.kind === 'COMPLETE')
     return clipLine(
       [{ text: `${g.ok} `, tone: 'ok' }, { text: `${who} ${what} ` }, { text: `AUROC ${item.value === null || item.value === undefined ? '-' : reportFmt3(item.value)}`, tone: 'title' }, { text: dur, tone: 'dim' }],
+      width,
+      g,
+    );
+  if (item.kind === 'PRUNED')
+    return clipLine(
+      [{ text: `${g.interrupted} `, tone: 'dim' }, { text: `${who} ${what} ` }, { text: `pruned at AUROC ${item.value === null || item.value === undefined ? '-' : reportFmt3(item.value)}${dur}`, tone: 'dim' }],
       width,
       g,
     );

@@ -2,7 +2,7 @@
 // by hand from the table of values in `handValues`.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildReport, finalAuroc } from '../../src/report/model.js';
+import { aurocHistory, buildReport, finalAuroc } from '../../src/report/model.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { JsonValue } from '../../src/storage/storage.js';
 import type { Cell, ReportModel, ReportTable } from '../../src/report/types.js';
@@ -374,4 +374,55 @@ describe('buildReport: scores, paper, variants, missing definition', () => {
     assert.equal(finalAuroc(bare, 'svdd', study.objective), 0.7);
     assert.equal(finalAuroc(bare, 'rec', study.objective), null);
   });
+});
+
+describe('pruned points', () => {
+  // One class, one seed, lambdaKl 0.001 | 0.01 | 0.1: the first was pruned at an
+  // epoch-1 AUROC higher than anything finished, the others finished at 0.80 and 0.70.
+  const input: StudyInput = {
+    name: 'pruned',
+    dataset: { name: 'fashion-mnist' },
+    grid: { model: ['IAE-LSTM-KL'], normalClass: [0], boundary: ['hard'], lambdaKl: [0.001, 0.01, 0.1] },
+    defaultPoint: { lambdaKl: 0.001, lambdaRec: 1 },
+  };
+  const values = (p: TrialParams): TrialSpec =>
+    p.lambdaKl === 0.001
+      ? { state: TrialState.PRUNED, history: { svdd: [0.95] } }
+      : { auroc: { svdd: p.lambdaKl === 0.01 ? 0.8 : 0.7 }, history: { svdd: [0.6, p.lambdaKl === 0.01 ? 0.8 : 0.7] } };
+  const model = (select: 'oracle' | 'default' | 'median') => {
+    const { study, summary } = studyOf(input);
+    return buildReport({ study: summary, trials: trialsFor(study, values), meta: FIXED_META }, { select });
+  };
+
+  it('are done (not missing) and never a candidate: the oracle picks among the finished points', () => {
+    const m = model('oracle');
+    const t = table(m, 'main');
+    const cell = t.rows[0]!.cells[0]!;
+    close(cell.mean, 0.8);
+    assert.equal(cell.complete, true, 'nothing is missing: the pruned point is done');
+    assert.equal(t.provenance.pointsPruned, 1);
+    assert.equal(t.provenance.pointsMissing, 0);
+    assert.equal(t.provenance.trialsUsed, 2);
+    assert.match(t.notes.join(' '), /1 grid point\(s\) of this table were pruned.*oracle choice among the rest still used their final test AUROC/);
+    assert.equal(m.progress.pointsPruned, 1);
+    assert.equal(m.progress.pointsComplete, 2);
+  });
+
+  it('the median is over the rest (and says so); a pruned default point has no value', () => {
+    const med = table(model('median'), 'main');
+    close(med.rows[0]!.cells[0]!.mean, 0.75);
+    assert.match(med.notes.join(' '), /median is over the points that were not pruned/);
+    const def = table(model('default'), 'main');
+    assert.equal(def.rows[0]!.cells[0]!.mean, null);
+    assert.equal(def.provenance.pointsMissing, 0);
+    assert.match(def.notes.join(' '), /default point was pruned has no value/);
+  });
+});
+
+it('with training.evalEvery the history is read at the scored epochs (auroc_epochs)', () => {
+  const { study } = studyOf(HAND);
+  const [t] = trialsFor(study, (p) => (p.model === 'IAE-LSTM-KL' ? { auroc: { svdd: 0.7 }, history: { svdd: [0.5, 0.7] } } : undefined));
+  const sparse = { ...t!, userAttrs: { ...t!.userAttrs, auroc_epochs: [2, 3] } };
+  assert.deepEqual(aurocHistory(sparse, 'svdd', 'svdd'), [{ epoch: 2, value: 0.5 }, { epoch: 3, value: 0.7 }]);
+  assert.deepEqual(aurocHistory(t!, 'svdd', 'svdd'), [{ epoch: 1, value: 0.5 }, { epoch: 2, value: 0.7 }]);
 });

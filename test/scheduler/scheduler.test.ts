@@ -133,6 +133,23 @@ test('a trial left RUNNING by a dead process on this host is failed and its poin
   }
 });
 
+test('epochs without a score (training.evalEvery): the history lists the scored epochs in auroc_epochs', async () => {
+  const { storage, id, runner, base } = setup({ normalClass: [0] }, 1);
+  try {
+    const makeTask = base.makeTask;
+    await runSweep({ ...base, makeTask: (t) => ({ ...makeTask(t), training: { ...makeTask(t).training, evalEvery: 2 } }) });
+    const [t] = storage.getTrials(id);
+    assert.equal(t!.state, TrialState.COMPLETE);
+    assert.deepEqual([...t!.intermediate.entries()], [[2, 0.7]]);
+    assert.deepEqual(t!.userAttrs.auroc_history, { svdd: [0.7] });
+    assert.deepEqual(t!.userAttrs.auroc_epochs, [2]);
+    assert.equal((t!.userAttrs.loss_history as unknown[]).length, 2);
+  } finally {
+    await runner.close();
+    storage.close();
+  }
+});
+
 test('a trial over trialTimeout is stopped, its stuck thread replaced, and it FAILs with the reason', { timeout: 120_000 }, async () => {
   // One thread: class 7 spins in a synchronous loop on it; class 1 runs after it on a new thread.
   const { storage, id, runner, base } = setup({ normalClass: [0, 7, 1] }, 1, stuckWorker);
@@ -147,6 +164,29 @@ test('a trial over trialTimeout is stopped, its stuck thread replaced, and it FA
     assert.equal(stuck.systemAttrs[FAIL_KIND_ATTR], 'trial', 'a timeout counts against maxRetries');
     assert.equal(byClass.get(1)!.state, TrialState.COMPLETE);
     assert.notEqual(byClass.get(1)!.userAttrs.threadId, byClass.get(0)!.userAttrs.threadId, 'the stuck thread was replaced');
+  } finally {
+    await runner.close();
+    storage.close();
+  }
+});
+
+test('a pruner that throws (e.g. the database is locked) is noted and the trial runs on to COMPLETE', async () => {
+  const { storage, id, runner, base } = setup({ normalClass: [0] }, 1);
+  const notes: string[] = [];
+  try {
+    const summary = await runSweep({
+      ...base,
+      events: { note: (m) => notes.push(m) },
+      pruner: {
+        check() {
+          throw new Error('database is locked');
+        },
+      },
+    });
+    assert.equal(summary.completed, 1);
+    assert.equal(summary.pruned, 0);
+    assert.equal(storage.getTrials(id)[0]!.state, TrialState.COMPLETE);
+    assert.ok(notes.some((n) => /pruner: trial 0 epoch 1: database is locked/.test(n)), notes.join('\n'));
   } finally {
     await runner.close();
     storage.close();

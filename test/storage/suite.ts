@@ -128,6 +128,11 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       assert.equal(storage.getTrial(claimed[1].id).state, TrialState.FAIL);
       // A second enqueue does not add it again (it now has a WAITING trial).
       assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 5 });
+      // Asked to (start --rerun-pruned), the PRUNED-only point gets a new WAITING trial, once.
+      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), { added: 1, present: 4 });
+      assert.equal(storage.getTrials(s.id, [TrialState.WAITING]).filter((t) => t.gridPoint === points[2].id).length, 1);
+      assert.equal(storage.getTrial(claimed[2].id).state, TrialState.PRUNED);
+      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), { added: 0, present: 5 });
     });
 
     it('claims the oldest WAITING trial first, marking it RUNNING with start, heartbeat and worker', () => {

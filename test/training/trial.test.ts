@@ -140,3 +140,19 @@ test('data the network does not fit fail with the user error of the registry, be
   // It said it was building the model, and nothing after that.
   assert.deepEqual(events, [{ type: 'step', step: 'model' }]);
 });
+
+test('training.evalEvery: the test set is scored every k-th joint epoch and after the last; training is unchanged', async () => {
+  const params = { model: 'IAE-LSTM-KL', boundary: 'hard', lambdaKl: 0.1, lambdaRec: 1 } as const;
+  const every = await collect((emit) => runTrial(tinyTask(params, { training: { ...TINY_TRAINING, jointEpochs: 5 } }), data, emit));
+  const sparse = await collect((emit) =>
+    runTrial(tinyTask(params, { training: { ...TINY_TRAINING, jointEpochs: 5, evalEvery: 2 } }), data, emit),
+  );
+  const scored = (events: Progress[]) => jointEpochs(events).filter((e) => e.auroc).map((e) => e.epoch);
+  assert.deepEqual(scored(every.events), [1, 2, 3, 4, 5]);
+  assert.deepEqual(scored(sparse.events), [2, 4, 5]);
+  // Scoring has no side effect on training: same losses, same final AUROC, less time scoring.
+  assert.deepEqual(jointEpochs(sparse.events).map((e) => e.losses), jointEpochs(every.events).map((e) => e.losses));
+  assert.deepEqual(sparse.result.auroc, every.result.auroc);
+  assert.equal(typeof sparse.result.attrs.evalSeconds, 'number');
+  assert.deepEqual(jointEpochs(sparse.events).find((e) => e.epoch === 4)!.auroc, jointEpochs(every.events).find((e) => e.epoch === 4)!.auroc);
+});

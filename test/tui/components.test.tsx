@@ -168,6 +168,13 @@ test('header: counts, progress and an ETA honest about the first trial', () => {
   assert.equal(backendSummary(['wasm', 'wasm']), 'backend wasm (2 workers)');
 });
 
+test('header: pruned trials count as done points and are shown', () => {
+  const s = data.snapshot({ meanSeconds: null, counts: { complete: 40, running: 8, waiting: 200, failed: 2, pruned: 20 } });
+  const out = lines(renderWith(NO_COLOR, <Header snapshot={s} width={120} />).lastFrame());
+  assert.match(out[1]!, /trials 60\/270 done · 8 running · 200 waiting · 2 failed · 20 pruned/);
+  assert.match(out[2]!, /22\.2%/);
+});
+
 test('failed trials show their first error line', () => {
   const failed = trials.filter((t) => t.state === 3).map((t) => ({ number: t.number, params: t.params, error: 'Error: out of memory on worker 0', at: null }));
   const out = lines(renderWith(NO_COLOR, <FailedTrials failed={failed} dataset="fashion-mnist" width={100} height={10} />).lastFrame());

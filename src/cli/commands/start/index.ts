@@ -11,7 +11,7 @@ import { expandGridAsync, interleaveByShareKey, pretrainShareKey, searchSpace, t
 import { DEFAULT_MAX_POINTS, gridSizeProblem } from '../../../grid/limit.js';
 import { archProblem } from '../../../models/network.js';
 import { openSqliteStorage } from '../../../storage/index.js';
-import type { Storage } from '../../../storage/storage.js';
+import type { EnqueueOptions, Storage } from '../../../storage/storage.js';
 import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
 import { chooseRunner } from '../../../pool/choose.js';
 import { runSweep, type SweepEvents, type SweepSummary } from '../../../scheduler/scheduler.js';
@@ -19,6 +19,7 @@ import { expectedInputShape, loadDatasetShared, preparedShape, type InputShape, 
 import { datasetKey } from '../../../worker/dataset-key.js';
 import { StorageError, StudyFileError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
+import { storagePruner } from '../../../pruners/index.js';
 import { retryLimit } from '../../../trial/retries.js';
 import { defaultDbPath } from '../../target.js';
 import { jsonLogger, plainLogger } from './log.js';
@@ -33,6 +34,8 @@ export interface StartOptions {
   readonly cacheDir?: string | null;
   readonly staleSeconds?: number;
   readonly heartbeatMs?: number;
+  /** Queue the points whose trials were pruned again, and run this sweep without the pruner so they finish. */
+  readonly rerunPruned?: boolean;
   /** Largest grid run without refusing it (default DEFAULT_MAX_POINTS). */
   readonly maxPoints?: number;
   readonly signal: AbortSignal;
@@ -75,7 +78,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   await probeBackend(backend);
 
   // A stop while the data are read or the grid expanded: nothing is stored yet, nothing to put back.
-  const stopped: StartResult = { completed: 0, failed: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName: study.name };
+  const stopped: StartResult = { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName: study.name };
   say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
   let data: RawDataset | null;
   let points: GridPoint[];
@@ -126,7 +129,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     const maxRetries = retryLimit(study);
     let queued;
     try {
-      queued = await enqueueInChunks(storage, summary.id, points, distributions, maxRetries, opts.signal);
+      queued = await enqueueInChunks(storage, summary.id, points, distributions, { maxRetries, rerunPruned: opts.rerunPruned }, opts.signal);
     } catch (err) {
       // The chunks queued so far stay: the next start queues the rest.
       if (opts.signal.aborted) return stopped;
@@ -134,14 +137,16 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     }
     const counts = () => {
       const c = storage.countTrials(summary.id, 'grid');
-      return `[done ${c[TrialState.COMPLETE]}/${points.length}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
+      const pruned = c[TrialState.PRUNED] ? `, pruned ${c[TrialState.PRUNED]}` : '';
+      return `[done ${c[TrialState.COMPLETE]}/${points.length}${pruned}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
     };
     const foreign = Object.values(storage.countTrials(summary.id, 'foreign')).reduce((a, b) => a + b, 0);
     say(
       'study',
       `study ${study.name}: ${points.length} grid points, ${queued.added} queued now, ${queued.present} already done or queued; ` +
         `database ${dbPath}; backend ${backend}` +
-        (foreign > 0 ? `; ${foreign} trial(s) not from this grid (added from Optuna), ignored` : ''),
+        (foreign > 0 ? `; ${foreign} trial(s) not from this grid (added from Optuna), ignored` : '') +
+        (study.pruner ? (opts.rerunPruned ? '; pruner off (--rerun-pruned)' : `; pruner ${study.pruner.kind}`) : ''),
       { study: study.name, points: points.length, queued: queued.added, present: queued.present, db: dbPath, backend, foreign },
     );
     if (queued.exhausted)
@@ -176,6 +181,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       heartbeatMs: opts.heartbeatMs,
       shareKey: study.pretrainCache && cacheDir !== null ? (t) => pretrainShareKey(t.params) : undefined,
       owner: `${hostname()}:${process.pid}`,
+      pruner:
+        study.pruner && !opts.rerunPruned ? storagePruner(study.pruner, storage, summary.id, study.training.jointEpochs) : undefined,
       // Points of the definition in force only: not those of removed axis values.
       accept: (t) => membershipOf(t, expected) === 'ours',
     });
@@ -211,7 +218,7 @@ export async function enqueueInChunks(
   studyId: number,
   points: readonly GridPoint[],
   distributions: Record<string, ParamValue[]>,
-  maxRetries: number,
+  options: EnqueueOptions,
   signal: AbortSignal,
 ): Promise<{ added: number; present: number; exhausted: number }> {
   let added = 0;
@@ -222,7 +229,7 @@ export async function enqueueInChunks(
       await new Promise<void>((resolve) => setImmediate(resolve));
       signal.throwIfAborted();
     }
-    const q = storage.enqueuePoints(studyId, points.slice(i, i + ENQUEUE_CHUNK), distributions, { maxRetries });
+    const q = storage.enqueuePoints(studyId, points.slice(i, i + ENQUEUE_CHUNK), distributions, options);
     added += q.added;
     present += q.present;
     exhausted += q.exhausted ?? 0;
@@ -281,6 +288,7 @@ export function summaryLine(r: StartResult): string {
   const what = r.interrupted ? 'stopped' : 'finished';
   return (
     `sweep ${what}: ${r.completed} completed, ${r.failed} failed` +
+    (r.pruned ? `, ${r.pruned} pruned` : '') +
     (r.requeued ? `, ${r.requeued} interrupted and queued again` : '') +
     (r.recovered ? `, ${r.recovered} recovered from a dead process` : '') +
     ` (study ${r.studyName}, ${r.dbPath})`

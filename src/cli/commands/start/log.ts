@@ -37,6 +37,7 @@ export function finishLine(t: ActiveTrial, o: TrialOutcome, counts: string): str
   const head = `trial ${t.trial.number} [w${t.slot}]`;
   const dur = `${o.seconds.toFixed(1)}s`;
   if (o.state === 'COMPLETE') return `${head} COMPLETE value=${fmt(o.value)} (${dur}) ${counts}`;
+  if (o.state === 'PRUNED') return `${head} PRUNED after joint epoch ${o.pruned?.epoch ?? '?'} (${dur}): ${o.pruned?.reason ?? ''} ${counts}`;
   if (o.state === 'FAIL') return `${head} FAIL (${dur}): ${o.error} ${counts}`;
   return `${head} interrupted, back to WAITING`;
 }

@@ -52,6 +52,8 @@ export interface StatusReport {
   readonly backends: readonly string[];
   /** The last five FAIL trials. */
   readonly failed: readonly { readonly trial: number; readonly params: Readonly<TrialParams>; readonly error: string }[];
+  /** The last three PRUNED trials, with the joint epoch and reason the pruner gave. */
+  readonly pruned: readonly { readonly trial: number; readonly params: Readonly<TrialParams>; readonly epoch: number | null; readonly reason: string }[];
   /** Points that failed more than maxRetries times: not queued again (src/trial/retries.ts). */
   readonly givenUp: { readonly maxRetries: number; readonly points: readonly GivenUpPoint[] };
 }
@@ -107,6 +109,13 @@ export function statusOf(study: string, db: string, systemAttrs: Readonly<Record
       .filter((t) => t.state === TrialState.FAIL)
       .slice(-5)
       .map((t) => ({ trial: t.number, params: t.params, error: String(t.userAttrs.error ?? '') })),
+    pruned: ours
+      .filter((t) => t.state === TrialState.PRUNED)
+      .slice(-3)
+      .map((t) => {
+        const at = t.userAttrs.pruned_at as { epoch?: number; reason?: string } | undefined;
+        return { trial: t.number, params: t.params, epoch: at?.epoch ?? null, reason: at?.reason ?? '' };
+      }),
     givenUp: { maxRetries, points: givenUpPoints(ours, maxRetries) },
   };
 }
@@ -128,6 +137,7 @@ export function statusLines(r: StatusReport): string[] {
     for (const b of r.best) lines.push(`  ${b.label}  class ${b.normalClass} (${b.className}): ${b.value.toFixed(4)}  trial ${b.trial}  ${describeParams(b.params)}`);
     lines.push(`backends: ${r.backends.join(', ')}`);
   }
+  for (const p of r.pruned) lines.push(`pruned: trial ${p.trial} ${describeParams(p.params)} after joint epoch ${p.epoch ?? '?'}: ${p.reason}`);
   for (const f of r.failed) lines.push(`failed: trial ${f.trial} ${describeParams(f.params)}: ${f.error}`);
   const { maxRetries, points } = r.givenUp;
   if (points.length > 0) lines.push(`not queued again: ${points.length} grid point(s) failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries})`);
