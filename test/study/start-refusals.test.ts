@@ -64,7 +64,7 @@ test('a stop before the database is opened writes nothing and ends as an interru
   const ac = new AbortController();
   ac.abort();
   const result = await runStart({ studyFile: file, db: join(cwd, 'db', 'x.sqlite3'), cacheDir: join(cwd, '.cache'), signal: ac.signal, write: () => undefined });
-  assert.deepEqual(result, { completed: 0, failed: 0, requeued: 0, recovered: 0, interrupted: true, dbPath: join(cwd, 'db', 'x.sqlite3'), studyName: 'refused' });
+  assert.deepEqual(result, { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: true, dbPath: join(cwd, 'db', 'x.sqlite3'), studyName: 'refused' });
   // The data cache of the valid study may be written; the database is not.
   assert.deepEqual(written(cwd, ['.cache']), []);
 });
