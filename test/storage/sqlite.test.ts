@@ -112,18 +112,13 @@ describe('SQLite file', () => {
     }
   });
 
-  it('enqueues 3000 points in one transaction well under a second', () => {
+  // Its speed is measured in bench/storage.ts and bench/grid-size.ts, not asserted here.
+  it('enqueues 3000 points in one transaction, and again adds none', () => {
     const storage = openSqliteStorage(join(tmp.dir, 'big.sqlite3'));
     const s = storage.openStudy('big', {});
-    const t0 = performance.now();
     assert.deepEqual(storage.enqueuePoints(s.id, makePoints(3000), DISTRIBUTIONS), { added: 3000, present: 0 });
-    const ms = performance.now() - t0;
-    const t1 = performance.now();
     assert.deepEqual(storage.enqueuePoints(s.id, makePoints(3000), DISTRIBUTIONS), { added: 0, present: 3000 });
-    const again = performance.now() - t1;
     storage.close();
-    assert.ok(ms < 1000, `enqueue took ${ms.toFixed(0)} ms`);
-    assert.ok(again < 1000, `re-enqueue took ${again.toFixed(0)} ms`);
   });
 
   it('a read-only open polls while another process writes, and neither sees SQLITE_BUSY', async () => {
@@ -138,7 +133,7 @@ describe('SQLite file', () => {
       'INSERT INTO study_user_attributes (study_id, "key", value_json) VALUES (?, \'probe\', ?) ' +
         'ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json',
     );
-    const monitor = startChild(['monitor', 'sqlite', path, 'mon', '1500']);
+    const monitor = startChild(['monitor', 'sqlite', path, 'mon', '20']);
     await monitor.ready;
     monitor.go();
     let done = false;
@@ -162,9 +157,9 @@ describe('SQLite file', () => {
     const report = (await monitor.report) as { polls: number; completeCounts: number[] };
     const exit = await monitor.exit;
     assert.equal(exit.code, 0, exit.stderr);
-    assert.ok(writes > 50, `writer made only ${writes} writes`);
-    assert.ok(report.polls > 5, `monitor polled ${report.polls} times`);
-    assert.ok(report.completeCounts.length >= 3, `the monitor saw progress: ${report.completeCounts.join(',')}`);
+    assert.ok(writes > 0, 'the writer wrote while the monitor polled');
+    assert.ok(report.polls >= 20, `monitor polled ${report.polls} times`);
+    assert.ok(report.completeCounts.length >= 5, `the monitor saw progress: ${report.completeCounts.join(',')}`);
     storage.close();
   });
 
