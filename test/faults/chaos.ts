@@ -7,6 +7,7 @@ import { Study } from '../../src/study/schema.js';
 import { expandGrid } from '../../src/grid/expand.js';
 import { TrialState } from '../../src/trial/state.js';
 import { FAIL_KIND_ATTR } from '../../src/trial/retries.js';
+import { mulberry32 } from '../../src/data/random.js';
 import { runCli, tinyStudy, trialsOf, trialsSoFar, waitFor, writeStudy, type Run } from '../e2e/helpers.js';
 
 /** Where a kill lands: during pretraining, joint training, right after a write, or while an export runs beside the sweep. */
@@ -52,18 +53,6 @@ export interface ChaosReport {
   readonly finalExportCode: number | null;
 }
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const WAIT = 240_000;
 
 /** The study: 36 points of a tiny network, each trial pretraining and training jointly for a few epochs. */
@@ -76,7 +65,8 @@ export function chaosStudy(name: string): Record<string, unknown> {
 }
 
 export async function chaosSweep(opts: ChaosOptions): Promise<ChaosReport> {
-  const rng = seeded(opts.seed);
+  // The data's seeded generator: a failing run can be replayed from its seed.
+  const rng = mulberry32(opts.seed);
   const jitter = opts.jitterMs ?? 300;
   const log = opts.log ?? (() => undefined);
   const studyJson = chaosStudy(opts.name);

@@ -7,21 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Pruner } from '../../src/study/schema.js';
 import { decide, type Peer } from '../../src/pruners/index.js';
+import { mulberry32 } from '../../src/data/random.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./fixtures/optuna_prune.py', import.meta.url));
-
-/** mulberry32: a small seeded generator, so a failure is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   spec: Pruner;
@@ -31,7 +20,7 @@ interface Case {
 }
 
 function cases(n: number, seed: number): Case[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   // Coarse values: ties between trials are common, as they are between near-identical lambdas.
   const value = () => Math.round((0.4 + 0.5 * r()) * 20) / 20;
