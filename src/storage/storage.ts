@@ -1,7 +1,11 @@
 // The narrow storage interface (after Optuna's BaseStorage). Every backend
-// (SQLite now, PostgreSQL later) implements it and passes the one shared
-// suite in test/storage/. Reads return frozen snapshots: callers can never
-// mutate stored state by accident.
+// (SQLite, PostgreSQL) implements it and passes the one shared suite in
+// test/storage/. Reads return frozen snapshots: callers can never mutate
+// stored state by accident.
+//
+// Why Promise-based: PostgreSQL is a network round trip, and a worker process
+// must keep its event loop (heartbeats, signals, progress) free while a query
+// waits. SQLite's calls are synchronous underneath and resolve at once.
 import type { TrialState } from '../trial/state.js';
 import type { GridPoint, ParamValue, TrialParams } from '../grid/expand.js';
 
@@ -32,7 +36,7 @@ export interface FrozenTrial {
   readonly systemAttrs: Readonly<Record<string, JsonValue>>;
   readonly startedAt: Date | null;
   readonly completedAt: Date | null;
-  /** Last heartbeat, for RUNNING trials. */
+  /** Last heartbeat, for RUNNING trials (the database server's clock). */
   readonly heartbeatAt: Date | null;
 }
 
@@ -59,17 +63,62 @@ export interface EnqueueOptions extends RetryLimits {
   readonly rerunPruned?: boolean;
 }
 
+/** A whole trial as another storage holds it, for `sweep copy` (Optuna's copy_study). */
+export interface TrialImport {
+  readonly state: TrialState;
+  readonly value: number | null;
+  readonly params: Readonly<TrialParams>;
+  /** Each param's choices (categorical encoding), as for enqueuePoints. */
+  readonly distributions: Readonly<Record<string, readonly ParamValue[]>>;
+  readonly intermediate: ReadonlyMap<number, number>;
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  /** Includes `grid_point` where the trial has one. */
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+  readonly startedAt: Date | null;
+  readonly completedAt: Date | null;
+}
+
+/** A stored blob (pretrained weights), kept once with its checksum. */
+export interface Artifact {
+  readonly key: string;
+  readonly bytes: Uint8Array;
+  /** sha256 of `bytes`, hex. */
+  readonly sha256: string;
+  readonly createdAt: Date;
+}
+
+/**
+ * Blobs shared by every host of a study, and leases that say which host
+ * builds one. Only a storage that several hosts reach (PostgreSQL) offers it;
+ * SQLite studies keep the local disk cache.
+ */
+export interface ArtifactStore {
+  getArtifact(key: string): Promise<Artifact | null>;
+  /** Stores the blob under `key` once; a second put of the same key keeps the first (same content by construction). */
+  putArtifact(key: string, bytes: Uint8Array): Promise<Artifact>;
+  /**
+   * Takes the lease on `key` for `holder` for `seconds` (server clock): true
+   * when taken or renewed by the same holder, false while another holder's
+   * lease is live. An expired lease can be taken by anyone.
+   */
+  acquireLease(key: string, holder: string, seconds: number): Promise<boolean>;
+  releaseLease(key: string, holder: string): Promise<void>;
+}
+
 export interface Storage {
+  /** What it is, for messages: a file path, or a URL with any password masked. */
+  readonly location: string;
+
   /**
    * Opens the study of that name, creating it (direction maximize) when absent.
    * `systemAttrs` are written on creation (search_space, definition hash ...).
    */
-  openStudy(name: string, systemAttrs: Record<string, JsonValue>): StudySummary;
-  getStudy(name: string): StudySummary | null;
-  listStudies(): StudySummary[];
-  setStudySystemAttr(studyId: number, key: string, value: JsonValue): void;
+  openStudy(name: string, systemAttrs: Record<string, JsonValue>): Promise<StudySummary>;
+  getStudy(name: string): Promise<StudySummary | null>;
+  listStudies(): Promise<StudySummary[]>;
+  setStudySystemAttr(studyId: number, key: string, value: JsonValue): Promise<void>;
   /** Deletes a study, its trials and everything of theirs, in one transaction; other studies are untouched. */
-  deleteStudy(studyId: number): void;
+  deleteStudy(studyId: number): Promise<void>;
 
   /**
    * Adds a WAITING trial for every point that has no COMPLETE, PRUNED,
@@ -83,42 +132,51 @@ export interface Storage {
     points: readonly GridPoint[],
     distributions: Record<string, readonly ParamValue[]>,
     opts?: EnqueueOptions,
-  ): EnqueueResult;
+  ): Promise<EnqueueResult>;
 
   /**
    * Atomically moves the oldest WAITING trial that carries our grid point
-   * attribute (and that `accept` takes, when given) to RUNNING and returns it;
-   * null when none waits. Trials without a grid point (enqueued by Optuna) are
-   * never claimed: they stay WAITING for Optuna. Safe across processes.
+   * attribute (and that `accept` takes, when given) to RUNNING, records
+   * `worker` (host:pid) in its system attributes, and returns it; null when
+   * none waits. Trials without a grid point (enqueued by Optuna) are never
+   * claimed: they stay WAITING for Optuna. Safe across processes and hosts.
    */
-  claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null;
-  heartbeat(trialId: number): void;
+  claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): Promise<FrozenTrial | null>;
+  /** Records a heartbeat at the database server's clock. */
+  heartbeat(trialId: number): Promise<void>;
   /**
-   * RUNNING trials of ours (with a grid point) whose heartbeat is older than `staleSeconds` become FAIL
-   * (with an error attribute and fail_kind "process") and their points get a
-   * new WAITING trial, unless the point is past `limits.maxRetries`.
-   * Returns the failed trial ids.
+   * RUNNING trials of ours (with a grid point) whose heartbeat is older than
+   * `staleSeconds` by the server's clock become FAIL (with an error attribute
+   * and fail_kind "process") and their points get a new WAITING trial, unless
+   * the point is past `limits.maxRetries`. Returns the failed trial ids.
    */
-  failStaleTrials(studyId: number, staleSeconds: number, limits?: RetryLimits): number[];
+  failStaleTrials(studyId: number, staleSeconds: number, limits?: RetryLimits): Promise<number[]>;
 
-  setIntermediateValue(trialId: number, step: number, value: number): void;
-  setUserAttrs(trialId: number, attrs: Record<string, JsonValue>): void;
-  setSystemAttrs(trialId: number, attrs: Record<string, JsonValue>): void;
+  setIntermediateValue(trialId: number, step: number, value: number): Promise<void>;
+  setUserAttrs(trialId: number, attrs: Record<string, JsonValue>): Promise<void>;
+  setSystemAttrs(trialId: number, attrs: Record<string, JsonValue>): Promise<void>;
   /** RUNNING -> COMPLETE (value required), FAIL or PRUNED. */
-  finishTrial(trialId: number, state: TrialState, value?: number | null): void;
+  finishTrial(trialId: number, state: TrialState, value?: number | null): Promise<void>;
   /** RUNNING -> WAITING: the trial was interrupted (Ctrl-C) and its point runs again later. */
-  requeueTrial(trialId: number): void;
+  requeueTrial(trialId: number): Promise<void>;
+  /** Adds a finished (or waiting) trial exactly as given, for `sweep copy`; returns its id. */
+  importTrial(studyId: number, trial: TrialImport): Promise<number>;
 
   /**
-   * Runs several writes as one transaction: all of them or none, and one
-   * commit (a trial's final attributes never land without its state).
+   * Runs several calls as one transaction: all of them or none, and one
+   * commit (a trial's final attributes never land without its state). `fn`
+   * must make its calls through `tx`, the same interface bound to the
+   * transaction; other callers of this storage wait until it ends.
    */
-  atomically<T>(fn: () => T): T;
+  atomically<T>(fn: (tx: Storage) => Promise<T>): Promise<T>;
 
-  getTrial(trialId: number): FrozenTrial;
-  getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[];
+  getTrial(trialId: number): Promise<FrozenTrial>;
+  getTrials(studyId: number, states?: readonly TrialState[]): Promise<FrozenTrial[]>;
   /** Counts per state, cheap enough to poll: all trials, only those with our grid point attribute, or only those without. */
-  countTrials(studyId: number, which?: TrialFilter): Readonly<Record<TrialState, number>>;
+  countTrials(studyId: number, which?: TrialFilter): Promise<Readonly<Record<TrialState, number>>>;
 
-  close(): void;
+  /** Shared blobs and build leases, where the backend offers them (PostgreSQL); undefined for SQLite. */
+  readonly artifacts?: ArtifactStore;
+
+  close(): Promise<void>;
 }
