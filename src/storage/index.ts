@@ -1,6 +1,8 @@
 // The storage folder's public face: the interface every backend implements,
 // and the SQLite backend.
-export type { EnqueueResult, FrozenTrial, JsonValue, Storage, StudySummary, TrialFilter } from './storage.js';
+export type { EnqueueResult, FrozenTrial, JsonValue, Storage, StudySummary, TrialFilter, TrialImport } from './storage.js';
+export { openStorage, isPostgresUrl, maskLocation } from './open.js';
+export type { OpenOptions } from './open.js';
 export { openSqliteStorage, GRID_POINT_ATTR, WORKER_ATTR } from './sqlite.js';
 export type { SqliteOpenOptions } from './sqlite.js';
 export { ALEMBIC_HEAD, SCHEMA_VERSION, LIBRARY_VERSION } from './schema.js';

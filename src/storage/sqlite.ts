@@ -7,6 +7,13 @@
 // up to 10 s) and can never both see the same WAITING trial, and a deferred
 // read-then-write can never fail with SQLITE_BUSY_SNAPSHOT.
 //
+// Async: the Storage interface is Promise-based (PostgreSQL is a round trip);
+// here every call runs synchronously underneath and resolves at once. The only
+// thing async adds is `atomically`: its fn awaits between calls, and another
+// caller of this connection could run inside the open transaction meanwhile
+// (and be committed or rolled back with it). So while a transaction is open,
+// every other call on this storage waits for it to end (SqliteStorage below).
+//
 // Durability: synchronous=NORMAL. In WAL mode a commit is in the WAL file when
 // the transaction returns, so it survives SIGKILL of the process; only a power
 // loss or OS crash may lose the last commits (they are fsynced at checkpoint).
@@ -28,9 +35,19 @@ import {
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
-import type { EnqueueOptions, EnqueueResult, FrozenTrial, JsonValue, RetryLimits, Storage, StudySummary, TrialFilter } from './storage.js';
+import type {
+  EnqueueOptions,
+  EnqueueResult,
+  FrozenTrial,
+  JsonValue,
+  RetryLimits,
+  Storage,
+  StudySummary,
+  TrialFilter,
+  TrialImport,
+} from './storage.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
-import { parseUtc, utcNow, utcSecondsAgo } from './time.js';
+import { formatUtc, parseUtc, utcNow, utcSecondsAgo } from './time.js';
 
 export interface SqliteOpenOptions {
   /** Open for reading only (a monitor): never takes a write lock; the file must exist. */
@@ -147,14 +164,15 @@ function translate(err: unknown, file: string): unknown {
   return err;
 }
 
-class SqliteStorage implements Storage {
+/** One SQLite connection, synchronous (better-sqlite3); SqliteStorage gives it the async interface. */
+class SqliteConnection {
   // Parsed choices of each distinct distribution_json: a study has a handful,
   // its trials thousands.
   readonly #choices = new Map<string, readonly ParamValue[] | null>();
   readonly #db: Database.Database;
   readonly #file: string;
   readonly #s: ReturnType<typeof prepare>;
-  readonly #tx: ReturnType<SqliteStorage['makeTransactions']>;
+  readonly #tx: ReturnType<SqliteConnection['makeTransactions']>;
 
   constructor(db: Database.Database, file: string) {
     this.#db = db;
@@ -211,6 +229,36 @@ class SqliteStorage implements Storage {
       if (typeof id === 'string') out.set(id, r.n);
     }
     return out;
+  }
+
+  /**
+   * The categorical encoding of each param (distribution_to_json of
+   * optuna/distributions.py; the stored value is the choice's index), built
+   * once per name. `who` names the trial or point in errors.
+   */
+  #encoders(distributions: Readonly<Record<string, readonly ParamValue[]>>) {
+    const encoders = new Map<string, { json: string; indexOf: (value: ParamValue, who: string) => number }>();
+    return (name: string, who: string) => {
+      let e = encoders.get(name);
+      if (!e) {
+        const choices = distributions[name];
+        if (!choices) {
+          throw new StorageError(`${who} has param "${name}" but the distributions given have no choices for it`, this.#file);
+        }
+        const json = pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } });
+        const index = new Map(choices.map((c, i) => [c, i]));
+        e = {
+          json,
+          indexOf: (value, w) => {
+            const i = index.get(value);
+            if (i === undefined) throw new StorageError(`${w}: ${name}=${JSON.stringify(value)} is not among its choices ${json}`, this.#file);
+            return i;
+          },
+        };
+        encoders.set(name, e);
+      }
+      return e;
+    };
   }
 
   #insertWaitingTrial(studyId: number, number: number, gridPoint: string): number {
@@ -333,26 +381,7 @@ class SqliteStorage implements Storage {
           const id = pyJsonLoads(r.value_json);
           if (typeof id === 'string') live.add(id);
         }
-        const encoders = new Map<string, { json: string; index: Map<ParamValue, number> }>();
-        const encoder = (name: string, point: GridPoint) => {
-          let e = encoders.get(name);
-          if (!e) {
-            const choices = distributions[name];
-            if (!choices) {
-              throw new StorageError(
-                `grid point ${point.id} has param "${name}" but the distributions given to enqueuePoints have no choices for it`,
-                this.#file,
-              );
-            }
-            e = {
-              // distribution_to_json of optuna/distributions.py
-              json: pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } }),
-              index: new Map(choices.map((c, i) => [c, i])),
-            };
-            encoders.set(name, e);
-          }
-          return e;
-        };
+        const encoder = this.#encoders(distributions);
         let number = this.#nextNumber(studyId);
         let added = 0;
         let present = 0;
@@ -369,15 +398,8 @@ class SqliteStorage implements Storage {
           live.add(point.id);
           const trialId = this.#insertWaitingTrial(studyId, number++, point.id);
           for (const [name, value] of Object.entries(point.params) as [string, ParamValue][]) {
-            const e = encoder(name, point);
-            const index = e.index.get(value);
-            if (index === undefined) {
-              throw new StorageError(
-                `grid point ${point.id}: ${name}=${JSON.stringify(value)} is not among its choices ${e.json}`,
-                this.#file,
-              );
-            }
-            s.insertParam.run(trialId, name, index, e.json);
+            const e = encoder(name, `grid point ${point.id}`);
+            s.insertParam.run(trialId, name, e.indexOf(value, `grid point ${point.id}`), e.json);
           }
           added++;
         }
@@ -466,6 +488,23 @@ class SqliteStorage implements Storage {
       s.deleteHeartbeat.run(trialId);
     });
 
+    const importTrial = db.transaction((studyId: number, t: TrialImport): number => {
+      this.#assertStudy(studyId);
+      const number = this.#nextNumber(studyId);
+      const at = (d: Date | null) => (d === null ? null : formatUtc(d.getTime() * 1000));
+      const trialId = Number(s.insertImported.run(number, studyId, TRIAL_STATE_NAMES[t.state], at(t.startedAt), at(t.completedAt)).lastInsertRowid);
+      if (t.value !== null) s.upsertValue.run(trialId, ...storedFloat(t.value));
+      const encoder = this.#encoders(t.distributions);
+      for (const [name, value] of Object.entries(t.params) as [string, ParamValue][]) {
+        const e = encoder(name, `imported trial ${number}`);
+        s.insertParam.run(trialId, name, e.indexOf(value, `imported trial ${number}`), e.json);
+      }
+      for (const [step, value] of t.intermediate) s.upsertStep.run(trialId, step, ...storedFloat(value));
+      for (const [k, v] of Object.entries(t.userAttrs)) s.upsertTrialUserAttr.run(trialId, k, pyJsonDumps(v));
+      for (const [k, v] of Object.entries(t.systemAttrs)) s.upsertTrialSystemAttr.run(trialId, k, pyJsonDumps(v));
+      return trialId;
+    });
+
     // Reads: one deferred transaction each, so a multi-query snapshot is consistent.
     const getTrials = db.transaction((studyId: number, states: readonly TrialState[] | undefined): FrozenTrial[] => {
       let rows = s.trialsOf.all(studyId) as TrialRow[];
@@ -514,6 +553,7 @@ class SqliteStorage implements Storage {
       setAttrs,
       finish,
       requeue,
+      importTrial,
       getTrials,
       getTrial,
       listStudies,
@@ -523,9 +563,43 @@ class SqliteStorage implements Storage {
 
   // ---- Storage --------------------------------------------------------------
 
-  atomically<T>(fn: () => T): T {
-    // Calls of the per-method transactions inside become savepoints of this one.
-    return this.#guard(() => this.#db.transaction(fn).immediate());
+  /** BEGIN IMMEDIATE: takes the write lock first, as every write here does (see the top of this file). */
+  begin(): void {
+    this.#guard(() => this.#db.exec('BEGIN IMMEDIATE'));
+  }
+
+  /**
+   * Ends what begin() opened. The per-method transactions called meanwhile
+   * were savepoints of it (better-sqlite3 nests when one is open). A failed
+   * COMMIT (a full disk) rolls back and throws.
+   */
+  end(commit: boolean): void {
+    this.#guard(() => {
+      if (!this.#db.inTransaction) return; // SQLite rolled back itself (an I/O error)
+      if (!commit) {
+        this.#db.exec('ROLLBACK');
+        return;
+      }
+      try {
+        this.#db.exec('COMMIT');
+      } catch (err) {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  importTrial(studyId: number, trial: TrialImport): number {
+    if (trial.state === TrialState.RUNNING) {
+      throw new StorageError(
+        'importTrial takes finished or WAITING trials, not a RUNNING one (no worker here runs it): finish or requeue it in its own storage first',
+        this.#file,
+      );
+    }
+    if (trial.state === TrialState.COMPLETE && (trial.value === null || Number.isNaN(trial.value))) {
+      throw new StorageError(`importTrial: a COMPLETE trial needs a value that is a number (got ${trial.value})`, this.#file);
+    }
+    return this.#guard(() => this.#tx.importTrial.immediate(studyId, trial));
   }
 
   openStudy(name: string, systemAttrs: Record<string, JsonValue>): StudySummary {
@@ -638,6 +712,165 @@ class SqliteStorage implements Storage {
   }
 }
 
+/** The part of a connection that the async interface wraps method by method. */
+type SyncCalls = Omit<Storage, 'location' | 'atomically' | 'close' | 'artifacts'>;
+type Sync<F> = F extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : never;
+type SyncOf<T> = { [K in keyof T]: Sync<T[K]> };
+
+/**
+ * Who holds the connection: null, or the transaction an `atomically` has open
+ * (`done` settles when it ends). Shared by a storage and its transaction views.
+ */
+interface Gate {
+  held: { done: Promise<void> } | null;
+}
+
+/**
+ * The async Storage over one connection. A call made while no transaction is
+ * open runs synchronously at once; one made while `atomically` holds the
+ * connection waits until that transaction ends, unless it comes through the
+ * transaction's own `tx` view, which runs inside it.
+ */
+class SqliteStorage implements Storage {
+  readonly location: string;
+  readonly #c: SqliteConnection;
+  readonly #gate: Gate;
+  /** For a transaction view: whether its transaction is still open; null for the storage itself. */
+  readonly #view: { open: boolean } | null;
+
+  constructor(c: SqliteConnection, location: string, gate: Gate = { held: null }, view: { open: boolean } | null = null) {
+    this.#c = c;
+    this.location = location;
+    this.#gate = gate;
+    this.#view = view;
+  }
+
+  /** Runs `op` now when the connection is free (or through the open transaction's view), else after the transaction. */
+  #run<T>(op: () => T): Promise<T> {
+    if (this.#view) {
+      if (!this.#view.open) {
+        return Promise.reject(
+          new StorageError('a call through the tx of an atomically that has ended: make it through the storage itself', this.location),
+        );
+      }
+      return settle(op);
+    }
+    if (!this.#gate.held) return settle(op);
+    return (async () => {
+      while (this.#gate.held) await this.#gate.held.done;
+      return op();
+    })();
+  }
+
+  #call<K extends keyof SyncCalls>(name: K, ...args: Parameters<Sync<SyncCalls[K]>>): Promise<ReturnType<Sync<SyncCalls[K]>>> {
+    // Typed against the interface: a connection method that drifts from it fails to compile here.
+    const c: SyncOf<SyncCalls> = this.#c;
+    const f = c[name] as (...a: unknown[]) => ReturnType<Sync<SyncCalls[K]>>;
+    return this.#run(() => f.apply(this.#c, args));
+  }
+
+  async atomically<T>(fn: (tx: Storage) => Promise<T>): Promise<T> {
+    // Already inside one: the calls join it.
+    if (this.#view) return this.#run(() => undefined).then(() => fn(this));
+    while (this.#gate.held) await this.#gate.held.done;
+    let release!: () => void;
+    this.#gate.held = { done: new Promise<void>((r) => (release = r)) };
+    const view = { open: true };
+    try {
+      this.#c.begin();
+      let result: T;
+      try {
+        result = await fn(new SqliteStorage(this.#c, this.location, this.#gate, view));
+      } catch (err) {
+        view.open = false;
+        this.#c.end(false);
+        throw err;
+      }
+      view.open = false;
+      this.#c.end(true);
+      return result;
+    } finally {
+      view.open = false;
+      this.#gate.held = null;
+      release();
+    }
+  }
+
+  openStudy(...a: Parameters<Storage['openStudy']>) {
+    return this.#call('openStudy', ...a);
+  }
+  getStudy(...a: Parameters<Storage['getStudy']>) {
+    return this.#call('getStudy', ...a);
+  }
+  listStudies() {
+    return this.#call('listStudies');
+  }
+  setStudySystemAttr(...a: Parameters<Storage['setStudySystemAttr']>) {
+    return this.#call('setStudySystemAttr', ...a);
+  }
+  deleteStudy(...a: Parameters<Storage['deleteStudy']>) {
+    return this.#call('deleteStudy', ...a);
+  }
+  enqueuePoints(...a: Parameters<Storage['enqueuePoints']>) {
+    return this.#call('enqueuePoints', ...a);
+  }
+  claimTrial(...a: Parameters<Storage['claimTrial']>) {
+    return this.#call('claimTrial', ...a);
+  }
+  heartbeat(...a: Parameters<Storage['heartbeat']>) {
+    return this.#call('heartbeat', ...a);
+  }
+  failStaleTrials(...a: Parameters<Storage['failStaleTrials']>) {
+    return this.#call('failStaleTrials', ...a);
+  }
+  setIntermediateValue(...a: Parameters<Storage['setIntermediateValue']>) {
+    return this.#call('setIntermediateValue', ...a);
+  }
+  setUserAttrs(...a: Parameters<Storage['setUserAttrs']>) {
+    return this.#call('setUserAttrs', ...a);
+  }
+  setSystemAttrs(...a: Parameters<Storage['setSystemAttrs']>) {
+    return this.#call('setSystemAttrs', ...a);
+  }
+  finishTrial(...a: Parameters<Storage['finishTrial']>) {
+    return this.#call('finishTrial', ...a);
+  }
+  requeueTrial(...a: Parameters<Storage['requeueTrial']>) {
+    return this.#call('requeueTrial', ...a);
+  }
+  importTrial(...a: Parameters<Storage['importTrial']>) {
+    return this.#call('importTrial', ...a);
+  }
+  getTrial(...a: Parameters<Storage['getTrial']>) {
+    return this.#call('getTrial', ...a);
+  }
+  getTrials(...a: Parameters<Storage['getTrials']>) {
+    return this.#call('getTrials', ...a);
+  }
+  countTrials(...a: Parameters<Storage['countTrials']>) {
+    return this.#call('countTrials', ...a);
+  }
+
+  /** Closes at once, for the quiet reader's switch to a live connection (no transaction is ever open on a reader). */
+  closeNow(): void {
+    this.#c.close();
+  }
+
+  close(): Promise<void> {
+    if (this.#view) return Promise.reject(new StorageError('close the storage, not the tx of an atomically', this.location));
+    return this.#run(() => this.#c.close());
+  }
+}
+
+/** The result of a synchronous call as a settled promise: a throw becomes a rejection, never a synchronous throw. */
+function settle<T>(op: () => T): Promise<T> {
+  try {
+    return Promise.resolve(op());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 function prepare(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql);
   const TRIAL_COLS = 'trial_id, number, study_id, state, datetime_start, datetime_complete';
@@ -671,6 +904,7 @@ function prepare(db: Database.Database) {
     maxNumber: p('SELECT max(number) + 1 AS n FROM trials WHERE study_id = ?'),
     countByState: p('SELECT state, count(*) AS n FROM trials WHERE study_id = ? GROUP BY state'),
     insertTrial: p("INSERT INTO trials (number, study_id, state) VALUES (?, ?, 'WAITING')"),
+    insertImported: p('INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES (?, ?, ?, ?, ?)'),
     nextWaitingOfGrid: p(
       'SELECT t.trial_id, t.number FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
         GRID_POINT_ATTR +
@@ -786,10 +1020,12 @@ const walOf = (path: string) => `${path}-wal`;
  */
 function quietReader(path: string): Storage {
   let current = snapshotOrLive(path);
+  // The switch happens when a method is looked up, before it is called: a call
+  // (async or not) then runs on the connection that follows the writer.
   return new Proxy(current.storage, {
     get(_target, prop) {
       if (current.snapshot && prop !== 'close' && existsSync(walOf(path))) {
-        current.storage.close();
+        current.storage.closeNow();
         current = { storage: openConnection(path, 'read'), snapshot: false };
       }
       const v: unknown = Reflect.get(current.storage, prop, current.storage);
@@ -798,7 +1034,7 @@ function quietReader(path: string): Storage {
   });
 }
 
-function snapshotOrLive(path: string): { storage: Storage; snapshot: boolean } {
+function snapshotOrLive(path: string): { storage: SqliteStorage; snapshot: boolean } {
   if (!existsSync(walOf(path))) {
     let image: Buffer | null = null;
     try {
@@ -861,7 +1097,7 @@ function openConnection(path: string, mode: 'read' | 'write', image?: Buffer): S
         else if (!hasOwnIndexes(db)) createOwnIndexes(db);
       }).immediate();
     }
-    return new SqliteStorage(db, path);
+    return new SqliteStorage(new SqliteConnection(db, path), path);
   } catch (err) {
     db.close();
     throw translate(err, path);
