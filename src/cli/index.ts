@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
           signal: stop.signal,
           write: out,
           json,
-          events: screen && ((ctx) => (tui = screen.createTuiEvents({ ...ctx, signal: stop.signal, interrupt }))),
+          events: screen && (async (ctx) => (tui = await screen.createTuiEvents({ ...ctx, signal: stop.signal, interrupt }))),
         });
       } finally {
         tui?.unmount();
@@ -143,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
     case 'ls': {
       const { values } = parseArgs({ args: rest, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
       const { runLs } = await import('./commands/ls/index.js');
-      runLs({ db: values.db, json: values.json, write: out });
+      await runLs({ db: values.db, json: values.json, write: out });
       return 0;
     }
     case 'rm': {
@@ -179,7 +179,7 @@ async function main(argv: string[]): Promise<number> {
       if ((action !== 'ls' && action !== 'clean') || extra.length > 0)
         throw new UserInputError('usage: sweep cache ls | sweep cache clean (--all | --older-than DAYS | --study NAME)');
       const { runCache } = await import('./commands/cache/index.js');
-      runCache({
+      await runCache({
         action,
         cacheDir: values['cache-dir'],
         db: values.db,

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadStudyFile, type LoadedStudy } from '../study/load.js';
 import { UserInputError } from '../errors/index.js';
-import { openSqliteStorage } from '../storage/index.js';
+import { isPostgresUrl, openStorage } from '../storage/index.js';
 import type { Storage, StudySummary } from '../storage/storage.js';
 
 export interface StudyTarget {
@@ -28,7 +28,8 @@ export function resolveTarget(arg: string, dbOverride?: string): StudyTarget {
 }
 
 export function requireDb(target: StudyTarget): void {
-  if (!existsSync(target.dbPath))
+  // A server database is checked by connecting to it.
+  if (!isPostgresUrl(target.dbPath) && !existsSync(target.dbPath))
     throw new UserInputError(
       `no database for study "${target.name}" (run \`sweep start <study file>\` first, or pass --db PATH)`,
       target.dbPath,
@@ -36,13 +37,20 @@ export function requireDb(target: StudyTarget): void {
 }
 
 /** Opens a target's database read-only and finds its study; the caller closes the storage. */
-export function openTargetReadonly(target: StudyTarget): { storage: Storage; study: StudySummary } {
+export async function openTargetReadonly(target: StudyTarget): Promise<{ storage: Storage; study: StudySummary }> {
   requireDb(target);
-  const storage = openSqliteStorage(target.dbPath, { readonly: true });
-  const study = storage.getStudy(target.name);
+  const storage = await openStorage(target.dbPath, { readonly: true });
+  let study: StudySummary | null;
+  let names: string[] = [];
+  try {
+    study = await storage.getStudy(target.name);
+    if (!study) names = (await storage.listStudies()).map((s) => s.name);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
   if (!study) {
-    const names = storage.listStudies().map((s) => s.name);
-    storage.close();
+    await storage.close();
     throw new UserInputError(`no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`, target.dbPath);
   }
   return { storage, study };

@@ -9,7 +9,7 @@ import { pruningGroupKey } from './group.js';
 
 export interface TrialPruner {
   /** After `trial` stored its value for `epoch`: whether to stop it, and why. */
-  check(trial: FrozenTrial, epoch: number): Decision;
+  check(trial: FrozenTrial, epoch: number): Promise<Decision>;
 }
 
 /** Peers that can inform a decision: finished or still running (WAITING and FAIL trials have no usable curve). */
@@ -17,11 +17,10 @@ const PEER_STATES = [TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING]
 
 export function storagePruner(spec: Pruner, storage: Storage, studyId: number, lastEpoch: number): TrialPruner {
   return {
-    check(trial, epoch) {
+    async check(trial, epoch) {
       const key = pruningGroupKey(trial.params);
-      const own = storage.getTrial(trial.id).intermediate;
-      const peers = storage
-        .getTrials(studyId, PEER_STATES)
+      const own = (await storage.getTrial(trial.id)).intermediate;
+      const peers = (await storage.getTrials(studyId, PEER_STATES))
         .filter((t) => t.id !== trial.id && pruningGroupKey(t.params) === key)
         .map((t) => ({ complete: t.state === TrialState.COMPLETE, curve: t.intermediate }));
       return decide(spec, own, epoch, lastEpoch, peers);

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FrozenTrial, JsonValue, Storage } from '../storage/storage.js';
-import type { GridPoint, ParamValue } from '../grid/expand.js';
+import type { ParamValue } from '../grid/expand.js';
 import type { TrialRunner } from '../pool/runner.js';
 import type { Progress, TrialResult, TrialTask } from '../pool/messages.js';
 import type { Score } from '../study/schema.js';
@@ -14,6 +14,7 @@ import { objectiveScore } from '../study/models.js';
 import { TrialFinishedError, TrialState, TrialStateError } from '../trial/state.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 import type { TrialPruner } from '../pruners/index.js';
+import { recoverDeadTrials } from './recovery.js';
 
 export interface ActiveTrial {
   readonly trial: FrozenTrial;
@@ -35,7 +36,8 @@ export interface TrialOutcome {
 export interface SweepEvents {
   trialStarted?(t: ActiveTrial): void;
   progress?(t: ActiveTrial, p: Progress): void;
-  trialFinished?(t: ActiveTrial, outcome: TrialOutcome): void;
+  /** Awaited: a listener that reads the database (counts for its line) finishes before the sweep moves on. */
+  trialFinished?(t: ActiveTrial, outcome: TrialOutcome): void | Promise<void>;
   note?(message: string): void;
 }
 
@@ -115,7 +117,9 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   let pruned = 0;
   let requeued = 0;
   const limits = { maxRetries: opts.maxRetries };
-  let recovered = recoverDeadTrials(opts, owner) + storage.failStaleTrials(studyId, staleSeconds, limits).length;
+  const recover = () => recoverDeadTrials({ storage, studyId, owner, staleSeconds, distributions: opts.distributions, limits });
+  const first = await recover();
+  let recovered = first.died + first.stale;
   if (recovered > 0) events.note?.(`queued again ${recovered} trial(s) left RUNNING by a process that died`);
 
   const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController; stop: (reason: string) => void; alive: () => { at: number; started: boolean } }>();
@@ -128,9 +132,9 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   // A write that fails in a timer or a progress message (a full disk) must not
   // crash the process: it stops the sweep like an abort, and runSweep throws it.
   let fatal: { error: unknown } | null = null;
-  const guarded = (fn: () => void) => {
+  const guarded = async (fn: () => Promise<void>): Promise<void> => {
     try {
-      fn();
+      await fn();
     } catch (error) {
       if (fatal) return;
       fatal = { error };
@@ -142,19 +146,25 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   // A trial's heartbeat says its worker is alive, not just this thread: a
   // worker silent for staleSeconds (stuck in a loop) is stopped and failed,
   // before its heartbeat could look stale to anyone else.
-  const heartbeat = setInterval(() => guarded(() => {
-    const now = Date.now();
-    for (const [id, a] of active) {
-      const { at, started } = a.alive();
-      const silent = now - at;
-      // A worker thread that is (re)starting loads its modules and backend first: that is not a hang.
-      const limit = started ? staleSeconds : Math.max(staleSeconds, WORKER_START_GRACE_S);
-      if (silent > limit * 1000)
-        a.stop(`worker hung: no sign of life from its thread for ${Math.round(silent / 1000)} s (limit --stale-after ${limit} s); the worker was stopped and replaced`);
-      else storage.heartbeat(id);
-    }
-    for (const t of held) storage.heartbeat(t.id);
-  }), heartbeatMs);
+  // One round of heartbeats at a time: a slow database skips a tick rather than piling them up.
+  let beating = false;
+  const heartbeat = setInterval(() => {
+    if (beating) return;
+    beating = true;
+    void guarded(async () => {
+      const now = Date.now();
+      for (const [id, a] of active) {
+        const { at, started } = a.alive();
+        const silent = now - at;
+        // A worker thread that is (re)starting loads its modules and backend first: that is not a hang.
+        const limit = started ? staleSeconds : Math.max(staleSeconds, WORKER_START_GRACE_S);
+        if (silent > limit * 1000)
+          a.stop(`worker hung: no sign of life from its thread for ${Math.round(silent / 1000)} s (limit --stale-after ${limit} s); the worker was stopped and replaced`);
+        else await storage.heartbeat(id);
+      }
+      for (const t of [...held]) await storage.heartbeat(t.id);
+    }).finally(() => (beating = false));
+  }, heartbeatMs);
   heartbeat.unref();
 
   const start = (trial: FrozenTrial) => {
@@ -184,9 +194,9 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     // stale, e.g. while this process was suspended): it is frozen now, so what
     // this run still reports is dropped, not an error that stops the sweep.
     let takenOver = false;
-    const unlessTakenOver = (fn: () => void) => {
+    const unlessTakenOver = async (fn: () => Promise<void>) => {
       try {
-        fn();
+        await fn();
       } catch (e) {
         if (!(e instanceof TrialFinishedError || e instanceof TrialStateError)) throw e;
         if (!takenOver) events.note?.(`trial ${trial.number} was finished by another process meanwhile (${e.message}); this run's outcome is dropped`);
@@ -195,61 +205,72 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     };
     // Set when the pruner stops the trial: its abort then means PRUNED, not "queue again".
     let prunedAt: PrunedAt | null = null;
+    // A trial's progress is written in the order it came, one message at a
+    // time (the pruner reads what the previous write stored), and its outcome
+    // after all of it: `progressDone` is the tail of that chain.
+    let progressDone: Promise<void> = Promise.resolve();
+    const onProgress = (p: Progress) =>
+      guarded(async () => {
+        await unlessTakenOver(() => recorder.record(p));
+        if (opts.pruner && !prunedAt && !abort.signal.aborted && p.type === 'epoch' && p.phase === 'joint' && p.auroc) {
+          // A pruner that cannot read the database must not take the trial down with it: it runs on.
+          try {
+            const d = await opts.pruner.check(trial, p.epoch);
+            if (d.prune) {
+              prunedAt = { epoch: p.epoch, reason: d.reason };
+              abort.abort();
+            }
+          } catch (err) {
+            events.note?.(`pruner: trial ${trial.number} epoch ${p.epoch}: ${errorLine(err)}`);
+          }
+        }
+        if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
+        events.progress?.(info, p);
+      });
     events.trialStarted?.(info);
     const done = runner
       .run(
         opts.makeTask(trial),
-        (p) =>
-          guarded(() => {
-            unlessTakenOver(() => recorder.record(p));
-            if (opts.pruner && !prunedAt && !abort.signal.aborted && p.type === 'epoch' && p.phase === 'joint' && p.auroc) {
-              // A pruner that cannot read the database must not take the trial down with it: it runs on.
-              try {
-                const d = opts.pruner.check(trial, p.epoch);
-                if (d.prune) {
-                  prunedAt = { epoch: p.epoch, reason: d.reason };
-                  abort.abort();
-                }
-              } catch (err) {
-                events.note?.(`pruner: trial ${trial.number} epoch ${p.epoch}: ${errorLine(err)}`);
-              }
-            }
-            if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
-            events.progress?.(info, p);
-          }),
+        (p) => {
+          progressDone = progressDone.then(() => onProgress(p));
+        },
         abort.signal,
         onAlive,
       )
       .then(
-        (result) =>
-          unlessTakenOver(() => {
+        async (result) => {
+          await progressDone;
+          await unlessTakenOver(async () => {
             const seconds = (Date.now() - info.startedAt) / 1000;
-            recorder.complete(result, seconds);
+            await recorder.complete(result, seconds);
             completed++;
-            events.trialFinished?.(info, { state: 'COMPLETE', value: result.value, seconds });
-          }),
-        (err: unknown) =>
-          unlessTakenOver(() => {
+            await events.trialFinished?.(info, { state: 'COMPLETE', value: result.value, seconds });
+          });
+        },
+        async (err: unknown) => {
+          await progressDone;
+          await unlessTakenOver(async () => {
             const seconds = (Date.now() - info.startedAt) / 1000;
             if (prunedAt) {
-              const value = recorder.prune(prunedAt, seconds);
+              const value = await recorder.prune(prunedAt, seconds);
               pruned++;
-              events.trialFinished?.(info, { state: 'PRUNED', value: value ?? undefined, pruned: prunedAt, seconds });
+              await events.trialFinished?.(info, { state: 'PRUNED', value: value ?? undefined, pruned: prunedAt, seconds });
             } else if (stopReason !== null) {
-              recorder.fail(stopReason, seconds);
+              await recorder.fail(stopReason, seconds);
               failed++;
-              events.trialFinished?.(info, { state: 'FAIL', error: stopReason, seconds });
+              await events.trialFinished?.(info, { state: 'FAIL', error: stopReason, seconds });
             } else if (isAbort(err) || abort.signal.aborted) {
-              storage.requeueTrial(trial.id);
+              await storage.requeueTrial(trial.id);
               requeued++;
-              events.trialFinished?.(info, { state: 'INTERRUPTED', seconds });
+              await events.trialFinished?.(info, { state: 'INTERRUPTED', seconds });
             } else {
               const error = errorLine(err);
-              recorder.fail(error, seconds);
+              await recorder.fail(error, seconds);
               failed++;
-              events.trialFinished?.(info, { state: 'FAIL', error, seconds });
+              await events.trialFinished?.(info, { state: 'FAIL', error, seconds });
             }
-          }),
+          });
+        },
       )
       .finally(() => {
         clearTimeout(timeout);
@@ -275,7 +296,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         else start(held.splice(i, 1)[0]!);
       }
       while (!signal.aborted && active.size < maxInFlight && held.length < maxHeld) {
-        const trial = storage.claimTrial(studyId, owner, opts.accept);
+        const trial = await storage.claimTrial(studyId, owner, opts.accept);
         if (!trial) break;
         if (sharing.blocked(trial)) held.push(trial);
         else start(trial);
@@ -287,25 +308,26 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         // Nothing of ours runs and nothing waits. Trials still RUNNING belong to
         // another process: wait for them to finish, or to go stale and come back.
         // Only trials of our grid: a trial Optuna left RUNNING is not waited for.
-        if (signal.aborted || storage.countTrials(studyId, 'grid')[TrialState.RUNNING] === 0) break;
+        if (signal.aborted || (await storage.countTrials(studyId, 'grid'))[TrialState.RUNNING] === 0) break;
         await sleep(Math.min(heartbeatMs, 1000), signal);
       }
       if (Date.now() - lastStaleCheck > (staleSeconds * 1000) / 2) {
         lastStaleCheck = Date.now();
-        const n = storage.failStaleTrials(studyId, staleSeconds, limits).length;
-        if (n > 0) events.note?.(`queued again ${n} trial(s) whose process stopped sending heartbeats`);
-        recovered += n;
+        const { died, stale } = await recover();
+        if (died > 0) events.note?.(`queued again ${died} trial(s) left RUNNING by a process that died`);
+        if (stale > 0) events.note?.(`queued again ${stale} trial(s) whose process stopped sending heartbeats`);
+        recovered += died + stale;
       }
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
     onAbort();
     await Promise.allSettled([...active.values()].map((a) => a.done));
+    clearInterval(heartbeat);
     for (const t of held.splice(0)) {
-      storage.requeueTrial(t.id);
+      await storage.requeueTrial(t.id);
       requeued++;
     }
-    clearInterval(heartbeat);
   }
   if (fatal) throw (fatal as { error: unknown }).error;
   return { completed, failed, pruned, requeued, recovered, interrupted: signal.aborted };
@@ -353,11 +375,11 @@ class ProgressRecorder {
     private readonly score: Score,
   ) {}
 
-  record(p: Progress): void {
+  async record(p: Progress): Promise<void> {
     const id = this.trial.id;
     if (p.type === 'backend') {
       this.backend = p.backend;
-      this.storage.setUserAttrs(id, { backend: p.backend, backend_notes: [...p.notes], ...(p.kernels ? { backend_kernels: p.kernels } : {}) });
+      await this.storage.setUserAttrs(id, { backend: p.backend, backend_notes: [...p.notes], ...(p.kernels ? { backend_kernels: p.kernels } : {}) });
       return;
     }
     if (p.type !== 'epoch') return;
@@ -372,83 +394,48 @@ class ProgressRecorder {
       if (this.aurocEpochs.length !== this.jointEpochs) attrs.auroc_epochs = this.aurocEpochs;
     }
     const objective = p.auroc?.[this.score];
-    this.storage.atomically(() => {
-      if (objective !== undefined) this.storage.setIntermediateValue(id, p.epoch, objective);
-      this.storage.setUserAttrs(id, attrs);
+    await this.storage.atomically(async (tx) => {
+      if (objective !== undefined) await tx.setIntermediateValue(id, p.epoch, objective);
+      await tx.setUserAttrs(id, attrs);
     });
   }
 
-  complete(result: TrialResult, seconds: number): void {
-    this.storage.atomically(() => {
-      this.storage.setUserAttrs(this.trial.id, {
+  async complete(result: TrialResult, seconds: number): Promise<void> {
+    await this.storage.atomically(async (tx) => {
+      await tx.setUserAttrs(this.trial.id, {
         ...result.attrs,
         auroc: { ...result.auroc } as Record<string, number>,
         objective_score: this.score,
         duration_s: round(seconds),
         ...(this.backend ? { backend: this.backend } : {}),
       });
-      this.storage.finishTrial(this.trial.id, TrialState.COMPLETE, result.value);
+      await tx.finishTrial(this.trial.id, TrialState.COMPLETE, result.value);
     });
   }
 
   /** Optuna's pruned trial: state PRUNED, value = the last intermediate value; the curve stays. */
-  prune(at: PrunedAt, seconds: number): number | null {
+  prune(at: PrunedAt, seconds: number): Promise<number | null> {
     const id = this.trial.id;
-    return this.storage.atomically(() => {
-      const last = this.storage.getTrial(id).intermediate.get(at.epoch);
+    return this.storage.atomically(async (tx) => {
+      const last = (await tx.getTrial(id)).intermediate.get(at.epoch);
       const value = last !== undefined && Number.isFinite(last) ? last : null;
-      this.storage.setUserAttrs(id, {
+      await tx.setUserAttrs(id, {
         pruned_at: { epoch: at.epoch, reason: at.reason },
         objective_score: this.score,
         duration_s: round(seconds),
         ...(this.backend ? { backend: this.backend } : {}),
       });
-      this.storage.finishTrial(id, TrialState.PRUNED, value);
+      await tx.finishTrial(id, TrialState.PRUNED, value);
       return value;
     });
   }
 
-  fail(error: string, seconds: number): void {
-    this.storage.atomically(() => {
-      this.storage.setUserAttrs(this.trial.id, { error, duration_s: round(seconds) });
-      this.storage.setSystemAttrs(this.trial.id, { [FAIL_KIND_ATTR]: 'trial' satisfies FailKind });
-      this.storage.finishTrial(this.trial.id, TrialState.FAIL, null);
+  async fail(error: string, seconds: number): Promise<void> {
+    await this.storage.atomically(async (tx) => {
+      await tx.setUserAttrs(this.trial.id, { error, duration_s: round(seconds) });
+      await tx.setSystemAttrs(this.trial.id, { [FAIL_KIND_ATTR]: 'trial' satisfies FailKind });
+      await tx.finishTrial(this.trial.id, TrialState.FAIL, null);
     });
-  }
-}
-
-/**
- * RUNNING trials claimed on this host by a process that no longer exists
- * (SIGKILL, OOM, power cut of a terminal) need not wait for their heartbeat
- * to go stale: fail them now and queue their points again.
- */
-function recoverDeadTrials(opts: SchedulerOptions, owner: string): number {
-  const host = owner.slice(0, owner.lastIndexOf(':'));
-  let n = 0;
-  for (const t of opts.storage.getTrials(opts.studyId, [TrialState.RUNNING])) {
-    const worker = String(t.systemAttrs.worker ?? '');
-    const sep = worker.lastIndexOf(':');
-    if (sep < 0 || worker.slice(0, sep) !== host) continue;
-    const pid = Number(worker.slice(sep + 1));
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    opts.storage.atomically(() => {
-      opts.storage.setUserAttrs(t.id, { error: `process ${pid} on ${host} died while running this trial` });
-      opts.storage.setSystemAttrs(t.id, { [FAIL_KIND_ATTR]: 'process' satisfies FailKind });
-      opts.storage.finishTrial(t.id, TrialState.FAIL, null);
-    });
-    const point: GridPoint = { id: t.gridPoint, params: t.params };
-    opts.storage.enqueuePoints(opts.studyId, [point], opts.distributions, { maxRetries: opts.maxRetries });
-    n++;
-  }
-  return n;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

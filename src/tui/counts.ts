@@ -16,7 +16,7 @@ export function countsOf(c: Readonly<Record<TrialState, number>>, foreign = 0): 
 }
 
 /** Counts of the trials of our grid, and how many trials Optuna added (which never run here). */
-export function studyCounts(storage: Storage, studyId: number): Counts {
-  const foreign = Object.values(storage.countTrials(studyId, 'foreign')).reduce((a, b) => a + b, 0);
-  return countsOf(storage.countTrials(studyId, 'grid'), foreign);
+export async function studyCounts(storage: Storage, studyId: number): Promise<Counts> {
+  const foreign = Object.values(await storage.countTrials(studyId, 'foreign')).reduce((a, b) => a + b, 0);
+  return countsOf(await storage.countTrials(studyId, 'grid'), foreign);
 }

@@ -50,12 +50,15 @@ export interface TuiEvents extends SweepEvents {
   readonly store: SweepStore;
 }
 
-export function createTuiEvents(ctx: TuiContext): TuiEvents {
+export async function createTuiEvents(ctx: TuiContext): Promise<TuiEvents> {
   const { storage, studyId, study } = ctx;
-  const now = Date.now();
   const { workers } = ctx;
   const finished = new FinishedTrials();
-  finished.replaceAll(storage.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]));
+  // Everything read before the screen mounts: the first frame is complete.
+  finished.replaceAll(await storage.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]));
+  const counts = await studyCounts(storage, studyId);
+  const studyRow = (await storage.getStudy(study.name)) ?? { name: study.name, systemAttrs: { definition: study as never } };
+  const now = Date.now();
   const summary = finished.summary(now);
   const points = expandGrid(study.grid);
   const shared = ctx.sharedPretraining ?? study.pretrainCache;
@@ -68,7 +71,7 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
       objective: study.objective,
       workers,
       epochs: { pretrain: study.training.pretrainEpochs, joint: study.training.jointEpochs },
-      counts: studyCounts(storage, studyId),
+      counts,
       points: points.length,
       failed: summary.failed,
       meanSeconds: summary.meanSeconds,
@@ -80,7 +83,6 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
     now,
   );
   const store = new SweepStore(initial, ctx.intervalMs ?? 100);
-  const studyRow = storage.getStudy(study.name) ?? { name: study.name, systemAttrs: { definition: study as never } };
   const keeper = new ReportKeeper(studyRow, () => finished.trials(), (report, reportError, select) =>
     store.update((d) => {
       d.report = report;
@@ -100,10 +102,29 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
     store.update((d) => {
       d.unbuilt = unbuiltPretrainings(points, finished.trials(), [...live.values()].map((t) => t.params), shared);
     });
-  const recount = () =>
-    store.update((d) => {
-      d.counts = studyCounts(storage, studyId);
-    });
+  // One count in flight at a time; a recount asked for meanwhile runs once
+  // after it. Never rejects: a failed read keeps the last counts (the
+  // scheduler itself reports a database that fails).
+  let counting: Promise<void> | null = null;
+  let countAgain = false;
+  const recount = (): Promise<void> => {
+    if (counting) {
+      countAgain = true;
+      return counting;
+    }
+    counting = (async () => {
+      do {
+        countAgain = false;
+        const c = await studyCounts(storage, studyId);
+        store.update((d) => {
+          d.counts = c;
+        });
+      } while (countAgain);
+    })()
+      .catch(() => undefined)
+      .finally(() => (counting = null));
+    return counting;
+  };
   const log = (item: LogItem) =>
     store.update((d) => {
       d.log = [...d.log, item];
@@ -153,7 +174,8 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
         auroc: [],
       });
       publishRunning();
-      recount();
+      // Not awaited: trialStarted is a plain event; recount never rejects and runs one at a time.
+      void recount();
       recountPretrainings();
     },
     progress(t: ActiveTrial, p: Progress) {
@@ -187,7 +209,7 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
       live.set(t.trial.id, next);
       publishRunning();
     },
-    trialFinished(t: ActiveTrial, o: TrialOutcome) {
+    async trialFinished(t: ActiveTrial, o: TrialOutcome) {
       live.delete(t.trial.id);
       publishRunning();
       log({
@@ -202,7 +224,7 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
       });
       if (o.state !== 'INTERRUPTED') {
         // The scheduler wrote the outcome before telling us: read it back once.
-        if (finished.add(storage.getTrial(t.trial.id))) {
+        if (finished.add(await storage.getTrial(t.trial.id))) {
           const s = finished.summary(Date.now());
           store.update((d) => {
             d.failed = s.failed;
@@ -213,7 +235,7 @@ export function createTuiEvents(ctx: TuiContext): TuiEvents {
           keeper.invalidate();
         }
       }
-      recount();
+      await recount();
       recountPretrainings();
     },
     note(message: string) {

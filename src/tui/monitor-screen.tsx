@@ -33,7 +33,7 @@ export async function showMonitorScreen(feed: MonitorFeed, opts: MonitorScreenOp
     await finished;
   } finally {
     clearInterval(clock);
-    feed.stop();
+    await feed.stop();
     screen.finish();
   }
 }

@@ -41,6 +41,9 @@ export class MonitorFeed {
   #lastReload = -Infinity;
   #timer: NodeJS.Timeout | null = null;
   #polls = 0;
+  /** The poll under way, if any: polls never overlap (a slow database delays the next one instead). */
+  #inFlight: Promise<void> | null = null;
+  #started = false;
 
   constructor(opts: MonitorFeedOptions) {
     this.#storage = opts.storage;
@@ -95,24 +98,44 @@ export class MonitorFeed {
     return this.#def?.defaultPoint !== undefined;
   }
 
+  /** Polls now, then pollMs after each poll ends (never two at once). */
   start(): void {
-    this.poll();
-    this.#timer = setInterval(() => this.poll(), this.#pollMs);
+    this.#started = true;
+    const next = () => {
+      this.#timer = null;
+      if (!this.#started) return;
+      void this.poll().then(() => {
+        if (this.#started) this.#timer = setTimeout(next, this.#pollMs);
+      });
+    };
+    next();
   }
 
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
+  /** Stops polling; resolves once a poll under way has ended, so the storage can be closed after it. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.keeper.dispose();
+    await this.#inFlight;
   }
 
-  /** One round of reads. Errors (a locked or vanished file) are shown, and the next poll tries again. */
-  poll(): void {
+  /**
+   * One round of reads; a call while one is under way joins it. Never
+   * rejects: errors (a locked or vanished file) are shown, and the next poll
+   * tries again.
+   */
+  poll(): Promise<void> {
+    this.#inFlight ??= this.#poll().finally(() => (this.#inFlight = null));
+    return this.#inFlight;
+  }
+
+  async #poll(): Promise<void> {
     const now = Date.now();
     try {
-      const counts = studyCounts(this.#storage, this.#studyId);
+      const counts = await studyCounts(this.#storage, this.#studyId);
       // Not a trial Optuna runs in this study: its params are not a grid point of ours.
-      const running = this.#storage.getTrials(this.#studyId, [TrialState.RUNNING]).filter((t) => t.gridPoint !== '');
+      const running = (await this.#storage.getTrials(this.#studyId, [TrialState.RUNNING])).filter((t) => t.gridPoint !== '');
       const logs: ReturnType<typeof logItemOf>[] = [];
       let changed = false;
 
@@ -121,7 +144,7 @@ export class MonitorFeed {
       for (const [id, slot] of [...this.#slots]) {
         if (runningIds.has(id)) continue;
         this.#slots.delete(id);
-        const t = this.#storage.getTrial(id);
+        const t = await this.#storage.getTrial(id);
         if (this.#finished.add(t)) changed = true;
         if (t.state !== TrialState.RUNNING) logs.push(logItemOf(t, slot));
       }
@@ -140,7 +163,7 @@ export class MonitorFeed {
         this.#finished.count(TrialState.PRUNED) !== counts.pruned;
       if (missed && now - this.#lastReload >= this.#reloadGap) {
         const t0 = Date.now();
-        this.#finished.replaceAll(this.#storage.getTrials(this.#studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]));
+        this.#finished.replaceAll(await this.#storage.getTrials(this.#studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]));
         this.#lastReload = Date.now();
         this.#reloadGap = Math.max(this.#minReloadMs, 20 * (this.#lastReload - t0));
         changed = true;

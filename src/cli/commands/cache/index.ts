@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserInputError } from '../../../errors/index.js';
-import { openSqliteStorage } from '../../../storage/index.js';
+import { openStorage } from '../../../storage/index.js';
 import { readPretrainHeader } from '../../../training/pretrain-cache.js';
 import { databases } from '../ls/index.js';
 
@@ -42,24 +42,24 @@ export interface CacheEntry {
 }
 
 /** Which studies used which pretraining entry, from the trials' `pretrainCacheKey`. */
-function keyUsage(dbs: readonly string[]): Map<string, Set<string>> {
+async function keyUsage(dbs: readonly string[]): Promise<Map<string, Set<string>>> {
   const used = new Map<string, Set<string>>();
   for (const db of dbs) {
     let storage;
     try {
-      storage = openSqliteStorage(db, { readonly: true });
+      storage = await openStorage(db, { readonly: true });
     } catch {
       continue; // not a database of ours: it names no entry
     }
     try {
-      for (const s of storage.listStudies()) {
-        for (const t of storage.getTrials(s.id)) {
+      for (const s of await storage.listStudies()) {
+        for (const t of await storage.getTrials(s.id)) {
           const k = t.userAttrs.pretrainCacheKey;
           if (typeof k === 'string') (used.get(k) ?? used.set(k, new Set()).get(k)!).add(s.name);
         }
       }
     } finally {
-      storage.close();
+      await storage.close();
     }
   }
   return used;
@@ -123,9 +123,9 @@ export function fmtBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
-export function runCache(opts: CacheOptions): void {
+export async function runCache(opts: CacheOptions): Promise<void> {
   const cacheDir = opts.cacheDir ?? '.cache';
-  const entries = cacheEntries(cacheDir, keyUsage(databases(opts.db, opts.dbDir)));
+  const entries = cacheEntries(cacheDir, await keyUsage(databases(opts.db, opts.dbDir)));
   const total = (list: readonly CacheEntry[]) => fmtBytes(list.reduce((n, e) => n + e.bytes, 0));
   if (opts.action === 'ls') {
     if (opts.json) {

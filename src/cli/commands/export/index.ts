@@ -66,17 +66,17 @@ export interface ExportResult {
 }
 
 /** Reads the study and its trials read-only; throws typed errors naming the file. */
-function readStudy(db: string, name: string): { summary: StudySummary; trials: FrozenTrial[] } {
-  const { storage, study } = openTargetReadonly({ name, dbPath: db });
+async function readStudy(db: string, name: string): Promise<{ summary: StudySummary; trials: FrozenTrial[] }> {
+  const { storage, study } = await openTargetReadonly({ name, dbPath: db });
   try {
-    return { summary: study, trials: storage.getTrials(study.id) };
+    return { summary: study, trials: await storage.getTrials(study.id) };
   } finally {
-    storage.close();
+    await storage.close();
   }
 }
 
 export async function runExport(opts: ExportOptions): Promise<ExportResult> {
-  const { summary, trials } = readStudy(opts.db, opts.study);
+  const { summary, trials } = await readStudy(opts.db, opts.study);
   const meta = {
     version: opts.version ?? projectVersion(),
     commit: opts.commit ?? null,

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserInputError } from '../../../errors/index.js';
-import { openSqliteStorage } from '../../../storage/index.js';
+import { openStorage } from '../../../storage/index.js';
 import { TRIAL_STATE_NAMES, TrialState } from '../../../trial/state.js';
 
 export interface LsOptions {
@@ -39,27 +39,27 @@ export function databases(db: string | undefined, dbDir = 'db'): string[] {
     .map((f) => join(dbDir, f));
 }
 
-export function listStudies(dbs: readonly string[]): StudyListing[] {
+export async function listStudies(dbs: readonly string[]): Promise<StudyListing[]> {
   const out: StudyListing[] = [];
   for (const db of dbs) {
-    const storage = openSqliteStorage(db, { readonly: true });
+    const storage = await openStorage(db, { readonly: true });
     try {
-      for (const s of storage.listStudies()) {
-        const c = storage.countTrials(s.id, 'grid');
+      for (const s of await storage.listStudies()) {
+        const c = await storage.countTrials(s.id, 'grid');
         const states = Object.fromEntries(ORDER.map((k) => [TRIAL_STATE_NAMES[k], c[k]]));
-        const foreign = Object.values(storage.countTrials(s.id, 'foreign')).reduce((a, b) => a + b, 0);
+        const foreign = Object.values(await storage.countTrials(s.id, 'foreign')).reduce((a, b) => a + b, 0);
         out.push({ db, study: s.name, states, foreign });
       }
     } finally {
-      storage.close();
+      await storage.close();
     }
   }
   return out;
 }
 
-export function runLs(opts: LsOptions): void {
+export async function runLs(opts: LsOptions): Promise<void> {
   const dbs = databases(opts.db, opts.dbDir);
-  const rows = listStudies(dbs);
+  const rows = await listStudies(dbs);
   if (opts.json) {
     for (const r of rows) opts.write(JSON.stringify(r));
     return;

@@ -23,14 +23,14 @@ export interface MonitorOptions {
 
 export async function runMonitor(opts: MonitorOptions): Promise<void> {
   const target = resolveTarget(opts.target, opts.db);
-  const { storage, study } = openTargetReadonly(target);
+  const { storage, study } = await openTargetReadonly(target);
   try {
     const feed = new MonitorFeed({ storage, study, pollMs: opts.pollMs });
     const stdout = opts.stdout ?? process.stdout;
     if (stdout.isTTY) await showMonitorScreen(feed, { stdout, stdin: opts.stdin, caps: opts.caps, signal: opts.signal });
-    else await plain(feed, opts.write ?? ((l) => void stdout.write(l + '\n')), opts.signal, target.dbPath);
+    else await plain(feed, opts.write ?? ((l) => void stdout.write(l + '\n')), opts.signal, storage.location);
   } finally {
-    storage.close();
+    await storage.close();
   }
 }
 
@@ -55,15 +55,15 @@ async function plain(feed: MonitorFeed, write: (line: string) => void, signal: A
     lastCounts = counts;
     return s;
   };
-  feed.poll();
+  await feed.poll();
   let s = report();
   while (!signal.aborted && (s.counts.running > 0 || s.counts.waiting > 0)) {
     await sleep(feed.pollMs, signal);
     if (signal.aborted) break;
-    feed.poll();
+    await feed.poll();
     s = report();
   }
-  feed.stop();
+  await feed.stop();
 }
 
 /** Waits ms, or less when the signal aborts; never rejects. */

@@ -2,7 +2,7 @@
 // a yes on the terminal. Without a terminal it refuses unless given --yes, so
 // a script never deletes by accident and never hangs on a question.
 import { UserInputError } from '../../../errors/index.js';
-import { openSqliteStorage } from '../../../storage/index.js';
+import { openStorage } from '../../../storage/index.js';
 import { requireDb, resolveTarget } from '../../target.js';
 
 export interface RmOptions {
@@ -18,15 +18,15 @@ export interface RmOptions {
 export async function runRm(opts: RmOptions): Promise<void> {
   const target = resolveTarget(opts.target, opts.db);
   requireDb(target);
-  const storage = openSqliteStorage(target.dbPath);
+  const storage = await openStorage(target.dbPath);
   try {
-    const study = storage.getStudy(target.name);
+    const study = await storage.getStudy(target.name);
     if (!study) {
-      const names = storage.listStudies().map((s) => s.name);
-      throw new UserInputError(`no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`, target.dbPath);
+      const names = (await storage.listStudies()).map((s) => s.name);
+      throw new UserInputError(`no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`, storage.location);
     }
-    const trials = Object.values(storage.countTrials(study.id)).reduce((a, b) => a + b, 0);
-    const what = `study "${study.name}" and its ${trials} trial(s) from ${target.dbPath}`;
+    const trials = Object.values(await storage.countTrials(study.id)).reduce((a, b) => a + b, 0);
+    const what = `study "${study.name}" and its ${trials} trial(s) from ${storage.location}`;
     if (!opts.yes) {
       if (!opts.confirm) throw new UserInputError(`refusing to delete ${what} without confirmation: stdin is not a terminal; pass --yes`, 'rm');
       if (!(await opts.confirm(`delete ${what}? This cannot be undone.`))) {
@@ -34,9 +34,9 @@ export async function runRm(opts: RmOptions): Promise<void> {
         return;
       }
     }
-    storage.deleteStudy(study.id);
+    await storage.deleteStudy(study.id);
     opts.write(`deleted ${what}`);
   } finally {
-    storage.close();
+    await storage.close();
   }
 }

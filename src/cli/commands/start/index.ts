@@ -10,7 +10,7 @@ import type { BackendChoice, Study } from '../../../study/schema.js';
 import { expandGridAsync, interleaveByShareKey, pretrainShareKey, searchSpace, type GridPoint, type ParamValue } from '../../../grid/expand.js';
 import { DEFAULT_MAX_POINTS, gridSizeProblem } from '../../../grid/limit.js';
 import { archProblem } from '../../../models/network.js';
-import { openSqliteStorage } from '../../../storage/index.js';
+import { openStorage } from '../../../storage/index.js';
 import type { EnqueueOptions, Storage } from '../../../storage/storage.js';
 import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
 import { chooseRunner } from '../../../pool/choose.js';
@@ -47,7 +47,7 @@ export interface StartOptions {
   /** Clock for the definition history (tests); default now. */
   readonly now?: () => Date;
   /** Replaces the plain log (the terminal UI). */
-  readonly events?: (ctx: { storage: Storage; studyId: number; study: Study; workers: number; sharedPretraining: boolean }) => SweepEvents;
+  readonly events?: (ctx: { storage: Storage; studyId: number; study: Study; workers: number; sharedPretraining: boolean }) => SweepEvents | Promise<SweepEvents>;
 }
 
 export interface StartResult extends SweepSummary {
@@ -101,10 +101,10 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   }
   const expected = new Set(points.map((p) => p.id));
   const distributions = searchSpace(study.grid);
-  const storage = openSqliteStorage(dbPath);
+  const storage = await openStorage(dbPath);
   let runner: TrialRunner | undefined;
   try {
-    const existing = storage.getStudy(study.name);
+    const existing = await storage.getStudy(study.name);
     if (existing) {
       const diff = fixedSettingsDiff(existing.systemAttrs.fixed_settings, study);
       if (diff.length > 0)
@@ -112,20 +112,20 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
           `study "${study.name}" was created with other fixed settings, so old and new trials would not be comparable:\n` +
             diff.map((d) => `  - ${d}`).join('\n') +
             `\nUse a new study name, another --db file, or restore those settings.`,
-          dbPath,
+          storage.location,
         );
     }
-    const summary = storage.openStudy(study.name, {
+    const summary = await storage.openStudy(study.name, {
       fixed_settings: fixedSettings(study) as never,
     });
     // The latest definition (axes may have grown or shrunk): status and the
     // export read it, and leave out the trials of removed points. Every change
     // is kept in `definition_history`, so a shrunk grid is never silent.
-    const changed = recordDefinition(storage, summary.id, summary.systemAttrs, study, hash, (opts.now ?? (() => new Date()))());
+    const changed = await recordDefinition(storage, summary.id, summary.systemAttrs, study, hash, (opts.now ?? (() => new Date()))());
     if (changed) say('definition_changed', `study ${study.name}: definition changed since the last start: ${changed}`);
-    storage.setStudySystemAttr(summary.id, 'definition', study as never);
-    storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
-    storage.setStudySystemAttr(summary.id, 'search_space', distributions);
+    await storage.setStudySystemAttr(summary.id, 'definition', study as never);
+    await storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
+    await storage.setStudySystemAttr(summary.id, 'search_space', distributions);
     const maxRetries = retryLimit(study);
     let queued;
     try {
@@ -135,19 +135,19 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       if (opts.signal.aborted) return stopped;
       throw err;
     }
-    const counts = () => {
-      const c = storage.countTrials(summary.id, 'grid');
+    const counts = async () => {
+      const c = await storage.countTrials(summary.id, 'grid');
       const pruned = c[TrialState.PRUNED] ? `, pruned ${c[TrialState.PRUNED]}` : '';
       return `[done ${c[TrialState.COMPLETE]}/${points.length}${pruned}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
     };
-    const foreign = Object.values(storage.countTrials(summary.id, 'foreign')).reduce((a, b) => a + b, 0);
+    const foreign = Object.values(await storage.countTrials(summary.id, 'foreign')).reduce((a, b) => a + b, 0);
     say(
       'study',
       `study ${study.name}: ${points.length} grid points, ${queued.added} queued now, ${queued.present} already done or queued; ` +
-        `database ${dbPath}; backend ${backend}` +
+        `database ${storage.location}; backend ${backend}` +
         (foreign > 0 ? `; ${foreign} trial(s) not from this grid (added from Optuna), ignored` : '') +
         (study.pruner ? (opts.rerunPruned ? '; pruner off (--rerun-pruned)' : `; pruner ${study.pruner.kind}`) : ''),
-      { study: study.name, points: points.length, queued: queued.added, present: queued.present, db: dbPath, backend, foreign },
+      { study: study.name, points: points.length, queued: queued.added, present: queued.present, db: storage.location, backend, foreign },
     );
     if (queued.exhausted)
       say('note', `${queued.exhausted} grid point(s) not queued again: they failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries}; sweep status lists them)`);
@@ -159,10 +159,10 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     say('runner', `running on ${chosen.plan.why}`, { workers: chosen.plan.workers });
     const makeTask = taskMaker(study, backend, study.pretrainCache ? cacheDir : null);
     const events = opts.events
-      ? opts.events({ storage, studyId: summary.id, study, workers: chosen.plan.workers, sharedPretraining: study.pretrainCache && cacheDir !== null })
+      ? await opts.events({ storage, studyId: summary.id, study, workers: chosen.plan.workers, sharedPretraining: study.pretrainCache && cacheDir !== null })
       : opts.json
-        ? jsonLogger(opts.write, () => {
-            const c = storage.countTrials(summary.id, 'grid');
+        ? jsonLogger(opts.write, async () => {
+            const c = await storage.countTrials(summary.id, 'grid');
             return { complete: c[TrialState.COMPLETE], running: c[TrialState.RUNNING], failed: c[TrialState.FAIL], points: points.length };
           })
         : plainLogger(opts.write, counts);
@@ -189,7 +189,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     return { ...result, dbPath, studyName: study.name };
   } finally {
     await runner?.close();
-    storage.close();
+    await storage.close();
   }
 }
 
@@ -229,7 +229,7 @@ export async function enqueueInChunks(
       await new Promise<void>((resolve) => setImmediate(resolve));
       signal.throwIfAborted();
     }
-    const q = storage.enqueuePoints(studyId, points.slice(i, i + ENQUEUE_CHUNK), distributions, options);
+    const q = await storage.enqueuePoints(studyId, points.slice(i, i + ENQUEUE_CHUNK), distributions, options);
     added += q.added;
     present += q.present;
     exhausted += q.exhausted ?? 0;
@@ -241,14 +241,14 @@ export async function enqueueInChunks(
  * Appends the definition to the study's `definition_history` when its hash is
  * new; returns what changed in words (null when nothing did, or on creation).
  */
-function recordDefinition(
+async function recordDefinition(
   storage: Storage,
   studyId: number,
   attrs: Readonly<Record<string, unknown>>,
   study: Study,
   hash: string,
   now: Date,
-): string | null {
+): Promise<string | null> {
   const history = Array.isArray(attrs.definition_history) ? (attrs.definition_history as unknown as DefinitionRecord[]) : [];
   const lastHash = history.at(-1)?.hash ?? (typeof attrs.definition_hash === 'string' ? attrs.definition_hash : null);
   if (lastHash === hash) return null;
@@ -264,7 +264,7 @@ function recordDefinition(
   const base: DefinitionRecord[] =
     history.length === 0 && lastHash !== null ? [{ hash: lastHash, at: '', changes: [], otherChanges: [] }] : history;
   const record: DefinitionRecord = { hash, at: now.toISOString(), changes, otherChanges };
-  storage.setStudySystemAttr(studyId, 'definition_history', [...base, record] as never);
+  await storage.setStudySystemAttr(studyId, 'definition_history', [...base, record] as never);
   if (!before) return null;
   const words = [...changes, ...(otherChanges.length ? [`also changed: ${otherChanges.join(', ')}`] : [])];
   const removed = changes.some((c) => c.includes(': removed '));

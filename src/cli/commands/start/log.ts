@@ -42,7 +42,7 @@ export function finishLine(t: ActiveTrial, o: TrialOutcome, counts: string): str
   return `${head} interrupted, back to WAITING`;
 }
 
-export function plainLogger(write: (line: string) => void, counts: () => string): SweepEvents {
+export function plainLogger(write: (line: string) => void, counts: () => Promise<string>): SweepEvents {
   const stamp = () => new Date().toISOString().slice(11, 19);
   const out = (s: string) => write(`[${stamp()}] ${s}`);
   const backends = new Map<number, string>();
@@ -57,7 +57,7 @@ export function plainLogger(write: (line: string) => void, counts: () => string)
       const line = progressLine(t, p);
       if (line) out(line);
     },
-    trialFinished: (t, o) => out(finishLine(t, o, counts())),
+    trialFinished: async (t, o) => out(finishLine(t, o, await counts())),
   };
 }
 
@@ -66,7 +66,11 @@ export function plainLogger(write: (line: string) => void, counts: () => string)
  * has `event` and `time` (ISO); the events are study, note, backend,
  * trial_started, step, phase, epoch, trial_finished and, last, summary.
  */
-export function jsonLogger(write: (line: string) => void, counts: () => Readonly<Record<string, number>>, now: () => Date = () => new Date()): SweepEvents {
+export function jsonLogger(
+  write: (line: string) => void,
+  counts: () => Promise<Readonly<Record<string, number>>>,
+  now: () => Date = () => new Date(),
+): SweepEvents {
   const emit = (event: string, data: Record<string, unknown>) => write(JSON.stringify({ event, time: now().toISOString(), ...data }));
   const trial = (t: ActiveTrial) => ({ trial: t.trial.number, worker: t.slot });
   return {
@@ -78,8 +82,8 @@ export function jsonLogger(write: (line: string) => void, counts: () => Readonly
       else if (p.type === 'step') emit('step', { ...trial(t), step: p.step });
       else emit('epoch', { ...trial(t), phase: p.phase, epoch: p.epoch, epochs: p.epochs, losses: finiteOrNull(p.losses), auroc: p.auroc ? finiteOrNull(p.auroc) : null });
     },
-    trialFinished: (t, o) =>
-      emit('trial_finished', { ...trial(t), state: o.state, value: o.value ?? null, error: o.error ?? null, seconds: o.seconds, counts: counts() }),
+    trialFinished: async (t, o) =>
+      emit('trial_finished', { ...trial(t), state: o.state, value: o.value ?? null, error: o.error ?? null, seconds: o.seconds, counts: await counts() }),
   };
 }
 

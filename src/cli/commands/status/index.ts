@@ -145,14 +145,14 @@ export function statusLines(r: StatusReport): string[] {
   return lines;
 }
 
-export function runStatus(opts: StatusOptions): void {
+export async function runStatus(opts: StatusOptions): Promise<void> {
   const target = resolveTarget(opts.target, opts.db);
-  const { storage, study } = openTargetReadonly(target);
+  const { storage, study } = await openTargetReadonly(target);
   let report: StatusReport;
   try {
-    report = statusOf(study.name, target.dbPath, study.systemAttrs, storage.getTrials(study.id));
+    report = statusOf(study.name, storage.location, study.systemAttrs, await storage.getTrials(study.id));
   } finally {
-    storage.close();
+    await storage.close();
   }
   if (opts.json) opts.write(JSON.stringify(report));
   else for (const l of statusLines(report)) opts.write(l);
