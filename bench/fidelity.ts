@@ -29,9 +29,9 @@ const result = await runStart({
 const minutes = (Date.now() - t0) / 60000;
 
 const storage = openSqliteStorage(db, { readonly: true });
-const s = storage.getStudy(study.name)!;
-const trials = storage.getTrials(s.id, [TrialState.COMPLETE]);
-storage.close();
+const s = (await storage.getStudy(study.name))!;
+const trials = await storage.getTrials(s.id, [TrialState.COMPLETE]);
+await storage.close();
 
 const rows = new Map<string, Map<number, number>>();
 for (const t of trials) {

@@ -54,14 +54,14 @@ for (const n of sizes) {
   const interleaveMs = ms(t0);
   const dir = mkdtempSync(join(tmpdir(), 'bench-grid-'));
   const storage = openSqliteStorage(join(dir, 'b.sqlite3'));
-  const study = storage.openStudy('b', {});
+  const study = await storage.openStudy('b', {});
   const q = monitorEventLoopDelay({ resolution: 10 });
   q.enable();
   t0 = performance.now();
   await enqueueInChunks(storage, study.id, ordered, searchSpace(grid), { maxRetries: 2 }, new AbortController().signal);
   const enqueueMs = ms(t0);
   q.disable();
-  storage.close();
+  await storage.close();
   rmSync(dir, { recursive: true, force: true });
   console.log(
     `${n} points: expandGrid ${syncMs.toFixed(0)} ms (one turn); expandGridAsync ${asyncMs.toFixed(0)} ms, longest turn ${(h.max / 1e6).toFixed(0)} ms; ` +

@@ -105,8 +105,8 @@ async function run(label: string, withPruner: boolean): Promise<RunFigures> {
     const cpu = process.cpuUsage(cpu0);
     const storage = openSqliteStorage(db);
     try {
-      const study = storage.getStudy(`bench-pruning-${label}`)!;
-      const trials = storage.getTrials(study.id);
+      const study = (await storage.getStudy(`bench-pruning-${label}`))!;
+      const trials = await storage.getTrials(study.id);
       const best: RunFigures['best'] = {};
       let evalSeconds = 0;
       let jointSeconds = 0;
@@ -136,7 +136,7 @@ async function run(label: string, withPruner: boolean): Promise<RunFigures> {
         trials,
       };
     } finally {
-      storage.close();
+      await storage.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -29,7 +29,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-sched-'));
 const storage = openSqliteStorage(join(dir, 'bench.sqlite3'));
 const runner = createPiscinaRunner({ workerFile: siblingModule(import.meta.url, './trivial-worker.js'), threads });
 try {
-  const { id } = storage.openStudy(study.name, {});
+  const { id } = await storage.openStudy(study.name, {});
   // Pool start-up (threads loading the worker module) is a one-time cost, not
   // a per-trial one: time it apart, before the sweep.
   const tw = performance.now();
@@ -38,7 +38,7 @@ try {
   await Promise.all(Array.from({ length: threads }, () => runner.run(warm, () => {}, new AbortController().signal)));
   const tWarm = performance.now() - tw;
   const t0 = performance.now();
-  storage.enqueuePoints(id, points, searchSpace(study.grid));
+  await storage.enqueuePoints(id, points, searchSpace(study.grid));
   const tEnqueue = performance.now() - t0;
   const finishedAt: number[] = [];
   const t1 = performance.now();
@@ -51,7 +51,7 @@ try {
     signal: new AbortController().signal,
     maxInFlight: threads * 16,
     makeTask,
-    events: { trialFinished: () => finishedAt.push(performance.now()) },
+    events: { trialFinished: () => void finishedAt.push(performance.now()) },
   });
   const total = (performance.now() - t1) / 1000;
   const rate = (a: number, b: number) => (b - a) / ((finishedAt[b - 1]! - (a === 0 ? t1 : finishedAt[a - 1]!)) / 1000);
@@ -64,6 +64,6 @@ try {
   console.log(`last/first ratio: ${(rate(Math.max(0, n - 500), n) / rate(0, Math.min(500, n))).toFixed(2)} (flat = ~1)`);
 } finally {
   await runner.close();
-  storage.close();
+  await storage.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -48,23 +48,23 @@ try {
   ];
   let lastStudy = 0;
   for (const pass of passes) {
-    const study = storage.openStudy(`bench-${pass.extra ? 'full' : 'lean'}`, { search_space: distributions });
+    const study = await storage.openStudy(`bench-${pass.extra ? 'full' : 'lean'}`, { search_space: distributions });
     lastStudy = study.id;
     let t0 = performance.now();
-    const res = storage.enqueuePoints(study.id, points, distributions);
+    const res = await storage.enqueuePoints(study.id, points, distributions);
     console.log(`enqueue ${res.added} points: ${(performance.now() - t0).toFixed(0)} ms`);
     const times: number[] = [];
     t0 = performance.now();
     for (;;) {
       const start = performance.now();
-      const trial = storage.claimTrial(study.id, 'bench');
+      const trial = await storage.claimTrial(study.id, 'bench');
       if (!trial) break;
       if (pass.extra) {
-        storage.heartbeat(trial.id);
-        storage.setIntermediateValue(trial.id, 1, 0.5);
-        storage.setUserAttrs(trial.id, { auroc: { svdd: 0.5 }, backend: 'none' });
+        await storage.heartbeat(trial.id);
+        await storage.setIntermediateValue(trial.id, 1, 0.5);
+        await storage.setUserAttrs(trial.id, { auroc: { svdd: 0.5 }, backend: 'none' });
       }
-      storage.finishTrial(trial.id, TrialState.COMPLETE, 0.5);
+      await storage.finishTrial(trial.id, TrialState.COMPLETE, 0.5);
       times.push(performance.now() - start);
     }
     const total = performance.now() - t0;
@@ -74,12 +74,12 @@ try {
   const study = { id: lastStudy };
 
   let t0 = performance.now();
-  const all = storage.getTrials(study.id);
+  const all = await storage.getTrials(study.id);
   console.log(`getTrials (${all.length}): ${(performance.now() - t0).toFixed(0)} ms`);
   t0 = performance.now();
-  for (let i = 0; i < 100; i++) storage.countTrials(study.id);
+  for (let i = 0; i < 100; i++) await storage.countTrials(study.id);
   console.log(`countTrials: ${((performance.now() - t0) / 100).toFixed(3)} ms`);
-  storage.close();
+  await storage.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

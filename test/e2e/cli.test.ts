@@ -45,7 +45,7 @@ test('--version, -V, <command> --help and help <command> print and exit 0', asyn
 test('export --out on a file path or /proc: a clear error, exit 2, at once', { timeout: 120_000 }, async () => {
   const dir = tmp();
   const db = join(dir, 'golden.sqlite3');
-  fillGoldenDb(db);
+  await fillGoldenDb(db);
   // /proc/forbidden: Node's recursive mkdir looped for ever there (the test's timeout catches a hang).
   for (const [out, why] of [['/dev/null/x', /ENOTDIR/], ['/proc/forbidden', /ENOENT|EACCES|EPERM/]] as const) {
     const r = runCli(['export', 'golden-fmnist', '--db', db, '--out', out, '--no-figures']);
@@ -61,19 +61,19 @@ test('an unavailable --backend is refused before any trial is claimed', { timeou
   // Trials queued by an earlier start: none of them may be claimed or failed.
   const study = Study.parse(JSON.parse(readFileSync(file, 'utf8')));
   const storage = openSqliteStorage(db);
-  const s = storage.openStudy('probe', {});
-  storage.enqueuePoints(s.id, expandGrid(study.grid), searchSpace(study.grid));
-  storage.close();
+  const s = await storage.openStudy('probe', {});
+  await storage.enqueuePoints(s.id, expandGrid(study.grid), searchSpace(study.grid));
+  await storage.close();
   const r = runCli(['start', file, '--db', db, '--backend', 'tensorflow-gpu', '--no-cache']);
   assert.equal((await r.done).code, 2, r.stderr());
   assert.match(r.stderr(), /backend "tensorflow-gpu" \(@tensorflow\/tfjs-node-gpu\) not installed/);
   assert.match(r.stderr(), /npm install @tensorflow\/tfjs-node-gpu/);
   const after = openSqliteStorage(db, { readonly: true });
   try {
-    const c = after.countTrials(s.id);
+    const c = await after.countTrials(s.id);
     assert.deepEqual([c[TrialState.WAITING], c[TrialState.RUNNING], c[TrialState.FAIL]], [2, 0, 0]);
   } finally {
-    after.close();
+    await after.close();
   }
 });
 

@@ -10,13 +10,13 @@ import { TRIAL_STATE_NAMES, TrialState } from '../../src/trial/state.js';
 import { optuna } from '../storage/optuna.js';
 import { runCli, tinyStudy, writeStudy } from './helpers.js';
 
-function read(db: string, name: string) {
+async function read(db: string, name: string) {
   const s = openSqliteStorage(db, { readonly: true });
   try {
-    const study = s.getStudy(name)!;
-    return { attrs: study.systemAttrs, trials: s.getTrials(study.id) };
+    const study = (await s.getStudy(name))!;
+    return { attrs: study.systemAttrs, trials: await s.getTrials(study.id) };
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
@@ -39,7 +39,7 @@ test('trials Optuna adds never run, count or change the tables; a removed axis v
   const { file, db } = writeStudy(study);
   const out = join(dirname(db), 'reports');
   assert.match(await cli(['start', file, '--db', db, '--no-cache']), /sweep finished: 2 completed, 0 failed/);
-  const before = read(db, 'touched');
+  const before = await read(db, 'touched');
   const exportJson = async (dir: string): Promise<ExportJson> => {
     await cli(['export', 'touched', '--db', db, '--out', dir, '--format', 'json,md', '--select', 'oracle', '--no-figures']);
     return JSON.parse(readFileSync(join(dir, 'touched.oracle.json'), 'utf8')) as ExportJson;
@@ -56,7 +56,7 @@ test('trials Optuna adds never run, count or change the tables; a removed axis v
   const again = await cli(['start', file, '--db', db, '--no-cache']);
   assert.match(again, /0 queued now, 2 already done or queued; .*2 trial\(s\) not from this grid \(added from Optuna\), ignored/);
   assert.match(again, /sweep finished: 0 completed, 0 failed/);
-  const after = read(db, 'touched');
+  const after = await read(db, 'touched');
   const foreign = after.trials.filter((t) => t.gridPoint === '');
   assert.deepEqual(foreign.map((t) => TRIAL_STATE_NAMES[t.state]).sort(), ['COMPLETE', 'WAITING'], 'the enqueued trial still waits for Optuna');
   assert.equal(after.trials.filter((t) => t.state === TrialState.FAIL).length, 0);
@@ -75,7 +75,7 @@ test('trials Optuna adds never run, count or change the tables; a removed axis v
   writeFileSync(file, JSON.stringify({ ...study, grid: { ...(study.grid as object), lambdaKl: [0.001] } }, null, 2));
   const shrunk = await cli(['start', file, '--db', db, '--no-cache']);
   assert.match(shrunk, /definition changed since the last start: lambdaKl: removed 0\.01 \(trials of removed points stay in the database/);
-  const history = read(db, 'touched').attrs.definition_history as { changes: string[] }[];
+  const history = (await read(db, 'touched')).attrs.definition_history as { changes: string[] }[];
   assert.equal(history.length, 2);
   assert.deepEqual(history[1]!.changes, ['lambdaKl: removed 0.01']);
   const removed = await exportJson(join(out, 'shrunk'));

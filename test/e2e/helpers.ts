@@ -53,29 +53,29 @@ export function runCli(args: string[], cwd?: string): Run {
   return { child, stdout: () => out, stderr: () => err, done };
 }
 
-export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const until = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** Every trial of the study, read-only. */
-export function trialsOf(db: string, name: string) {
+export async function trialsOf(db: string, name: string) {
   const s = openSqliteStorage(db, { readonly: true });
   try {
-    const study = s.getStudy(name);
-    return study ? s.getTrials(study.id) : [];
+    const study = await s.getStudy(name);
+    return study ? await s.getTrials(study.id) : [];
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
 /** While a sweep starts, its database may not exist yet or be half created. */
-export function trialsSoFar(db: string, name: string) {
+export async function trialsSoFar(db: string, name: string) {
   try {
-    return existsSync(db) ? trialsOf(db, name) : [];
+    return existsSync(db) ? await trialsOf(db, name) : [];
   } catch {
     return [];
   }

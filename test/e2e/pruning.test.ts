@@ -10,12 +10,12 @@ import { openSqliteStorage } from '../../src/storage/index.js';
 import { TrialState } from '../../src/trial/state.js';
 import { runCli, tinyStudy, writeStudy } from './helpers.js';
 
-function trialsOf(db: string, name: string) {
+async function trialsOf(db: string, name: string) {
   const s = openSqliteStorage(db, { readonly: true });
   try {
-    return s.getTrials(s.getStudy(name)!.id);
+    return await s.getTrials((await s.getStudy(name))!.id);
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
@@ -41,7 +41,7 @@ test('a pruned trial ends PRUNED with its curve, counts as done, and runs again 
   assert.match(second.stdout(), /sweep finished: 0 completed, 0 failed, 2 pruned/);
   assert.match(second.stdout(), /PRUNED after joint epoch 1 .*bootstrapCount is 100/);
 
-  const trials = trialsOf(db, 'prune');
+  const trials = await trialsOf(db, 'prune');
   assert.equal(trials.length, 3);
   const pruned = trials.filter((t) => t.state === TrialState.PRUNED);
   assert.equal(pruned.length, 2);
@@ -81,7 +81,7 @@ test('a pruned trial ends PRUNED with its curve, counts as done, and runs again 
   assert.equal((await rerun.done).code, 0, rerun.stderr());
   assert.match(rerun.stdout(), /2 queued now, 1 already done.*pruner off \(--rerun-pruned\)/);
   assert.match(rerun.stdout(), /sweep finished: 2 completed, 0 failed/);
-  const after = trialsOf(db, 'prune');
+  const after = await trialsOf(db, 'prune');
   assert.equal(after.filter((t) => t.state === TrialState.COMPLETE).length, 3);
   assert.equal(after.filter((t) => t.state === TrialState.PRUNED).length, 2, 'the pruned trials stay as they were');
 });

@@ -14,7 +14,7 @@ test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs 
   assert.equal(code, 0, run.stderr() + run.stdout());
   assert.match(run.stdout(), /sweep finished: 4 completed, 0 failed/);
   assert.doesNotMatch(run.stdout(), /\x1b\[/, 'no escape codes into a pipe');
-  const trials = trialsOf(db, 'e2e');
+  const trials = await trialsOf(db, 'e2e');
   assert.equal(trials.length, 4);
   for (const t of trials) {
     assert.equal(t.state, TrialState.COMPLETE, JSON.stringify(t.userAttrs.error));
@@ -29,7 +29,7 @@ test('a tiny study trains to COMPLETE trials with AUROC in (0, 1); a rerun runs 
   const again = runCli(['start', file, '--db', db]);
   assert.equal((await again.done).code, 0);
   assert.match(again.stdout(), /0 queued now, 4 already done/);
-  assert.equal(trialsOf(db, 'e2e').length, 4);
+  assert.equal((await trialsOf(db, 'e2e')).length, 4);
 
   const status = runCli(['status', 'e2e', '--db', db]);
   assert.equal((await status.done).code, 0);
@@ -64,17 +64,17 @@ test('SIGKILL mid-trial, start again: every grid point ends COMPLETE exactly onc
   const study = tinyStudy('crash', { normalClass: [0, 1, 2], lambdaKl: [0.01, 1] }, { pretrainEpochs: 2, jointEpochs: 3 });
   const { file, db } = writeStudy(study);
   const first = runCli(['start', file, '--db', db, '--no-cache']);
-  await waitFor(() => trialsSoFar(db, 'crash').some((t) => t.state === TrialState.RUNNING && t.intermediate.size + ((t.userAttrs.loss_history as unknown[] | undefined)?.length ?? 0) > 0), 240_000, 'a trial in progress');
+  await waitFor(async () => (await trialsSoFar(db, 'crash')).some((t) => t.state === TrialState.RUNNING && t.intermediate.size + ((t.userAttrs.loss_history as unknown[] | undefined)?.length ?? 0) > 0), 240_000, 'a trial in progress');
   first.child.kill('SIGKILL');
   await first.done;
-  const killed = trialsOf(db, 'crash').filter((t) => t.state === TrialState.RUNNING);
+  const killed = (await trialsOf(db, 'crash')).filter((t) => t.state === TrialState.RUNNING);
   assert.ok(killed.length >= 1, 'a trial was running when the process died');
 
   const second = runCli(['start', file, '--db', db, '--no-cache']);
   const { code } = await second.done;
   assert.equal(code, 0, second.stderr());
   assert.match(second.stdout(), /queued again \d+ trial\(s\) left RUNNING by a process that died/);
-  const trials = trialsOf(db, 'crash');
+  const trials = await trialsOf(db, 'crash');
   const complete = trials.filter((t) => t.state === TrialState.COMPLETE);
   assert.equal(complete.length, 6);
   assert.equal(new Set(complete.map((t) => t.gridPoint)).size, 6, 'each point COMPLETE exactly once');
@@ -86,13 +86,13 @@ test('Ctrl-C: stops, puts running trials back to WAITING, exits 0 with a one-lin
   const study = tinyStudy('sigint', { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 2, jointEpochs: 3 });
   const { file, db } = writeStudy(study);
   const run = runCli(['start', file, '--db', db, '--no-cache']);
-  await waitFor(() => trialsSoFar(db, 'sigint').some((t) => t.state === TrialState.RUNNING), 240_000, 'a running trial');
+  await waitFor(async () => (await trialsSoFar(db, 'sigint')).some((t) => t.state === TrialState.RUNNING), 240_000, 'a running trial');
   run.child.kill('SIGINT');
   const { code } = await run.done;
   assert.equal(code, 0, run.stderr());
   const lines = run.stdout().trim().split('\n');
   assert.match(lines[lines.length - 1]!, /^sweep stopped: \d+ completed, 0 failed, \d+ interrupted and queued again/);
-  const trials = trialsOf(db, 'sigint');
+  const trials = await trialsOf(db, 'sigint');
   assert.equal(trials.filter((t) => t.state === TrialState.RUNNING).length, 0);
   assert.equal(trials.filter((t) => t.state === TrialState.FAIL).length, 0);
   assert.equal(trials.length, 4, 'no trial was duplicated');

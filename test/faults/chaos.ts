@@ -117,7 +117,7 @@ export async function chaosSweep(opts: ChaosOptions): Promise<ChaosReport> {
     await sweep.done;
     if (exp) await exp.done;
     // Nothing finished is ever lost or rewritten.
-    const now = new Map(trialsSoFar(db, opts.name).filter((t) => t.state === TrialState.COMPLETE).map((t) => [t.id, t.value]));
+    const now = new Map((await trialsSoFar(db, opts.name)).filter((t) => t.state === TrialState.COMPLETE).map((t) => [t.id, t.value]));
     for (const [id, v] of seenComplete) if (now.get(id) !== v) rewritten++;
     for (const [id, v] of now) seenComplete.set(id, v);
     log(`kill ${i + 1}/${opts.kills} (${phase}, +${delayMs} ms): ${now.size}/${points.length} points complete`);
@@ -129,7 +129,7 @@ export async function chaosSweep(opts: ChaosOptions): Promise<ChaosReport> {
   const exp = runCli(['export', opts.name, '--db', db, '--out', join(dir, 'export-final'), '--no-figures']);
   const finalExportCode = (await exp.done).code;
 
-  const trials = trialsOf(db, opts.name);
+  const trials = await trialsOf(db, opts.name);
   const complete = new Map<string, number>();
   for (const t of trials) if (t.state === TrialState.COMPLETE) complete.set(t.gridPoint, (complete.get(t.gridPoint) ?? 0) + 1);
   const byId = new Map(trials.map((t) => [t.id, t]));

@@ -48,12 +48,12 @@ test('a full disk mid-sweep: exit 2 with a clear message; freed, the restart com
     const { code } = await run.done;
     assert.equal(code, 2, run.stderr());
     assert.match(run.stderr(), /^sweep: .*disk\.sqlite3: cannot read or write the database \(database or disk is full\); check the path, permissions and free disk space\n$/);
-    const before = trialsOf(db, 'disk').filter((x) => x.state === TrialState.COMPLETE);
+    const before = (await trialsOf(db, 'disk')).filter((x) => x.state === TrialState.COMPLETE);
 
     rmSync(join(mnt, 'filler'));
     const again = runCli(['start', file, '--db', db, '--no-cache']);
     assert.equal((await again.done).code, 0, again.stderr());
-    const trials = trialsOf(db, 'disk');
+    const trials = await trialsOf(db, 'disk');
     const complete = trials.filter((x) => x.state === TrialState.COMPLETE);
     assert.equal(complete.length, 4);
     assert.equal(new Set(complete.map((x) => x.gridPoint)).size, 4, 'each point COMPLETE exactly once');

@@ -28,7 +28,7 @@ test('a worker stuck in a loop is stopped by trialTimeout and replaced; with max
   const first = await runStart(opts);
   assert.equal(first.completed, 2);
   assert.equal(first.failed, 1);
-  const stuck = trialsOf(db, 'hung').find((t) => t.params.normalClass === 7)!;
+  const stuck = (await trialsOf(db, 'hung')).find((t) => t.params.normalClass === 7)!;
   assert.equal(stuck.state, TrialState.FAIL);
   assert.match(String(stuck.userAttrs.error), /timed out: ran longer than trialTimeout 2 s; the worker was stopped and replaced/);
   assert.ok(lines.some((l) => /FAIL .*timed out/.test(l)), 'the log names the reason');
@@ -38,7 +38,7 @@ test('a worker stuck in a loop is stopped by trialTimeout and replaced; with max
   const second = await runStart(opts);
   assert.equal(second.completed + second.failed, 0);
   assert.ok(lines.some((l) => /1 grid point\(s\) not queued again: they failed 1 time\(s\) \(maxRetries 0/.test(l)), lines.join('\n'));
-  assert.equal(trialsOf(db, 'hung').length, 3);
+  assert.equal((await trialsOf(db, 'hung')).length, 3);
 
   const status: string[] = [];
   runStatus({ target: 'hung', db, write: (l) => status.push(l) });
@@ -53,5 +53,5 @@ test('a worker stuck in a loop is stopped by trialTimeout and replaced; with max
   writeFileSync(file, JSON.stringify({ ...study, maxRetries: 1 }));
   const third = await runStart(opts);
   assert.equal(third.failed, 1);
-  assert.equal(trialsOf(db, 'hung').filter((t) => t.params.normalClass === 7 && t.state === TrialState.FAIL).length, 2);
+  assert.equal((await trialsOf(db, 'hung')).filter((t) => t.params.normalClass === 7 && t.state === TrialState.FAIL).length, 2);
 });

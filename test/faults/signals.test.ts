@@ -48,7 +48,7 @@ for (const sig of Object.keys(SIGNALS) as Sig[]) {
     assert.match(run.stderr(), new RegExp(`${sig}: stopping`));
     const summary = /^sweep stopped: (\d+) completed, 0 failed, (\d+) interrupted and queued again/.exec(lastLine(run));
     assert.ok(summary, lastLine(run));
-    const trials = trialsOf(db, name);
+    const trials = await trialsOf(db, name);
     assert.equal(trials.length, 4, 'no trial duplicated');
     assert.equal(trials.filter((t) => t.state === TrialState.RUNNING || t.state === TrialState.FAIL).length, 0);
     assert.equal(trials.filter((t) => t.state === TrialState.COMPLETE).length, Number(summary[1]));
@@ -59,7 +59,7 @@ for (const sig of Object.keys(SIGNALS) as Sig[]) {
 test('export: each signal stops it part-way with exit 128 + n; uninterrupted it writes every file', { timeout: LONG }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'faults-export-'));
   const db = join(dir, 'golden.sqlite3');
-  fillGoldenDb(db);
+  await fillGoldenDb(db);
   const full = runCli(['export', 'golden-fmnist', '--db', db, '--out', join(dir, 'full')]);
   assert.equal((await full.done).code, 0, full.stderr());
   const all = readdirSync(join(dir, 'full'), { recursive: true }).length;

@@ -23,10 +23,10 @@ describe('runExport', () => {
   let dir: string;
   let db: string;
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iae-export-'));
     db = join(dir, 'golden.sqlite3');
-    fillGoldenDb(db);
+    await fillGoldenDb(db);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -96,8 +96,8 @@ describe('runExport', () => {
 
   it('reads while a sweep writes: a held write lock does not block it, and it sees the running trial', async () => {
     const storage = openSqliteStorage(db);
-    const study = storage.getStudy('golden-fmnist')!;
-    const claimed = storage.claimTrial(study.id, 'live-worker')!;
+    const study = (await storage.getStudy('golden-fmnist'))!;
+    const claimed = (await storage.claimTrial(study.id, 'live-worker'))!;
     assert.ok(claimed);
     const raw = new Database(db);
     raw.exec('BEGIN IMMEDIATE'); // the writer's lock, as during a sweep's transaction
@@ -110,8 +110,8 @@ describe('runExport', () => {
     } finally {
       raw.exec('ROLLBACK');
       raw.close();
-      storage.requeueTrial(claimed.id);
-      storage.close();
+      await storage.requeueTrial(claimed.id);
+      await storage.close();
     }
   });
 

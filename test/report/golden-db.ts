@@ -64,29 +64,29 @@ export function goldenOutcome(p: TrialParams): Outcome {
 }
 
 /** Writes the golden study into a new SQLite file at `path`. */
-export function fillGoldenDb(path: string): { study: Study; counts: Record<string, number> } {
+export async function fillGoldenDb(path: string): Promise<{ study: Study; counts: Record<string, number> }> {
   const study = Study.parse(GOLDEN_STUDY_INPUT);
   const points = expandGrid(study.grid);
   const distributions = searchSpace(study.grid);
   const storage = openSqliteStorage(path);
   const counts: Record<string, number> = { complete: 0, fail: 0, running: 0, waiting: 0 };
   try {
-    const summary = storage.openStudy(study.name, {});
-    storage.setStudySystemAttr(summary.id, 'definition', JSON.parse(JSON.stringify(study)) as JsonValue);
-    storage.setStudySystemAttr(summary.id, 'definition_hash', createHash('sha256').update(canonicalJson(study)).digest('hex'));
-    storage.setStudySystemAttr(summary.id, 'search_space', distributions as unknown as JsonValue);
+    const summary = await storage.openStudy(study.name, {});
+    await storage.setStudySystemAttr(summary.id, 'definition', JSON.parse(JSON.stringify(study)) as JsonValue);
+    await storage.setStudySystemAttr(summary.id, 'definition_hash', createHash('sha256').update(canonicalJson(study)).digest('hex'));
+    await storage.setStudySystemAttr(summary.id, 'search_space', distributions as unknown as JsonValue);
     // First the points that run; the WAITING ones are enqueued afterwards so no claim takes them.
-    storage.enqueuePoints(summary.id, points.filter((p) => goldenOutcome(p.params).kind !== 'waiting'), distributions);
+    await storage.enqueuePoints(summary.id, points.filter((p) => goldenOutcome(p.params).kind !== 'waiting'), distributions);
     for (;;) {
-      const t = storage.claimTrial(summary.id, 'golden-worker');
+      const t = await storage.claimTrial(summary.id, 'golden-worker');
       if (!t) break;
       const o = goldenOutcome(t.params);
       counts[o.kind]!++;
-      storage.setSystemAttrs(t.id, { grid_point: t.gridPoint, worker: 'golden-worker' });
+      await storage.setSystemAttrs(t.id, { grid_point: t.gridPoint, worker: 'golden-worker' });
       if (o.kind === 'running') continue;
       if (o.kind === 'fail') {
-        storage.setUserAttrs(t.id, { error: 'planted failure' });
-        storage.finishTrial(t.id, TrialState.FAIL);
+        await storage.setUserAttrs(t.id, { error: 'planted failure' });
+        await storage.finishTrial(t.id, TrialState.FAIL);
         continue;
       }
       if (o.kind !== 'complete') continue;
@@ -98,8 +98,8 @@ export function fillGoldenDb(path: string): { study: Study; counts: Record<strin
         auroc[score] = v;
         history[score] = [r4(v - 0.04), r4(v - 0.01), v];
       }
-      history[objective]!.forEach((v, i) => storage.setIntermediateValue(t.id, i + 1, v));
-      storage.setUserAttrs(t.id, {
+      for (const [i, v] of history[objective]!.entries()) await storage.setIntermediateValue(t.id, i + 1, v);
+      await storage.setUserAttrs(t.id, {
         auroc,
         auroc_history: history,
         objective_score: objective,
@@ -107,13 +107,13 @@ export function fillGoldenDb(path: string): { study: Study; counts: Record<strin
         duration_s: 1.5,
         loss_history: [{ phase: 'joint', epoch: 1, total: 1 }],
       });
-      storage.finishTrial(t.id, TrialState.COMPLETE, auroc[objective]!);
+      await storage.finishTrial(t.id, TrialState.COMPLETE, auroc[objective]!);
     }
     // The sweep enqueues the whole grid: new WAITING trials for the rest and for the failed point.
-    const again = storage.enqueuePoints(summary.id, points, distributions);
+    const again = await storage.enqueuePoints(summary.id, points, distributions);
     counts['waiting'] = again.added;
   } finally {
-    storage.close();
+    await storage.close();
   }
   return { study, counts };
 }

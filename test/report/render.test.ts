@@ -44,18 +44,18 @@ describe('golden outputs from a real SQLite study', () => {
   let dir: string;
   const models = new Map<Selection, ReportModel>();
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iae-report-'));
     const db = join(dir, 'golden.sqlite3');
-    fillGoldenDb(db);
+    await fillGoldenDb(db);
     const storage = openSqliteStorage(db, { readonly: true });
     try {
-      const summary = storage.getStudy('golden-fmnist')!;
-      const trials = storage.getTrials(summary.id);
+      const summary = (await storage.getStudy('golden-fmnist'))!;
+      const trials = await storage.getTrials(summary.id);
       for (const select of ['oracle', 'median', 'default'] as const)
         models.set(select, buildReport({ study: summary, trials, meta: FIXED_META }, { select, compare: 'paper' }));
     } finally {
-      storage.close();
+      await storage.close();
     }
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -16,13 +16,13 @@ import { FAIL_KIND_ATTR, givenUpPoints } from '../../src/trial/retries.js';
 const workerFile = new URL('../pool/fixtures/env-worker.ts', import.meta.url);
 const stuckWorker = new URL('../pool/fixtures/stuck-worker.ts', import.meta.url);
 
-function setup(grid: Record<string, unknown>, threads = 2, worker: URL = workerFile) {
+async function setup(grid: Record<string, unknown>, threads = 2, worker: URL = workerFile) {
   const study = Study.parse({ name: 's', dataset: { name: 'synthetic' }, grid: { model: ['IAE-LSTM-KL'], ...grid } });
   const storage = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'sched-')), 's.sqlite3'));
-  const { id } = storage.openStudy('s', {});
+  const { id } = await storage.openStudy('s', {});
   const points = expandGrid(study.grid);
   const distributions = searchSpace(study.grid);
-  storage.enqueuePoints(id, points, distributions);
+  await storage.enqueuePoints(id, points, distributions);
   const runner = createPiscinaRunner({ workerFile: worker, threads });
   const base: SchedulerOptions = {
     storage,
@@ -40,12 +40,12 @@ function setup(grid: Record<string, unknown>, threads = 2, worker: URL = workerF
 }
 
 test('runs every point; records per-epoch values; a failing trial does not stop the sweep', async () => {
-  const { storage, id, points, runner, base } = setup({ normalClass: [0, 1, 9], lambdaKl: [0.1, 1] });
+  const { storage, id, points, runner, base } = await setup({ normalClass: [0, 1, 9], lambdaKl: [0.1, 1] });
   try {
     const summary = await runSweep(base);
     assert.equal(summary.completed, 4);
     assert.equal(summary.failed, 2);
-    const trials = storage.getTrials(id);
+    const trials = await storage.getTrials(id);
     assert.equal(trials.length, points.length);
     for (const t of trials) {
       if (t.params.normalClass === 9) {
@@ -62,35 +62,35 @@ test('runs every point; records per-epoch values; a failing trial does not stop 
     }
   } finally {
     await runner.close();
-    storage.close();
+    await storage.close();
   }
 });
 
 test('abort: running trials go back to WAITING, finished ones stay', async () => {
-  const { storage, id, runner, base } = setup({ normalClass: [0, 1, 2, 3], seed: [400] });
+  const { storage, id, runner, base } = await setup({ normalClass: [0, 1, 2, 3], seed: [400] });
   const ac = new AbortController();
   try {
     setTimeout(() => ac.abort(), 600);
     const summary = await runSweep({ ...base, signal: ac.signal });
     assert.ok(summary.interrupted);
     assert.ok(summary.requeued >= 1, `requeued ${summary.requeued}`);
-    const c = storage.countTrials(id);
+    const c = await storage.countTrials(id);
     assert.equal(c[TrialState.RUNNING], 0);
     assert.equal(c[TrialState.WAITING], 4 - summary.completed);
     assert.equal(c[TrialState.COMPLETE], summary.completed);
     // A second run finishes the rest.
     const again = await runSweep(base);
     assert.equal(again.completed, 4 - summary.completed);
-    assert.equal(storage.countTrials(id)[TrialState.COMPLETE], 4);
+    assert.equal((await storage.countTrials(id))[TrialState.COMPLETE], 4);
   } finally {
     await runner.close();
-    storage.close();
+    await storage.close();
   }
 });
 
 test('trials sharing pretraining wait for the first to build it; others run meanwhile', async () => {
   // Class 0 has three points sharing one pretraining (400 ms); class 1 one point.
-  const { storage, runner, base } = setup({ normalClass: [0, 1], lambdaKl: [0.1, 1, 10], seed: [400] });
+  const { storage, runner, base } = await setup({ normalClass: [0, 1], lambdaKl: [0.1, 1, 10], seed: [400] });
   const started: { cls: number; at: number }[] = [];
   const jointAt = new Map<number, number>();
   try {
@@ -112,33 +112,33 @@ test('trials sharing pretraining wait for the first to build it; others run mean
     for (const s of class0.slice(1)) assert.ok(s.at >= jointAt.get(0)! - 5, 'held until pretraining was done');
   } finally {
     await runner.close();
-    storage.close();
+    await storage.close();
   }
 });
 
 test('a trial left RUNNING by a dead process on this host is failed and its point run again', async () => {
-  const { storage, id, runner, base } = setup({ normalClass: [0, 1] });
+  const { storage, id, runner, base } = await setup({ normalClass: [0, 1] });
   try {
-    const orphan = storage.claimTrial(id, `${hostname()}:2147483646`)!;
+    const orphan = (await storage.claimTrial(id, `${hostname()}:2147483646`))!;
     const summary = await runSweep(base);
     assert.equal(summary.recovered, 1);
-    assert.equal(storage.getTrial(orphan.id).state, TrialState.FAIL);
-    assert.match(String(storage.getTrial(orphan.id).userAttrs.error), /died/);
-    const complete = storage.getTrials(id, [TrialState.COMPLETE]);
+    assert.equal((await storage.getTrial(orphan.id)).state, TrialState.FAIL);
+    assert.match(String((await storage.getTrial(orphan.id)).userAttrs.error), /died/);
+    const complete = await storage.getTrials(id, [TrialState.COMPLETE]);
     assert.equal(complete.length, 2);
     assert.ok(complete.some((t) => t.gridPoint === orphan.gridPoint));
   } finally {
     await runner.close();
-    storage.close();
+    await storage.close();
   }
 });
 
 test('epochs without a score (training.evalEvery): the history lists the scored epochs in auroc_epochs', async () => {
-  const { storage, id, runner, base } = setup({ normalClass: [0] }, 1);
+  const { storage, id, runner, base } = await setup({ normalClass: [0] }, 1);
   try {
     const makeTask = base.makeTask;
     await runSweep({ ...base, makeTask: (t) => ({ ...makeTask(t), training: { ...makeTask(t).training, evalEvery: 2 } }) });
-    const [t] = storage.getTrials(id);
+    const [t] = await storage.getTrials(id);
     assert.equal(t!.state, TrialState.COMPLETE);
     assert.deepEqual([...t!.intermediate.entries()], [[2, 0.7]]);
     assert.deepEqual(t!.userAttrs.auroc_history, { svdd: [0.7] });
@@ -146,18 +146,18 @@ test('epochs without a score (training.evalEvery): the history lists the scored 
     assert.equal((t!.userAttrs.loss_history as unknown[]).length, 2);
   } finally {
     await runner.close();
-    storage.close();
+    await storage.close();
   }
 });
 
 test('a trial over trialTimeout is stopped, its stuck thread replaced, and it FAILs with the reason', { timeout: 120_000 }, async () => {
   // One thread: class 7 spins in a synchronous loop on it; class 1 runs after it on a new thread.
-  const { storage, id, runner, base } = setup({ normalClass: [0, 7, 1] }, 1, stuckWorker);
+  const { storage, id, runner, base } = await setup({ normalClass: [0, 7, 1] }, 1, stuckWorker);
   try {
     const summary = await runSweep({ ...base, trialTimeoutSeconds: 1 });
     assert.equal(summary.completed, 2);
     assert.equal(summary.failed, 1);
-    const byClass = new Map(storage.getTrials(id).map((t) => [t.params.normalClass, t]));
+    const byClass = new Map((await storage.getTrials(id)).map((t) => [t.params.normalClass, t]));
     const stuck = byClass.get(7)!;
     assert.equal(stuck.state, TrialState.FAIL);
     assert.match(String(stuck.userAttrs.error), /timed out: ran longer than trialTimeout 1 s; the worker was stopped and replaced/);
@@ -166,12 +166,12 @@ test('a trial over trialTimeout is stopped, its stuck thread replaced, and it FA
     assert.notEqual(byClass.get(1)!.userAttrs.threadId, byClass.get(0)!.userAttrs.threadId, 'the stuck thread was replaced');
   } finally {
     await runner.close();
-    storage.close();
+    await storage.close();
   }
 });
 
 test('a pruner that throws (e.g. the database is locked) is noted and the trial runs on to COMPLETE', async () => {
-  const { storage, id, runner, base } = setup({ normalClass: [0] }, 1);
+  const { storage, id, runner, base } = await setup({ normalClass: [0] }, 1);
   const notes: string[] = [];
   try {
     const summary = await runSweep({
@@ -185,18 +185,18 @@ test('a pruner that throws (e.g. the database is locked) is noted and the trial 
     });
     assert.equal(summary.completed, 1);
     assert.equal(summary.pruned, 0);
-    assert.equal(storage.getTrials(id)[0]!.state, TrialState.COMPLETE);
+    assert.equal((await storage.getTrials(id))[0]!.state, TrialState.COMPLETE);
     assert.ok(notes.some((n) => /pruner: trial 0 epoch 1: database is locked/.test(n)), notes.join('\n'));
   } finally {
     await runner.close();
-    storage.close();
+    await storage.close();
   }
 });
 
 test('heartbeats come from the worker: a silent (stuck) thread is caught as hung; long synchronous steps that report alive are not', { timeout: 120_000 }, async () => {
   // Class 7 spins; class 8 runs eight synchronous 400 ms steps (3.2 s), more than
   // the 1.5 s silence allowed in all, but it reports between steps, as training does.
-  const { storage, id, runner, base } = setup({ normalClass: [7, 8], seed: [400] }, 2, stuckWorker);
+  const { storage, id, runner, base } = await setup({ normalClass: [7, 8], seed: [400] }, 2, stuckWorker);
   const beats = new Map<number, number>();
   // The real storage, counting the heartbeats written per trial.
   const counted = new Proxy(storage, {
@@ -210,7 +210,7 @@ test('heartbeats come from the worker: a silent (stuck) thread is caught as hung
     const summary = await runSweep({ ...base, storage: counted, staleSeconds: 1.5, heartbeatMs: 100 });
     assert.equal(summary.failed, 1);
     assert.equal(summary.completed, 1);
-    const byClass = new Map(storage.getTrials(id).map((t) => [t.params.normalClass, t]));
+    const byClass = new Map((await storage.getTrials(id)).map((t) => [t.params.normalClass, t]));
     assert.equal(byClass.get(8)!.state, TrialState.COMPLETE);
     const hung = byClass.get(7)!;
     assert.equal(hung.state, TrialState.FAIL);
@@ -219,56 +219,57 @@ test('heartbeats come from the worker: a silent (stuck) thread is caught as hung
     assert.ok((beats.get(hung.id) ?? 0) < beats.get(byClass.get(8)!.id)!, `heartbeats: hung ${beats.get(hung.id)}, busy ${beats.get(byClass.get(8)!.id)}`);
   } finally {
     await runner.close();
-    storage.close();
+    await storage.close();
   }
 });
 
 test('maxRetries: a point that failed 1 + maxRetries times is not queued again, by start or stale recovery; a dead process does not count', async () => {
   // Class 9 always fails (env-worker).
-  const { storage, id, points, runner, base, distributions } = setup({ normalClass: [0, 9] });
+  const { storage, id, points, runner, base, distributions } = await setup({ normalClass: [0, 9] });
   const failing = points.find((p) => p.params.normalClass === 9)!;
   try {
     await runSweep({ ...base, maxRetries: 1 });
-    assert.deepEqual(storage.enqueuePoints(id, points, distributions, { maxRetries: 1 }), { added: 1, present: 1, exhausted: 0 });
+    assert.deepEqual(await storage.enqueuePoints(id, points, distributions, { maxRetries: 1 }), { added: 1, present: 1, exhausted: 0 });
     await runSweep({ ...base, maxRetries: 1 });
     // Two counted failures: past maxRetries 1, so start does not queue it; without a limit it would.
-    assert.deepEqual(storage.enqueuePoints(id, points, distributions, { maxRetries: 1 }), { added: 0, present: 1, exhausted: 1 });
-    const given = givenUpPoints(storage.getTrials(id), 1);
+    assert.deepEqual(await storage.enqueuePoints(id, points, distributions, { maxRetries: 1 }), { added: 0, present: 1, exhausted: 1 });
+    const given = givenUpPoints(await storage.getTrials(id), 1);
     assert.deepEqual(given.map((g) => [g.gridPoint, g.failures]), [[failing.id, 2]]);
     assert.match(given[0]!.lastError, /class 9 fails on purpose/);
-    assert.deepEqual(givenUpPoints(storage.getTrials(id), 2), []);
+    assert.deepEqual(givenUpPoints(await storage.getTrials(id), 2), []);
 
     // maxRetries 2 allows a third run. A sweep process dies while running it: that
     // FAIL says nothing about the point and does not count, so it is queued again.
-    assert.equal(storage.enqueuePoints(id, points, distributions, { maxRetries: 2 }).added, 1);
-    const orphan = storage.claimTrial(id, `${hostname()}:2147483646`)!;
+    assert.equal((await storage.enqueuePoints(id, points, distributions, { maxRetries: 2 })).added, 1);
+    const orphan = (await storage.claimTrial(id, `${hostname()}:2147483646`))!;
     const summary = await runSweep({ ...base, maxRetries: 2 });
     assert.equal(summary.recovered, 1);
-    assert.equal(storage.getTrial(orphan.id).systemAttrs[FAIL_KIND_ATTR], 'process');
+    assert.equal((await storage.getTrial(orphan.id)).systemAttrs[FAIL_KIND_ATTR], 'process');
     assert.equal(summary.failed, 1, 'the point ran again after the dead process and failed a third time');
-    assert.equal(storage.enqueuePoints(id, points, distributions, { maxRetries: 2 }).exhausted, 1);
+    assert.equal((await storage.enqueuePoints(id, points, distributions, { maxRetries: 2 })).exhausted, 1);
 
     // Stale recovery: a trial of an exhausted point (queued under a laxer limit) is failed and not queued again.
-    storage.enqueuePoints(id, points, distributions, { maxRetries: 5 });
-    const stale = storage.claimTrial(id, 'elsewhere:1')!;
+    await storage.enqueuePoints(id, points, distributions, { maxRetries: 5 });
+    const stale = (await storage.claimTrial(id, 'elsewhere:1'))!;
     // Stale after 0 s once its heartbeat lies strictly in the past (timestamps are to the microsecond).
     const claimed = Date.now();
     while (Date.now() <= claimed + 1) await new Promise((r) => setImmediate(r));
-    assert.deepEqual(storage.failStaleTrials(id, 0, { maxRetries: 2 }), [stale.id]);
-    assert.equal(storage.getTrial(stale.id).systemAttrs[FAIL_KIND_ATTR], 'process');
-    assert.equal(storage.countTrials(id)[TrialState.WAITING], 0);
-    assert.equal(storage.getTrials(id, [TrialState.COMPLETE]).length, 1);
+    assert.deepEqual(await storage.failStaleTrials(id, 0, { maxRetries: 2 }), [stale.id]);
+    assert.equal((await storage.getTrial(stale.id)).systemAttrs[FAIL_KIND_ATTR], 'process');
+    assert.equal((await storage.countTrials(id))[TrialState.WAITING], 0);
+    assert.equal((await storage.getTrials(id, [TrialState.COMPLETE])).length, 1);
   } finally {
     await runner.close();
-    storage.close();
+    await storage.close();
   }
 });
 
 test('a trial failed by another process meanwhile (its heartbeat looked stale) is dropped, not an error: the sweep goes on', async () => {
   // seed 400: the fixture reports its pretraining phase, then works 400 ms.
-  const { storage, id, runner, base } = setup({ normalClass: [0], seed: [400] });
+  const { storage, id, runner, base } = await setup({ normalClass: [0], seed: [400] });
   const notes: string[] = [];
   let takenOver: number | null = null;
+  let takeover: Promise<void> | null = null;
   try {
     const summary = await runSweep({
       ...base,
@@ -276,19 +277,21 @@ test('a trial failed by another process meanwhile (its heartbeat looked stale) i
         note: (m) => notes.push(m),
         progress: (t, p) => {
           // What a second `start` does when this trial's heartbeat looks stale to it.
-          if (takenOver === null && p.type === 'phase') takenOver = storage.failStaleTrials(id, 0)[0] ?? -1;
+          if (takeover === null && p.type === 'phase')
+            takeover = storage.failStaleTrials(id, 0).then((ids) => void (takenOver = ids[0] ?? -1));
         },
       },
     });
-    const first = storage.getTrial(takenOver!);
+    await takeover;
+    const first = await storage.getTrial(takenOver!);
     assert.equal(first.state, TrialState.FAIL);
     assert.match(String(first.userAttrs.error), /stale heartbeat/);
     assert.ok(notes.some((n) => /trial 0 was finished by another process meanwhile .*this run's outcome is dropped/.test(n)), notes.join('\n'));
     // The point was queued again by the stale recovery and ran here.
     assert.equal(summary.completed, 1);
-    assert.equal(storage.getTrials(id, [TrialState.COMPLETE]).length, 1);
+    assert.equal((await storage.getTrials(id, [TrialState.COMPLETE])).length, 1);
   } finally {
     await runner.close();
-    storage.close();
+    await storage.close();
   }
 });

@@ -42,39 +42,39 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
   const tmp = tempDir('iae-interop-');
   after(() => tmp.cleanup());
 
-  it('Optuna loads a study we wrote with the same trials, field by field; we read a trial Optuna adds', () => {
+  it('Optuna loads a study we wrote with the same trials, field by field; we read a trial Optuna adds', async () => {
     const path = join(tmp.dir, 'ours.sqlite3');
     const storage = openSqliteStorage(path);
     const searchSpace = { model: ['CAE', 'IAE-LSTM-KL'], contamination: [0, 0.05, 0.1] };
-    const study = storage.openStudy('interop', { search_space: searchSpace, definition: 'sha:abc' });
+    const study = await storage.openStudy('interop', { search_space: searchSpace, definition: 'sha:abc' });
     const points = makePoints(8);
-    storage.enqueuePoints(study.id, points, DISTRIBUTIONS);
-    const claim = () => storage.claimTrial(study.id, 'host:0')!;
+    await storage.enqueuePoints(study.id, points, DISTRIBUTIONS);
+    const claim = async () => (await storage.claimTrial(study.id, 'host:0'))!;
 
-    const t0 = claim();
-    [0.5, 0.625, NaN, 0.75].forEach((v, i) => storage.setIntermediateValue(t0.id, i + 1, v));
-    storage.setUserAttrs(t0.id, {
+    const t0 = await claim();
+    for (const [i, v] of [0.5, 0.625, NaN, 0.75].entries()) await storage.setIntermediateValue(t0.id, i + 1, v);
+    await storage.setUserAttrs(t0.id, {
       auroc: { svdd: 0.75, rec: 0.5, 'svdd+rec': 0.7 },
       losses: { total: [1.5, 1.25, NaN, 1] },
       backend: 'cpu',
       note: 'λ ünï',
     });
-    storage.finishTrial(t0.id, TrialState.COMPLETE, 0.75);
-    const t1 = claim();
-    storage.setIntermediateValue(t1.id, 1, 0.4);
-    storage.setUserAttrs(t1.id, { error: 'Error: out of memory\n    at train' });
-    storage.finishTrial(t1.id, TrialState.FAIL);
-    const t2 = claim();
-    storage.setIntermediateValue(t2.id, 1, 0.9);
-    storage.finishTrial(t2.id, TrialState.COMPLETE, 0.9);
-    const t3 = claim();
-    storage.setIntermediateValue(t3.id, 1, 0.3);
-    storage.finishTrial(t3.id, TrialState.PRUNED, 0.3);
-    claim(); // t4 stays RUNNING
-    storage.requeueTrial(claim().id); // t5 back to WAITING
+    await storage.finishTrial(t0.id, TrialState.COMPLETE, 0.75);
+    const t1 = await claim();
+    await storage.setIntermediateValue(t1.id, 1, 0.4);
+    await storage.setUserAttrs(t1.id, { error: 'Error: out of memory\n    at train' });
+    await storage.finishTrial(t1.id, TrialState.FAIL);
+    const t2 = await claim();
+    await storage.setIntermediateValue(t2.id, 1, 0.9);
+    await storage.finishTrial(t2.id, TrialState.COMPLETE, 0.9);
+    const t3 = await claim();
+    await storage.setIntermediateValue(t3.id, 1, 0.3);
+    await storage.finishTrial(t3.id, TrialState.PRUNED, 0.3);
+    await claim(); // t4 stays RUNNING
+    await storage.requeueTrial((await claim()).id); // t5 back to WAITING
 
-    const ours = storage.getTrials(study.id);
-    storage.close();
+    const ours = await storage.getTrials(study.id);
+    await storage.close();
     assert.deepEqual(
       ours.map((t) => TRIAL_STATE_NAMES[t.state]),
       ['COMPLETE', 'FAIL', 'COMPLETE', 'PRUNED', 'RUNNING', 'WAITING', 'WAITING', 'WAITING'],
@@ -120,7 +120,7 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
     optuna('add', path, 'interop', JSON.stringify({ model: 'DeepSVDD', model_choices: DISTRIBUTIONS.model, lr: 0.01, value: 0.42 }));
     const again = openSqliteStorage(path);
     try {
-      const added = again.getTrials(study.id).at(-1)!;
+      const added = (await again.getTrials(study.id)).at(-1)!;
       assert.equal(added.number, 8);
       assert.equal(added.state, TrialState.COMPLETE);
       assert.deepEqual({ ...added.params }, { model: 'DeepSVDD', lr: 0.01 });
@@ -128,14 +128,14 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
       assert.deepEqual(added.userAttrs, { by: 'optuna' });
       assert.equal(added.gridPoint, '');
       // Our queue is unaffected by a trial without a grid point.
-      assert.deepEqual(again.enqueuePoints(study.id, points, DISTRIBUTIONS), { added: 1, present: 7 });
-      assert.equal(again.claimTrial(study.id, 'w')?.number, 5);
+      assert.deepEqual(await again.enqueuePoints(study.id, points, DISTRIBUTIONS), { added: 1, present: 7 });
+      assert.equal((await again.claimTrial(study.id, 'w'))?.number, 5);
     } finally {
-      again.close();
+      await again.close();
     }
   });
 
-  it('a trial Optuna enqueues or a GridSampler adds is never claimed, counted or reported', () => {
+  it('a trial Optuna enqueues or a GridSampler adds is never claimed, counted or reported', async () => {
     const path = join(tmp.dir, 'foreign.sqlite3');
     const study = Study.parse({
       name: 'foreign',
@@ -145,16 +145,16 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
     const points = expandGrid(study.grid);
     const space = searchSpace(study.grid);
     const storage = openSqliteStorage(path);
-    const s = storage.openStudy('foreign', { definition: JSON.parse(JSON.stringify(study)) as JsonValue });
-    storage.enqueuePoints(s.id, points, space);
+    const s = await storage.openStudy('foreign', { definition: JSON.parse(JSON.stringify(study)) as JsonValue });
+    await storage.enqueuePoints(s.id, points, space);
     // Finish every point of ours, each with AUROC 0.6 + 0.05 * index.
     for (let i = 0; i < points.length; i++) {
-      const t = storage.claimTrial(s.id, 'host:1')!;
-      storage.setUserAttrs(t.id, { auroc: { svdd: 0.6 + 0.05 * i }, objective_score: 'svdd' });
-      storage.finishTrial(t.id, TrialState.COMPLETE, 0.6 + 0.05 * i);
+      const t = (await storage.claimTrial(s.id, 'host:1'))!;
+      await storage.setUserAttrs(t.id, { auroc: { svdd: 0.6 + 0.05 * i }, objective_score: 'svdd' });
+      await storage.finishTrial(t.id, TrialState.COMPLETE, 0.6 + 0.05 * i);
     }
-    const ours = storage.getTrials(s.id);
-    storage.close();
+    const ours = await storage.getTrials(s.id);
+    await storage.close();
     const before = buildReport({ study: { name: 'foreign', systemAttrs: { definition: JSON.parse(JSON.stringify(study)) as JsonValue } }, trials: ours }, { select: 'oracle' });
 
     const target = ours[0]!;
@@ -166,21 +166,21 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
 
     const again = openSqliteStorage(path);
     try {
-      const all = again.getTrials(s.id);
+      const all = await again.getTrials(s.id);
       assert.deepEqual(all.slice(points.length).map((t) => TRIAL_STATE_NAMES[t.state]).sort(), ['COMPLETE', 'RUNNING', 'WAITING']);
       const grid = all.find((t) => t.state === TrialState.COMPLETE && t.gridPoint === '')!;
       assert.deepEqual({ ...grid.params }, { ...target.params }, 'the GridSampler ran a point we had finished');
       // Our scheduler never claims the enqueued trial; the counts keep it apart.
-      assert.equal(again.claimTrial(s.id, 'host:2'), null);
+      assert.equal(await again.claimTrial(s.id, 'host:2'), null);
       // The trial Optuna is running, heartbeat older than 0 s: not ours to fail and queue again.
-      assert.deepEqual(again.failStaleTrials(s.id, 0), []);
-      assert.equal(again.countTrials(s.id, 'foreign')[TrialState.RUNNING], 1);
-      assert.equal(again.countTrials(s.id, 'foreign')[TrialState.WAITING], 1);
-      assert.equal(again.countTrials(s.id, 'foreign')[TrialState.COMPLETE], 1);
-      assert.equal(again.countTrials(s.id, 'grid')[TrialState.COMPLETE], points.length);
-      assert.equal(again.countTrials(s.id, 'grid')[TrialState.WAITING], 0);
+      assert.deepEqual(await again.failStaleTrials(s.id, 0), []);
+      assert.equal((await again.countTrials(s.id, 'foreign'))[TrialState.RUNNING], 1);
+      assert.equal((await again.countTrials(s.id, 'foreign'))[TrialState.WAITING], 1);
+      assert.equal((await again.countTrials(s.id, 'foreign'))[TrialState.COMPLETE], 1);
+      assert.equal((await again.countTrials(s.id, 'grid'))[TrialState.COMPLETE], points.length);
+      assert.equal((await again.countTrials(s.id, 'grid'))[TrialState.WAITING], 0);
 
-      const summary = again.getStudy('foreign')!;
+      const summary = (await again.getStudy('foreign'))!;
       const after = buildReport({ study: summary, trials: all }, { select: 'oracle' });
       // Same tables as before: the GridSampler's 0.999 did not replace our value.
       assert.deepEqual(after.tables, before.tables);
@@ -199,11 +199,11 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
         'best per class, of our trials only',
       );
     } finally {
-      again.close();
+      await again.close();
     }
   });
 
-  it("our tables are Optuna's: same DDL as Optuna's own create_all, plus the v3.2.0.a index and ours", () => {
+  it("our tables are Optuna's: same DDL as Optuna's own create_all, plus the v3.2.0.a index and ours", async () => {
     const theirsPath = join(tmp.dir, 'theirs.db');
     optuna('create', theirsPath, 's');
     const oursPath = join(tmp.dir, 'schema.sqlite3');

@@ -21,10 +21,10 @@ const STUDY = 'golden-fmnist';
 describe('read-only commands leave no -wal/-shm behind', () => {
   let dir: string;
   let db: string;
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iae-readonly-'));
     db = join(dir, 'study.sqlite3');
-    fillGoldenDb(db);
+    await fillGoldenDb(db);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   const sideFiles = () => readdirSync(dir).filter((f) => f.startsWith('study.sqlite3-'));
@@ -56,21 +56,21 @@ describe('read-only commands leave no -wal/-shm behind', () => {
     assert.equal(sha(db), before, 'not a byte of the file changed');
   });
 
-  it('with a writer running they read what it wrote, and a reader opened before the writer follows it', () => {
+  it('with a writer running they read what it wrote, and a reader opened before the writer follows it', async () => {
     const early = openSqliteStorage(db, { readonly: true });
-    const studyId = early.getStudy(STUDY)!.id;
-    const before = early.countTrials(studyId);
+    const studyId = (await early.getStudy(STUDY))!.id;
+    const before = await early.countTrials(studyId);
     assert.deepEqual(sideFiles(), [], 'no writer yet: the early reader made no files');
 
     const writer = openSqliteStorage(db);
     try {
-      const claimed = writer.claimTrial(studyId, 'test-writer');
+      const claimed = await writer.claimTrial(studyId, 'test-writer');
       assert.ok(claimed, 'the golden study has WAITING trials');
-      writer.finishTrial(claimed!.id, TrialState.FAIL);
+      await writer.finishTrial(claimed!.id, TrialState.FAIL);
       assert.ok(existsSync(`${db}-wal`), 'the writer works in WAL mode');
 
       // The early reader now reads the file live: it sees the commit still in the WAL.
-      const now = early.countTrials(studyId);
+      const now = await early.countTrials(studyId);
       assert.equal(now[TrialState.FAIL], before[TrialState.FAIL] + 1);
       assert.equal(now[TrialState.WAITING], before[TrialState.WAITING] - 1);
 
@@ -78,12 +78,12 @@ describe('read-only commands leave no -wal/-shm behind', () => {
       const status: string[] = [];
       runStatus({ target: STUDY, db, write: (l) => status.push(l) });
       const late = openSqliteStorage(db, { readonly: true });
-      assert.deepEqual(late.countTrials(studyId), now);
-      late.close();
+      assert.deepEqual(await late.countTrials(studyId), now);
+      await late.close();
       assert.ok(status.length > 0);
     } finally {
-      early.close();
-      writer.close();
+      await early.close();
+      await writer.close();
     }
   });
 });

@@ -21,10 +21,10 @@ describe('SQLite file', () => {
   const tmp = tempDir();
   after(() => tmp.cleanup());
 
-  it('creates parent folders and Optuna schema at v3.2.0.a in WAL mode', () => {
+  it('creates parent folders and Optuna schema at v3.2.0.a in WAL mode', async () => {
     const path = join(tmp.dir, 'deep', 'er', 'study.sqlite3');
     const storage = openSqliteStorage(path);
-    storage.close();
+    await storage.close();
     const db = new Database(path, { readonly: true });
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
@@ -45,17 +45,17 @@ describe('SQLite file', () => {
     }
   });
 
-  it("stores rows in Optuna's encoding: categorical indices, enum names, naive UTC timestamps, JSON text", () => {
+  it("stores rows in Optuna's encoding: categorical indices, enum names, naive UTC timestamps, JSON text", async () => {
     const path = join(tmp.dir, 'rows.sqlite3');
     const storage = openSqliteStorage(path);
-    const s = storage.openStudy('rows', { search_space: { model: ['CAE', 'IAE-LSTM-KL'] } });
+    const s = await storage.openStudy('rows', { search_space: { model: ['CAE', 'IAE-LSTM-KL'] } });
     const [p0, p1] = makePoints(2);
-    storage.enqueuePoints(s.id, [p0, p1], DISTRIBUTIONS);
-    const t = storage.claimTrial(s.id, 'w')!;
-    storage.setIntermediateValue(t.id, 1, NaN);
-    storage.setIntermediateValue(t.id, 2, 0.5);
-    storage.finishTrial(t.id, TrialState.COMPLETE, Infinity);
-    storage.close();
+    await storage.enqueuePoints(s.id, [p0, p1], DISTRIBUTIONS);
+    const t = (await storage.claimTrial(s.id, 'w'))!;
+    await storage.setIntermediateValue(t.id, 1, NaN);
+    await storage.setIntermediateValue(t.id, 2, 0.5);
+    await storage.finishTrial(t.id, TrialState.COMPLETE, Infinity);
+    await storage.close();
 
     const db = new Database(path, { readonly: true });
     try {
@@ -113,19 +113,19 @@ describe('SQLite file', () => {
   });
 
   // Its speed is measured in bench/storage.ts and bench/grid-size.ts, not asserted here.
-  it('enqueues 3000 points in one transaction, and again adds none', () => {
+  it('enqueues 3000 points in one transaction, and again adds none', async () => {
     const storage = openSqliteStorage(join(tmp.dir, 'big.sqlite3'));
-    const s = storage.openStudy('big', {});
-    assert.deepEqual(storage.enqueuePoints(s.id, makePoints(3000), DISTRIBUTIONS), { added: 3000, present: 0 });
-    assert.deepEqual(storage.enqueuePoints(s.id, makePoints(3000), DISTRIBUTIONS), { added: 0, present: 3000 });
-    storage.close();
+    const s = await storage.openStudy('big', {});
+    assert.deepEqual(await storage.enqueuePoints(s.id, makePoints(3000), DISTRIBUTIONS), { added: 3000, present: 0 });
+    assert.deepEqual(await storage.enqueuePoints(s.id, makePoints(3000), DISTRIBUTIONS), { added: 0, present: 3000 });
+    await storage.close();
   });
 
   it('a read-only open polls while another process writes, and neither sees SQLITE_BUSY', async () => {
     const path = join(tmp.dir, 'monitored.sqlite3');
     const storage = openSqliteStorage(path);
-    const s = storage.openStudy('mon', {});
-    storage.enqueuePoints(s.id, makePoints(3000), DISTRIBUTIONS);
+    const s = await storage.openStudy('mon', {});
+    await storage.enqueuePoints(s.id, makePoints(3000), DISTRIBUTIONS);
     // A second writer connection that never waits for a lock: any lock the
     // monitor took would make it throw SQLITE_BUSY at once.
     const impatient = new Database(path, { timeout: 0 });
@@ -142,10 +142,10 @@ describe('SQLite file', () => {
     try {
       while (!done) {
         for (let i = 0; i < 20; i++) {
-          const t = storage.claimTrial(s.id, 'writer');
+          const t = await storage.claimTrial(s.id, 'writer');
           if (!t) break;
-          storage.setIntermediateValue(t.id, 1, 0.5);
-          storage.finishTrial(t.id, TrialState.COMPLETE, 0.5);
+          await storage.setIntermediateValue(t.id, 1, 0.5);
+          await storage.finishTrial(t.id, TrialState.COMPLETE, 0.5);
           impatient.transaction(() => probe.run(s.id, String(writes))).immediate();
           writes++;
         }
@@ -160,10 +160,10 @@ describe('SQLite file', () => {
     assert.ok(writes > 0, 'the writer wrote while the monitor polled');
     assert.ok(report.polls >= 20, `monitor polled ${report.polls} times`);
     assert.ok(report.completeCounts.length >= 5, `the monitor saw progress: ${report.completeCounts.join(',')}`);
-    storage.close();
+    await storage.close();
   });
 
-  it('a read-only open refuses writes and never creates or changes a file', () => {
+  it('a read-only open refuses writes and never creates or changes a file', async () => {
     const missing = join(tmp.dir, 'nope', 'missing.sqlite3');
     assert.throws(
       () => openSqliteStorage(missing, { readonly: true }),
@@ -173,24 +173,24 @@ describe('SQLite file', () => {
 
     const path = join(tmp.dir, 'ro.sqlite3');
     const w = openSqliteStorage(path);
-    const s = w.openStudy('ro', {});
-    w.enqueuePoints(s.id, makePoints(3), DISTRIBUTIONS);
-    w.close();
+    const s = await w.openStudy('ro', {});
+    await w.enqueuePoints(s.id, makePoints(3), DISTRIBUTIONS);
+    await w.close();
     const ro = openSqliteStorage(path, { readonly: true });
     try {
-      assert.equal(ro.getTrials(s.id).length, 3);
-      assert.throws(
-        () => ro.claimTrial(s.id, 'x'),
+      assert.equal((await ro.getTrials(s.id)).length, 3);
+      await assert.rejects(
+        async () => await ro.claimTrial(s.id, 'x'),
         (e: unknown) => e instanceof StorageError && /read-only/.test(e.message),
       );
-      assert.throws(() => ro.openStudy('new', {}), StorageError);
-      assert.deepEqual(ro.countTrials(s.id), { 0: 0, 1: 0, 2: 0, 3: 0, 4: 3 });
+      await assert.rejects(async () => await ro.openStudy('new', {}), StorageError);
+      assert.deepEqual(await ro.countTrials(s.id), { 0: 0, 1: 0, 2: 0, 3: 0, 4: 3 });
     } finally {
-      ro.close();
+      await ro.close();
     }
   });
 
-  it('refuses a file written by an older Optuna revision, naming it and the upgrade, and leaves it untouched', () => {
+  it('refuses a file written by an older Optuna revision, naming it and the upgrade, and leaves it untouched', async () => {
     const path = join(tmp.dir, 'optuna31.db');
     execFileSync(
       '/usr/bin/python3',
@@ -217,7 +217,7 @@ describe('SQLite file', () => {
     assert.equal(existsSync(`${path}-wal`), false);
   });
 
-  it('refuses an unknown (newer) revision', () => {
+  it('refuses an unknown (newer) revision', async () => {
     const path = join(tmp.dir, 'newer.sqlite3');
     openSqliteStorage(path).close();
     const db = new Database(path);
@@ -229,7 +229,7 @@ describe('SQLite file', () => {
     );
   });
 
-  it('refuses a file that is not SQLite, and an SQLite file without Optuna tables, leaving both untouched', () => {
+  it('refuses a file that is not SQLite, and an SQLite file without Optuna tables, leaving both untouched', async () => {
     const garbage = join(tmp.dir, 'garbage.db');
     writeFileSync(garbage, 'this is a study file, not a database\n'.repeat(200));
     const before = sha(garbage);
@@ -253,12 +253,12 @@ describe('SQLite file', () => {
     assert.equal(sha(foreign), fBefore);
   });
 
-  it('takes an existing empty file as a new database', () => {
+  it('takes an existing empty file as a new database', async () => {
     const path = join(tmp.dir, 'empty.db');
     writeFileSync(path, '');
     const storage = openSqliteStorage(path);
-    assert.equal(storage.openStudy('e', {}).name, 'e');
-    storage.close();
+    assert.equal((await storage.openStudy('e', {})).name, 'e');
+    await storage.close();
     assert.throws(() => openSqliteStorage(join(tmp.dir, 'empty2.db'), { readonly: true }), StorageError);
   });
 });

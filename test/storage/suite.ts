@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StorageError } from '../../src/errors/index.js';
-import type { Storage } from '../../src/storage/index.js';
+import type { FrozenTrial, Storage } from '../../src/storage/index.js';
 import { TrialFinishedError, TrialState, TrialStateError } from '../../src/trial/state.js';
 import { DISTRIBUTIONS, makePoints, sleep, startChild, tempDir } from './helpers.js';
 
@@ -27,58 +27,58 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       opened.push(storage);
       return { storage, path };
     };
-    after(() => {
-      for (const s of opened) s.close();
+    after(async () => {
+      for (const s of opened) await s.close();
       tmp.cleanup();
     });
 
-    it('creates a study once and returns it on reopen, keeping its first system attrs', () => {
+    it('creates a study once and returns it on reopen, keeping its first system attrs', async () => {
       const { storage, path } = fresh();
-      const a = storage.openStudy('alpha', { search_space: { model: ['CAE'] }, definition: 'h1' });
+      const a = await storage.openStudy('alpha', { search_space: { model: ['CAE'] }, definition: 'h1' });
       assert.equal(a.name, 'alpha');
       assert.deepEqual(a.systemAttrs, { search_space: { model: ['CAE'] }, definition: 'h1' });
-      const again = storage.openStudy('alpha', { definition: 'h2' });
+      const again = await storage.openStudy('alpha', { definition: 'h2' });
       assert.equal(again.id, a.id);
       assert.equal(again.systemAttrs.definition, 'h1');
-      const b = storage.openStudy('beta', {});
+      const b = await storage.openStudy('beta', {});
       assert.notEqual(b.id, a.id);
       assert.deepEqual(
-        storage.listStudies().map((s) => s.name),
+        (await storage.listStudies()).map((s) => s.name),
         ['alpha', 'beta'],
       );
-      assert.equal(storage.getStudy('gamma'), null);
-      storage.setStudySystemAttr(a.id, 'definition', 'h3');
-      assert.equal(storage.getStudy('alpha')?.systemAttrs.definition, 'h3');
+      assert.equal(await storage.getStudy('gamma'), null);
+      await storage.setStudySystemAttr(a.id, 'definition', 'h3');
+      assert.equal((await storage.getStudy('alpha'))?.systemAttrs.definition, 'h3');
       // Survives closing and reopening the database.
-      storage.close();
+      await storage.close();
       const reopened = open(path);
       opened.push(reopened);
-      assert.equal(reopened.getStudy('alpha')?.id, a.id);
-      assert.equal(reopened.getStudy('alpha')?.systemAttrs.definition, 'h3');
+      assert.equal((await reopened.getStudy('alpha'))?.id, a.id);
+      assert.equal((await reopened.getStudy('alpha'))?.systemAttrs.definition, 'h3');
     });
 
-    it('enqueues each point once, adds only new points, numbers trials 0.. per study', () => {
+    it('enqueues each point once, adds only new points, numbers trials 0.. per study', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
-      const other = storage.openStudy('other', {});
+      const s = await storage.openStudy('s', {});
+      const other = await storage.openStudy('other', {});
       const points = makePoints(50);
-      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 50, present: 0 });
-      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 50 });
+      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 50, present: 0 });
+      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 50 });
       const more = makePoints(60);
-      assert.deepEqual(storage.enqueuePoints(s.id, more, DISTRIBUTIONS), { added: 10, present: 50 });
+      assert.deepEqual(await storage.enqueuePoints(s.id, more, DISTRIBUTIONS), { added: 10, present: 50 });
       // Duplicates in one call count once.
-      assert.deepEqual(storage.enqueuePoints(other.id, [...points.slice(0, 3), points[0]], DISTRIBUTIONS), {
+      assert.deepEqual(await storage.enqueuePoints(other.id, [...points.slice(0, 3), points[0]], DISTRIBUTIONS), {
         added: 3,
         present: 1,
       });
 
-      const trials = storage.getTrials(s.id);
+      const trials = await storage.getTrials(s.id);
       assert.deepEqual(
         trials.map((t) => t.number),
         [...Array(60).keys()],
       );
       assert.deepEqual(
-        storage.getTrials(other.id).map((t) => t.number),
+        (await storage.getTrials(other.id)).map((t) => t.number),
         [0, 1, 2],
       );
       for (const [i, t] of trials.entries()) {
@@ -89,60 +89,61 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
         assert.equal(t.value, null);
         assert.equal(t.startedAt, null);
       }
-      assert.deepEqual(storage.countTrials(s.id), { 0: 0, 1: 0, 2: 0, 3: 0, 4: 60 });
+      assert.deepEqual(await storage.countTrials(s.id), { 0: 0, 1: 0, 2: 0, 3: 0, 4: 60 });
     });
 
-    it('refuses a param value that is not among its choices, and a param with no distribution', () => {
+    it('refuses a param value that is not among its choices, and a param with no distribution', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
+      const s = await storage.openStudy('s', {});
       const [p] = makePoints(1);
-      assert.throws(
-        () => storage.enqueuePoints(s.id, [p], { ...DISTRIBUTIONS, normalClass: [5, 6] }),
+      await assert.rejects(
+        async () => await storage.enqueuePoints(s.id, [p], { ...DISTRIBUTIONS, normalClass: [5, 6] }),
         (e: unknown) => e instanceof StorageError && /normalClass=0 is not among its choices/.test(e.message),
       );
       const { seed: _seed, ...noSeed } = DISTRIBUTIONS;
-      assert.throws(
-        () => storage.enqueuePoints(s.id, [p], noSeed),
+      await assert.rejects(
+        async () => await storage.enqueuePoints(s.id, [p], noSeed),
         (e: unknown) => e instanceof StorageError && /"seed"/.test(e.message),
       );
       // The failed call wrote nothing (one transaction).
-      assert.equal(storage.getTrials(s.id).length, 0);
+      assert.equal((await storage.getTrials(s.id)).length, 0);
     });
 
-    it('re-queues points whose trials all FAILed, and only those', () => {
+    it('re-queues points whose trials all FAILed, and only those', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
+      const s = await storage.openStudy('s', {});
       const points = makePoints(5);
-      storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
-      const claimed = [0, 1, 2, 3].map(() => storage.claimTrial(s.id, 'w')!);
-      storage.finishTrial(claimed[0].id, TrialState.COMPLETE, 0.9);
-      storage.finishTrial(claimed[1].id, TrialState.FAIL);
-      storage.finishTrial(claimed[2].id, TrialState.PRUNED, 0.4);
+      await storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
+      const claimed: FrozenTrial[] = [];
+      for (let i = 0; i < 4; i++) claimed.push((await storage.claimTrial(s.id, 'w'))!);
+      await storage.finishTrial(claimed[0].id, TrialState.COMPLETE, 0.9);
+      await storage.finishTrial(claimed[1].id, TrialState.FAIL);
+      await storage.finishTrial(claimed[2].id, TrialState.PRUNED, 0.4);
       // claimed[3] stays RUNNING, points[4] stays WAITING.
-      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 1, present: 4 });
-      const requeued = storage.getTrials(s.id, [TrialState.WAITING]).find((t) => t.gridPoint === points[1].id);
+      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 1, present: 4 });
+      const requeued = (await storage.getTrials(s.id, [TrialState.WAITING])).find((t) => t.gridPoint === points[1].id);
       assert.ok(requeued, 'the FAIL-only point has a new WAITING trial');
       assert.equal(requeued.number, 5);
       assert.deepEqual({ ...requeued.params }, { ...points[1].params });
       // Its earlier FAIL trial is kept as it was.
-      assert.equal(storage.getTrial(claimed[1].id).state, TrialState.FAIL);
+      assert.equal((await storage.getTrial(claimed[1].id)).state, TrialState.FAIL);
       // A second enqueue does not add it again (it now has a WAITING trial).
-      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 5 });
+      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 5 });
       // Asked to (start --rerun-pruned), the PRUNED-only point gets a new WAITING trial, once.
-      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), { added: 1, present: 4 });
-      assert.equal(storage.getTrials(s.id, [TrialState.WAITING]).filter((t) => t.gridPoint === points[2].id).length, 1);
-      assert.equal(storage.getTrial(claimed[2].id).state, TrialState.PRUNED);
-      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), { added: 0, present: 5 });
+      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), { added: 1, present: 4 });
+      assert.equal((await storage.getTrials(s.id, [TrialState.WAITING])).filter((t) => t.gridPoint === points[2].id).length, 1);
+      assert.equal((await storage.getTrial(claimed[2].id)).state, TrialState.PRUNED);
+      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), { added: 0, present: 5 });
     });
 
-    it('claims the oldest WAITING trial first, marking it RUNNING with start, heartbeat and worker', () => {
+    it('claims the oldest WAITING trial first, marking it RUNNING with start, heartbeat and worker', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
-      assert.equal(storage.claimTrial(s.id, 'w'), null);
+      const s = await storage.openStudy('s', {});
+      assert.equal(await storage.claimTrial(s.id, 'w'), null);
       const points = makePoints(3);
-      storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
+      await storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
       const before = Date.now();
-      const t = storage.claimTrial(s.id, 'host:1');
+      const t = await storage.claimTrial(s.id, 'host:1');
       assert.ok(t);
       assert.equal(t.number, 0);
       assert.equal(t.state, TrialState.RUNNING);
@@ -150,122 +151,124 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       assert.equal(t.systemAttrs.worker, 'host:1');
       assert.ok(t.startedAt && Math.abs(t.startedAt.getTime() - before) < 5000, `startedAt ${t.startedAt?.toISOString()}`);
       assert.ok(t.heartbeatAt);
-      assert.equal(storage.claimTrial(s.id, 'w')?.number, 1);
-      assert.equal(storage.claimTrial(s.id, 'w')?.number, 2);
-      assert.equal(storage.claimTrial(s.id, 'w'), null);
-      assert.deepEqual(storage.countTrials(s.id), { 0: 3, 1: 0, 2: 0, 3: 0, 4: 0 });
+      assert.equal((await storage.claimTrial(s.id, 'w'))?.number, 1);
+      assert.equal((await storage.claimTrial(s.id, 'w'))?.number, 2);
+      assert.equal(await storage.claimTrial(s.id, 'w'), null);
+      assert.deepEqual(await storage.countTrials(s.id), { 0: 3, 1: 0, 2: 0, 3: 0, 4: 0 });
     });
 
-    it('claims only what `accept` takes (the grid in force), leaving the others WAITING and untouched', () => {
+    it('claims only what `accept` takes (the grid in force), leaving the others WAITING and untouched', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
+      const s = await storage.openStudy('s', {});
       const points = makePoints(4);
-      storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
+      await storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
       // Points 0 and 2 were removed from the definition: never claimed.
       const keep = new Set([points[1].id, points[3].id]);
       const accept = (t: { gridPoint: string }) => keep.has(t.gridPoint);
-      assert.equal(storage.claimTrial(s.id, 'w', accept)?.gridPoint, points[1].id);
-      assert.equal(storage.claimTrial(s.id, 'w', accept)?.gridPoint, points[3].id);
-      assert.equal(storage.claimTrial(s.id, 'w', accept), null);
-      const waiting = storage.getTrials(s.id, [TrialState.WAITING]);
+      assert.equal((await storage.claimTrial(s.id, 'w', accept))?.gridPoint, points[1].id);
+      assert.equal((await storage.claimTrial(s.id, 'w', accept))?.gridPoint, points[3].id);
+      assert.equal(await storage.claimTrial(s.id, 'w', accept), null);
+      const waiting = await storage.getTrials(s.id, [TrialState.WAITING]);
       assert.deepEqual(waiting.map((t) => t.gridPoint), [points[0].id, points[2].id]);
       assert.ok(waiting.every((t) => t.startedAt === null && t.systemAttrs.worker === undefined));
     });
 
-    it('deletes one study with all its trials; the other study and its trials stay', () => {
+    it('deletes one study with all its trials; the other study and its trials stay', async () => {
       const { storage } = fresh();
-      const a = storage.openStudy('a', { k: 1 });
-      const b = storage.openStudy('b', { k: 2 });
-      storage.enqueuePoints(a.id, makePoints(3), DISTRIBUTIONS);
-      storage.enqueuePoints(b.id, makePoints(2), DISTRIBUTIONS);
-      const t = storage.claimTrial(a.id, 'w')!;
-      storage.setIntermediateValue(t.id, 1, 0.5);
-      storage.setUserAttrs(t.id, { x: 1 });
-      storage.finishTrial(t.id, TrialState.COMPLETE, 0.5);
-      storage.deleteStudy(a.id);
-      assert.equal(storage.getStudy('a'), null);
-      assert.deepEqual(storage.listStudies().map((x) => x.name), ['b']);
-      assert.equal(storage.getTrials(b.id).length, 2);
-      assert.deepEqual(storage.getStudy('b')!.systemAttrs, { k: 2 });
-      assert.throws(() => storage.deleteStudy(a.id), StorageError);
+      const a = await storage.openStudy('a', { k: 1 });
+      const b = await storage.openStudy('b', { k: 2 });
+      await storage.enqueuePoints(a.id, makePoints(3), DISTRIBUTIONS);
+      await storage.enqueuePoints(b.id, makePoints(2), DISTRIBUTIONS);
+      const t = (await storage.claimTrial(a.id, 'w'))!;
+      await storage.setIntermediateValue(t.id, 1, 0.5);
+      await storage.setUserAttrs(t.id, { x: 1 });
+      await storage.finishTrial(t.id, TrialState.COMPLETE, 0.5);
+      await storage.deleteStudy(a.id);
+      assert.equal(await storage.getStudy('a'), null);
+      assert.deepEqual((await storage.listStudies()).map((x) => x.name), ['b']);
+      assert.equal((await storage.getTrials(b.id)).length, 2);
+      assert.deepEqual((await storage.getStudy('b'))!.systemAttrs, { k: 2 });
+      await assert.rejects(async () => await storage.deleteStudy(a.id), StorageError);
       // A study of the same name starts afresh.
-      const again = storage.openStudy('a', {});
-      assert.equal(storage.getTrials(again.id).length, 0);
+      const again = await storage.openStudy('a', {});
+      assert.equal((await storage.getTrials(again.id)).length, 0);
     });
 
-    it('finishes trials with values, including infinities, and guards every transition', () => {
+    it('finishes trials with values, including infinities, and guards every transition', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
-      storage.enqueuePoints(s.id, makePoints(6), DISTRIBUTIONS);
-      const waiting = storage.getTrials(s.id)[5];
-      const [a, b, c, d] = [0, 1, 2, 3].map(() => storage.claimTrial(s.id, 'w')!);
+      const s = await storage.openStudy('s', {});
+      await storage.enqueuePoints(s.id, makePoints(6), DISTRIBUTIONS);
+      const waiting = (await storage.getTrials(s.id))[5];
+      const claimed: FrozenTrial[] = [];
+      for (let i = 0; i < 4; i++) claimed.push((await storage.claimTrial(s.id, 'w'))!);
+      const [a, b, c, d] = claimed;
 
-      storage.finishTrial(a.id, TrialState.COMPLETE, 0.875);
-      const done = storage.getTrial(a.id);
+      await storage.finishTrial(a.id, TrialState.COMPLETE, 0.875);
+      const done = await storage.getTrial(a.id);
       assert.equal(done.state, TrialState.COMPLETE);
       assert.equal(done.value, 0.875);
       assert.ok(done.completedAt && done.startedAt && done.completedAt >= done.startedAt);
 
-      storage.finishTrial(b.id, TrialState.COMPLETE, -Infinity);
-      assert.equal(storage.getTrial(b.id).value, -Infinity);
-      storage.finishTrial(c.id, TrialState.PRUNED);
-      assert.equal(storage.getTrial(c.id).value, null);
+      await storage.finishTrial(b.id, TrialState.COMPLETE, -Infinity);
+      assert.equal((await storage.getTrial(b.id)).value, -Infinity);
+      await storage.finishTrial(c.id, TrialState.PRUNED);
+      assert.equal((await storage.getTrial(c.id)).value, null);
 
       // Illegal transitions: the finished trial is left untouched.
-      assert.throws(() => storage.finishTrial(a.id, TrialState.COMPLETE, 0.1), TrialStateError);
-      assert.throws(() => storage.finishTrial(a.id, TrialState.FAIL), TrialStateError);
-      assert.throws(() => storage.requeueTrial(a.id), TrialStateError);
-      assert.equal(storage.getTrial(a.id).value, 0.875);
-      assert.equal(storage.getTrial(a.id).state, TrialState.COMPLETE);
-      assert.throws(() => storage.finishTrial(waiting.id, TrialState.COMPLETE, 0.5), TrialStateError);
-      assert.throws(() => storage.requeueTrial(waiting.id), TrialStateError);
-      assert.equal(storage.getTrial(waiting.id).state, TrialState.WAITING);
+      await assert.rejects(async () => await storage.finishTrial(a.id, TrialState.COMPLETE, 0.1), TrialStateError);
+      await assert.rejects(async () => await storage.finishTrial(a.id, TrialState.FAIL), TrialStateError);
+      await assert.rejects(async () => await storage.requeueTrial(a.id), TrialStateError);
+      assert.equal((await storage.getTrial(a.id)).value, 0.875);
+      assert.equal((await storage.getTrial(a.id)).state, TrialState.COMPLETE);
+      await assert.rejects(async () => await storage.finishTrial(waiting.id, TrialState.COMPLETE, 0.5), TrialStateError);
+      await assert.rejects(async () => await storage.requeueTrial(waiting.id), TrialStateError);
+      assert.equal((await storage.getTrial(waiting.id)).state, TrialState.WAITING);
 
       // Values that do not fit the state.
-      assert.throws(() => storage.finishTrial(d.id, TrialState.COMPLETE), StorageError);
-      assert.throws(() => storage.finishTrial(d.id, TrialState.COMPLETE, NaN), StorageError);
-      assert.throws(() => storage.finishTrial(d.id, TrialState.FAIL, 0.5), StorageError);
-      assert.throws(() => storage.finishTrial(d.id, TrialState.RUNNING), StorageError);
-      assert.equal(storage.getTrial(d.id).state, TrialState.RUNNING);
-      storage.finishTrial(d.id, TrialState.FAIL);
-      assert.equal(storage.getTrial(d.id).value, null);
+      await assert.rejects(async () => await storage.finishTrial(d.id, TrialState.COMPLETE), StorageError);
+      await assert.rejects(async () => await storage.finishTrial(d.id, TrialState.COMPLETE, NaN), StorageError);
+      await assert.rejects(async () => await storage.finishTrial(d.id, TrialState.FAIL, 0.5), StorageError);
+      await assert.rejects(async () => await storage.finishTrial(d.id, TrialState.RUNNING), StorageError);
+      assert.equal((await storage.getTrial(d.id)).state, TrialState.RUNNING);
+      await storage.finishTrial(d.id, TrialState.FAIL);
+      assert.equal((await storage.getTrial(d.id)).value, null);
 
       // Writes to a finished trial are refused.
-      assert.throws(() => storage.setIntermediateValue(a.id, 3, 0.5), TrialFinishedError);
-      assert.throws(() => storage.setUserAttrs(d.id, { late: true }), TrialFinishedError);
-      assert.throws(() => storage.setSystemAttrs(a.id, { late: true }), TrialFinishedError);
-      assert.deepEqual(storage.getTrial(d.id).userAttrs, {});
+      await assert.rejects(async () => await storage.setIntermediateValue(a.id, 3, 0.5), TrialFinishedError);
+      await assert.rejects(async () => await storage.setUserAttrs(d.id, { late: true }), TrialFinishedError);
+      await assert.rejects(async () => await storage.setSystemAttrs(a.id, { late: true }), TrialFinishedError);
+      assert.deepEqual((await storage.getTrial(d.id)).userAttrs, {});
 
       // Unknown ids.
-      assert.throws(() => storage.getTrial(99_999), StorageError);
-      assert.throws(() => storage.finishTrial(99_999, TrialState.FAIL), StorageError);
-      assert.throws(() => storage.heartbeat(99_999), StorageError);
-      assert.throws(() => storage.enqueuePoints(99_999, makePoints(1), DISTRIBUTIONS), StorageError);
-      assert.deepEqual(storage.countTrials(s.id), { 0: 0, 1: 2, 2: 1, 3: 1, 4: 2 });
+      await assert.rejects(async () => await storage.getTrial(99_999), StorageError);
+      await assert.rejects(async () => await storage.finishTrial(99_999, TrialState.FAIL), StorageError);
+      await assert.rejects(async () => await storage.heartbeat(99_999), StorageError);
+      await assert.rejects(async () => await storage.enqueuePoints(99_999, makePoints(1), DISTRIBUTIONS), StorageError);
+      assert.deepEqual(await storage.countTrials(s.id), { 0: 0, 1: 2, 2: 1, 3: 1, 4: 2 });
     });
 
-    it('requeues an interrupted trial: WAITING again, start and partial curve cleared, claimed first', () => {
+    it('requeues an interrupted trial: WAITING again, start and partial curve cleared, claimed first', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
-      storage.enqueuePoints(s.id, makePoints(3), DISTRIBUTIONS);
-      const t = storage.claimTrial(s.id, 'w')!;
-      storage.setIntermediateValue(t.id, 1, 0.5);
-      storage.requeueTrial(t.id);
-      const back = storage.getTrial(t.id);
+      const s = await storage.openStudy('s', {});
+      await storage.enqueuePoints(s.id, makePoints(3), DISTRIBUTIONS);
+      const t = (await storage.claimTrial(s.id, 'w'))!;
+      await storage.setIntermediateValue(t.id, 1, 0.5);
+      await storage.requeueTrial(t.id);
+      const back = await storage.getTrial(t.id);
       assert.equal(back.state, TrialState.WAITING);
       assert.equal(back.startedAt, null);
       assert.equal(back.intermediate.size, 0);
-      assert.equal(storage.getTrials(s.id).length, 3, 'no new trial: the same one waits again');
+      assert.equal((await storage.getTrials(s.id)).length, 3, 'no new trial: the same one waits again');
       // Lowest number, so it is the next one claimed.
-      assert.equal(storage.claimTrial(s.id, 'w2')?.id, t.id);
-      assert.equal(storage.getTrial(t.id).systemAttrs.worker, 'w2');
+      assert.equal((await storage.claimTrial(s.id, 'w2'))?.id, t.id);
+      assert.equal((await storage.getTrial(t.id)).systemAttrs.worker, 'w2');
     });
 
-    it('stores intermediate values per step, including NaN and infinities, overwriting a repeated step', () => {
+    it('stores intermediate values per step, including NaN and infinities, overwriting a repeated step', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
-      storage.enqueuePoints(s.id, makePoints(1), DISTRIBUTIONS);
-      const t = storage.claimTrial(s.id, 'w')!;
+      const s = await storage.openStudy('s', {});
+      await storage.enqueuePoints(s.id, makePoints(1), DISTRIBUTIONS);
+      const t = (await storage.claimTrial(s.id, 'w'))!;
       const steps: [number, number][] = [
         [3, Infinity],
         [1, 0.5],
@@ -273,9 +276,9 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
         [4, -Infinity],
         [5, 0.625],
       ];
-      for (const [step, v] of steps) storage.setIntermediateValue(t.id, step, v);
-      storage.setIntermediateValue(t.id, 5, 0.75);
-      const got = storage.getTrial(t.id).intermediate;
+      for (const [step, v] of steps) await storage.setIntermediateValue(t.id, step, v);
+      await storage.setIntermediateValue(t.id, 5, 0.75);
+      const got = (await storage.getTrial(t.id)).intermediate;
       assert.ok(got instanceof Map);
       assert.deepEqual([...got.keys()], [1, 2, 3, 4, 5]);
       assert.equal(got.get(1), 0.5);
@@ -283,46 +286,46 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       assert.equal(got.get(3), Infinity);
       assert.equal(got.get(4), -Infinity);
       assert.equal(got.get(5), 0.75);
-      assert.throws(() => storage.setIntermediateValue(t.id, 1.5, 0.1), StorageError);
-      assert.throws(() => storage.setIntermediateValue(t.id, -1, 0.1), StorageError);
+      await assert.rejects(async () => await storage.setIntermediateValue(t.id, 1.5, 0.1), StorageError);
+      await assert.rejects(async () => await storage.setIntermediateValue(t.id, -1, 0.1), StorageError);
       // The bulk read path (getTrials) agrees with the single read.
-      const bulk = storage.getTrials(s.id)[0].intermediate;
+      const bulk = (await storage.getTrials(s.id))[0].intermediate;
       assert.deepEqual([...bulk.entries()], [...got.entries()]);
     });
 
-    it('atomically: several writes commit together, or none of them when one throws', () => {
+    it('atomically: several writes commit together, or none of them when one throws', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
-      storage.enqueuePoints(s.id, makePoints(2), DISTRIBUTIONS);
-      const t = storage.claimTrial(s.id, 'w')!;
-      assert.throws(() =>
-        storage.atomically(() => {
-          storage.setUserAttrs(t.id, { auroc: 0.9 });
-          storage.finishTrial(t.id, TrialState.COMPLETE, 0.9);
+      const s = await storage.openStudy('s', {});
+      await storage.enqueuePoints(s.id, makePoints(2), DISTRIBUTIONS);
+      const t = (await storage.claimTrial(s.id, 'w'))!;
+      await assert.rejects(async () =>
+        await storage.atomically(async () => {
+          await storage.setUserAttrs(t.id, { auroc: 0.9 });
+          await storage.finishTrial(t.id, TrialState.COMPLETE, 0.9);
           throw new Error('crash between the writes');
         }),
       /crash between the writes/);
-      const after = storage.getTrial(t.id);
+      const after = await storage.getTrial(t.id);
       assert.equal(after.state, TrialState.RUNNING);
       assert.equal(after.userAttrs.auroc, undefined);
-      const result = storage.atomically(() => {
-        storage.setIntermediateValue(t.id, 1, 0.8);
-        storage.setUserAttrs(t.id, { auroc: 0.8 });
-        storage.finishTrial(t.id, TrialState.COMPLETE, 0.8);
+      const result = await storage.atomically(async () => {
+        await storage.setIntermediateValue(t.id, 1, 0.8);
+        await storage.setUserAttrs(t.id, { auroc: 0.8 });
+        await storage.finishTrial(t.id, TrialState.COMPLETE, 0.8);
         return 'done';
       });
       assert.equal(result, 'done');
-      const done = storage.getTrial(t.id);
+      const done = await storage.getTrial(t.id);
       assert.equal(done.state, TrialState.COMPLETE);
       assert.equal(done.userAttrs.auroc, 0.8);
       assert.equal(done.intermediate.get(1), 0.8);
     });
 
-    it('round-trips user and system attrs as JSON, NaN and non-ASCII included', () => {
+    it('round-trips user and system attrs as JSON, NaN and non-ASCII included', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
-      storage.enqueuePoints(s.id, makePoints(1), DISTRIBUTIONS);
-      const t = storage.claimTrial(s.id, 'w')!;
+      const s = await storage.openStudy('s', {});
+      await storage.enqueuePoints(s.id, makePoints(1), DISTRIBUTIONS);
+      const t = (await storage.claimTrial(s.id, 'w'))!;
       const attrs = {
         losses: { total: [0.5, NaN, Infinity], svdd: [-Infinity] },
         note: 'λ_KL "quoted" NaN \n ünï',
@@ -330,23 +333,23 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
         nothing: null,
         count: 3,
       };
-      storage.setUserAttrs(t.id, attrs);
-      storage.setUserAttrs(t.id, { count: 4 });
-      storage.setSystemAttrs(t.id, { cache: 'hit' });
-      const got = storage.getTrial(t.id);
+      await storage.setUserAttrs(t.id, attrs);
+      await storage.setUserAttrs(t.id, { count: 4 });
+      await storage.setSystemAttrs(t.id, { cache: 'hit' });
+      const got = await storage.getTrial(t.id);
       assert.deepEqual(got.userAttrs, { ...attrs, count: 4 });
       assert.equal(got.systemAttrs.cache, 'hit');
       assert.equal(got.systemAttrs.grid_point, t.gridPoint);
     });
 
-    it('returns frozen snapshots that later writes do not change', () => {
+    it('returns frozen snapshots that later writes do not change', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', { space: { a: [1, 2] } });
-      storage.enqueuePoints(s.id, makePoints(40), DISTRIBUTIONS);
-      const t = storage.claimTrial(s.id, 'w')!;
-      storage.setIntermediateValue(t.id, 1, 0.5);
-      storage.setUserAttrs(t.id, { nested: { list: [1, 2] } });
-      for (const snap of [storage.getTrial(t.id), storage.getTrials(s.id)[0]]) {
+      const s = await storage.openStudy('s', { space: { a: [1, 2] } });
+      await storage.enqueuePoints(s.id, makePoints(40), DISTRIBUTIONS);
+      const t = (await storage.claimTrial(s.id, 'w'))!;
+      await storage.setIntermediateValue(t.id, 1, 0.5);
+      await storage.setUserAttrs(t.id, { nested: { list: [1, 2] } });
+      for (const snap of [await storage.getTrial(t.id), (await storage.getTrials(s.id))[0]]) {
         assert.ok(Object.isFrozen(snap));
         assert.ok(Object.isFrozen(snap.params));
         assert.ok(Object.isFrozen(snap.userAttrs));
@@ -360,74 +363,74 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
         assert.throws(() => (snap.intermediate as Map<number, number>).set(2, 1), TypeError);
         assert.throws(() => (snap.intermediate as Map<number, number>).delete(1), TypeError);
       }
-      assert.ok(Object.isFrozen(storage.getStudy('s')!.systemAttrs));
-      assert.ok(Object.isFrozen(storage.countTrials(s.id)));
-      const snap = storage.getTrial(t.id);
-      storage.setIntermediateValue(t.id, 2, 0.6);
-      storage.finishTrial(t.id, TrialState.COMPLETE, 0.6);
+      assert.ok(Object.isFrozen((await storage.getStudy('s'))!.systemAttrs));
+      assert.ok(Object.isFrozen(await storage.countTrials(s.id)));
+      const snap = await storage.getTrial(t.id);
+      await storage.setIntermediateValue(t.id, 2, 0.6);
+      await storage.finishTrial(t.id, TrialState.COMPLETE, 0.6);
       assert.equal(snap.state, TrialState.RUNNING);
       assert.equal(snap.intermediate.size, 1);
-      assert.equal(storage.getTrial(t.id).intermediate.size, 2);
+      assert.equal((await storage.getTrial(t.id)).intermediate.size, 2);
     });
 
-    it('filters getTrials by state on both the few-trials and the whole-study read paths', () => {
+    it('filters getTrials by state on both the few-trials and the whole-study read paths', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
-      storage.enqueuePoints(s.id, makePoints(80), DISTRIBUTIONS);
-      for (let i = 0; i < 5; i++) storage.claimTrial(s.id, 'w');
-      const running = storage.getTrials(s.id, [TrialState.RUNNING]);
+      const s = await storage.openStudy('s', {});
+      await storage.enqueuePoints(s.id, makePoints(80), DISTRIBUTIONS);
+      for (let i = 0; i < 5; i++) await storage.claimTrial(s.id, 'w');
+      const running = await storage.getTrials(s.id, [TrialState.RUNNING]);
       assert.deepEqual(
         running.map((t) => t.number),
         [0, 1, 2, 3, 4],
       );
-      const waiting = storage.getTrials(s.id, [TrialState.WAITING]);
+      const waiting = await storage.getTrials(s.id, [TrialState.WAITING]);
       assert.equal(waiting.length, 75);
       assert.ok(waiting.every((t) => t.state === TrialState.WAITING && Object.keys(t.params).length >= 5));
-      assert.equal(storage.getTrials(s.id, [TrialState.RUNNING, TrialState.WAITING]).length, 80);
-      assert.equal(storage.getTrials(s.id, []).length, 0);
+      assert.equal((await storage.getTrials(s.id, [TrialState.RUNNING, TrialState.WAITING])).length, 80);
+      assert.equal((await storage.getTrials(s.id, [])).length, 0);
     });
 
     it('fails RUNNING trials with a stale heartbeat and re-queues their points', async () => {
       const { storage } = fresh();
-      const s = storage.openStudy('s', {});
+      const s = await storage.openStudy('s', {});
       const points = makePoints(3);
-      storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
-      const dead = storage.claimTrial(s.id, 'dead')!;
-      const alive = storage.claimTrial(s.id, 'alive')!;
-      storage.setIntermediateValue(dead.id, 1, 0.3);
-      assert.deepEqual(storage.failStaleTrials(s.id, 0.2), [], 'fresh heartbeats are not stale');
+      await storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
+      const dead = (await storage.claimTrial(s.id, 'dead'))!;
+      const alive = (await storage.claimTrial(s.id, 'alive'))!;
+      await storage.setIntermediateValue(dead.id, 1, 0.3);
+      assert.deepEqual(await storage.failStaleTrials(s.id, 0.2), [], 'fresh heartbeats are not stale');
       await sleep(350);
-      storage.heartbeat(alive.id);
-      const beat = storage.getTrial(alive.id).heartbeatAt!;
+      await storage.heartbeat(alive.id);
+      const beat = (await storage.getTrial(alive.id)).heartbeatAt!;
       assert.ok(beat.getTime() - alive.heartbeatAt!.getTime() >= 300, 'heartbeat moved forward');
-      assert.deepEqual(storage.failStaleTrials(s.id, 0.2), [dead.id]);
+      assert.deepEqual(await storage.failStaleTrials(s.id, 0.2), [dead.id]);
 
-      const failed = storage.getTrial(dead.id);
+      const failed = await storage.getTrial(dead.id);
       assert.equal(failed.state, TrialState.FAIL);
       assert.match(String(failed.userAttrs.error), /stale heartbeat.*process died\?/);
       assert.ok(failed.completedAt);
       assert.equal(failed.intermediate.get(1), 0.3, 'what the dead trial reported is kept');
-      assert.equal(storage.getTrial(alive.id).state, TrialState.RUNNING);
+      assert.equal((await storage.getTrial(alive.id)).state, TrialState.RUNNING);
 
-      const again = storage.getTrials(s.id, [TrialState.WAITING]).filter((t) => t.gridPoint === points[0].id);
+      const again = (await storage.getTrials(s.id, [TrialState.WAITING])).filter((t) => t.gridPoint === points[0].id);
       assert.equal(again.length, 1, 'the dead trial’s point waits again');
       assert.equal(again[0].number, 3);
       assert.deepEqual({ ...again[0].params }, { ...points[0].params });
-      assert.deepEqual(storage.failStaleTrials(s.id, 0.2), [], 'already handled');
+      assert.deepEqual(await storage.failStaleTrials(s.id, 0.2), [], 'already handled');
       // The re-queued point is not enqueued twice.
-      assert.deepEqual(storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 3 });
+      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 3 });
       // A late heartbeat of the failed trial changes nothing.
-      const hb = storage.getTrial(dead.id).heartbeatAt;
-      storage.heartbeat(dead.id);
-      assert.deepEqual(storage.getTrial(dead.id).heartbeatAt, hb);
-      assert.equal(storage.getTrial(dead.id).state, TrialState.FAIL);
+      const hb = (await storage.getTrial(dead.id)).heartbeatAt;
+      await storage.heartbeat(dead.id);
+      assert.deepEqual((await storage.getTrial(dead.id)).heartbeatAt, hb);
+      assert.equal((await storage.getTrial(dead.id)).state, TrialState.FAIL);
     });
 
     it('two processes claiming from one database claim every trial exactly once', async () => {
       const { storage, path } = fresh();
-      const s = storage.openStudy('race', {});
+      const s = await storage.openStudy('race', {});
       const N = 1500;
-      storage.enqueuePoints(s.id, makePoints(N), DISTRIBUTIONS);
+      await storage.enqueuePoints(s.id, makePoints(N), DISTRIBUTIONS);
       const children = ['w1', 'w2'].map((w) => startChild(['claim', opts.childBackend, path, 'race', w]));
       await Promise.all(children.map((c) => c.ready));
       for (const c of children) c.go();
@@ -444,7 +447,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
         claimed.every((c) => c.length > 0),
         `one child claimed everything (${claimed.map((c) => c.length).join(' + ')})`,
       );
-      const trials = storage.getTrials(s.id);
+      const trials = await storage.getTrials(s.id);
       assert.ok(trials.every((t) => t.state === TrialState.COMPLETE));
       const byWorker = new Map(reports.map((r) => [r.worker as string, new Set(r.claimed as number[])]));
       for (const t of trials) {
@@ -455,8 +458,8 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
 
     it('recovers a trial whose process was SIGKILLed mid-trial, keeping what it wrote', async () => {
       const { storage, path } = fresh();
-      const s = storage.openStudy('kill', {});
-      storage.enqueuePoints(s.id, makePoints(2), DISTRIBUTIONS);
+      const s = await storage.openStudy('kill', {});
+      await storage.enqueuePoints(s.id, makePoints(2), DISTRIBUTIONS);
       const child = startChild(['hang', opts.childBackend, path, 'kill', 'doomed']);
       await child.ready;
       child.go();
@@ -465,19 +468,19 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       const exit = await child.exit;
       assert.equal(exit.signal, 'SIGKILL');
 
-      const orphan = storage.getTrial(trialId);
+      const orphan = await storage.getTrial(trialId);
       assert.equal(orphan.state, TrialState.RUNNING);
       assert.equal(orphan.intermediate.get(1), 0.25, 'commits before SIGKILL are durable');
       assert.equal(orphan.userAttrs.epoch, 1);
       await sleep(300);
-      assert.deepEqual(storage.failStaleTrials(s.id, 0.2), [trialId]);
-      assert.equal(storage.getTrial(trialId).state, TrialState.FAIL);
-      assert.deepEqual(storage.countTrials(s.id), { 0: 0, 1: 0, 2: 0, 3: 1, 4: 2 });
+      assert.deepEqual(await storage.failStaleTrials(s.id, 0.2), [trialId]);
+      assert.equal((await storage.getTrial(trialId)).state, TrialState.FAIL);
+      assert.deepEqual(await storage.countTrials(s.id), { 0: 0, 1: 0, 2: 0, 3: 1, 4: 2 });
       // The point runs again here.
-      const rerun = storage.getTrials(s.id, [TrialState.WAITING]).find((t) => t.gridPoint === orphan.gridPoint);
+      const rerun = (await storage.getTrials(s.id, [TrialState.WAITING])).find((t) => t.gridPoint === orphan.gridPoint);
       assert.ok(rerun);
-      assert.equal(storage.claimTrial(s.id, 'survivor')?.number, 1);
-      assert.equal(storage.claimTrial(s.id, 'survivor')?.id, rerun.id);
+      assert.equal((await storage.claimTrial(s.id, 'survivor'))?.number, 1);
+      assert.equal((await storage.claimTrial(s.id, 'survivor'))?.id, rerun.id);
     });
   });
 }

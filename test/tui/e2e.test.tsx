@@ -35,10 +35,10 @@ function tmuxAvailable(): boolean {
 /** The pane's text; with `escapes`, its colours and attributes as SGR codes too. */
 const capture = (target: string, escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', target);
 
-async function until<T>(what: string, read: () => T | undefined | false, ms: number, target?: string): Promise<T> {
+async function until<T>(what: string, read: () => T | undefined | false | Promise<T | undefined | false>, ms: number, target?: string): Promise<T> {
   const t0 = Date.now();
   for (;;) {
-    const v = read();
+    const v = await read();
     if (v !== undefined && v !== false) return v;
     if (Date.now() - t0 > ms) assert.fail(`timed out (${ms / 1000}s) waiting for ${what}${target ? `; the screen:\n${capture(target)}` : ''}`);
     await delay(250);
@@ -77,12 +77,12 @@ test('sweep start shows the live screen in a terminal, and sweep monitor follows
     await until('the header of sweep start', () => /iae-sweep start · study tui-e2e · synthetic/.test(capture(S)), 120_000, S);
     const reader = await until('the database', () => (existsSync(db) ? openSqliteStorage(db, { readonly: true }) : undefined), 30_000);
     t.after(() => reader.close());
-    const studyId = reader.getStudy('tui-e2e')!.id;
+    const studyId = (await reader.getStudy('tui-e2e'))!.id;
     await until(
       'running rows that match the RUNNING trials',
-      () => {
+      async () => {
         const screen = capture(S);
-        const running = reader.getTrials(studyId, [TrialState.RUNNING]);
+        const running = await reader.getTrials(studyId, [TrialState.RUNNING]);
         if (running.length !== 2) return false;
         return running.every((tr) => {
           const row = screen.split('\n').find((l) => new RegExp(`^w\\d +#${tr.number} +IAE-LSTM-KL\\(h\\) +${tr.params.normalClass} ${className('synthetic', tr.params.normalClass)} +${tr.params.lambdaKl}\\b`).test(l));
@@ -138,7 +138,7 @@ test('sweep start shows the live screen in a terminal, and sweep monitor follows
       240_000,
       S,
     );
-    const stored = reader.getTrials(studyId, [TrialState.COMPLETE]).find((tr) => tr.number === done.number)!;
+    const stored = (await reader.getTrials(studyId, [TrialState.COMPLETE])).find((tr) => tr.number === done.number)!;
     assert.equal(done.shown, fmt3(stored.value!));
     assert.doesNotMatch(capture(S), /ETA: after first trial/);
 
@@ -146,9 +146,9 @@ test('sweep start shows the live screen in a terminal, and sweep monitor follows
     tmux('send-keys', '-t', S, '2');
     await until(
       'the best table to match buildReport over the stored trials',
-      () => {
+      async () => {
         const report = buildReport(
-          { study: reader.getStudy('tui-e2e')!, trials: reader.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL]) },
+          { study: (await reader.getStudy('tui-e2e'))!, trials: await reader.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL]) },
           { select: 'oracle' },
         );
         const table = report.tables[0];
@@ -166,8 +166,8 @@ test('sweep start shows the live screen in a terminal, and sweep monitor follows
     // 5. The monitor, in its own process, shows the same counts as the database, in ASCII without colour.
     await until(
       'the monitor counts to match the database',
-      () => {
-        const c = reader.countTrials(studyId);
+      async () => {
+        const c = await reader.countTrials(studyId);
         return capture(M).includes(`trials ${c[TrialState.COMPLETE]}/6 done | ${c[TrialState.RUNNING]} running | ${c[TrialState.WAITING]} waiting | ${c[TrialState.FAIL]} failed`);
       },
       30_000,
@@ -193,7 +193,7 @@ test('sweep start shows the live screen in a terminal, and sweep monitor follows
       60_000,
       S,
     );
-    const counts = reader.countTrials(studyId);
+    const counts = await reader.countTrials(studyId);
     assert.equal(counts[TrialState.RUNNING], 0, 'no trial left RUNNING');
     assert.equal(counts[TrialState.FAIL], 0);
     assert.equal(summary.failed, 0);

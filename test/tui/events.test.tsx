@@ -19,11 +19,11 @@ test('sweep events drive the screen: live rows while running, one line per finis
   const storage = openSqliteStorage(join(dir, 's.sqlite3'));
   try {
     const study = tinyStudy({ training: { pretrainEpochs: 3, jointEpochs: 4 } });
-    const { studyId, points } = prepareStudy(storage, study);
+    const { studyId, points } = await prepareStudy(storage, study);
     const stdout = new FakeStdout(120, 30);
     const stdin = new FakeStdin();
     const abort = new AbortController();
-    const tui = createTuiEvents({
+    const tui = await createTuiEvents({
       storage,
       studyId,
       study,
@@ -65,7 +65,7 @@ test('sweep events drive the screen: live rows while running, one line per finis
     assert.ok(notifications <= ms / 100 + 3, `${notifications} repaints in ${ms} ms`);
 
     const text = stdout.text();
-    for (const t of storage.getTrials(studyId, [TrialState.COMPLETE])) {
+    for (const t of await storage.getTrials(studyId, [TrialState.COMPLETE])) {
       const line = new RegExp(`✓ #${t.number} w\\d IAE-LSTM-KL\\(h\\) .* AUROC ${fmt3(t.value!).replace('.', '\\.')}`);
       assert.match(text, line, `trial ${t.number}`);
       // Printed once, above the live area (<Static>), not repainted with every frame.
@@ -74,7 +74,7 @@ test('sweep events drive the screen: live rows while running, one line per finis
     assert.match(text, /trials 8\/8 done · 0 running · 0 waiting · 0 failed/);
     assert.match(text, /ETA: done/);
   } finally {
-    storage.close();
+    await storage.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -84,12 +84,12 @@ test('q then y stops the sweep through the interrupt callback; the screen says S
   const storage = openSqliteStorage(join(dir, 's.sqlite3'));
   try {
     const study = tinyStudy({ training: { pretrainEpochs: 50, jointEpochs: 50 } });
-    const { studyId } = prepareStudy(storage, study);
+    const { studyId } = await prepareStudy(storage, study);
     const stdout = new FakeStdout(120, 30);
     const stdin = new FakeStdin();
     const abort = new AbortController();
     let interrupts = 0;
-    const tui = createTuiEvents({
+    const tui = await createTuiEvents({
       storage,
       studyId,
       study,
@@ -115,12 +115,12 @@ test('q then y stops the sweep through the interrupt callback; the screen says S
     assert.equal(interrupts, 1);
     assert.equal(summary.interrupted, true);
     assert.equal(summary.requeued, 2);
-    assert.equal(storage.countTrials(studyId)[TrialState.RUNNING], 0);
+    assert.equal((await storage.countTrials(studyId))[TrialState.RUNNING], 0);
     const text = stdout.text();
     assert.match(text, /STOPPING/);
     assert.equal((text.match(/interrupted, queued again/g) ?? []).length, 2);
   } finally {
-    storage.close();
+    await storage.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

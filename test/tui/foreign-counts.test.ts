@@ -15,11 +15,11 @@ import { snapshot } from './fixtures/data.js';
 const tmp = tempDir('iae-tui-foreign-');
 after(() => tmp.cleanup());
 
-test('header counts: trials of our grid only, and "N not from this grid, ignored"', () => {
+test('header counts: trials of our grid only, and "N not from this grid, ignored"', async () => {
   const path = join(tmp.dir, 'study.sqlite3');
   const study = tinyStudy();
   const storage = openSqliteStorage(path);
-  const { studyId, points } = prepareStudy(storage, study);
+  const { studyId, points } = await prepareStudy(storage, study);
   storage.close();
   optuna('enqueue', path, study.name, JSON.stringify({ model: 'IAE-LSTM-KL', normalClass: 0 }));
   const again = openSqliteStorage(path, { readonly: true });

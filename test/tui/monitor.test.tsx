@@ -20,9 +20,9 @@ import { ManualRunner, aurocFor, prepareStudy, sweep, tinyStudy } from './fixtur
 import { FakeStdin, FakeStdout, asStdin, asStdout } from './fixtures/terminal.js';
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(ok: () => boolean, what: string, ms = 5000): Promise<void> {
+async function until(ok: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
   const t0 = Date.now();
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() - t0 > ms) assert.fail(`timed out waiting for ${what}`);
     await delay(5);
   }
@@ -37,14 +37,14 @@ test('the monitor shows running trials, finished trials and failures as the data
   const { dir, db } = tmpDb();
   const writer = openSqliteStorage(db);
   const study = tinyStudy();
-  const { studyId, points } = prepareStudy(writer, study);
+  const { studyId, points } = await prepareStudy(writer, study);
   const runner = new ManualRunner(2);
   const abort = new AbortController();
   const done = sweep(writer, study, studyId, runner, abort.signal);
   await until(() => runner.runs.size === 2, 'two trials to start');
 
   const reader = openSqliteStorage(db, { readonly: true });
-  const feed = new MonitorFeed({ storage: reader, study: reader.getStudy(study.name)!, pollMs: 20, intervalMs: 0, minReloadMs: 0 });
+  const feed = new MonitorFeed({ storage: reader, study: (await reader.getStudy(study.name))!, pollMs: 20, intervalMs: 0, minReloadMs: 0 });
   try {
     // Trial A: pretraining done, two joint epochs. Trial B: just started.
     const [a, b] = [...runner.runs.values()];
@@ -76,7 +76,7 @@ test('the monitor shows running trials, finished trials and failures as the data
     // A finishes, B fails: both appear once in the log; the report is export's.
     a!.finish({ value: 0.7, auroc: { svdd: 0.7 }, attrs: {} });
     b!.fail(new Error('tensor shape mismatch [4,8] vs [8,4]\n    at decoder (models.ts:10:3)'));
-    await until(() => writer.countTrials(studyId)[TrialState.COMPLETE] === 1 && writer.countTrials(studyId)[TrialState.FAIL] === 1, 'outcomes written');
+    await until(async () => (await writer.countTrials(studyId))[TrialState.COMPLETE] === 1 && (await writer.countTrials(studyId))[TrialState.FAIL] === 1, 'outcomes written');
     feed.poll();
     feed.keeper.computeNow();
     feed.store.flush();
@@ -93,7 +93,7 @@ test('the monitor shows running trials, finished trials and failures as the data
     assert.equal(s.failed[0]!.error, 'tensor shape mismatch [4,8] vs [8,4]');
     assert.ok(s.meanSeconds !== null, 'a finished trial gives the ETA its mean');
     const expected = buildReport(
-      { study: writer.getStudy(study.name)!, trials: writer.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]) },
+      { study: (await writer.getStudy(study.name))!, trials: await writer.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]) },
       { select: 'oracle' },
     );
     assert.deepEqual(s.report!.tables, expected.tables);
@@ -103,7 +103,7 @@ test('the monitor shows running trials, finished trials and failures as the data
     await until(() => runner.runs.size === 4, 'the next two trials');
     const later = [...runner.runs.values()].slice(2);
     for (const r of later) r.finish({ value: aurocFor(r.task.params), auroc: { svdd: aurocFor(r.task.params) }, attrs: {} });
-    await until(() => writer.countTrials(studyId)[TrialState.COMPLETE] === 3, 'both written');
+    await until(async () => (await writer.countTrials(studyId))[TrialState.COMPLETE] === 3, 'both written');
     await until(() => runner.runs.size === 6, 'two more to start');
     feed.poll();
     feed.store.flush();
@@ -121,8 +121,8 @@ test('the monitor shows running trials, finished trials and failures as the data
     assert.equal(s.log.filter((l) => l.kind === 'INTERRUPTED').length, 2);
   } finally {
     feed.stop();
-    reader.close();
-    writer.close();
+    await reader.close();
+    await writer.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -145,14 +145,14 @@ test('a monitor polling all the time never makes a sweep in another process fail
     while (!reader) {
       try {
         const r = openSqliteStorage(db, { readonly: true });
-        if (r.getStudy('concurrent')) reader = r;
-        else r.close();
+        if (await r.getStudy('concurrent')) reader = r;
+        else await r.close();
       } catch {
         if (Date.now() - t0 > 20_000) throw new Error(`the child never created its study: ${err}`);
       }
       await delay(20);
     }
-    const feed = new MonitorFeed({ storage: reader, study: reader.getStudy('concurrent')!, pollMs: 1, intervalMs: 0, minReloadMs: 0 });
+    const feed = new MonitorFeed({ storage: reader, study: (await reader.getStudy('concurrent'))!, pollMs: 1, intervalMs: 0, minReloadMs: 0 });
     let polls = 0;
     let sawRunning = 0;
     let childCode: number | null | undefined;
@@ -177,7 +177,7 @@ test('a monitor polling all the time never makes a sweep in another process fail
     feed.poll();
     feed.store.flush();
     assert.equal(feed.store.getSnapshot().counts.complete, 54);
-    reader.close();
+    await reader.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -188,7 +188,7 @@ test('monitor into a pipe: plain ASCII lines, no escape codes, ends when nothing
   try {
     const writer = openSqliteStorage(db);
     const study = tinyStudy({ name: 'piped' });
-    const { studyId } = prepareStudy(writer, study);
+    const { studyId } = await prepareStudy(writer, study);
     const runner = new ManualRunner(2);
     const abort = new AbortController();
     const done = sweep(writer, study, studyId, runner, abort.signal);
@@ -208,7 +208,7 @@ test('monitor into a pipe: plain ASCII lines, no escape codes, ends when nothing
     }
     await done;
     await monitor;
-    writer.close();
+    await writer.close();
     const text = lines.join('\n');
     assert.doesNotMatch(text, /\x1b/, 'no escape codes');
     assert.match(text, /^[\x20-\x7e\n]*$/, 'ASCII only');
@@ -225,7 +225,7 @@ test('monitor in a terminal: the live screen from the database, q leaves and the
   try {
     const writer = openSqliteStorage(db);
     const study = tinyStudy({ name: 'watched' });
-    const { studyId } = prepareStudy(writer, study);
+    const { studyId } = await prepareStudy(writer, study);
     const runner = new ManualRunner(2);
     const abort = new AbortController();
     const done = sweep(writer, study, studyId, runner, abort.signal);
@@ -237,14 +237,14 @@ test('monitor in a terminal: the live screen from the database, q leaves and the
     const [a] = [...runner.runs.values()];
     a!.finish({ value: 0.777, auroc: { svdd: 0.777 }, attrs: {} });
     await until(() => /\+ #\d+ w\d IAE-LSTM-KL\(h\) .* AUROC 0\.777/.test(stdout.text()), 'the finished trial above the live area');
-    const before = writer.getTrials(studyId).map((t) => [t.id, t.state, t.value]);
+    const before = (await writer.getTrials(studyId)).map((t) => [t.id, t.state, t.value]);
     stdin.type('q');
     await monitor;
-    assert.deepEqual(writer.getTrials(studyId).map((t) => [t.id, t.state, t.value]), before, 'the monitor wrote nothing');
+    assert.deepEqual((await writer.getTrials(studyId)).map((t) => [t.id, t.state, t.value]), before, 'the monitor wrote nothing');
     assert.match(stdout.text(), /^[\x00-\x7f]*$/, 'ASCII when asked');
     abort.abort();
     await done;
-    writer.close();
+    await writer.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
