@@ -52,6 +52,12 @@ import { formatUtc, parseUtc, utcNow, utcSecondsAgo } from './time.js';
 export interface SqliteOpenOptions {
   /** Open for reading only (a monitor): never takes a write lock; the file must exist. */
   readonly readonly?: boolean;
+  /**
+   * The clock (ms since the epoch) that stamps starts, heartbeats and stale
+   * checks; default the system clock. Tests inject one to make heartbeats go
+   * stale without waiting.
+   */
+  readonly clock?: () => number;
 }
 
 const BUSY_TIMEOUT_MS = 10_000;
@@ -173,15 +179,25 @@ class SqliteConnection {
   readonly #file: string;
   readonly #s: ReturnType<typeof prepare>;
   readonly #tx: ReturnType<SqliteConnection['makeTransactions']>;
+  readonly #clock: (() => number) | undefined;
 
-  constructor(db: Database.Database, file: string) {
+  constructor(db: Database.Database, file: string, clock?: () => number) {
     this.#db = db;
     this.#file = file;
+    this.#clock = clock;
     this.#s = prepare(db);
     this.#tx = this.makeTransactions();
   }
 
   // ---- helpers --------------------------------------------------------------
+
+  #utcNow(): string {
+    return this.#clock ? formatUtc(this.#clock() * 1000) : utcNow();
+  }
+
+  #utcSecondsAgo(seconds: number): string {
+    return this.#clock ? formatUtc(this.#clock() * 1000 - Math.round(seconds * 1e6)) : utcSecondsAgo(seconds);
+  }
 
   #guard<T>(fn: () => T): T {
     try {
@@ -422,7 +438,7 @@ class SqliteConnection {
         after = row.number;
       }
       assertTransition(trialId, TrialState.WAITING, TrialState.RUNNING);
-      const now = utcNow();
+      const now = this.#utcNow();
       s.setRunning.run(now, trialId);
       s.upsertHeartbeat.run(trialId, now);
       s.upsertTrialSystemAttr.run(trialId, WORKER_ATTR, pyJsonDumps(worker));
@@ -430,13 +446,13 @@ class SqliteConnection {
     });
 
     const heartbeat = db.transaction((trialId: number) => {
-      if (s.heartbeatIfRunning.run(utcNow(), trialId).changes === 0) this.#trialRow(trialId);
+      if (s.heartbeatIfRunning.run(this.#utcNow(), trialId).changes === 0) this.#trialRow(trialId);
     });
 
     const failStale = db.transaction((studyId: number, staleSeconds: number, limits?: RetryLimits): number[] => {
-      const stale = s.staleRunning.all(studyId, utcSecondsAgo(staleSeconds)) as HeartbeatRow[];
+      const stale = s.staleRunning.all(studyId, this.#utcSecondsAgo(staleSeconds)) as HeartbeatRow[];
       const failures = limits?.maxRetries === undefined || stale.length === 0 ? null : this.#countedFailures(studyId);
-      const now = utcNow();
+      const now = this.#utcNow();
       let number = stale.length > 0 ? this.#nextNumber(studyId) : 0;
       for (const { trial_id: trialId, heartbeat: last } of stale) {
         this.#transition(trialId, TrialState.FAIL);
@@ -476,7 +492,7 @@ class SqliteConnection {
         const [v, type] = storedFloat(value);
         s.upsertValue.run(trialId, v, type);
       }
-      s.finish.run(TRIAL_STATE_NAMES[state], utcNow(), trialId);
+      s.finish.run(TRIAL_STATE_NAMES[state], this.#utcNow(), trialId);
     });
 
     const requeue = db.transaction((trialId: number) => {
@@ -1004,7 +1020,7 @@ export function openSqliteStorage(path: string, opts: SqliteOpenOptions = {}): S
   if (readonly && !existsSync(path)) {
     throw new StorageError('no such database; a read-only (monitor) open needs the file a running study writes: check the --db path', path);
   }
-  return readonly ? quietReader(path) : openConnection(path, 'write');
+  return readonly ? quietReader(path, opts.clock) : openConnection(path, 'write', undefined, opts.clock);
 }
 
 const walOf = (path: string) => `${path}-wal`;
@@ -1018,15 +1034,15 @@ const walOf = (path: string) => `${path}-wal`;
  * is there at the start, the reader is an ordinary read-only connection to the
  * file (the writer's files are there anyway), so it follows the writer live.
  */
-function quietReader(path: string): Storage {
-  let current = snapshotOrLive(path);
+function quietReader(path: string, clock?: () => number): Storage {
+  let current = snapshotOrLive(path, clock);
   // The switch happens when a method is looked up, before it is called: a call
   // (async or not) then runs on the connection that follows the writer.
   return new Proxy(current.storage, {
     get(_target, prop) {
       if (current.snapshot && prop !== 'close' && existsSync(walOf(path))) {
         current.storage.closeNow();
-        current = { storage: openConnection(path, 'read'), snapshot: false };
+        current = { storage: openConnection(path, 'read', undefined, clock), snapshot: false };
       }
       const v: unknown = Reflect.get(current.storage, prop, current.storage);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(current.storage) : v;
@@ -1034,7 +1050,7 @@ function quietReader(path: string): Storage {
   });
 }
 
-function snapshotOrLive(path: string): { storage: SqliteStorage; snapshot: boolean } {
+function snapshotOrLive(path: string, clock?: () => number): { storage: SqliteStorage; snapshot: boolean } {
   if (!existsSync(walOf(path))) {
     let image: Buffer | null = null;
     try {
@@ -1043,16 +1059,16 @@ function snapshotOrLive(path: string): { storage: SqliteStorage; snapshot: boole
       image = null; // unreadable here: the ordinary open reports why
     }
     // A writer that opened the file while it was read may have checkpointed into it: then read it live.
-    if (image && !existsSync(walOf(path))) return { storage: openConnection(path, 'read', image), snapshot: true };
+    if (image && !existsSync(walOf(path))) return { storage: openConnection(path, 'read', image, clock), snapshot: true };
   }
-  return { storage: openConnection(path, 'read'), snapshot: false };
+  return { storage: openConnection(path, 'read', undefined, clock), snapshot: false };
 }
 
 /**
  * One connection: `write` creates the file and schema as needed; `read` never
  * takes the write lock; with `image`, the file's bytes are queried in memory.
  */
-function openConnection(path: string, mode: 'read' | 'write', image?: Buffer): SqliteStorage {
+function openConnection(path: string, mode: 'read' | 'write', image?: Buffer, clock?: () => number): SqliteStorage {
   const readonly = mode === 'read';
   if (!readonly) {
     try {
@@ -1097,7 +1113,7 @@ function openConnection(path: string, mode: 'read' | 'write', image?: Buffer): S
         else if (!hasOwnIndexes(db)) createOwnIndexes(db);
       }).immediate();
     }
-    return new SqliteStorage(new SqliteConnection(db, path), path);
+    return new SqliteStorage(new SqliteConnection(db, path, clock), path);
   } catch (err) {
     db.close();
     throw translate(err, path);

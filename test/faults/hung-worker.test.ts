@@ -41,7 +41,7 @@ test('a worker stuck in a loop is stopped by trialTimeout and replaced; with max
   assert.equal((await trialsOf(db, 'hung')).length, 3);
 
   const status: string[] = [];
-  runStatus({ target: 'hung', db, write: (l) => status.push(l) });
+  await runStatus({ target: 'hung', db, write: (l) => status.push(l) });
   assert.ok(status.some((l) => /not queued again: 1 grid point\(s\) failed 1 time\(s\) \(maxRetries 0\)/.test(l)), status.join('\n'));
   assert.ok(status.some((l) => /gave up: IAE-LSTM-KL.* class 7 .*1 failures, last trial \d+: timed out/.test(l)), status.join('\n'));
 

@@ -282,7 +282,7 @@ test('a trial failed by another process meanwhile (its heartbeat looked stale) i
         },
       },
     });
-    await takeover;
+    await (takeover as Promise<void> | null);
     const first = await storage.getTrial(takenOver!);
     assert.equal(first.state, TrialState.FAIL);
     assert.match(String(first.userAttrs.error), /stale heartbeat/);

@@ -207,7 +207,7 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
     const theirsPath = join(tmp.dir, 'theirs.db');
     optuna('create', theirsPath, 's');
     const oursPath = join(tmp.dir, 'schema.sqlite3');
-    openSqliteStorage(oursPath).close();
+    await openSqliteStorage(oursPath).close();
     const objects = (path: string): Map<string, string | null> => {
       const db = new Database(path, { readonly: true });
       try {

@@ -35,7 +35,7 @@ describe('read-only commands leave no -wal/-shm behind', () => {
     const before = sha(db);
 
     const status: string[] = [];
-    runStatus({ target: STUDY, db, write: (l) => status.push(l) });
+    await runStatus({ target: STUDY, db, write: (l) => status.push(l) });
     assert.match(status.join('\n'), /complete/i);
     assert.deepEqual(sideFiles(), [], 'status');
 
@@ -76,7 +76,7 @@ describe('read-only commands leave no -wal/-shm behind', () => {
 
       // status while the writer runs reads the same.
       const status: string[] = [];
-      runStatus({ target: STUDY, db, write: (l) => status.push(l) });
+      await runStatus({ target: STUDY, db, write: (l) => status.push(l) });
       const late = openSqliteStorage(db, { readonly: true });
       assert.deepEqual(await late.countTrials(studyId), now);
       await late.close();

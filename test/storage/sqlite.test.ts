@@ -13,7 +13,32 @@ import { TrialState } from '../../src/trial/state.js';
 import { DISTRIBUTIONS, makePoints, startChild, tempDir } from './helpers.js';
 import { storageSuite } from './suite.js';
 
-storageSuite('sqlite', (path) => openSqliteStorage(path), { childBackend: 'sqlite' });
+// Each case gets its own file, and a clock of its own that stands still
+// until the case moves it: heartbeats go stale by advanceClock, not by waiting.
+const suiteTmp = tempDir();
+let suiteN = 0;
+storageSuite(
+  'sqlite',
+  async () => {
+    const path = join(suiteTmp.dir, `t${suiteN++}`, 'study.db');
+    let now = Date.now();
+    const clock = () => now;
+    const storage = openSqliteStorage(path, { clock });
+    return {
+      storage,
+      address: path,
+      reopen: async () => openSqliteStorage(path, { clock }),
+      advanceClock: async (seconds) => {
+        now += seconds * 1000;
+      },
+      cleanup: async () => {
+        await storage.close();
+      },
+    };
+  },
+  { childBackend: 'sqlite' },
+);
+after(() => suiteTmp.cleanup());
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -219,7 +244,7 @@ describe('SQLite file', () => {
 
   it('refuses an unknown (newer) revision', async () => {
     const path = join(tmp.dir, 'newer.sqlite3');
-    openSqliteStorage(path).close();
+    await openSqliteStorage(path).close();
     const db = new Database(path);
     db.prepare("UPDATE alembic_version SET version_num = 'v9.0.0.a'").run();
     db.close();

@@ -1,39 +1,61 @@
-// The one behavioural suite every Storage backend must pass (SQLite now,
-// PostgreSQL later): run it from <backend>.test.ts with that backend's opener.
+// The one behavioural suite every Storage backend must pass (SQLite,
+// PostgreSQL): run it from <backend>.test.ts with that backend's factory.
 // Backend-specific things (file layout, read-only opens, refusing foreign
 // files) are tested beside it, not here.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StorageError } from '../../src/errors/index.js';
 import type { FrozenTrial, Storage } from '../../src/storage/index.js';
 import { TrialFinishedError, TrialState, TrialStateError } from '../../src/trial/state.js';
-import { DISTRIBUTIONS, makePoints, sleep, startChild, tempDir } from './helpers.js';
+import { DISTRIBUTIONS, makePoints, startChild } from './helpers.js';
+
+/** One fresh, empty database of the backend under test. */
+export interface SuiteDb {
+  readonly storage: Storage;
+  /** A second connection to the same database (the first may be closed by then). */
+  reopen(): Promise<Storage>;
+  /** What the child-process fixture (fixtures/child.ts) opens: a file path, or a URL. */
+  readonly address: string;
+  /**
+   * Moves the clock that stamps heartbeats and judges them stale forward by
+   * `seconds`: an injected clock, so no test sleeps to make a heartbeat stale.
+   */
+  advanceClock(seconds: number): Promise<void>;
+  /** Closes whatever the factory opened and removes the database. */
+  cleanup(): Promise<void>;
+}
 
 export interface SuiteOptions {
   /** Backend name the child-process fixture (fixtures/child.ts) opens the database with. */
   readonly childBackend: string;
 }
 
-export function storageSuite(name: string, open: (path: string) => Storage, opts: SuiteOptions): void {
+export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: SuiteOptions): void {
   describe(`Storage suite: ${name}`, () => {
-    const tmp = tempDir();
-    let n = 0;
-    const opened: Storage[] = [];
+    const dbs: SuiteDb[] = [];
+    const reopened: Storage[] = [];
     /** A fresh database for each test, closed at the end. */
-    const fresh = (): { storage: Storage; path: string } => {
-      const path = join(tmp.dir, `t${n++}`, 'study.db');
-      const storage = open(path);
-      opened.push(storage);
-      return { storage, path };
+    const fresh = async (): Promise<SuiteDb & { reopen(): Promise<Storage> }> => {
+      const db = await open();
+      dbs.push(db);
+      return {
+        ...db,
+        storage: db.storage,
+        reopen: async () => {
+          const s = await db.reopen();
+          reopened.push(s);
+          return s;
+        },
+      };
     };
     after(async () => {
-      for (const s of opened) await s.close();
-      tmp.cleanup();
+      for (const s of reopened) await s.close();
+      for (const db of dbs) await db.cleanup();
     });
 
     it('creates a study once and returns it on reopen, keeping its first system attrs', async () => {
-      const { storage, path } = fresh();
+      const db = await fresh();
+      const { storage } = db;
       const a = await storage.openStudy('alpha', { search_space: { model: ['CAE'] }, definition: 'h1' });
       assert.equal(a.name, 'alpha');
       assert.deepEqual(a.systemAttrs, { search_space: { model: ['CAE'] }, definition: 'h1' });
@@ -51,14 +73,13 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       assert.equal((await storage.getStudy('alpha'))?.systemAttrs.definition, 'h3');
       // Survives closing and reopening the database.
       await storage.close();
-      const reopened = open(path);
-      opened.push(reopened);
+      const reopened = await db.reopen();
       assert.equal((await reopened.getStudy('alpha'))?.id, a.id);
       assert.equal((await reopened.getStudy('alpha'))?.systemAttrs.definition, 'h3');
     });
 
     it('enqueues each point once, adds only new points, numbers trials 0.. per study', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       const other = await storage.openStudy('other', {});
       const points = makePoints(50);
@@ -93,7 +114,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('refuses a param value that is not among its choices, and a param with no distribution', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       const [p] = makePoints(1);
       await assert.rejects(
@@ -110,7 +131,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('re-queues points whose trials all FAILed, and only those', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       const points = makePoints(5);
       await storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
@@ -137,7 +158,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('claims the oldest WAITING trial first, marking it RUNNING with start, heartbeat and worker', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       assert.equal(await storage.claimTrial(s.id, 'w'), null);
       const points = makePoints(3);
@@ -158,7 +179,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('claims only what `accept` takes (the grid in force), leaving the others WAITING and untouched', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       const points = makePoints(4);
       await storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
@@ -174,7 +195,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('deletes one study with all its trials; the other study and its trials stay', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const a = await storage.openStudy('a', { k: 1 });
       const b = await storage.openStudy('b', { k: 2 });
       await storage.enqueuePoints(a.id, makePoints(3), DISTRIBUTIONS);
@@ -195,7 +216,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('finishes trials with values, including infinities, and guards every transition', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       await storage.enqueuePoints(s.id, makePoints(6), DISTRIBUTIONS);
       const waiting = (await storage.getTrials(s.id))[5];
@@ -248,7 +269,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('requeues an interrupted trial: WAITING again, start and partial curve cleared, claimed first', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       await storage.enqueuePoints(s.id, makePoints(3), DISTRIBUTIONS);
       const t = (await storage.claimTrial(s.id, 'w'))!;
@@ -265,7 +286,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('stores intermediate values per step, including NaN and infinities, overwriting a repeated step', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       await storage.enqueuePoints(s.id, makePoints(1), DISTRIBUTIONS);
       const t = (await storage.claimTrial(s.id, 'w'))!;
@@ -294,24 +315,24 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('atomically: several writes commit together, or none of them when one throws', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       await storage.enqueuePoints(s.id, makePoints(2), DISTRIBUTIONS);
       const t = (await storage.claimTrial(s.id, 'w'))!;
       await assert.rejects(async () =>
-        await storage.atomically(async () => {
-          await storage.setUserAttrs(t.id, { auroc: 0.9 });
-          await storage.finishTrial(t.id, TrialState.COMPLETE, 0.9);
+        await storage.atomically(async (tx) => {
+          await tx.setUserAttrs(t.id, { auroc: 0.9 });
+          await tx.finishTrial(t.id, TrialState.COMPLETE, 0.9);
           throw new Error('crash between the writes');
         }),
       /crash between the writes/);
       const after = await storage.getTrial(t.id);
       assert.equal(after.state, TrialState.RUNNING);
       assert.equal(after.userAttrs.auroc, undefined);
-      const result = await storage.atomically(async () => {
-        await storage.setIntermediateValue(t.id, 1, 0.8);
-        await storage.setUserAttrs(t.id, { auroc: 0.8 });
-        await storage.finishTrial(t.id, TrialState.COMPLETE, 0.8);
+      const result = await storage.atomically(async (tx) => {
+        await tx.setIntermediateValue(t.id, 1, 0.8);
+        await tx.setUserAttrs(t.id, { auroc: 0.8 });
+        await tx.finishTrial(t.id, TrialState.COMPLETE, 0.8);
         return 'done';
       });
       assert.equal(result, 'done');
@@ -321,8 +342,112 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       assert.equal(done.intermediate.get(1), 0.8);
     });
 
+    it('atomically: other callers wait while its transaction is open; tx calls run inside it; a nested atomically joins it', async () => {
+      const { storage } = await fresh();
+      const s = await storage.openStudy('s', {});
+      await storage.enqueuePoints(s.id, makePoints(2), DISTRIBUTIONS);
+      const t = (await storage.claimTrial(s.id, 'w'))!;
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const order: string[] = [];
+      const outer = storage.atomically(async (tx) => {
+        await tx.setUserAttrs(t.id, { step: 1 });
+        order.push('tx wrote');
+        await held; // the transaction stays open while fn awaits something else
+        const inner = await tx.atomically(async (tx2) => {
+          await tx2.setUserAttrs(t.id, { step: 2 });
+          return 'inner';
+        });
+        order.push(`nested ${inner}`);
+        return 'outer';
+      });
+      const outside = storage.getTrial(t.id).then((tr) => void order.push(`outside read step ${String(tr.userAttrs.step)}`));
+      // A full turn of the event loop: the outside read has had every chance to run, and must not have.
+      await new Promise<void>((r) => setImmediate(r));
+      assert.deepEqual(order, ['tx wrote']);
+      release();
+      assert.equal(await outer, 'outer');
+      await outside;
+      assert.deepEqual(order, ['tx wrote', 'nested inner', 'outside read step 2']);
+
+      // A throw after a nested atomically rolls back the nested writes too.
+      await assert.rejects(
+        storage.atomically(async (tx) => {
+          await tx.atomically(async (tx2) => tx2.setUserAttrs(t.id, { step: 3 }));
+          throw new Error('after the nested one');
+        }),
+        /after the nested one/,
+      );
+      assert.equal((await storage.getTrial(t.id)).userAttrs.step, 2);
+      // Two transactions asked for at once run one after the other, both committed.
+      await Promise.all([
+        storage.atomically(async (tx) => tx.setUserAttrs(t.id, { a: 1 })),
+        storage.atomically(async (tx) => tx.setUserAttrs(t.id, { b: 2 })),
+      ]);
+      const got = await storage.getTrial(t.id);
+      assert.deepEqual([got.userAttrs.a, got.userAttrs.b], [1, 2]);
+    });
+
+    it('importTrial adds a trial exactly as given, numbered next, its params decoded with the given choices', async () => {
+      const { storage } = await fresh();
+      const s = await storage.openStudy('copy', {});
+      const [p0, p1] = makePoints(2);
+      await storage.enqueuePoints(s.id, [p0], DISTRIBUTIONS);
+      const startedAt = new Date('2025-03-04T05:06:07.123Z');
+      const completedAt = new Date('2025-03-04T06:07:08.456Z');
+      const id = await storage.importTrial(s.id, {
+        state: TrialState.COMPLETE,
+        value: 0.875,
+        params: p1.params,
+        distributions: DISTRIBUTIONS,
+        intermediate: new Map([
+          [1, 0.5],
+          [2, NaN],
+          [3, 0.875],
+        ]),
+        userAttrs: { auroc: { svdd: 0.875 }, note: 'ünï' },
+        systemAttrs: { grid_point: p1.id, worker: 'elsewhere:1' },
+        startedAt,
+        completedAt,
+      });
+      const t = await storage.getTrial(id);
+      assert.equal(t.number, 1);
+      assert.equal(t.state, TrialState.COMPLETE);
+      assert.equal(t.value, 0.875);
+      assert.equal(t.gridPoint, p1.id);
+      assert.deepEqual({ ...t.params }, { ...p1.params });
+      assert.deepEqual([...t.intermediate.keys()], [1, 2, 3]);
+      assert.ok(Number.isNaN(t.intermediate.get(2)));
+      assert.deepEqual(t.userAttrs, { auroc: { svdd: 0.875 }, note: 'ünï' });
+      assert.equal(t.systemAttrs.worker, 'elsewhere:1');
+      assert.equal(t.startedAt?.getTime(), startedAt.getTime());
+      assert.equal(t.completedAt?.getTime(), completedAt.getTime());
+      // The imported point counts as done: enqueueing the grid adds nothing for it.
+      assert.deepEqual(await storage.enqueuePoints(s.id, [p0, p1], DISTRIBUTIONS), { added: 0, present: 2 });
+      // A WAITING import is claimable like any queued point.
+      const p2 = makePoints(3)[2];
+      const waitingId = await storage.importTrial(s.id, {
+        state: TrialState.WAITING,
+        value: null,
+        params: p2.params,
+        distributions: DISTRIBUTIONS,
+        intermediate: new Map(),
+        userAttrs: {},
+        systemAttrs: { grid_point: p2.id },
+        startedAt: null,
+        completedAt: null,
+      });
+      assert.equal((await storage.claimTrial(s.id, 'w'))?.gridPoint, p0.id, 'the oldest waiting point first');
+      assert.equal((await storage.claimTrial(s.id, 'w'))?.id, waitingId);
+      // A RUNNING trial has no worker here; a param without choices cannot be encoded.
+      const base = { value: null, params: p2.params, distributions: DISTRIBUTIONS, intermediate: new Map<number, number>(), userAttrs: {}, systemAttrs: {}, startedAt: null, completedAt: null };
+      await assert.rejects(storage.importTrial(s.id, { ...base, state: TrialState.RUNNING }), StorageError);
+      await assert.rejects(storage.importTrial(s.id, { ...base, state: TrialState.FAIL, distributions: {} }), StorageError);
+      await assert.rejects(storage.importTrial(s.id + 1000, { ...base, state: TrialState.FAIL }), StorageError);
+    });
+
     it('round-trips user and system attrs as JSON, NaN and non-ASCII included', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       await storage.enqueuePoints(s.id, makePoints(1), DISTRIBUTIONS);
       const t = (await storage.claimTrial(s.id, 'w'))!;
@@ -343,7 +468,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('returns frozen snapshots that later writes do not change', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', { space: { a: [1, 2] } });
       await storage.enqueuePoints(s.id, makePoints(40), DISTRIBUTIONS);
       const t = (await storage.claimTrial(s.id, 'w'))!;
@@ -374,7 +499,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('filters getTrials by state on both the few-trials and the whole-study read paths', async () => {
-      const { storage } = fresh();
+      const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
       await storage.enqueuePoints(s.id, makePoints(80), DISTRIBUTIONS);
       for (let i = 0; i < 5; i++) await storage.claimTrial(s.id, 'w');
@@ -391,7 +516,8 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('fails RUNNING trials with a stale heartbeat and re-queues their points', async () => {
-      const { storage } = fresh();
+      const db = await fresh();
+      const { storage } = db;
       const s = await storage.openStudy('s', {});
       const points = makePoints(3);
       await storage.enqueuePoints(s.id, points, DISTRIBUTIONS);
@@ -399,7 +525,7 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       const alive = (await storage.claimTrial(s.id, 'alive'))!;
       await storage.setIntermediateValue(dead.id, 1, 0.3);
       assert.deepEqual(await storage.failStaleTrials(s.id, 0.2), [], 'fresh heartbeats are not stale');
-      await sleep(350);
+      await db.advanceClock(0.35);
       await storage.heartbeat(alive.id);
       const beat = (await storage.getTrial(alive.id)).heartbeatAt!;
       assert.ok(beat.getTime() - alive.heartbeatAt!.getTime() >= 300, 'heartbeat moved forward');
@@ -427,11 +553,12 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('two processes claiming from one database claim every trial exactly once', async () => {
-      const { storage, path } = fresh();
+      const db = await fresh();
+      const { storage } = db;
       const s = await storage.openStudy('race', {});
       const N = 1500;
       await storage.enqueuePoints(s.id, makePoints(N), DISTRIBUTIONS);
-      const children = ['w1', 'w2'].map((w) => startChild(['claim', opts.childBackend, path, 'race', w]));
+      const children = ['w1', 'w2'].map((w) => startChild(['claim', opts.childBackend, db.address, 'race', w]));
       await Promise.all(children.map((c) => c.ready));
       for (const c of children) c.go();
       const reports = await Promise.all(children.map((c) => c.report));
@@ -457,10 +584,11 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
     });
 
     it('recovers a trial whose process was SIGKILLed mid-trial, keeping what it wrote', async () => {
-      const { storage, path } = fresh();
+      const db = await fresh();
+      const { storage } = db;
       const s = await storage.openStudy('kill', {});
       await storage.enqueuePoints(s.id, makePoints(2), DISTRIBUTIONS);
-      const child = startChild(['hang', opts.childBackend, path, 'kill', 'doomed']);
+      const child = startChild(['hang', opts.childBackend, db.address, 'kill', 'doomed']);
       await child.ready;
       child.go();
       const { trialId } = (await child.report) as { trialId: number };
@@ -472,7 +600,8 @@ export function storageSuite(name: string, open: (path: string) => Storage, opts
       assert.equal(orphan.state, TrialState.RUNNING);
       assert.equal(orphan.intermediate.get(1), 0.25, 'commits before SIGKILL are durable');
       assert.equal(orphan.userAttrs.epoch, 1);
-      await sleep(300);
+      // The child stamped its heartbeat with the real clock: an hour on, it is stale by any reckoning.
+      await db.advanceClock(3600);
       assert.deepEqual(await storage.failStaleTrials(s.id, 0.2), [trialId]);
       assert.equal((await storage.getTrial(trialId)).state, TrialState.FAIL);
       assert.deepEqual(await storage.countTrials(s.id), { 0: 0, 1: 0, 2: 0, 3: 1, 4: 2 });

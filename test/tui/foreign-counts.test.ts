@@ -20,11 +20,11 @@ test('header counts: trials of our grid only, and "N not from this grid, ignored
   const study = tinyStudy();
   const storage = openSqliteStorage(path);
   const { studyId, points } = await prepareStudy(storage, study);
-  storage.close();
+  await storage.close();
   optuna('enqueue', path, study.name, JSON.stringify({ model: 'IAE-LSTM-KL', normalClass: 0 }));
   const again = openSqliteStorage(path, { readonly: true });
   try {
-    const counts = studyCounts(again, studyId);
+    const counts = await studyCounts(again, studyId);
     assert.deepEqual(counts, { complete: 0, running: 0, waiting: points.length, failed: 0, pruned: 0, foreign: 1 });
     const text = headerLines(snapshot({ counts, points: points.length, running: [] }), 200, ASCII_GLYPHS)
       .map((l) => l.map((s) => s.text).join(''))
@@ -32,6 +32,6 @@ test('header counts: trials of our grid only, and "N not from this grid, ignored
     assert.match(text, new RegExp(`${points.length} waiting`));
     assert.match(text, /1 not from this grid, ignored/);
   } finally {
-    again.close();
+    await again.close();
   }
 });

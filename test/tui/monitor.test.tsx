@@ -56,7 +56,7 @@ test('the monitor shows running trials, finished trials and failures as the data
     a!.emit({ type: 'epoch', phase: 'joint', epoch: 1, epochs: 3, losses: { total: 0.3, svdd: 0.1, rec: 0.2, kl: 0.01 }, auroc: { svdd: 0.61 } });
     a!.emit({ type: 'epoch', phase: 'joint', epoch: 2, epochs: 3, losses: { total: 0.2, svdd: 0.05, rec: 0.15, kl: 0.02 }, auroc: { svdd: 0.66 } });
 
-    feed.poll();
+    await feed.poll();
     feed.store.flush();
     let s = feed.store.getSnapshot();
     assert.deepEqual(s.counts, { complete: 0, running: 2, waiting: points.length - 2, failed: 0, pruned: 0 });
@@ -77,7 +77,7 @@ test('the monitor shows running trials, finished trials and failures as the data
     a!.finish({ value: 0.7, auroc: { svdd: 0.7 }, attrs: {} });
     b!.fail(new Error('tensor shape mismatch [4,8] vs [8,4]\n    at decoder (models.ts:10:3)'));
     await until(async () => (await writer.countTrials(studyId))[TrialState.COMPLETE] === 1 && (await writer.countTrials(studyId))[TrialState.FAIL] === 1, 'outcomes written');
-    feed.poll();
+    await feed.poll();
     feed.keeper.computeNow();
     feed.store.flush();
     s = feed.store.getSnapshot();
@@ -105,7 +105,7 @@ test('the monitor shows running trials, finished trials and failures as the data
     for (const r of later) r.finish({ value: aurocFor(r.task.params), auroc: { svdd: aurocFor(r.task.params) }, attrs: {} });
     await until(async () => (await writer.countTrials(studyId))[TrialState.COMPLETE] === 3, 'both written');
     await until(() => runner.runs.size === 6, 'two more to start');
-    feed.poll();
+    await feed.poll();
     feed.store.flush();
     s = feed.store.getSnapshot();
     assert.equal(s.counts.complete, 3);
@@ -114,13 +114,13 @@ test('the monitor shows running trials, finished trials and failures as the data
     // Ctrl-C of the sweep: running trials go back to WAITING, and the monitor says so.
     abort.abort();
     await done;
-    feed.poll();
+    await feed.poll();
     feed.store.flush();
     s = feed.store.getSnapshot();
     assert.equal(s.running.length, 0);
     assert.equal(s.log.filter((l) => l.kind === 'INTERRUPTED').length, 2);
   } finally {
-    feed.stop();
+    await feed.stop();
     await reader.close();
     await writer.close();
     rmSync(dir, { recursive: true, force: true });
@@ -158,7 +158,7 @@ test('a monitor polling all the time never makes a sweep in another process fail
     let childCode: number | null | undefined;
     void exited.then((c) => (childCode = c));
     while (childCode === undefined) {
-      feed.poll();
+      await feed.poll();
       feed.store.flush();
       const s = feed.store.getSnapshot();
       assert.equal(s.stale, null, 'every read succeeds');
@@ -166,7 +166,7 @@ test('a monitor polling all the time never makes a sweep in another process fail
       polls++;
       await delay(1);
     }
-    feed.stop();
+    await feed.stop();
     assert.equal(childCode, 0, `child failed: ${err}`);
     const summary = JSON.parse(out.trim().split('\n').pop()!);
     assert.equal(summary.failed, 0, `trials failed under the monitor: ${summary.errors.join('; ')}`);
@@ -174,7 +174,7 @@ test('a monitor polling all the time never makes a sweep in another process fail
     assert.ok(polls > 50, `${polls} polls`);
     t.diagnostic(`${polls} polls while the child ran ${summary.completed} trials in ${summary.ms} ms; at most ${sawRunning} running seen`);
     assert.ok(sawRunning > 0, 'the monitor saw trials running');
-    feed.poll();
+    await feed.poll();
     feed.store.flush();
     assert.equal(feed.store.getSnapshot().counts.complete, 54);
     await reader.close();
