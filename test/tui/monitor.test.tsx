@@ -55,6 +55,8 @@ test('the monitor shows running trials, finished trials and failures as the data
     a!.emit({ type: 'phase', phase: 'joint', epochs: 3 });
     a!.emit({ type: 'epoch', phase: 'joint', epoch: 1, epochs: 3, losses: { total: 0.3, svdd: 0.1, rec: 0.2, kl: 0.01 }, auroc: { svdd: 0.61 } });
     a!.emit({ type: 'epoch', phase: 'joint', epoch: 2, epochs: 3, losses: { total: 0.2, svdd: 0.05, rec: 0.15, kl: 0.02 }, auroc: { svdd: 0.66 } });
+    // The scheduler writes a trial's progress in order, asynchronously: the last epoch stored means all of it is.
+    await until(async () => (await writer.getTrial(a!.task.trialId)).intermediate.has(2), 'the progress written');
 
     await feed.poll();
     feed.store.flush();
