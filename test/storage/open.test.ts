@@ -1,0 +1,54 @@
+// openStorage: the one way callers open a storage. A path opens SQLite; a
+// PostgreSQL URL is routed to its backend (not in this build: a typed error
+// that names the URL with its password masked).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { StorageError } from '../../src/errors/index.js';
+import { maskLocation, openStorage } from '../../src/storage/index.js';
+import { tempDir } from './helpers.js';
+
+test('a path opens SQLite, and location is that path', async (t) => {
+  const tmp = tempDir('iae-open-');
+  t.after(() => tmp.cleanup());
+  const path = join(tmp.dir, 'x.sqlite3');
+  const storage = await openStorage(path);
+  try {
+    assert.equal(storage.location, path);
+    assert.equal(storage.artifacts, undefined, 'SQLite keeps the local disk cache');
+    assert.equal((await storage.openStudy('x', {})).name, 'x');
+  } finally {
+    await storage.close();
+  }
+  const ro = await openStorage(path, { readonly: true });
+  try {
+    assert.deepEqual((await ro.listStudies()).map((s) => s.name), ['x']);
+    await assert.rejects(ro.openStudy('y', {}), StorageError);
+  } finally {
+    await ro.close();
+  }
+});
+
+test('a PostgreSQL URL gives a typed error naming it, its password masked', async () => {
+  for (const url of ['postgresql://sweep:s3cret@db.example:5432/sweeps', 'postgres://sweep:s3cret@db.example/sweeps']) {
+    await assert.rejects(openStorage(url), (err: unknown) => {
+      assert.ok(err instanceof StorageError);
+      assert.match(err.message, /PostgreSQL storage is not available in this build/);
+      assert.doesNotMatch(err.message, /s3cret/);
+      return true;
+    });
+  }
+  assert.equal(maskLocation('postgresql://u:pw@h/db'), 'postgresql://u:***@h/db');
+  assert.equal(maskLocation('db/x.sqlite3'), 'db/x.sqlite3');
+});
+
+test('a call through the tx of an atomically that has ended rejects instead of running outside any transaction', async (t) => {
+  const tmp = tempDir('iae-open-');
+  t.after(() => tmp.cleanup());
+  const storage = await openStorage(join(tmp.dir, 'x.sqlite3'));
+  t.after(() => storage.close());
+  const s = await storage.openStudy('x', {});
+  const leaked = await storage.atomically(async (tx) => tx);
+  await assert.rejects(leaked.getStudy('x'), StorageError);
+  assert.equal((await storage.getStudy('x'))?.id, s.id);
+});
