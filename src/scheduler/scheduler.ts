@@ -147,11 +147,10 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   // worker silent for staleSeconds (stuck in a loop) is stopped and failed,
   // before its heartbeat could look stale to anyone else.
   // One round of heartbeats at a time: a slow database skips a tick rather than piling them up.
-  let beating = false;
+  let beating: Promise<void> | null = null;
   const heartbeat = setInterval(() => {
     if (beating) return;
-    beating = true;
-    void guarded(async () => {
+    beating = guarded(async () => {
       const now = Date.now();
       for (const [id, a] of active) {
         const { at, started } = a.alive();
@@ -163,7 +162,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         else await storage.heartbeat(id);
       }
       for (const t of [...held]) await storage.heartbeat(t.id);
-    }).finally(() => (beating = false));
+    }).finally(() => (beating = null));
   }, heartbeatMs);
   heartbeat.unref();
 
@@ -324,6 +323,8 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     onAbort();
     await Promise.allSettled([...active.values()].map((a) => a.done));
     clearInterval(heartbeat);
+    // A round of heartbeats under way ends before the caller may close the storage.
+    await (beating as Promise<void> | null);
     for (const t of held.splice(0)) {
       await storage.requeueTrial(t.id);
       requeued++;
