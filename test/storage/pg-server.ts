@@ -72,6 +72,8 @@ export interface PgServer {
   url(database: string, opts?: { user?: string; password?: string | null; query?: string }): string;
   /** Superuser SQL on the maintenance database (over the socket, trust auth). */
   admin(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
+  /** Superuser SQL on one database (a fresh connection over the socket). */
+  sql(database: string, sql: string, params?: unknown[]): Promise<pg.QueryResult>;
   /** An empty database owned by the app role; returns its name. */
   createDatabase(prefix?: string): Promise<string>;
   /** A database with our schema already created (a copy of a template: fast). */
@@ -177,6 +179,15 @@ export async function startPgServer(): Promise<PgServer> {
     socketDir: dir,
     url,
     admin,
+    sql: async (database, sql, params) => {
+      const c = new pg.Client({ host: dir, port, user: 'postgres', database });
+      await c.connect();
+      try {
+        return await c.query(sql, params);
+      } finally {
+        await c.end();
+      }
+    },
     createDatabase,
     freshDatabase,
     opener: () => async (key: string) => {
