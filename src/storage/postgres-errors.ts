@@ -52,7 +52,10 @@ export function translate(err: unknown, where: string, secrets: readonly string[
   scrubError(err as Error, secrets);
   const code = e.code ?? '';
   const msg = e.message;
-  const mk = (text: string) => new StorageError(text, where, { cause: err });
+  // The cause is a plain copy: the driver's error can hold its client (pg-pool sets err.client), and a
+  // client's configuration holds the URL; only the scrubbed message and the code go on.
+  const cause = Object.assign(new Error(msg), code ? { code } : {});
+  const mk = (text: string) => new StorageError(text, where, { cause });
   if (code === '28P01') return mk(`wrong password for the role in the URL (${msg}); fix it in the URL, PGPASSWORD or ~/.pgpass`);
   if (code === '28000') {
     return mk(`the server refused the connection (${msg}); check the role name, and pg_hba.conf on the server for this host and database`);

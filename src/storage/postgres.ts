@@ -41,7 +41,7 @@ import {
   type TrialRow,
 } from './postgres-rows.js';
 import { ensureSchema, inspectSchema, LOCK_STUDY_CLASS } from './postgres-schema.js';
-import { fallbackPassword, maskUrl, normalizeUrl, target, urlPassword } from './postgres-url.js';
+import { fallbackPassword, maskUrl, normalizeUrl, scrub, target, urlPassword } from './postgres-url.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import type {
   ArtifactStore,
@@ -66,6 +66,8 @@ export interface PostgresOpenOptions {
   readonly retries?: number;
   /** First backoff in ms, doubling up to 5 s (default 100). */
   readonly retryBaseMs?: number;
+  /** Told of each retry after a dropped connection (for a log line); the message has the password masked. */
+  readonly onRetry?: (info: { readonly attempt: number; readonly message: string }) => void;
 }
 
 const SERVER_NOW = "(now() AT TIME ZONE 'UTC')";
@@ -81,9 +83,15 @@ interface Shared {
   readonly retries: number;
   readonly retryBaseMs: number;
   readonly decoder: TrialDecoder;
+  readonly onRetry: (attempt: number, err: unknown) => void;
   closed: boolean;
 }
 
+const ignore = () => {};
+const release = (client: pg.PoolClient, err?: Error) => {
+  client.off('error', ignore);
+  client.release(err);
+};
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const backoff = (base: number, attempt: number) => Math.min(5000, base * 2 ** attempt);
 
@@ -134,6 +142,7 @@ class PostgresStorage implements Storage {
         return await fn(this.#sh.pool);
       } catch (err) {
         if (!isConnectionError(err) || attempt >= this.#sh.retries || this.#sh.closed) this.#fail(err);
+        this.#sh.onRetry(attempt + 1, err);
         await sleep(backoff(this.#sh.retryBaseMs, attempt));
       }
     }
@@ -180,27 +189,35 @@ class PostgresStorage implements Storage {
       let result: T | undefined;
       let committing = false;
       try {
-        client = await this.#sh.pool.connect();
+        client = await this.#checkout();
         const begun = (await client.query('BEGIN; SELECT txid_current()::text AS xid')) as unknown as pg.QueryResult<{ xid: string }>[];
         xid = begun[1].rows[0].xid;
         result = await fn(client);
         committing = true;
         await client.query('COMMIT');
-        client.release();
+        release(client);
         return result;
       } catch (err) {
         const dropped = isConnectionError(err);
         if (client) {
           if (!dropped) await client.query('ROLLBACK').catch(() => {});
-          client.release(dropped ? (err as Error) : undefined);
+          release(client, dropped ? (err as Error) : undefined);
         }
         if (!dropped || this.#sh.closed) this.#fail(err);
         // The reply to COMMIT was lost: the server knows whether it committed.
         if (committing && xid !== null && (await this.#committed(xid))) return result as T;
         if (attempt >= this.#sh.retries) this.#fail(err);
+        this.#sh.onRetry(attempt + 1, err);
         await sleep(backoff(this.#sh.retryBaseMs, attempt));
       }
     }
+  }
+
+  /** A pooled client, with a listener for the error a dropped connection emits between queries (else: an uncaught error). */
+  async #checkout(): Promise<pg.PoolClient> {
+    const client = await this.#sh.pool.connect();
+    client.on('error', ignore);
+    return client;
   }
 
   /** Whether transaction `xid` committed, asked on a new connection once the server is back. */
@@ -768,10 +785,12 @@ export async function openPostgresStorage(url: string, opts: PostgresOpenOptions
     retries: opts.retries ?? 8,
     retryBaseMs: opts.retryBaseMs ?? 100,
     decoder: new TrialDecoder(where),
+    onRetry: (attempt, err) => opts.onRetry?.({ attempt, message: scrub(err instanceof Error ? err.message : String(err), secrets) }),
     closed: false,
   };
   try {
     const client = await pool.connect();
+    client.on('error', ignore);
     try {
       if (readonly) {
         const state = await inspectSchema(client, where);
@@ -785,7 +804,7 @@ export async function openPostgresStorage(url: string, opts: PostgresOpenOptions
         await ensureSchema(client, where);
       }
     } finally {
-      client.release();
+      release(client);
     }
   } catch (err) {
     await pool.end().catch(() => {});

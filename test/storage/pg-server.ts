@@ -5,7 +5,8 @@
 // to an unprivileged system user (iaepg, created when missing) that runs it.
 //
 // No skipping: without the server binaries this throws and says what to install.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import pg from 'pg';
 import type { Storage } from '../../src/storage/storage.js';
 import { openPostgresStorage } from '../../src/storage/postgres.js';
 
+const execFileAsync = promisify(execFile);
 const RUN_AS = 'iaepg';
 /** The owner of the test databases and its password (with characters a URL must escape). */
 export const APP_USER = 'iae';
@@ -199,8 +201,11 @@ export async function startPgServer(): Promise<PgServer> {
       return openPostgresStorage(url(db));
     },
     restart: async () => {
-      stopServer();
-      startServer();
+      // Asynchronous, so that queries in flight meet the shutdown as they would on a real restart.
+      const stop = who.wrap([join(bin, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop']);
+      await execFileAsync(stop[0], stop.slice(1), { cwd: dir });
+      const start = who.wrap([join(bin, 'pg_ctl'), '-D', data, '-l', join(dir, 'server.log'), '-o', opts, '-w', 'start']);
+      await execFileAsync(start[0], start.slice(1), { cwd: dir });
     },
     stopServer,
     startServer,
