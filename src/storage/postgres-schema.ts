@@ -174,7 +174,8 @@ type Q = Pick<pg.ClientBase, 'query'>;
 export async function inspectSchema(db: Q, where: string): Promise<SchemaState> {
   const rows = (
     await db.query<{ name: string }>(
-      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+      // pg_tables, not information_schema: it lists tables this role may not read too.
+      'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()',
     )
   ).rows;
   const tables = new Set(rows.map((r) => r.name));

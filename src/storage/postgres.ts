@@ -761,8 +761,9 @@ export async function openPostgresStorage(url: string, opts: PostgresOpenOptions
   class Client extends pg.Client {
     constructor(config?: pg.ClientConfig) {
       super(config);
+      // Always a function when there is no password: pg's own (deprecated, warning) .pgpass lookup never runs.
       const self = this as unknown as { password: unknown };
-      if (self.password == null && filePw !== undefined) self.password = filePw;
+      if (self.password == null) self.password = async () => filePw;
     }
   }
   const pool = new pg.Pool({
