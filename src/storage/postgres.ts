@@ -25,7 +25,7 @@ import pg from 'pg';
 import { StorageError } from '../errors/index.js';
 import type { GridPoint, ParamValue } from '../grid/expand.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
-import { assertTransition, assertUpdatable, isFinished, TRIAL_STATE_NAMES, TrialState } from '../trial/state.js';
+import { assertTransition, assertUpdatable, canTransition, isFinished, TRIAL_STATE_NAMES, TrialState } from '../trial/state.js';
 import { artifactStore } from './postgres-artifacts.js';
 import { isConnectionError, translate } from './postgres-errors.js';
 import {
@@ -467,36 +467,44 @@ class PostgresStorage implements Storage {
   }
 
   async claimTrial(studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): Promise<FrozenTrial | null> {
+    // The one transition a claim makes, against the one table (the statement below selects WAITING rows only).
+    assertTransition(-1, TrialState.WAITING, TrialState.RUNNING);
+    // Only trials with our grid point attribute: a trial Optuna enqueued has
+    // none and must never run here. SKIP LOCKED: a trial another host is
+    // claiming right now is passed over, not waited for.
+    const candidate =
+      "SELECT t.trial_id, t.number FROM trials t WHERE t.study_id = $1 AND t.state = 'WAITING' AND t.number > $2 " +
+      `AND ${HAS_GRID_POINT} ORDER BY t.number LIMIT 1 FOR UPDATE OF t SKIP LOCKED`;
+    // WAITING -> RUNNING with start and first heartbeat at the server's clock, and the worker.
+    const take = (from: string) =>
+      `WITH c AS (${from}), ` +
+      `u AS (UPDATE trials SET state = 'RUNNING', datetime_start = ${SERVER_NOW} FROM c WHERE trials.trial_id = c.trial_id RETURNING trials.trial_id, trials.datetime_start), ` +
+      'h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, datetime_start FROM u ' +
+      'ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat), ' +
+      `w AS (INSERT INTO trial_system_attributes (trial_id, key, value_json) SELECT trial_id, '${WORKER_ATTR}', $3 FROM u ` +
+      'ON CONFLICT (trial_id, key) DO UPDATE SET value_json = excluded.value_json) ' +
+      'SELECT trial_id FROM u';
     return this.#write(async (c) => {
-      // Only trials with our grid point attribute: a trial Optuna enqueued has
-      // none and must never run here. SKIP LOCKED: a trial another host is
-      // claiming right now is passed over, not waited for.
+      if (!accept) {
+        // One statement: pick, lock and take the oldest free trial.
+        const r = await c.query<{ trial_id: number }>(take(candidate), [studyId, -1, pyJsonDumps(worker)]);
+        return r.rows[0] ? this.#readTrial(c, r.rows[0].trial_id) : null;
+      }
       let after = -1;
       for (let i = 0; ; i++) {
         // A savepoint per candidate `accept` may reject: rolling back to it
         // releases the row lock, so another host can still take that trial.
-        if (accept) await c.query(`SAVEPOINT iae_claim${i}`);
-        const r = await c.query<{ trial_id: number; number: number }>(
-          "SELECT t.trial_id, t.number FROM trials t WHERE t.study_id = $1 AND t.state = 'WAITING' AND t.number > $2 " +
-            `AND ${HAS_GRID_POINT} ORDER BY t.number LIMIT 1 FOR UPDATE OF t SKIP LOCKED`,
-          [studyId, after],
-        );
+        await c.query(`SAVEPOINT iae_claim${i}`);
+        const r = await c.query<{ trial_id: number; number: number }>(candidate, [studyId, after]);
         const row = r.rows[0];
         if (!row) return null;
-        if (accept && !accept(await this.#readTrial(c, row.trial_id))) {
+        if (!accept(await this.#readTrial(c, row.trial_id))) {
           await c.query(`ROLLBACK TO SAVEPOINT iae_claim${i}`);
           after = row.number;
           continue;
         }
-        assertTransition(row.trial_id, TrialState.WAITING, TrialState.RUNNING);
-        await c.query(
-          `WITH u AS (UPDATE trials SET state = 'RUNNING', datetime_start = ${SERVER_NOW} WHERE trial_id = $1 RETURNING trial_id, datetime_start), ` +
-            'h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, datetime_start FROM u ' +
-            'ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat) ' +
-            `INSERT INTO trial_system_attributes (trial_id, key, value_json) SELECT trial_id, '${WORKER_ATTR}', $2 FROM u ` +
-            'ON CONFLICT (trial_id, key) DO UPDATE SET value_json = excluded.value_json',
-          [row.trial_id, pyJsonDumps(worker)],
-        );
+        // Locked by us already: the same statement takes exactly this row.
+        await c.query(take('SELECT $1::int AS trial_id, $2::int AS number'), [row.trial_id, row.number, pyJsonDumps(worker)]);
         return this.#readTrial(c, row.trial_id);
       }
     });
@@ -627,17 +635,23 @@ class PostgresStorage implements Storage {
     if (state === TrialState.FAIL && v !== null) {
       throw new StorageError(`trial ${trialId}: a FAIL trial has no value (got ${v}); put the error in a user attribute`, where);
     }
+    const [fv, type] = v === null ? [null, null] : storedFloat(v);
+    // The states `state` may be reached from, from the one transition table: the statement writes only from those.
+    const from = (Object.values(TrialState) as TrialState[]).filter((f) => canTransition(f, state)).map((f) => TRIAL_STATE_NAMES[f]);
     await this.#write(async (c) => {
-      assertTransition(trialId, await this.#lockState(c, trialId), state);
-      if (v !== null) {
-        const [fv, type] = storedFloat(v);
-        await c.query(
-          'INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ($1, 0, $2, $3::trialvaluetype) ' +
-            'ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type',
-          [trialId, fv, type],
-        );
-      }
-      await c.query(`UPDATE trials SET state = $2::trialstate, datetime_complete = ${SERVER_NOW} WHERE trial_id = $1`, [trialId, TRIAL_STATE_NAMES[state]]);
+      // One statement (one round trip): lock the row, write value and state only from an allowed state.
+      const r = await c.query<{ state: string }>(
+        'WITH t AS (SELECT trial_id, state FROM trials WHERE trial_id = $1 FOR UPDATE), ' +
+          'ok AS (SELECT trial_id FROM t WHERE t.state = ANY($5::trialstate[])), ' +
+          'v AS (INSERT INTO trial_values (trial_id, objective, value, value_type) SELECT trial_id, 0, $3, $4::text::trialvaluetype FROM ok WHERE $4::text IS NOT NULL ' +
+          'ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type), ' +
+          `u AS (UPDATE trials SET state = $2::trialstate, datetime_complete = ${SERVER_NOW} WHERE trial_id IN (SELECT trial_id FROM ok)) ` +
+          'SELECT state::text AS state FROM t',
+        [trialId, TRIAL_STATE_NAMES[state], fv, type, from],
+      );
+      if (r.rows.length === 0) throw new StorageError(`no trial with id ${trialId}`, where);
+      // Nothing was written unless this passes (the statement checked the same table).
+      assertTransition(trialId, this.#sh.decoder.state(r.rows[0].state, trialId), state);
     });
   }
 
