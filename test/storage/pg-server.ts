@@ -82,12 +82,25 @@ export interface PgServer {
   freshDatabase(prefix?: string): Promise<string>;
   /** The backend factory the shared suite takes: one database per distinct key, the same one again for the same key. */
   opener(): (key: string) => Promise<Storage>;
+  /**
+   * The same, for a suite that asks for a fresh database per case and reopens
+   * it (or hands it to a child process) by its location: `path` is the URL.
+   */
+  readonly backend: PgBackend;
   /** Stops the server (fast) and starts it again on the same port: connections drop. */
   restart(): Promise<void>;
   stopServer(): void;
   startServer(): void;
   /** Stops the server and deletes its folder. */
   stop(): Promise<void>;
+}
+
+export interface PgBackend {
+  readonly name: 'postgres';
+  /** A new database with our schema (CREATE DATABASE from a template), opened. */
+  fresh(): Promise<{ storage: Storage; path: string }>;
+  /** Opens a database `fresh` gave, by its URL. */
+  open(path: string, opts?: { readonly?: boolean }): Promise<Storage>;
 }
 
 export async function startPgServer(): Promise<PgServer> {
@@ -192,6 +205,14 @@ export async function startPgServer(): Promise<PgServer> {
     },
     createDatabase,
     freshDatabase,
+    backend: {
+      name: 'postgres',
+      fresh: async () => {
+        const path = url(await freshDatabase('case'));
+        return { storage: await openPostgresStorage(path), path };
+      },
+      open: (path, o) => openPostgresStorage(path, o),
+    },
     opener: () => async (key: string) => {
       let db = byKey.get(key);
       if (db === undefined) {
