@@ -65,18 +65,27 @@ export function translate(err: unknown, where: string, secrets: readonly string[
   }
   if (code === '3D000') return mk(`no such database (${msg}); create it first (\`createdb -O <role> <name>\`) or fix the name in the URL`);
   if (code === '42501') {
-    return mk(`permission denied (${msg}); this role may only read: use a role that may write (sweep start/worker), or open read-only (monitor, export)`);
+    return mk(
+      `permission denied (${msg}); the role lacks a privilege: a SELECT-only role is for read-only tools (monitor, export); ` +
+        'sweep start/worker need INSERT, UPDATE and DELETE on the tables, and creating them needs the database owner (or CREATE on its schema)',
+    );
   }
   if (code === '53300') return mk(`too many connections to the server (${msg}); raise max_connections or run fewer workers per host`);
   if (/does not support SSL|SSL|self[- ]signed|certificate/i.test(msg)) {
     return mk(`SSL negotiation failed (${msg}); check sslmode (and sslrootcert) in the URL against the server's ssl setting`);
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return mk(`cannot resolve the host (${msg}); check the host name in the URL`);
+  if (code === 'ERR_INVALID_URL') {
+    return mk('is not a valid PostgreSQL URL (postgresql://user:password@host:port/database); percent-encode special characters of the password (@ as %40, / as %2F, : as %3A)');
+  }
   if (isConnectionError(err)) {
     return mk(
       `cannot reach the PostgreSQL server (${msg}); check that it runs, the host and port in the URL, ` +
         "and the server's listen_addresses and firewall",
     );
   }
+  // Any other failure of the driver, the server or the network (it has a code): typed, with only the
+  // scrubbed message kept. Errors of ours (state transitions, ranges) have no code and pass through.
+  if (code !== '') return mk(`database error ${code}: ${msg}`);
   return err;
 }

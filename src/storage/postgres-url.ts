@@ -18,13 +18,29 @@ export function normalizeUrl(url: string): string {
   return url.replace(/^postgres(?:ql)?\+[a-z0-9]+:\/\//i, 'postgresql://');
 }
 
+/**
+ * The user-info part of the URL ("user:password"), up to the LAST "@" before
+ * the path or query: a password with an unescaped "@" or "/" (a typo, but a
+ * secret all the same) still counts as password, not as host.
+ */
+function userInfo(url: string): { start: number; end: number } | null {
+  const scheme = /^[a-z0-9+.-]+:\/\//i.exec(url);
+  if (!scheme) return null;
+  const q = url.search(/[?#]/);
+  const head = q < 0 ? url : url.slice(0, q);
+  const at = head.lastIndexOf('@');
+  if (at < scheme[0].length) return null;
+  return { start: scheme[0].length, end: at };
+}
+
 /** The password of the URL (decoded), or null. */
 export function urlPassword(url: string): string | null {
-  const m = /^[a-z0-9+]+:\/\/([^@/?#]*)@/i.exec(url);
-  if (!m) return null;
-  const colon = m[1].indexOf(':');
+  const u = userInfo(url);
+  if (!u) return null;
+  const info = url.slice(u.start, u.end);
+  const colon = info.indexOf(':');
   if (colon < 0) return null;
-  const raw = m[1].slice(colon + 1);
+  const raw = info.slice(colon + 1);
   try {
     return decodeURIComponent(raw);
   } catch {
@@ -34,9 +50,13 @@ export function urlPassword(url: string): string | null {
 
 /** The URL with its password replaced by *** (postgresql://u:***@h/db); any password= query parameter too. */
 export function maskUrl(url: string): string {
-  return url
-    .replace(/^([a-z0-9+]+:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:***@')
-    .replace(/([?&]password=)[^&#]*/i, '$1***');
+  let out = url;
+  const u = userInfo(url);
+  if (u) {
+    const colon = url.slice(u.start, u.end).indexOf(':');
+    if (colon >= 0) out = `${url.slice(0, u.start + colon + 1)}***${url.slice(u.end)}`;
+  }
+  return out.replace(/([?&]password=)[^&#]*/i, '$1***');
 }
 
 /**

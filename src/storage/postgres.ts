@@ -88,6 +88,13 @@ interface Shared {
 }
 
 const ignore = () => {};
+const safeDecode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 const release = (client: pg.PoolClient, err?: Error) => {
   client.off('error', ignore);
   client.release(err);
@@ -230,8 +237,11 @@ class PostgresStorage implements Storage {
         if (s === 'aborted') return false;
         if (s === null) throw new StorageError(`cannot tell whether transaction ${xid} committed (too old); check the trial by hand`, this.#sh.where);
         // 'in progress': the server has not yet noticed the dropped connection.
+        if (attempt >= this.#sh.retries) {
+          throw new StorageError(`cannot tell whether transaction ${xid} committed (still in progress on the server); check the trial by hand`, this.#sh.where);
+        }
       } catch (err) {
-        if (!isConnectionError(err) || attempt >= this.#sh.retries) this.#fail(err);
+        if (err instanceof StorageError || !isConnectionError(err) || attempt >= this.#sh.retries) this.#fail(err);
       }
       await sleep(backoff(this.#sh.retryBaseMs, attempt));
     }
@@ -769,7 +779,8 @@ export async function openPostgresStorage(url: string, opts: PostgresOpenOptions
   const t = target(url);
   const urlPw = urlPassword(url);
   const filePw = urlPw === null && process.env.PGPASSWORD === undefined ? fallbackPassword(t) : undefined;
-  const secrets = [urlPw, process.env.PGPASSWORD, filePw].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const queryPw = /[?&]password=([^&#]*)/i.exec(url)?.[1];
+  const secrets = [urlPw, queryPw, queryPw === undefined ? undefined : safeDecode(queryPw), process.env.PGPASSWORD, filePw].filter((s): s is string => typeof s === 'string' && s.length > 0);
   const readonly = opts.readonly === true;
   // The password from .pgpass, given to each new connection when the URL and PGPASSWORD have none.
   class Client extends pg.Client {

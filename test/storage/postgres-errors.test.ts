@@ -83,6 +83,9 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
     await refusal(openPostgresStorage(server.url(db, { password: 'not-the-password' })), /wrong password.*URL, PGPASSWORD or ~\/\.pgpass/, 'wrong password');
     await withEnv(noPgpass, () => refusal(openPostgresStorage(server.url(db, { password: null })), /asks for a password and none was given.*PGPASSWORD.*\.pgpass/, 'no password'));
     await refusal(openPostgresStorage(server.url('no_such_db')), /no such database.*createdb/, 'missing database');
+    // A password with unescaped @ and / makes the URL invalid: still masked, and the fix named.
+    const bad = await refusal(openPostgresStorage(`postgresql://${APP_USER}:${APP_PASSWORD}@127.0.0.1:99999/${db}`), /not a valid PostgreSQL URL.*percent-encode/, 'invalid URL');
+    assert.match(bad.message, /^postgresql:\/\/iae:\*\*\*@127/);
     const e = await refusal(openPostgresStorage(server.url(db, { query: 'sslmode=require' })), /SSL.*sslmode/, 'sslmode=require against a server without SSL');
     assert.match(e.message, /postgresql:\/\/iae:\*\*\*@/);
     // sslmode=disable is passed through and works.
@@ -168,7 +171,7 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
     await refusal(r.openStudy('new', {}), /read-only/, 'a new study on a read-only storage');
     // The same role opened read-write is refused by the server, with the fix.
     const rw = keep(await openPostgresStorage(server.url(db, { user: READER_USER })));
-    await refusal(rw.setUserAttrs(t.id + 1, { a: 1 }), /permission denied.*may only read/, 'a write by the SELECT-only role');
+    await refusal(rw.setUserAttrs(t.id + 1, { a: 1 }), /permission denied.*SELECT-only role is for read-only tools/, 'a write by the SELECT-only role');
     const afterOpen = await server.sql(db, "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace");
     assert.equal(afterOpen.rows[0].n, before.rows[0].n, 'nothing created');
   });
