@@ -25,7 +25,8 @@ const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '
  */
 export function isConnectionError(err: unknown): boolean {
   const e = asErr(err);
-  if (!e) return false;
+  // Ours are final: a StorageError quoting "Connection terminated" is not a dropped connection to retry.
+  if (!e || err instanceof StorageError) return false;
   const code = e.code ?? '';
   if (code === '57P01' || code === '57P02' || code === '57P03' || code.startsWith('08')) return true;
   if (NET_CODES.has(code)) return true;

@@ -126,6 +126,16 @@ class PostgresStorage implements Storage {
     throw translate(err, this.#sh.where, this.#sh.secrets);
   }
 
+  /**
+   * Inside `atomically`: a dropped connection goes up as it is, so the
+   * transaction's own runner (#write on the pool) sees it and runs the whole
+   * transaction again (or finds it committed); anything else is translated.
+   */
+  #failInTx(err: unknown): never {
+    if (isConnectionError(err)) throw err;
+    this.#fail(err);
+  }
+
   #assertOpen(): void {
     if (this.#sh.closed) throw new StorageError('the storage is closed', this.#sh.where);
   }
@@ -141,7 +151,7 @@ class PostgresStorage implements Storage {
       try {
         return await fn(this.#tx);
       } catch (err) {
-        this.#fail(err);
+        this.#failInTx(err);
       }
     }
     for (let attempt = 0; ; attempt++) {
@@ -176,7 +186,7 @@ class PostgresStorage implements Storage {
         try {
           return await fn(tx);
         } catch (err) {
-          this.#fail(err);
+          this.#failInTx(err);
         }
       }
       const name = `iae_sp${this.#savepoints++}`;
@@ -187,7 +197,7 @@ class PostgresStorage implements Storage {
         return r;
       } catch (err) {
         if (!isConnectionError(err)) await tx.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => {});
-        this.#fail(err);
+        this.#failInTx(err);
       }
     }
     for (let attempt = 0; ; attempt++) {

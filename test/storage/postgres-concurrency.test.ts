@@ -112,8 +112,22 @@ describe('PostgreSQL storage: concurrent claimers and dropped connections', () =
       });
       await cut5;
       assert.equal((await s.getTrial(c.id)).state, TrialState.COMPLETE);
-      assert.equal(proxy.cuts, 5);
-      assert.deepEqual(await s.countTrials(study.id), { 0: 0, 1: 2, 2: 1, 3: 0, 4: 1 });
+      // An atomically cut before COMMIT runs again as a whole, on a new connection.
+      const d = (await s.claimTrial(study.id, 'w:d'))!;
+      const cut6 = proxy.arm('before-commit');
+      let runs = 0;
+      await s.atomically(async (tx) => {
+        runs++;
+        await tx.setUserAttrs(d.id, { runs });
+        await tx.finishTrial(d.id, TrialState.COMPLETE, 0.875);
+      });
+      await cut6;
+      assert.equal(runs, 2, 'the aborted transaction ran again');
+      const dd = await s.getTrial(d.id);
+      assert.equal(dd.state, TrialState.COMPLETE);
+      assert.equal(dd.userAttrs.runs, 2, 'only the committed run left its writes');
+      assert.equal(proxy.cuts, 6);
+      assert.deepEqual(await s.countTrials(study.id), { 0: 0, 1: 3, 2: 1, 3: 0, 4: 0 });
     } finally {
       await proxy.close();
     }
