@@ -38,7 +38,9 @@ export function artifactStore(run: Run, where: string, readonly: boolean): Artif
         return toArtifact(row);
       } catch (err) {
         // A database Optuna created and only read-only tools opened has no table of ours yet: nothing stored.
-        if ((err as { code?: string }).code === '42P01') return null;
+        // (The runner has typed the error already: the SQLSTATE is on its cause.)
+        const code = (err as { code?: string }).code ?? ((err as { cause?: { code?: string } }).cause?.code);
+        if (code === '42P01') return null;
         throw err;
       }
     },

@@ -134,6 +134,28 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
     assert.equal(tables.rows[0].n, 0, 'a read-only open created nothing');
   });
 
+  it('a database Optuna (>= 3.2) created: read-only opens read it as is, the first read-write open adds our index and tables', async () => {
+    const db = await server.freshDatabase('optuna32');
+    const w = keep(await openPostgresStorage(server.url(db)));
+    const study = await w.openStudy('o', {});
+    await w.enqueuePoints(study.id, makePoints(2), DISTRIBUTIONS);
+    // As Optuna's create_all leaves it: none of ours.
+    await server.sql(db, 'DROP INDEX iae_trials_study_state_number; DROP TABLE iae_artifacts; DROP TABLE iae_leases');
+    const ours = "SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'iae_%'";
+    const r = keep(await openPostgresStorage(server.url(db), { readonly: true }));
+    assert.equal((await r.getTrials(study.id)).length, 2);
+    assert.equal(await r.artifacts!.getArtifact('weights/0'), null, 'no table of ours: nothing stored');
+    assert.equal((await server.sql(db, ours)).rows[0].n, 0, 'the read-only open created nothing');
+    keep(await openPostgresStorage(server.url(db)));
+    assert.equal((await server.sql(db, ours)).rows[0].n, 5, 'index, two tables and their keys');
+  });
+
+  it('a Unix-socket URL (host= the socket folder) opens the same way', async () => {
+    const db = await server.createDatabase();
+    const s = keep(await openPostgresStorage(`postgresql://${APP_USER}@/${db}?host=${encodeURIComponent(server.socketDir)}&port=${server.port}`));
+    assert.deepEqual(await s.listStudies(), []);
+  });
+
   it('several hosts opening one new database at once create the schema once', async () => {
     const db = await server.createDatabase();
     const all = await Promise.all([0, 1, 2, 3].map(() => openPostgresStorage(server.url(db))));
