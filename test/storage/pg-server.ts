@@ -24,17 +24,20 @@ export const APP_PASSWORD = 'pw:S3cr3t/ü@x';
 export const READER_USER = 'iae_reader';
 export const READER_PASSWORD = 'reader-Pw-77';
 
-function binDir(): string {
+const MISSING =
+  'The PostgreSQL storage tests need a real server: `apt-get install postgresql` (bash scripts/setup.sh --test does), ' +
+  'or set PG_BIN to the folder holding initdb and pg_ctl.';
+
+/** The folder of initdb/pg_ctl: $PG_BIN, else the newest /usr/lib/postgresql/<version>/bin. Missing: an error, never a skip. */
+export function binDir(): string {
   const env = process.env.PG_BIN;
-  if (env) return env;
+  if (env) {
+    if (!existsSync(join(env, 'initdb'))) throw new Error(`PostgreSQL server binaries not found: no initdb in PG_BIN=${env}. ${MISSING}`);
+    return env;
+  }
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : [];
-  if (versions.length === 0) {
-    throw new Error(
-      'PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb, PG_BIN unset). ' +
-        'The PostgreSQL storage tests need a real server: `apt-get install postgresql` (bash scripts/setup.sh --test does).',
-    );
-  }
+  if (versions.length === 0) throw new Error(`PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb). ${MISSING}`);
   versions.sort((a, b) => Number(b) - Number(a));
   return join(root, versions[0], 'bin');
 }

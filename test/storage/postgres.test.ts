@@ -11,7 +11,7 @@ import { openPostgresStorage } from '../../src/storage/postgres.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { TrialFinishedError, TrialState, TrialStateError } from '../../src/trial/state.js';
 import { DISTRIBUTIONS, makePoints } from './helpers.js';
-import { startPgServer, type PgServer } from './pg-server.js';
+import { binDir, startPgServer, type PgServer } from './pg-server.js';
 
 const dbOf = (url: string) => new URL(url).pathname.slice(1);
 
@@ -396,6 +396,18 @@ describe('PostgreSQL storage: every method', () => {
     // Concurrent takers of a free lease: exactly one wins.
     const wins = await Promise.all(['x', 'y', 'z', 'w'].map((h) => other.artifacts!.acquireLease('build/1', h, 60)));
     assert.equal(wins.filter(Boolean).length, 1);
+  });
+
+  it('the test server refuses to start without PostgreSQL binaries, saying what to install (never a silent skip)', () => {
+    const saved = process.env.PG_BIN;
+    process.env.PG_BIN = '/nonexistent/postgresql/bin';
+    try {
+      assert.throws(() => binDir(), /no initdb in PG_BIN.*apt-get install postgresql/);
+    } finally {
+      if (saved === undefined) delete process.env.PG_BIN;
+      else process.env.PG_BIN = saved;
+    }
+    assert.match(binDir(), /initdb|bin$/);
   });
 
   it('close() ends the pool; later calls are refused with a StorageError', async () => {
