@@ -21,6 +21,7 @@
 // (txid_status): committed means done (a claim returns its trial, a finish is
 // not finished twice), aborted means run it again. So a trial in flight is
 // neither lost nor duplicated.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StorageError } from '../errors/index.js';
 import type { GridPoint, ParamValue } from '../grid/expand.js';
@@ -73,10 +74,35 @@ export interface PostgresOpenOptions {
 const SERVER_NOW = "(now() AT TIME ZONE 'UTC')";
 const TIMESTAMP_OID = 1114;
 
-type Q = Pick<pg.ClientBase, 'query'>;
+/** What the operations run statements on: a pooled connection, or the client of a transaction. */
+interface Q {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+const names = new Map<string, string>();
+/**
+ * Statements with parameters run as named prepared statements (named after
+ * their text, which is always one of ours): each connection parses and plans
+ * a claim or a finish once, not per trial, which is most of their cost.
+ */
+function prepared(c: pg.ClientBase | pg.Pool): Q {
+  return {
+    query<R extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+      if (!values || values.length === 0) return c.query<R>(text);
+      let name = names.get(text);
+      if (name === undefined) {
+        name = `iae_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+        names.set(text, name);
+      }
+      return c.query<R>({ name, text, values });
+    },
+  };
+}
 
 interface Shared {
   readonly pool: pg.Pool;
+  /** The pool, running parameterized statements prepared. */
+  readonly poolq: Q;
   readonly where: string;
   readonly secrets: readonly string[];
   readonly readonly: boolean;
@@ -110,10 +136,10 @@ class PostgresStorage implements Storage {
   readonly artifacts: ArtifactStore;
   readonly #sh: Shared;
   /** The client of an `atomically` transaction; null for the storage on the pool. */
-  readonly #tx: pg.ClientBase | null;
+  readonly #tx: Q | null;
   #savepoints = 0;
 
-  constructor(shared: Shared, tx: pg.ClientBase | null) {
+  constructor(shared: Shared, tx: Q | null) {
     this.#sh = shared;
     this.#tx = tx;
     this.location = shared.where;
@@ -156,7 +182,7 @@ class PostgresStorage implements Storage {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn(this.#sh.pool);
+        return await fn(this.#sh.poolq);
       } catch (err) {
         if (!isConnectionError(err) || attempt >= this.#sh.retries || this.#sh.closed) this.#fail(err);
         this.#sh.onRetry(attempt + 1, err);
@@ -177,7 +203,7 @@ class PostgresStorage implements Storage {
    * its own statements). Otherwise one pooled client, BEGIN ... COMMIT, with the
    * commit outcome checked after a dropped connection (see the file comment).
    */
-  async #write<T>(fn: (c: pg.ClientBase) => Promise<T>, savepoint = false): Promise<T> {
+  async #write<T>(fn: (c: Q) => Promise<T>, savepoint = false): Promise<T> {
     this.#assertOpen();
     this.#refuseWrite();
     if (this.#tx) {
@@ -209,7 +235,7 @@ class PostgresStorage implements Storage {
         client = await this.#checkout();
         const begun = (await client.query('BEGIN; SELECT txid_current()::text AS xid')) as unknown as pg.QueryResult<{ xid: string }>[];
         xid = begun[1].rows[0].xid;
-        result = await fn(client);
+        result = await fn(prepared(client));
         committing = true;
         await client.query('COMMIT');
         release(client);
@@ -815,6 +841,7 @@ export async function openPostgresStorage(url: string, opts: PostgresOpenOptions
   pool.on('error', () => {});
   const shared: Shared = {
     pool,
+    poolq: prepared(pool),
     where,
     secrets,
     readonly,
