@@ -63,7 +63,7 @@ export interface PostgresOpenOptions {
   readonly readonly?: boolean;
   /** Connections this process keeps at most (default 4). */
   readonly poolSize?: number;
-  /** Tries of an operation whose connection dropped, after the first (default 8: about 20 s of backoff). */
+  /** Tries of an operation whose connection dropped, after the first (default 8: about 16 s of backoff). */
   readonly retries?: number;
   /** First backoff in ms, doubling up to 5 s (default 100). */
   readonly retryBaseMs?: number;
