@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh clone: system packages (Debian), npm dependencies, build.
 #   bash scripts/setup.sh          for running sweeps (Fashion-MNIST from Debian)
-#   bash scripts/setup.sh --test   also what the test suite needs (Optuna for the interop test)
+#   bash scripts/setup.sh --test   also what the test suite needs (Optuna, PostgreSQL, psycopg2 for the interop and storage tests)
 # System packages are installed only where apt-get is available and we are
 # root (or have sudo); elsewhere the script says what is missing and goes on.
 set -euo pipefail
@@ -11,7 +11,10 @@ cd "$(dirname "$0")/.."
 # scripts/build-native.mjs, which npm runs on install) that makes training on
 # the wasm backend ~2.4x faster.
 want=(dataset-fashion-mnist libopenblas-dev)
-if [[ "${1:-}" == "--test" ]]; then want+=(python3-optuna tmux); fi
+# --test: Optuna for the interop tests; postgresql (server binaries: the
+# PostgreSQL storage tests initdb a temporary server) and python3-psycopg2
+# (Optuna on PostgreSQL).
+if [[ "${1:-}" == "--test" ]]; then want+=(python3-optuna python3-psycopg2 postgresql tmux); fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -6,3 +6,7 @@ export type { OpenOptions } from './open.js';
 export { openSqliteStorage, GRID_POINT_ATTR, WORKER_ATTR } from './sqlite.js';
 export type { SqliteOpenOptions } from './sqlite.js';
 export { ALEMBIC_HEAD, SCHEMA_VERSION, LIBRARY_VERSION } from './schema.js';
+// The PostgreSQL backend (many hosts on one study); `isPostgresUrl` tells a URL from an SQLite path.
+export { openPostgresStorage } from './postgres.js';
+export type { PostgresOpenOptions } from './postgres.js';
+export { isPostgresUrl, maskUrl } from './postgres-url.js';
