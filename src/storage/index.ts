@@ -9,4 +9,4 @@ export { ALEMBIC_HEAD, SCHEMA_VERSION, LIBRARY_VERSION } from './schema.js';
 // The PostgreSQL backend (many hosts on one study); `isPostgresUrl` tells a URL from an SQLite path.
 export { openPostgresStorage } from './postgres.js';
 export type { PostgresOpenOptions } from './postgres.js';
-export { isPostgresUrl, maskUrl } from './postgres-url.js';
+export { maskUrl } from './postgres-url.js';

@@ -117,7 +117,11 @@ export class TrialDecoder {
 
   build(row: TrialRow): FrozenTrial {
     const p: Record<string, ParamValue> = {};
-    for (const [name, value, dist] of row.params ?? []) p[name] = this.#decodeParam(dist, value);
+    const d: Record<string, string> = {};
+    for (const [name, value, dist] of row.params ?? []) {
+      p[name] = this.#decodeParam(dist, value);
+      d[name] = dist;
+    }
     const sa = attrs(row.sa);
     const gp = sa[GRID_POINT_ATTR];
     return Object.freeze({
@@ -127,6 +131,7 @@ export class TrialDecoder {
       value: row.value_type === null ? null : loadFloat(row.value, row.value_type),
       gridPoint: typeof gp === 'string' ? gp : '',
       params: Object.freeze(p) as unknown as Readonly<TrialParams>,
+      distributions: Object.freeze(d),
       intermediate: new FrozenMap<number, number>((row.steps ?? []).map(([step, v, type]) => [step, loadFloat(v, type)] as const)),
       userAttrs: attrs(row.ua),
       systemAttrs: sa,

@@ -43,6 +43,7 @@ import {
 } from './postgres-rows.js';
 import { ensureSchema, inspectSchema, LOCK_STUDY_CLASS } from './postgres-schema.js';
 import { fallbackPassword, maskUrl, normalizeUrl, scrub, target, urlPassword } from './postgres-url.js';
+import { encodeImportedParam } from './params.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import type {
   ArtifactStore,
@@ -716,19 +717,18 @@ class PostgresStorage implements Storage {
 
   async importTrial(studyId: number, trial: TrialImport): Promise<number> {
     const where = this.#sh.where;
+    if (trial.state === TrialState.RUNNING) {
+      throw new StorageError(
+        'importTrial takes finished or WAITING trials, not a RUNNING one (no worker here runs it): finish or requeue it in its own storage first',
+        where,
+      );
+    }
+    if (trial.state === TrialState.COMPLETE && (trial.value === null || Number.isNaN(trial.value))) {
+      throw new StorageError(`importTrial: a COMPLETE trial needs a value that is a number (got ${trial.value})`, where);
+    }
     const params = (Object.entries(trial.params) as [string, ParamValue][]).map(([name, value]): [string, number, string] => {
-      const choices = trial.distributions[name];
-      if (!choices) {
-        // A param Optuna sampled from a float/int distribution: its value as is (what the reader gives back).
-        if (typeof value !== 'number') {
-          throw new StorageError(`importTrial: param "${name}"=${JSON.stringify(value)} has no choices in distributions`, where);
-        }
-        return [name, value, pyJsonDumps({ name: 'FloatDistribution', attributes: { step: null, low: value, high: value, log: false } })];
-      }
-      const index = choices.indexOf(value);
-      const json = pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } });
-      if (index < 0) throw new StorageError(`importTrial: ${name}=${JSON.stringify(value)} is not among its choices ${json}`, where);
-      return [name, index, json];
+      const e = encodeImportedParam(name, value, trial.distributions[name], where);
+      return [name, e.value, e.json];
     });
     return this.#write(async (c) => {
       await this.#assertStudy(c, studyId);

@@ -34,6 +34,7 @@ import {
 } from '../trial/state.js';
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
+import { encodeImportedParam } from './params.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
 import type {
   EnqueueOptions,
@@ -307,7 +308,11 @@ class SqliteConnection {
     heartbeat: string | null = null,
   ): FrozenTrial {
     const p: Record<string, ParamValue> = {};
-    for (const r of params) p[r.param_name] = this.#decodeParam(r.distribution_json, r.param_value);
+    const d: Record<string, string> = {};
+    for (const r of params) {
+      p[r.param_name] = this.#decodeParam(r.distribution_json, r.param_value);
+      d[r.param_name] = r.distribution_json;
+    }
     const ua: Record<string, JsonValue> = {};
     for (const r of userAttrs) ua[r.key] = deepFreeze(pyJsonLoads(r.value_json));
     const sa: Record<string, JsonValue> = {};
@@ -321,6 +326,7 @@ class SqliteConnection {
       value: v ? loadFloat(v.value, v.value_type) : null,
       gridPoint: typeof gp === 'string' ? gp : '',
       params: Object.freeze(p) as unknown as Readonly<TrialParams>,
+      distributions: Object.freeze(d),
       intermediate: new FrozenMap<number, number>(
         [...steps].sort((a, b) => a.step - b.step).map((s) => [s.step, loadFloat(s.intermediate_value, s.intermediate_value_type)] as const),
       ),
@@ -510,10 +516,9 @@ class SqliteConnection {
       const at = (d: Date | null) => (d === null ? null : formatUtc(d.getTime() * 1000));
       const trialId = Number(s.insertImported.run(number, studyId, TRIAL_STATE_NAMES[t.state], at(t.startedAt), at(t.completedAt)).lastInsertRowid);
       if (t.value !== null) s.upsertValue.run(trialId, ...storedFloat(t.value));
-      const encoder = this.#encoders(t.distributions);
       for (const [name, value] of Object.entries(t.params) as [string, ParamValue][]) {
-        const e = encoder(name, `imported trial ${number}`);
-        s.insertParam.run(trialId, name, e.indexOf(value, `imported trial ${number}`), e.json);
+        const e = encodeImportedParam(name, value, t.distributions[name], this.#file);
+        s.insertParam.run(trialId, name, e.value, e.json);
       }
       for (const [step, value] of t.intermediate) s.upsertStep.run(trialId, step, ...storedFloat(value));
       for (const [k, v] of Object.entries(t.userAttrs)) s.upsertTrialUserAttr.run(trialId, k, pyJsonDumps(v));

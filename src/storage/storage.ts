@@ -30,6 +30,8 @@ export interface FrozenTrial {
   /** Our grid point id (system attribute `grid_point`). */
   readonly gridPoint: string;
   readonly params: Readonly<TrialParams>;
+  /** Each param's distribution as stored (Optuna's JSON), so a copy keeps it verbatim. */
+  readonly distributions: Readonly<Record<string, string>>;
   /** Objective per step (joint epoch, 1-based). */
   readonly intermediate: ReadonlyMap<number, number>;
   readonly userAttrs: Readonly<Record<string, JsonValue>>;
@@ -68,8 +70,11 @@ export interface TrialImport {
   readonly state: TrialState;
   readonly value: number | null;
   readonly params: Readonly<TrialParams>;
-  /** Each param's choices (categorical encoding), as for enqueuePoints. */
-  readonly distributions: Readonly<Record<string, readonly ParamValue[]>>;
+  /**
+   * Per param: its choices (encoded as enqueuePoints encodes them), or the
+   * distribution JSON another storage holds (FrozenTrial.distributions), kept verbatim.
+   */
+  readonly distributions: Readonly<Record<string, readonly ParamValue[] | string>>;
   readonly intermediate: ReadonlyMap<number, number>;
   readonly userAttrs: Readonly<Record<string, JsonValue>>;
   /** Includes `grid_point` where the trial has one. */
@@ -166,7 +171,10 @@ export interface Storage {
    * Runs several calls as one transaction: all of them or none, and one
    * commit (a trial's final attributes never land without its state). `fn`
    * must make its calls through `tx`, the same interface bound to the
-   * transaction; other callers of this storage wait until it ends.
+   * transaction. Other callers never see its writes before the commit
+   * (SQLite makes them wait; PostgreSQL answers them from the committed
+   * state). After a dropped connection `fn` may run again: no side effects
+   * outside `tx`.
    */
   atomically<T>(fn: (tx: Storage) => Promise<T>): Promise<T>;
 

@@ -55,6 +55,7 @@ export function trialOf(number: number, point: GridPoint, spec: TrialSpec): Froz
     state,
     value: state === TrialState.COMPLETE ? (spec.auroc?.[objective] ?? null) : null,
     gridPoint: point.id,
+    distributions: {},
     params: point.params,
     intermediate: new Map(hist.map((v, i) => [i + 1, v])),
     userAttrs,
