@@ -230,7 +230,7 @@ class SqliteStorage implements Storage {
   /** Encoded ids of `ids` that already have a trial in a state that keeps the point from being queued again. */
   #livePoints(studyId: number, ids: IdsParam, rerunPruned: boolean): Set<string> {
     const stmt = rerunPruned ? this.#s.livePointsNotPruned : this.#s.livePoints;
-    return new Set((stmt.pluck().all(ids.json, studyId) as string[]));
+    return new Set(stmt.all(ids.json, studyId) as string[]);
   }
 
   #insertWaitingTrial(studyId: number, number: number, gridPoint: string): number {
@@ -712,17 +712,17 @@ function prepare(db: Database.Database) {
     setRunning: p("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?"),
     setWaiting: p("UPDATE trials SET state = 'WAITING', datetime_start = NULL WHERE trial_id = ?"),
     finish: p('UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ?'),
-    // The grid points of a JSON array of encoded ids (idsParam) that have a trial
-    // not FAIL (not FAIL or PRUNED). CROSS JOIN keeps json_each outermost, so each
+    // The grid points (encoded ids, plucked) of a JSON array of encoded ids
+    // (idsParam) that have a trial not FAIL (not FAIL or PRUNED). CROSS JOIN keeps json_each outermost, so each
     // id is one probe of the partial index iae_grid_point_attrs (schema.ts).
     livePoints: p(
       `SELECT DISTINCT a.value_json FROM json_each(?) j CROSS JOIN trial_system_attributes a ON a."key" = '${GRID_POINT_ATTR}' AND a.value_json = j.value ` +
         "CROSS JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = ? AND t.state != 'FAIL'",
-    ),
+    ).pluck(),
     livePointsNotPruned: p(
       `SELECT DISTINCT a.value_json FROM json_each(?) j CROSS JOIN trial_system_attributes a ON a."key" = '${GRID_POINT_ATTR}' AND a.value_json = j.value ` +
         "CROSS JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = ? AND t.state NOT IN ('FAIL', 'PRUNED')",
-    ),
+    ).pluck(),
     countedFailures: p(
       `SELECT g.value_json, COUNT(*) AS n FROM json_each(?) j CROSS JOIN trial_system_attributes g ON g."key" = '${GRID_POINT_ATTR}' AND g.value_json = j.value ` +
         'CROSS JOIN trials t ON t.trial_id = g.trial_id ' +
