@@ -208,7 +208,7 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       const { runExportCommand } = await import('./commands/export/cli.js');
-      await stoppable(() => runExportCommand({ target: onePositional(positionals, 'export <study>'), ...values, write: out }));
+      await stoppable(() => runExportCommand({ target: onePositional(positionals, 'export <study>'), ...values, write: out, signal: stop.signal }));
       return 0;
     }
     case 'data': {

@@ -4,12 +4,9 @@
 // number of dimensions d, then d uint32 sizes, then the data, row-major.
 // We check every part of it, because a truncated download otherwise shows up
 // much later as a model that trains on zeros.
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import { DatasetError } from '../errors/index.js';
 import { readDataFile, type ReadOptions } from './fs.js';
-
-const gunzipAsync = promisify(gunzip);
+import { gunzipAbortable } from './gunzip.js';
 
 export type IdxDtype = 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
 
@@ -131,8 +128,10 @@ export async function readMaybeGzip(path: string, fix = REFETCH, opts: ReadOptio
   const bytes = await readDataFile(path, fix, opts);
   if (!isGzip(bytes)) return bytes;
   try {
-    return await gunzipAsync(bytes);
+    // Streamed, so that a stop during the decoding of a large file lands within a chunk.
+    return await gunzipAbortable(bytes, { signal: opts.signal });
   } catch (err) {
+    if (opts.signal?.aborted) throw err;
     throw new DatasetError(
       `gzip data is corrupt or truncated (${(err as Error).message}); ${fix}`,
       path,

@@ -137,8 +137,12 @@ export function countGridPoints(grid: Grid): number {
   return total;
 }
 
-/** Points made between two yields of expandGridAsync (tens of milliseconds of work). */
-const EXPAND_CHUNK = 5000;
+/**
+ * Points made between two yields of expandGridAsync: a few milliseconds of
+ * work on a quiet machine, but 5000 took up to ~1 s a turn on two cores under
+ * load 15 (bench/grid-size.ts), and a yield costs microseconds.
+ */
+const EXPAND_CHUNK = 1000;
 
 /**
  * expandGrid that gives the event loop a turn every few thousand points, so a

@@ -6,9 +6,13 @@ import { countGridPoints } from './expand.js';
 
 /**
  * Default of `start --max-points`. Queueing a point in SQLite (Optuna's
- * schema: one row per param, each with its distribution) costs up to ~0.2 ms,
- * so 10^5 points are tens of seconds of queueing before the first trial, and
- * weeks of training on one machine; bench/grid-size.ts measures it.
+ * schema: one row per param, each with its distribution) costs ~0.25 ms, the
+ * same for the last chunk as for the first (each chunk looks up only its own
+ * points), so 10^5 points are ~25 s of queueing before the first trial, and
+ * weeks of training on one machine; bench/grid-size.ts measures it. Not 10^6
+ * (issue 14's example): `start` holds the expanded grid in memory whole
+ * (~350 MB at 10^6 points) and would queue for ~4 minutes; a larger grid
+ * would need points streamed from the generator to the queue.
  */
 export const DEFAULT_MAX_POINTS = 100_000;
 

@@ -102,6 +102,14 @@ interface HeartbeatRow {
   heartbeat: string;
 }
 
+/** A JSON array of distinct encoded grid point ids, bound to the `json_each(?)` of the per-point lookups. */
+interface IdsParam {
+  readonly json: string;
+}
+function idsParam(encoded: readonly string[]): IdsParam {
+  return { json: JSON.stringify([...new Set(encoded)]) };
+}
+
 /** Stored repr of a float as Optuna's TrialValueModel/TrialIntermediateValueModel. */
 function storedFloat(v: number): [number | null, string] {
   if (Number.isNaN(v)) return [null, 'NAN'];
@@ -238,12 +246,18 @@ class SqliteConnection {
     if (this.#s.studyById.get(studyId) === undefined) throw new StorageError(`no study with id ${studyId}`, this.#file);
   }
 
-  /** FAIL trials per grid point that count against maxRetries (src/trial/retries.ts). */
-  #countedFailures(studyId: number): Map<string, number> {
+  /**
+   * FAIL trials that count against maxRetries (src/trial/retries.ts), per
+   * grid point of `ids` (by the partial index on grid point attributes, so
+   * the cost follows ids, not the study's size). Keyed by encoded id.
+   */
+  #countedFailures(studyId: number, ids: IdsParam): Map<string, number> {
     const out = new Map<string, number>();
-    for (const r of this.#s.countedFailures.iterate(pyJsonDumps('trial' satisfies FailKind), studyId) as Iterable<{ value_json: string; n: number }>) {
-      const id = pyJsonLoads(r.value_json);
-      if (typeof id === 'string') out.set(id, r.n);
+    for (const r of this.#s.countedFailures.iterate(ids.json, pyJsonDumps('trial' satisfies FailKind), studyId) as Iterable<{
+      value_json: string;
+      n: number;
+    }>) {
+      out.set(r.value_json, r.n);
     }
     return out;
   }
@@ -276,6 +290,12 @@ class SqliteConnection {
       }
       return e;
     };
+  }
+
+  /** Encoded ids of `ids` that already have a trial in a state that keeps the point from being queued again. */
+  #livePoints(studyId: number, ids: IdsParam, rerunPruned: boolean): Set<string> {
+    const stmt = rerunPruned ? this.#s.livePointsNotPruned : this.#s.livePoints;
+    return new Set(stmt.all(ids.json, studyId) as string[]);
   }
 
   #insertWaitingTrial(studyId: number, number: number, gridPoint: string): number {
@@ -394,30 +414,30 @@ class SqliteConnection {
     const enqueue = db.transaction(
       (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>, opts: EnqueueOptions): EnqueueResult => {
         this.#assertStudy(studyId);
-        const failures = opts.maxRetries === undefined ? null : this.#countedFailures(studyId);
+        // Only the trials of these points are read (O(points), whatever the study's size):
+        // value_json is our own pyJsonDumps of the id, so the encoded id is the lookup key.
+        const encoded = points.map((p) => pyJsonDumps(p.id));
+        const ids = idsParam(encoded);
+        const failures = opts.maxRetries === undefined ? null : this.#countedFailures(studyId, ids);
         // Points that still have (or had) a usable trial: only FAIL-only points run again
         // (and PRUNED-only ones when asked).
-        const live = new Set<string>();
-        const rows = opts.rerunPruned === true ? s.livePointsNotPruned.iterate(studyId) : s.livePoints.iterate(studyId);
-        for (const r of rows as Iterable<{ value_json: string }>) {
-          const id = pyJsonLoads(r.value_json);
-          if (typeof id === 'string') live.add(id);
-        }
+        const live = this.#livePoints(studyId, ids, opts.rerunPruned === true);
         const encoder = this.#encoders(distributions);
         let number = this.#nextNumber(studyId);
         let added = 0;
         let present = 0;
         let exhausted = 0;
-        for (const point of points) {
-          if (live.has(point.id)) {
+        for (const [i, point] of points.entries()) {
+          const key = encoded[i]!;
+          if (live.has(key)) {
             present++;
             continue;
           }
-          if (failures && (failures.get(point.id) ?? 0) > opts.maxRetries!) {
+          if (failures && (failures.get(key) ?? 0) > opts.maxRetries!) {
             exhausted++;
             continue;
           }
-          live.add(point.id);
+          live.add(key);
           const trialId = this.#insertWaitingTrial(studyId, number++, point.id);
           for (const [name, value] of Object.entries(point.params) as [string, ParamValue][]) {
             const e = encoder(name, `grid point ${point.id}`);
@@ -457,10 +477,16 @@ class SqliteConnection {
 
     const failStale = db.transaction((studyId: number, staleSeconds: number, limits?: RetryLimits): number[] => {
       const stale = s.staleRunning.all(studyId, this.#utcSecondsAgo(staleSeconds)) as HeartbeatRow[];
-      const failures = limits?.maxRetries === undefined || stale.length === 0 ? null : this.#countedFailures(studyId);
+      const points = stale.map(({ trial_id: trialId }) => {
+        const gp = s.systemAttrOf.get(trialId, GRID_POINT_ATTR) as { value_json: string } | undefined;
+        const point = gp ? pyJsonLoads(gp.value_json) : null;
+        return typeof point === 'string' ? point : null;
+      });
+      const wanted = points.filter((p): p is string => p !== null).map((p) => pyJsonDumps(p));
+      const failures = limits?.maxRetries === undefined || wanted.length === 0 ? null : this.#countedFailures(studyId, idsParam(wanted));
       const now = this.#utcNow();
       let number = stale.length > 0 ? this.#nextNumber(studyId) : 0;
-      for (const { trial_id: trialId, heartbeat: last } of stale) {
+      for (const [i, { trial_id: trialId, heartbeat: last }] of stale.entries()) {
         this.#transition(trialId, TrialState.FAIL);
         s.finish.run('FAIL', now, trialId);
         s.upsertTrialUserAttr.run(
@@ -470,10 +496,9 @@ class SqliteConnection {
         );
         s.upsertTrialSystemAttr.run(trialId, FAIL_KIND_ATTR, pyJsonDumps('process' satisfies FailKind));
         // Its point runs again as a new trial; the FAIL trial stays as the record of what happened.
-        const gp = s.systemAttrOf.get(trialId, GRID_POINT_ATTR) as { value_json: string } | undefined;
-        const point = gp ? pyJsonLoads(gp.value_json) : null;
-        if (typeof point !== 'string') continue;
-        if (failures && (failures.get(point) ?? 0) > limits!.maxRetries!) continue;
+        const point = points[i];
+        if (point == null) continue;
+        if (failures && (failures.get(pyJsonDumps(point)) ?? 0) > limits!.maxRetries!) continue;
         const newId = this.#insertWaitingTrial(studyId, number++, point);
         s.copyParams.run(newId, trialId);
       }
@@ -942,20 +967,20 @@ function prepare(db: Database.Database) {
     setRunning: p("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?"),
     setWaiting: p("UPDATE trials SET state = 'WAITING', datetime_start = NULL WHERE trial_id = ?"),
     finish: p('UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ?'),
+    // The grid points (encoded ids, plucked) of a JSON array of encoded ids
+    // (idsParam) that have a trial not FAIL (not FAIL or PRUNED). CROSS JOIN keeps json_each outermost, so each
+    // id is one probe of the partial index iae_grid_point_attrs (schema.ts).
     livePoints: p(
-      'SELECT a.value_json FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
-        GRID_POINT_ATTR +
-        "' WHERE t.study_id = ? AND t.state != 'FAIL'",
-    ),
+      `SELECT DISTINCT a.value_json FROM json_each(?) j CROSS JOIN trial_system_attributes a ON a."key" = '${GRID_POINT_ATTR}' AND a.value_json = j.value ` +
+        "CROSS JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = ? AND t.state != 'FAIL'",
+    ).pluck(),
     livePointsNotPruned: p(
-      'SELECT a.value_json FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
-        GRID_POINT_ATTR +
-        "' WHERE t.study_id = ? AND t.state NOT IN ('FAIL', 'PRUNED')",
-    ),
-
+      `SELECT DISTINCT a.value_json FROM json_each(?) j CROSS JOIN trial_system_attributes a ON a."key" = '${GRID_POINT_ATTR}' AND a.value_json = j.value ` +
+        "CROSS JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = ? AND t.state NOT IN ('FAIL', 'PRUNED')",
+    ).pluck(),
     countedFailures: p(
-      'SELECT g.value_json, COUNT(*) AS n FROM trials t ' +
-        `JOIN trial_system_attributes g ON g.trial_id = t.trial_id AND g."key" = '${GRID_POINT_ATTR}' ` +
+      `SELECT g.value_json, COUNT(*) AS n FROM json_each(?) j CROSS JOIN trial_system_attributes g ON g."key" = '${GRID_POINT_ATTR}' AND g.value_json = j.value ` +
+        'CROSS JOIN trials t ON t.trial_id = g.trial_id ' +
         `JOIN trial_system_attributes k ON k.trial_id = t.trial_id AND k."key" = '${FAIL_KIND_ATTR}' AND k.value_json = ? ` +
         "WHERE t.study_id = ? AND t.state = 'FAIL' GROUP BY g.value_json",
     ),

@@ -1,12 +1,14 @@
 // Each stop signal in each phase, through the real CLI: SIGINT, SIGTERM and
-// SIGHUP stop cleanly while the data loads, while trials train and while the
-// export writes. `start` puts running trials back to WAITING and exits 0;
+// SIGHUP stop cleanly while the data loads, while the grid is queued, while
+// trials train and while the export writes. `start` puts running trials back to WAITING and exits 0;
 // other commands exit 128 + the signal's number; a second signal exits at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ENQUEUE_CHUNK } from '../../src/cli/commands/start/index.js';
 import { TrialState } from '../../src/trial/state.js';
 import { fillGoldenDb } from '../report/golden-db.js';
 import { runCli, tinyStudy, trialsOf, waitFor, writeStudy, type Run } from '../e2e/helpers.js';
@@ -53,6 +55,38 @@ for (const sig of Object.keys(SIGNALS) as Sig[]) {
     assert.equal(trials.filter((t) => t.state === TrialState.RUNNING || t.state === TrialState.FAIL).length, 0);
     assert.equal(trials.filter((t) => t.state === TrialState.COMPLETE).length, Number(summary[1]));
     assert.ok(Number(summary[2]) >= 1 && trials.filter((t) => t.state === TrialState.WAITING).length >= Number(summary[2]));
+  });
+}
+
+/** Trials in the file so far (a plain read-only count while the sweep writes; 0 before the schema exists). */
+function queuedTrials(db: string): number {
+  if (!existsSync(db)) return 0;
+  const c = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return (c.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'trials'").get() as { n: number }).n === 0
+      ? 0
+      : (c.prepare('SELECT count(*) AS n FROM trials').get() as { n: number }).n;
+  } finally {
+    c.close();
+  }
+}
+
+for (const sig of Object.keys(SIGNALS) as Sig[]) {
+  test(`${sig} while a 50 000-point grid is queued: whole chunks stay queued, exit 0`, { timeout: LONG }, async () => {
+    const name = `queue-${sig}`;
+    const points = 50_000;
+    const { file, db } = writeStudy(tinyStudy(name, { normalClass: [0, 1], seed: Array.from({ length: 250 }, (_, i) => i), lambdaKl: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], lambdaRec: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }));
+    const run = runCli(['start', file, '--db', db, '--no-cache']);
+    // The first chunk is in: queueing has begun (it takes many chunks more).
+    await waitFor(() => queuedTrials(db) >= ENQUEUE_CHUNK, LONG, 'the first queued chunk');
+    run.child.kill(sig);
+    const { code, signal } = await run.done;
+    assert.equal(signal, null);
+    assert.equal(code, 0, run.stderr());
+    assert.match(lastLine(run), /^sweep stopped: 0 completed, 0 failed/);
+    const queued = queuedTrials(db);
+    assert.equal(queued % ENQUEUE_CHUNK, 0, `whole chunks only: ${queued}`);
+    assert.ok(queued < points, `stopped part-way: ${queued} of ${points} points queued`);
   });
 }
 

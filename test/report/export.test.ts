@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -140,6 +140,59 @@ describe('runExport', () => {
     const out = join(dir, 'cmd');
     await runExportCommand({ target: 'golden-fmnist', db, out, format: 'csv', select: 'median', 'no-figures': true, write });
     assert.deepEqual(lines.map((l) => basename(l)), ['golden-fmnist.median.csv', 'golden-fmnist.grids.csv', 'golden-fmnist.curves.median.csv']);
+  });
+
+  // A signal during the export (issue 14): the report is built in a worker
+  // thread, so the main thread keeps turning (timer ticks are counted, nothing
+  // is timed) and a stop rejects at once with its reason; files are written to
+  // a temporary name and renamed, so only whole files are ever left.
+  it('a signal while the report is built: the event loop keeps turning, it rejects with the reason, nothing is written', async () => {
+    const out = join(dir, 'stopped-building');
+    const ac = new AbortController();
+    const reason = new Error('SIGTERM');
+    let ticks = 0;
+    const written: string[] = [];
+    const ticker = setInterval(() => {
+      if (++ticks === 3) ac.abort(reason);
+    }, 1);
+    try {
+      await assert.rejects(
+        runExport({ db, study: 'golden-fmnist', outDir: out, formats: ['md', 'csv', 'json'], now: NOW, signal: ac.signal, onFile: (f) => written.push(f) }),
+        (e) => e === reason,
+      );
+    } finally {
+      clearInterval(ticker);
+    }
+    assert.ok(ticks >= 3, `the loop turned while the report was built (${ticks} ticks)`);
+    assert.deepEqual(written, [], 'stopped before the first file');
+    assert.equal(existsSync(out), false, 'not even the output folder');
+  });
+
+  it('a signal between files: whole files only, no temporary file left', async () => {
+    const out = join(dir, 'stopped-writing');
+    const ac = new AbortController();
+    const reason = new Error('SIGHUP');
+    const written: string[] = [];
+    await assert.rejects(
+      runExport({
+        db,
+        study: 'golden-fmnist',
+        outDir: out,
+        formats: ['md', 'csv', 'json'],
+        figures: false,
+        now: NOW,
+        signal: ac.signal,
+        onFile: (f) => {
+          written.push(basename(f));
+          if (written.length === 2) ac.abort(reason);
+        },
+      }),
+      (e) => e === reason,
+    );
+    assert.deepEqual(written, ['golden-fmnist.md', 'golden-fmnist.oracle.csv']);
+    assert.deepEqual((readdirSync(out) as string[]).sort(), ['golden-fmnist.md', 'golden-fmnist.oracle.csv']);
+    const full = await runExport({ db, study: 'golden-fmnist', outDir: join(dir, 'whole'), formats: ['md'], figures: false, now: NOW });
+    assert.equal(readFileSync(join(out, 'golden-fmnist.md'), 'utf8'), readFileSync(full.files[0]!, 'utf8'));
   });
 
   it('reads the commit from .git without running git', () => {

@@ -146,6 +146,30 @@ describe('SQLite file', () => {
     await storage.close();
   });
 
+  it('a file written before the grid point index gets it on the next writable open, and its points are still found', async () => {
+    const path = join(tmp.dir, 'old-index.sqlite3');
+    const storage = openSqliteStorage(path);
+    const s = await storage.openStudy('old', {});
+    await storage.enqueuePoints(s.id, makePoints(5), DISTRIBUTIONS);
+    await storage.close();
+    const indexNames = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'iae_%' ORDER BY name").pluck().all();
+      } finally {
+        db.close();
+      }
+    };
+    const db = new Database(path);
+    db.exec('DROP INDEX iae_grid_point_attrs');
+    db.close();
+    assert.deepEqual(indexNames(), ['iae_trials_study_state_number']);
+    const again = openSqliteStorage(path);
+    assert.deepEqual(indexNames(), ['iae_grid_point_attrs', 'iae_trials_study_state_number']);
+    assert.deepEqual(await again.enqueuePoints(s.id, makePoints(7), DISTRIBUTIONS), { added: 2, present: 5 });
+    await again.close();
+  });
+
   it('a read-only open polls while another process writes, and neither sees SQLITE_BUSY', async () => {
     const path = join(tmp.dir, 'monitored.sqlite3');
     const storage = openSqliteStorage(path);

@@ -19,6 +19,8 @@ export interface ExportCommandOptions {
   readonly 'no-figures'?: boolean;
   readonly 'heat-scale'?: string;
   readonly write: (line: string) => void;
+  /** The CLI's stop: ends the worker building the report, or the writing between files. */
+  readonly signal?: AbortSignal;
 }
 
 const FORMATS: readonly ExportFormat[] = ['md', 'csv', 'json'];
@@ -76,6 +78,7 @@ export async function runExportCommand(o: ExportCommandOptions): Promise<void> {
     heatScale: heatScale as HeatScale | undefined,
     commit: gitCommit(),
     onFile: o.write,
+    signal: o.signal,
   });
   if (result.pngUnavailable) o.write('figures: SVG only (@resvg/resvg-js did not load, so no PNG)');
 }

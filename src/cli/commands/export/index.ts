@@ -1,31 +1,19 @@
 // `sweep export`: the paper's tables and figures from a study's database.
 // Opens the database read-only (a reader in WAL mode never blocks, and is
 // never blocked by, a running sweep) and writes only under outDir.
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
 import { fsReason, makeDirs } from '../../../fs/mkdirs.js';
-import { UserInputError } from '../../../errors/index.js';
+import { BackendError, DatasetError, StorageError, SweepError, UserInputError } from '../../../errors/index.js';
 import { dirname, join, resolve } from 'node:path';
-import type { FrozenTrial, StudySummary } from '../../../storage/index.js';
 import type { Score } from '../../../study/schema.js';
-import { openTargetReadonly } from '../../target.js';
 import { projectVersion } from '../../version.js';
 export { projectVersion };
-import {
-  buildReport,
-  figures as allFigures,
-  readStudyDefinition,
-  renderCurvesCsv,
-  renderGridsCsv,
-  renderJson,
-  renderMarkdown,
-  renderTablesCsv,
-  svgToPng,
-  type HeatScale,
-  type ReportModel,
-  type Selection,
-} from '../../../report/index.js';
-
-export type ExportFormat = 'md' | 'csv' | 'json';
+import { svgToPng, type HeatScale, type Selection } from '../../../report/index.js';
+import type { ExportFile, ExportFormat, ExportJob } from './compute.js';
+import type { WorkerAnswer, WorkerFailure } from './worker.js';
+export type { ExportFormat };
 
 export interface ExportOptions {
   /** SQLite file of the study. */
@@ -56,6 +44,8 @@ export interface ExportOptions {
   readonly now?: Date;
   /** Called as each file is written (the CLI lists them as they come, so a stopped export shows how far it got). */
   readonly onFile?: (path: string) => void;
+  /** Stops the export (the computation, or between files); it then rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ExportResult {
@@ -65,31 +55,65 @@ export interface ExportResult {
   readonly pngUnavailable: boolean;
 }
 
-/** Reads the study and its trials read-only; throws typed errors naming the file. */
-async function readStudy(db: string, name: string): Promise<{ summary: StudySummary; trials: FrozenTrial[] }> {
-  const { storage, study } = await openTargetReadonly({ name, dbPath: db });
+/** The worker's module beside this one: .ts when run from source (tsx), .js when built. */
+const WORKER_URL = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+/** A worker's error as the class it was thrown as, so the CLI gives it the same message and exit code. */
+function revive(f: WorkerFailure): Error {
+  const classes: Record<string, new (message: string) => UserInputError> = { DatasetError, StorageError, BackendError };
+  const Cls = classes[f.name] ?? (f.exitCode === 2 ? UserInputError : undefined);
+  const err = Cls ? new Cls(f.message) : f.exitCode !== undefined ? new SweepError(f.message) : new Error(f.message);
+  err.name = f.name;
+  if (f.stack) err.stack = f.stack;
+  return err;
+}
+
+/**
+ * The export's files, computed in a worker thread: reading a big study and
+ * building its models is seconds of synchronous work, and on the main thread
+ * it would hold back a signal until the end. A stop terminates the worker and
+ * rejects with the signal's reason at once.
+ */
+async function computeInWorker(job: ExportJob, signal?: AbortSignal): Promise<ExportFile[]> {
+  signal?.throwIfAborted();
+  const pool = new Piscina({
+    filename: fileURLToPath(WORKER_URL),
+    minThreads: 1,
+    maxThreads: 1,
+    // The worker inherits the loader (tsx) the main thread was started with.
+    execArgv: process.execArgv,
+  });
   try {
-    return { summary: study, trials: await storage.getTrials(study.id) };
+    const answer = (await pool.run(job, signal ? { signal } : {})) as WorkerAnswer;
+    if (!answer.ok) throw revive(answer.failure);
+    return answer.files;
+  } catch (err) {
+    // Piscina's own AbortError for a stop: the contract is the signal's reason, as is.
+    if (signal?.aborted) throw signal.reason;
+    throw err;
   } finally {
-    await storage.close();
+    void pool.destroy();
   }
 }
 
 export async function runExport(opts: ExportOptions): Promise<ExportResult> {
-  const { summary, trials } = await readStudy(opts.db, opts.study);
-  const meta = {
-    version: opts.version ?? projectVersion(),
-    commit: opts.commit ?? null,
-    generatedAt: (opts.now ?? new Date()).toISOString(),
+  const { signal } = opts;
+  const job: ExportJob = {
+    db: opts.db,
+    study: opts.study,
+    formats: opts.formats,
+    select: opts.select,
+    score: opts.score,
+    compare: opts.compare,
+    figures: opts.figures ?? true,
+    heatScale: opts.heatScale,
+    meta: {
+      version: opts.version ?? projectVersion(),
+      commit: opts.commit ?? null,
+      generatedAt: (opts.now ?? new Date()).toISOString(),
+    },
   };
-  const selections: Selection[] = opts.select
-    ? [opts.select]
-    : readStudyDefinition(summary.systemAttrs)?.defaultPoint
-      ? ['oracle', 'median', 'default']
-      : ['oracle', 'median'];
-  const models: ReportModel[] = selections.map((select) =>
-    buildReport({ study: summary, trials, meta }, { select, score: opts.score, compare: opts.compare }),
-  );
+  const computed = await computeInWorker(job, signal);
 
   const files: string[] = [];
   // A bad --out (a file in the path, no permission, /proc) is the user's to
@@ -101,44 +125,33 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   } catch (e) {
     throw outError(e, opts.outDir);
   }
+  // Each file goes to a temporary name and is renamed into place: a stop (or a
+  // kill) between or during writes leaves whole files only, never a cut one.
   const write = (name: string, data: string | Uint8Array) => {
     const path = join(opts.outDir, name);
+    const tmp = `${path}.tmp-${process.pid}`;
     try {
       makeDirs(dirname(path));
-      writeFileSync(path, data);
+      writeFileSync(tmp, data);
+      renameSync(tmp, path);
     } catch (e) {
+      rmSync(tmp, { force: true });
       throw outError(e, path);
     }
     files.push(path);
     opts.onFile?.(path);
   };
-  const base = summary.name;
-  const formats = [...new Set(opts.formats)];
-  if (formats.includes('md')) write(`${base}.md`, renderMarkdown(models));
-  if (formats.includes('csv')) {
-    for (const m of models) write(`${base}.${m.selection.select}.csv`, renderTablesCsv(m));
-    // The grids do not depend on the selection: one file.
-    write(`${base}.grids.csv`, renderGridsCsv(models[0]!));
-    for (const m of models) write(`${base}.curves.${m.selection.select}.csv`, renderCurvesCsv(m));
-  }
-  if (formats.includes('json')) for (const m of models) write(`${base}.${m.selection.select}.json`, renderJson(m));
 
   let pngUnavailable = false;
-  if (opts.figures ?? true) {
-    const seen = new Set<string>();
-    for (const m of models) {
-      for (const f of allFigures(m, { heatScale: opts.heatScale })) {
-        if (seen.has(f.name)) continue; // heatmaps are the same for every selection
-        seen.add(f.name);
-        // Rendering a figure is synchronous work: let signals (a stop) in between figures.
-        await new Promise((r) => setImmediate(r));
-        write(join('figures', f.name), f.svg);
-        if (opts.png ?? true) {
-          const png = pngUnavailable ? null : await svgToPng(f.svg);
-          if (png) write(join('figures', f.name.replace(/\.svg$/, '.png')), png);
-          else pngUnavailable = true;
-        }
-      }
+  for (const f of computed) {
+    // A turn of the event loop between files (a figure's PNG is synchronous work): a stop lands here.
+    await new Promise((r) => setImmediate(r));
+    signal?.throwIfAborted();
+    write(f.name, f.data);
+    if (f.figure && (opts.png ?? true)) {
+      const png = pngUnavailable ? null : await svgToPng(f.data);
+      if (png) write(f.name.replace(/\.svg$/, '.png'), png);
+      else pngUnavailable = true;
     }
   }
   return { files: files.map((f) => resolve(f)), pngUnavailable };

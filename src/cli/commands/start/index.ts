@@ -85,8 +85,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   try {
     // Decoded once here, in shared memory: every worker thread reads this one
     // copy (and a bad or missing data set fails before anything is written).
-    // Reads stop between chunks on a signal; a gunzip in progress cannot, so
-    // the wait for it is left behind at once (the process exits).
+    // Reads and gunzip stop between chunks on a signal; any step that does not
+    // look at the signal is left behind at once (the process exits).
     data = await untilAborted(
       loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data'), signal: opts.signal }),
       opts.signal,
@@ -200,12 +200,13 @@ function checkArch(study: Study, input: InputShape, studyFile: string): void {
 }
 
 /**
- * Points queued in one transaction. A chunk's time is mostly enqueuePoints
- * reading the points already queued (all of them, on every call), so late
- * chunks of a 10^5 grid take up to ~1.6 s on a 2-core machine under load 14
- * (bench/grid-size.ts, bench/RESULTS.md); smaller chunks would not shorten it.
+ * Points queued in one transaction. enqueuePoints looks up only the chunk's
+ * points, so a chunk's time is proportional to its size, whatever is queued
+ * already: 1000 points took up to ~0.9 s on a 2-core machine under load 15
+ * (bench/grid-size.ts, bench/RESULTS.md), so 500 keeps a turn, and the wait
+ * for a signal to be seen, well under a second.
  */
-const ENQUEUE_CHUNK = 1000;
+export const ENQUEUE_CHUNK = 500;
 
 /**
  * Queues the points a chunk at a time, giving the event loop a turn between
@@ -225,10 +226,8 @@ export async function enqueueInChunks(
   let present = 0;
   let exhausted = 0;
   for (let i = 0; i < points.length; i += ENQUEUE_CHUNK) {
-    if (i > 0) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      signal.throwIfAborted();
-    }
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    signal.throwIfAborted();
     const q = await storage.enqueuePoints(studyId, points.slice(i, i + ENQUEUE_CHUNK), distributions, options);
     added += q.added;
     present += q.present;
