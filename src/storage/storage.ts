@@ -4,8 +4,10 @@
 // mutate stored state by accident.
 import type { TrialState } from '../trial/state.js';
 import type { GridPoint, ParamValue, TrialParams } from '../grid/expand.js';
+import type { JsonValue } from '../json.js';
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+// The JSON type lives in a leaf module; storage re-exports it as its own.
+export type { JsonValue };
 
 export interface StudySummary {
   readonly id: number;

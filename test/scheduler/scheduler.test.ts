@@ -274,7 +274,7 @@ test('a trial failed by another process meanwhile (its heartbeat looked stale) i
       ...base,
       events: {
         note: (m) => notes.push(m),
-        progress: (t, p) => {
+        progress: (_t, p) => {
           // What a second `start` does when this trial's heartbeat looks stale to it.
           if (takenOver === null && p.type === 'phase') takenOver = storage.failStaleTrials(id, 0)[0] ?? -1;
         },
