@@ -19,21 +19,61 @@ const zone = (target, from, message) => ({
 
 const LAYERS = [
   ...TRAINING.map((d) =>
-    zone(d, ['pool', 'scheduler', 'storage', 'cli', 'tui', 'report'], 'training code does not reach the pool, the database or the screen (docs/architecture.md)'),
+    zone(
+      d,
+      ['pool', 'scheduler', 'storage', 'cli', 'tui', 'report'],
+      'training code does not reach the pool, the database or the screen (docs/architecture.md)',
+    ),
   ),
-  zone('storage', ['tui', 'report', 'cli', 'scheduler', 'pool', 'worker'], 'storage is below the scheduler, the report and the screen'),
-  zone('report', ['worker', 'pool', 'scheduler', 'training', 'engine', 'models', 'cli', 'tui'], 'the report is pure: stored trials in, tables out'),
+  zone(
+    'storage',
+    ['tui', 'report', 'cli', 'scheduler', 'pool', 'worker'],
+    'storage is below the scheduler, the report and the screen',
+  ),
+  zone(
+    'report',
+    ['worker', 'pool', 'scheduler', 'training', 'engine', 'models', 'cli', 'tui'],
+    'the report is pure: stored trials in, tables out',
+  ),
   // The worker file is loaded in every worker thread: training code only.
   {
     target: './src/worker',
     from: './src',
-    except: ['./worker', './training', './engine', './models', './data', './metrics', './study', './grid', './errors', './fs', './json.ts', './seed.ts'],
+    except: [
+      './worker',
+      './training',
+      './engine',
+      './models',
+      './data',
+      './metrics',
+      './study',
+      './grid',
+      './errors',
+      './fs',
+      './json.ts',
+      './seed.ts',
+    ],
     message: 'the worker imports training code only',
   },
   // The bottom of the stack imports nothing above it.
   zone(
     ['errors', 'json.ts', 'seed.ts', 'metrics', 'fs'],
-    ['study', 'grid', 'trial', 'storage', 'scheduler', 'pool', 'report', 'tui', 'cli', 'training', 'worker', 'engine', 'models', 'data'],
+    [
+      'study',
+      'grid',
+      'trial',
+      'storage',
+      'scheduler',
+      'pool',
+      'report',
+      'tui',
+      'cli',
+      'training',
+      'worker',
+      'engine',
+      'models',
+      'data',
+    ],
     'a leaf module imports nothing of ours above it',
   ),
   zone('study', ['grid'], 'the grid is expanded from the study, not the other way round'),
@@ -71,9 +111,15 @@ export default tseslint.config(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-self-import': 'error',
       'import-x/no-restricted-paths': ['error', { zones: LAYERS }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // import() in a type is how we name the types of optional modules loaded on demand (sharp, tfjs-node).
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
     },
   },
   // Terminal tests match escape sequences (\x1b[...m): control characters are what they look for.
@@ -93,7 +139,9 @@ export default tseslint.config(
         'error',
         {
           // node:test runs the tests that test() and describe() return; awaiting them is not needed.
-          allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }],
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
         },
       ],
       '@typescript-eslint/no-misused-promises': 'error',

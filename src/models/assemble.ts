@@ -18,7 +18,13 @@ export interface ModelParts {
   dispose?(): void;
 }
 
-export function assembleModel(name: ModelName, traits: ModelTraits, s: ModelStructure, store: ParamStore, parts: ModelParts): Model {
+export function assembleModel(
+  name: ModelName,
+  traits: ModelTraits,
+  s: ModelStructure,
+  store: ParamStore,
+  parts: ModelParts,
+): Model {
   return {
     name,
     traits,

@@ -12,7 +12,12 @@ export type ConvAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-export function convInfoOf(xShape: number[], filterShape: number[], attrs: ConvAttrs, kernel: string): tf.backend_util.Conv2DInfo {
+export function convInfoOf(
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvAttrs,
+  kernel: string,
+): tf.backend_util.Conv2DInfo {
   if (attrs.dataFormat === 'NCHW') {
     // The wasm Conv2D we build on is channels-last only.
     throw new Error(`${kernel} on wasm supports dataFormat NHWC only (got NCHW); transpose the input to NHWC`);
