@@ -1,6 +1,6 @@
 // A trial function that does no training: it reports one epoch and returns
 // at once, so the scheduler benchmark measures the orchestrator alone.
-import { defineWorker } from '../src/pool/worker-side.js';
+import { defineWorker } from '../src/training/worker-side.js';
 
 export default defineWorker(async (task, emit) => {
   const value = (task.trialNumber % 97) / 97;

@@ -195,7 +195,10 @@ function human(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB'];
   let v = bytes;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) (v /= 1024), u++;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 

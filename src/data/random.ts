@@ -1,6 +1,7 @@
 // A small seeded PRNG for data selection. Our own, so that a data set's
 // subsample and contamination depend on nothing but the seed: not on the
 // backend, not on Math.random, not on another folder's generator.
+import { seedFromText } from '../seed.js';
 
 /** mulberry32: 32-bit state, period 2^32, good enough for sampling indices. Returns [0, 1). */
 export function mulberry32(seed: number): () => number {
@@ -17,22 +18,10 @@ export function mulberry32(seed: number): () => number {
 /**
  * A 32-bit seed from a purpose tag and numbers, so that independent uses of one
  * trial seed (train subsample, contamination, test subsample) get independent
- * streams, and a change to one never shifts another. FNV-1a over the text.
+ * streams, and a change to one never shifts another.
  */
 export function deriveSeed(tag: string, ...nums: number[]): number {
-  const text = `${tag}:${nums.join(',')}`;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  // Final avalanche (murmur3 fmix32): FNV alone leaves nearby tags correlated.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return seedFromText(`${tag}:${nums.join(',')}`);
 }
 
 /** An integer in [0, n). */
@@ -65,11 +54,4 @@ export function shuffleInPlace<T>(a: T[], rand: () => number): T[] {
     a[j] = t;
   }
   return a;
-}
-
-/** A standard normal draw (Box-Muller). */
-export function gaussian(rand: () => number): number {
-  const u = 1 - rand(); // (0, 1]: log(0) never happens
-  const v = rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }

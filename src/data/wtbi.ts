@@ -67,12 +67,16 @@ export function splitCsvLine(line: string, delimiter = ','): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === delimiter) out.push(field), (field = '');
-    else field += ch;
+    else if (ch === delimiter) {
+      out.push(field);
+      field = '';
+    } else field += ch;
   }
   out.push(field);
   return out;

@@ -180,15 +180,6 @@ export function registerBatchNormKernels(): void {
   registered = true;
 }
 
-export interface BatchNormResult<T extends tf.Tensor> {
-  /** (x - mean) / sqrt(var + eps), differentiable w.r.t. x. */
-  y: T;
-  /** Batch mean per channel (for running statistics; not differentiated). */
-  mean: tf.Tensor1D;
-  /** Biased batch variance per channel. */
-  variance: tf.Tensor1D;
-}
-
 const fused = (x: tf.Tensor) => x.dtype === 'float32' && tf.getKernel(BN_FORWARD, tf.getBackend()) != null;
 
 /** Receives the batch statistics per channel (e.g. to update running averages in eval-mode buffers). */

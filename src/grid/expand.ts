@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Grid, ModelName } from '../study/schema.js';
 import { modelTraits } from '../study/models.js';
+import { canonicalJson } from '../json.js';
 
 /** One parameter value as stored (Optuna's categorical choices are strings, numbers or booleans). */
 export type ParamValue = string | number;
@@ -32,18 +33,6 @@ export interface GridPoint {
   /** Stable identity: the same params give the same id. */
   readonly id: string;
   readonly params: TrialParams;
-}
-
-/** Canonical JSON: keys sorted, so key order never changes a hash. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function gridPointId(params: TrialParams): string {

@@ -11,7 +11,7 @@ export function leakyReluGain(slope = 0.01): number {
 
 export function uniform(n: number, bound: number, rng: Rng): Float32Array {
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (2 * rng.uniform() - 1) * bound;
+  for (let i = 0; i < n; i++) out[i] = (2 * rng.next() - 1) * bound;
   return out;
 }
 

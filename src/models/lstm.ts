@@ -154,10 +154,10 @@ function sequenceOp(gates: readonly Gate[]) {
         const hPrev = tf.concat([tf.zeros([1, h]), tf.slice(hAll, [0, 0], [b - 1, h])], 0) as tf.Tensor2D;
         const dx = tf.addN(gates.map((g, k) => tf.matMul(dAll[k], wOf(g).wih, false, true)));
         const grads: tf.Tensor[] = [dx];
-        gates.forEach((g, k) => {
-          const db = tf.sum(dAll[k], 0);
-          grads.push(tf.matMul(xs, dAll[k], true, false), db, db, tf.matMul(hPrev, dAll[k], true, false));
-        });
+        for (const d of dAll) {
+          const db = tf.sum(d, 0);
+          grads.push(tf.matMul(xs, d, true, false), db, db, tf.matMul(hPrev, d, true, false));
+        }
         return grads;
       },
     };

@@ -9,8 +9,9 @@
 // encoder as an autoencoder, Deep SVDD's own way and the authors' code's.
 // Joint training and scoring then leave it out.
 import { UserInputError } from '../errors/index.js';
-import { MODEL_TRAITS, modelScores, type ModelTraits } from '../study/models.js';
+import { MODEL_TRAITS, type ModelTraits } from '../study/models.js';
 import type { Arch, LstmMode, ModelName } from '../study/schema.js';
+import { assembleModel } from './assemble.js';
 import { buildBackbone } from './backbone.js';
 import { BASELINES, isBaseline } from './baselines/index.js';
 import { encoderOutputSize } from './encoder.js';
@@ -81,15 +82,9 @@ function compose(name: ModelName, traits: ModelTraits, s: ModelStructure, store:
   const b = buildBackbone(store, s, seed);
   // Decoder-less models train the decoder only in pretraining.
   const jointPrefixes = traits.decoder ? undefined : ['encoder.', 'lstm.', 'head.'];
-  return {
-    name,
-    traits,
-    scores: modelScores(name),
-    structure: s,
-    params: store,
+  return assembleModel(name, traits, s, store, {
     embed: b.embed,
     reconstruct: (z, mode) => b.decoder(z, mode),
     trainable: (phase) => store.trainable(phase === 'pretrain' ? undefined : jointPrefixes),
-    dispose: () => store.dispose(),
-  };
+  });
 }

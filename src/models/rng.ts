@@ -2,36 +2,20 @@
 // Each use gets its own stream named by a tag (e.g. "init:encoder.conv0"), so
 // adding a part or an extra draw in one place never shifts another; and all
 // numbers come from JS, so they depend on the seed alone, not on the backend.
-import { seedRandom } from '../engine/index.js';
+import { seedRandom, type Rng } from '../engine/index.js';
+import { seedFromText } from '../seed.js';
 
-/** A random stream: uniforms in [0, 1) and standard normals. */
-export interface Rng {
-  uniform(): number;
-  normal(): number;
-  /** An integer in [0, n). */
-  int(n: number): number;
-}
+/** A random stream: the engine's generator (uniforms, normals, integers). */
+export type { Rng };
 
-/** 32-bit hash of a tag and seed (FNV-1a, then murmur3's fmix32 to decorrelate nearby tags). */
+/** 32-bit hash of a tag and seed (src/seed.ts). */
 export function hashSeed(seed: number, tag: string): number {
-  const text = `${seed}:${tag}`;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return seedFromText(`${seed}:${tag}`);
 }
 
 /** An independent stream per (seed, tag): the engine's generator, seeded by the hash of both. */
 export function rngStream(seed: number, tag: string): Rng {
-  const r = seedRandom(hashSeed(seed, tag));
-  return { uniform: r.next, normal: r.normal, int: r.int };
+  return seedRandom(hashSeed(seed, tag));
 }
 
 /** A Fisher-Yates permutation of 0..n-1. */

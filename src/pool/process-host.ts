@@ -7,7 +7,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { TrialTask } from './messages.js';
-import { isEndMarker } from './worker-side.js';
+import { isEndMarker } from '../training/worker-side.js';
 
 type Incoming = { type: 'run'; task: TrialTask };
 

@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Progress, TrialResult, TrialTask } from './messages.js';
 import { siblingModule, type TrialRunner } from './runner.js';
-import { isAliveMarker } from './worker-side.js';
+import { isAliveMarker } from '../training/worker-side.js';
 
 export interface ProcessRunnerOptions {
   readonly workerFile: string | URL;

@@ -7,7 +7,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Progress, TrialResult, TrialTask } from './messages.js';
-import { END_MARKER, isAliveMarker, isEndMarker, type ALIVE_MARKER } from './worker-side.js';
+import { isAliveMarker, isEndMarker, type ALIVE_MARKER, type END_MARKER } from '../training/worker-side.js';
 
 export interface TrialRunner {
   /** How many trials can run at once. */

@@ -4,7 +4,8 @@
 // lstm.mode, kl.form), which is exactly the group the export's oracle
 // selection chooses among (src/report), so a trial is only ever stopped by the
 // points it would have competed with in its table cell.
-import { canonicalJson, type TrialParams } from '../grid/expand.js';
+import type { TrialParams } from '../grid/expand.js';
+import { canonicalJson } from '../json.js';
 
 export const TUNED_AXES = ['lambdaKl', 'lambdaRec', 'nu'] as const;
 

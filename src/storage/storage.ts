@@ -8,8 +8,10 @@
 // waits. SQLite's calls are synchronous underneath and resolve at once.
 import type { TrialState } from '../trial/state.js';
 import type { GridPoint, ParamValue, TrialParams } from '../grid/expand.js';
+import type { JsonValue } from '../json.js';
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+// The JSON type lives in a leaf module; storage re-exports it as its own.
+export type { JsonValue };
 
 export interface StudySummary {
   readonly id: number;

@@ -3,7 +3,7 @@
 // fixed training settings may not, or old and new trials would not be
 // comparable in one table.
 import type { Study } from './schema.js';
-import { canonicalJson } from '../grid/expand.js';
+import { canonicalJson } from '../json.js';
 
 export function fixedSettings(study: Study) {
   return { dataset: study.dataset, training: study.training, arch: study.arch, objective: study.objective };

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { StudyFileError, UserInputError } from '../errors/index.js';
 import { Study } from './schema.js';
-import { canonicalJson } from '../grid/expand.js';
+import { canonicalJson } from '../json.js';
 
 export interface LoadedStudy {
   readonly file: string;

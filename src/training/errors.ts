@@ -1,6 +1,6 @@
 // Errors a trial can end with, besides the user errors of src/errors.
 import { SweepError } from '../errors/index.js';
-import type { Phase } from '../pool/messages.js';
+import type { Phase } from './messages.js';
 
 /** A loss term became NaN or infinite: the run diverged (too large an lr or lambda, bad data). */
 export class NonFiniteLossError extends SweepError {
@@ -18,15 +18,4 @@ export class NonFiniteLossError extends SweepError {
         'The training diverged: lower the learning rate or the loss weights, or check the data for NaN/Infinity.',
     );
   }
-}
-
-/** The error a trial throws when its AbortSignal fires: a DOMException named "AbortError", as fetch and Node's APIs throw. */
-export function abortError(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  if (r instanceof Error && r.name === 'AbortError') return r;
-  return new DOMException(r === undefined ? 'The trial was aborted' : `The trial was aborted: ${String(r)}`, 'AbortError');
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError(signal);
 }

@@ -15,9 +15,9 @@ import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { makeDirs } from '../fs/mkdirs.js';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { canonicalJson } from '../grid/expand.js';
+import { canonicalJson } from '../json.js';
 import type { ModelStructure, ParamStore } from '../models/index.js';
-import type { TrialTask } from '../pool/messages.js';
+import type { TrialTask } from './messages.js';
 
 /** Bump when pretraining itself changes (init, losses, BN ...), so old entries stop matching. */
 export const PRETRAIN_FORMAT = 1;

@@ -30,17 +30,17 @@ import {
   type Rng,
 } from '../models/index.js';
 import type { TrialData } from '../data/types.js';
-import type { Emit, Phase, TrialResult, TrialTask } from '../pool/messages.js';
+import type { Emit, Phase, TrialResult, TrialTask } from './messages.js';
 import type { Boundary, KlForm, LstmMode, Score } from '../study/schema.js';
 import { Adam } from './adam.js';
 import { identityOrder, Images } from './batches.js';
-import { NonFiniteLossError, throwIfAborted } from './errors.js';
+import { NonFiniteLossError } from './errors.js';
 import { loadPretrained, pretrainKey, savePretrained, type PretrainKey } from './pretrain-cache.js';
 import { aurocs, combineScores, scoreBaseline, scoreImages } from './scores.js';
 
+// No abort signal: a trial is stopped by ending its worker thread (the pool
+// does that), so nothing inside a trial needs to look for one.
 export interface RunTrialOptions {
-  /** Checked between batches; when it fires the trial throws an AbortError. */
-  readonly signal?: AbortSignal;
   /** Called at every batch (training, center, scoring): the worker's sign of life. */
   readonly alive?: () => void;
 }
@@ -79,7 +79,6 @@ interface Ctx {
   readonly task: TrialTask;
   readonly s: TrialSettings;
   readonly emit: Emit;
-  readonly signal?: AbortSignal;
   readonly train: Images;
   readonly test: Images;
   readonly testY: Uint8Array;
@@ -92,7 +91,6 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     task,
     s: trialSettings(task),
     emit,
-    signal: opts.signal,
     train: new Images(data.trainX, data.nTrain, shape, opts.alive),
     test: new Images(data.testX, data.nTest, shape, opts.alive),
     testY: data.testY,
@@ -101,8 +99,6 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
   if (data.nTrain === 0 || data.nTest === 0) {
     throw new DatasetError(`the trial has ${data.nTrain} training and ${data.nTest} test images; it needs both`, 'dataset');
   }
-  throwIfAborted(ctx.signal);
-
   const owned: { dispose(): void }[] = [];
   try {
     const t0 = performance.now();
@@ -287,7 +283,6 @@ async function trainJointly(ctx: Ctx, model: Model, center: tf.Tensor1D | null, 
       if (updateRadius && dist) radius = quantile(Float64Array.from(dist, Math.sqrt), 1 - s.nu);
       return soft && model.traits.svdd ? { ...scalars, R: radius } : scalars;
     });
-    throwIfAborted(ctx.signal);
     if (!evaluatesAt(epoch, epochs, training.evalEvery)) {
       ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses });
       continue;
@@ -319,7 +314,6 @@ async function trainBaseline(ctx: Ctx, model: Model, owned: { dispose(): void }[
   for (let epoch = 1; epoch <= epochs; epoch++) {
     opt.lr = epoch > training.lrMilestone ? training.lr * 0.1 : training.lr;
     const losses = await runEpoch(ctx, 'joint', epoch, (x) => trainStep(vars, opt, () => objective.loss(x)));
-    throwIfAborted(ctx.signal);
     if (!evaluatesAt(epoch, epochs, training.evalEvery)) {
       ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses });
       continue;
@@ -363,7 +357,6 @@ async function runEpoch(
   const ranges = ctx.train.ranges(ctx.task.training.batchSize);
   let last: Record<string, number> = {};
   for (let b = 0; b < ranges.length; b++) {
-    throwIfAborted(ctx.signal);
     const x = ctx.train.batch(order, ranges[b][0], ranges[b][1]);
     let values: Record<string, number>;
     try {
@@ -374,8 +367,6 @@ async function runEpoch(
     if (Object.values(values).some((v) => !Number.isFinite(v))) throw new NonFiniteLossError(phase, epoch, b + 1, values);
     for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v;
     last = values;
-    // Lets an abort (a message from another thread) be delivered between batches.
-    if (ctx.signal) await new Promise((r) => setImmediate(r));
   }
   const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / ranges.length]));
   if ('R' in last) means.R = last.R;

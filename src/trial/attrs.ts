@@ -1,6 +1,6 @@
 // Reading what a trial recorded about itself, one place for every reader
 // (status, report, UI), so they name things the same way.
-import type { JsonValue } from '../storage/storage.js';
+import type { JsonValue } from '../json.js';
 
 /**
  * The backend a trial ran on, with what computed its heavy kernels where that

@@ -2,8 +2,23 @@
 // trials FAILed more than maxRetries times is not queued again. One place says
 // which failures count, for the storage (which queues), `sweep status` and the
 // export (which say so).
-import type { FrozenTrial } from '../storage/storage.js';
+import type { TrialParams } from '../grid/expand.js';
+import type { JsonValue } from '../json.js';
 import { TrialState } from './state.js';
+
+/**
+ * What the retry rule reads of a stored trial: the fields of storage's
+ * FrozenTrial it needs, named here so that trial/ does not import storage
+ * (storage imports trial/ for the states).
+ */
+export interface RetryTrial {
+  readonly number: number;
+  readonly state: TrialState;
+  readonly gridPoint: string;
+  readonly params: Readonly<TrialParams>;
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+}
 
 /** maxRetries when the study does not set it: a point runs at most 3 times. */
 export const DEFAULT_MAX_RETRIES = 2;
@@ -25,13 +40,13 @@ export function retryLimit(study: { readonly maxRetries?: unknown }): number {
 export const FAIL_KIND_ATTR = 'fail_kind';
 export type FailKind = 'trial' | 'process';
 
-export function countsAsRetry(t: FrozenTrial): boolean {
+export function countsAsRetry(t: RetryTrial): boolean {
   return t.state === TrialState.FAIL && t.systemAttrs[FAIL_KIND_ATTR] === 'trial';
 }
 
 export interface GivenUpPoint {
   readonly gridPoint: string;
-  readonly params: FrozenTrial['params'];
+  readonly params: RetryTrial['params'];
   readonly failures: number;
   /** The last failed trial's number and error. */
   readonly lastTrial: number;
@@ -39,8 +54,8 @@ export interface GivenUpPoint {
 }
 
 /** Points with no COMPLETE, PRUNED, WAITING or RUNNING trial that failed maxRetries + 1 times: they are not queued again. */
-export function givenUpPoints(trials: readonly FrozenTrial[], maxRetries: number): GivenUpPoint[] {
-  const byPoint = new Map<string, FrozenTrial[]>();
+export function givenUpPoints(trials: readonly RetryTrial[], maxRetries: number): GivenUpPoint[] {
+  const byPoint = new Map<string, RetryTrial[]>();
   for (const t of trials) {
     const list = byPoint.get(t.gridPoint);
     if (list) list.push(t);

@@ -3,7 +3,7 @@
 // worker thread loads TensorFlow.js once and keeps decoded data sets between
 // trials.
 import { workerData } from 'node:worker_threads';
-import { defineWorker } from '../pool/worker-side.js';
+import { defineWorker } from '../training/worker-side.js';
 import { initBackend } from '../engine/index.js';
 import { loadDatasetShared, prepareTrialData } from '../data/index.js';
 import type { RawDataset } from '../data/types.js';

@@ -74,7 +74,10 @@ describe('CIFAR-10 binary reader', () => {
     const d = prepareTrialData(await loadCifar10(dir), { normalClass: 2, seed: 0, contamination: 0, minmax: 'train' });
     assert.deepEqual([d.height, d.width, d.channels, d.nTrain, d.nTest], [32, 32, 3, 10, 20]);
     let lo = Infinity, hi = -Infinity;
-    for (const v of d.trainX) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (const v of d.trainX) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     assert.ok(Math.abs(lo) < 1e-6 && Math.abs(hi - 1) < 1e-6, `${lo}..${hi}`);
   });
 

@@ -346,7 +346,7 @@ describe('sweep data list', () => {
     const text = formatDataList(list);
     assert.match(text, /fashion-mnist: .*list-fm/);
     assert.match(text, /CHECKSUM MISMATCH/);
-    assert.match(text, /mvtec: missing\n.*not found.*\n  get it: download MVTec AD by hand/);
+    assert.match(text, /mvtec: missing\n.*not found.*\n {2}get it: download MVTec AD by hand/);
   });
 
   it('lists a FIFO among the files as a problem by name instead of hashing it (which would block)', { timeout: 60_000 }, async () => {

@@ -49,7 +49,11 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   }
   let nPos = 0;
   let sumPos = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i]) (nPos++, (sumPos += ranks[i]));
+  for (let i = 0; i < labels.length; i++) {
+    if (!labels[i]) continue;
+    nPos++;
+    sumPos += ranks[i];
+  }
   const nNeg = labels.length - nPos;
   return (sumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }

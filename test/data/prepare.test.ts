@@ -221,7 +221,10 @@ describe('on the real Fashion-MNIST', { skip: !real && 'not installed' }, () => 
     let hi = -Infinity;
     for (let j = 0; j < a.nTrain; j++) {
       if (a.trainY![j]) continue;
-      for (let i = j * 1024; i < (j + 1) * 1024; i++) (lo = Math.min(lo, a.trainX[i])), (hi = Math.max(hi, a.trainX[i]));
+      for (let i = j * 1024; i < (j + 1) * 1024; i++) {
+        lo = Math.min(lo, a.trainX[i]);
+        hi = Math.max(hi, a.trainX[i]);
+      }
     }
     assert.ok(Math.abs(lo) < 1e-6 && Math.abs(hi - 1) < 1e-6, `${lo}..${hi}`);
     assert.equal(a.testY.filter((y) => y === 0).length, 100);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Grid, ModelName } from '../../src/study/schema.js';
-import { expandGrid, expandGridAsync, gridPointId, canonicalJson, countGridPoints, gridPoints, searchSpace } from '../../src/grid/expand.js';
+import { expandGrid, expandGridAsync, gridPointId, countGridPoints, gridPoints, searchSpace } from '../../src/grid/expand.js';
+import { canonicalJson } from '../../src/json.js';
 import { gridSizeProblem, DEFAULT_MAX_POINTS } from '../../src/grid/limit.js';
 
 const grid = (g: Record<string, unknown>) => Grid.parse(g);

@@ -4,7 +4,8 @@
 // by hand.
 import { createHash } from 'node:crypto';
 import { Study, type StudyInput } from '../../src/study/schema.js';
-import { canonicalJson, expandGrid, searchSpace, type GridPoint, type TrialParams } from '../../src/grid/expand.js';
+import { expandGrid, searchSpace, type GridPoint, type TrialParams } from '../../src/grid/expand.js';
+import { canonicalJson } from '../../src/json.js';
 import { TrialState } from '../../src/trial/state.js';
 import type { FrozenTrial, JsonValue, StudySummary } from '../../src/storage/storage.js';
 

@@ -12,7 +12,8 @@
 //   - CAE has no svdd score: it is reported with rec.
 import { createHash } from 'node:crypto';
 import { Study, type StudyInput } from '../../src/study/schema.js';
-import { canonicalJson, expandGrid, searchSpace, type TrialParams } from '../../src/grid/expand.js';
+import { expandGrid, searchSpace, type TrialParams } from '../../src/grid/expand.js';
+import { canonicalJson } from '../../src/json.js';
 import { openSqliteStorage } from '../../src/storage/index.js';
 import { TrialState } from '../../src/trial/state.js';
 import type { JsonValue } from '../../src/storage/storage.js';

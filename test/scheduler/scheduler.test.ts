@@ -275,7 +275,7 @@ test('a trial failed by another process meanwhile (its heartbeat looked stale) i
       ...base,
       events: {
         note: (m) => notes.push(m),
-        progress: (t, p) => {
+        progress: (_t, p) => {
           // What a second `start` does when this trial's heartbeat looks stale to it.
           if (takeover === null && p.type === 'phase')
             takeover = storage.failStaleTrials(id, 0).then((ids) => void (takenOver = ids[0] ?? -1));

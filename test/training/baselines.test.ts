@@ -11,7 +11,7 @@ import { buildModel, MEMAE, LSA } from '../../src/models/index.js';
 import { runTrial, scoreBaseline } from '../../src/training/index.js';
 import { Images } from '../../src/training/batches.js';
 import { modelScores, objectiveScore } from '../../src/study/models.js';
-import type { Progress } from '../../src/pool/messages.js';
+import type { Progress } from '../../src/training/messages.js';
 import type { ModelName } from '../../src/study/schema.js';
 import { collect, TINY_TRAINING, tinyData, tinyTask, useTestBackend } from './fixtures.js';
 

@@ -2,7 +2,7 @@
 // for the cpu backend (channels [4, 8, 8], latent 16), a handful of images.
 import type { TrialData } from '../../src/data/types.js';
 import type { TrialParams } from '../../src/grid/expand.js';
-import type { Progress, TrialTask } from '../../src/pool/messages.js';
+import type { Progress, TrialTask } from '../../src/training/messages.js';
 import type { Training } from '../../src/study/schema.js';
 import { rngStream } from '../../src/models/index.js';
 
@@ -42,8 +42,8 @@ export function tinyData(opts: { nTrain?: number; nTest?: number; channels?: num
   const rng = rngStream(seed, 'tiny-data');
   const px = 32 * 32 * channels;
   const draw = (out: Float32Array, i: number, anomaly: boolean) => {
-    const cx = 12 + rng.uniform() * 8;
-    const cy = 12 + rng.uniform() * 8;
+    const cx = 12 + rng.next() * 8;
+    const cy = 12 + rng.next() * 8;
     for (let y = 0; y < 32; y++)
       for (let x = 0; x < 32; x++) {
         const v = anomaly ? (Math.floor(y / 4) % 2 ? 0.8 : 0.1) : Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 40);

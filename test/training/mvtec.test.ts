@@ -16,7 +16,7 @@ before(useTestBackend);
 function randomMvtec(nTrain: number, nTest: number): TrialData {
   const rng = rngStream(0, 'mvtec-random');
   const px = 64 * 64 * 3;
-  const draw = (n: number) => Float32Array.from({ length: n * px }, () => 2 * rng.uniform() - 1);
+  const draw = (n: number) => Float32Array.from({ length: n * px }, () => 2 * rng.next() - 1);
   return { height: 64, width: 64, channels: 3, trainX: draw(nTrain), nTrain, testX: draw(nTest), testY: Uint8Array.from({ length: nTest }, (_, i) => i % 2), nTest };
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel } from '../../src/models/index.js';
 import { loadPretrained, pretrainKey, pretrainPath, runTrial, savePretrained } from '../../src/training/index.js';
-import type { Progress, TrialTask } from '../../src/pool/messages.js';
+import type { Progress, TrialTask } from '../../src/training/messages.js';
 import type { TrialParams } from '../../src/grid/expand.js';
 import { collect, TINY_TRAINING, tinyData, tinyTask, useTestBackend } from './fixtures.js';
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { buildModel, EVAL } from '../../src/models/index.js';
 import { computeCenter, CENTER_EPS, NonFiniteLossError, runTrial } from '../../src/training/index.js';
 import { Images } from '../../src/training/batches.js';
-import type { Progress } from '../../src/pool/messages.js';
+import type { Progress } from '../../src/training/messages.js';
 import { collect, TINY_TRAINING, tinyData, tinyTask, useTestBackend } from './fixtures.js';
 
 before(useTestBackend);
@@ -52,30 +52,6 @@ test('a huge learning rate diverges in the joint phase: the error names it and i
     return true;
   });
   assert.equal(tf.memory().numTensors, tensors);
-});
-
-test('an aborted signal ends the trial with an AbortError, between batches, without leaking', async () => {
-  const tensors = tf.memory().numTensors;
-  const ac = new AbortController();
-  let epochsSeen = 0;
-  const task = tinyTask({ model: 'IAE-LSTM' }, { training: { ...TINY_TRAINING, pretrainEpochs: 3, batchSize: 4 } });
-  await assert.rejects(
-    runTrial(task, data, (p) => {
-      if (p.type === 'epoch') {
-        epochsSeen++;
-        ac.abort();
-      }
-    }, { signal: ac.signal }),
-    (e: unknown) => e instanceof Error && e.name === 'AbortError',
-  );
-  assert.equal(epochsSeen, 1, 'stopped right after the first epoch');
-  assert.equal(tf.memory().numTensors, tensors);
-  // Aborted before it starts: nothing runs.
-  const pre = new AbortController();
-  pre.abort();
-  const events: Progress[] = [];
-  await assert.rejects(runTrial(task, data, (p) => events.push(p), { signal: pre.signal }), { name: 'AbortError' });
-  assert.equal(events.length, 0);
 });
 
 test('soft boundary: R stays 0 during warm-up, then is set from the batches', async () => {

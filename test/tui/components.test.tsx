@@ -5,7 +5,7 @@
 import './fixtures/live-terminal.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
+import type React from 'react';
 
 // Colours must be on in the renderer (chalk decides at import time) so the
 // tests can see which ones the theme asks for; the theme itself gets caps.

@@ -22,7 +22,7 @@ test('a burst of updates makes one notification; a steady stream at most one per
   calls = 0;
   const t0 = Date.now();
   while (Date.now() - t0 < 1000) {
-    store.update((d) => void (d.workers = d.workers));
+    store.update(() => {}); // every update schedules a publish, whatever it changes
     await delay(6);
   }
   await delay(150);

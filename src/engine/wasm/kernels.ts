@@ -18,35 +18,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { Ops, originals, type TI } from './ops.js';
 import { transposeInto, type TileFn } from './transpose.js';
 import { heapOffset, simdFor } from './simd.js';
+import { convInfoOf, type ConvAttrs } from './conv-info.js';
 import { loadNativeBlas } from '../native/blas.js';
 import { NATIVE_KERNEL_NAMES, nativeKernel } from './native-kernels.js';
 import { LEAKY_RELU_GRAD, leakyReluGradConfig, leakyReluGradCpu, leakyReluGradWasm, leakyReluJs, maxPoolGradJs, reduceLeadingJs } from './js-kernels.js';
 
-const { backend_util, util } = tf;
-
-export type ConvAttrs = {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-};
-
-export function convInfoOf(xShape: number[], filterShape: number[], attrs: ConvAttrs, kernel: string): tf.backend_util.Conv2DInfo {
-  if (attrs.dataFormat === 'NCHW') {
-    // The wasm Conv2D we build on is channels-last only.
-    throw new Error(`${kernel} on wasm supports dataFormat NHWC only (got NCHW); transpose the input to NHWC`);
-  }
-  return backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-}
+const { util } = tf;
 
 /**
  * With very few image channels (the first encoder conv and the last decoder

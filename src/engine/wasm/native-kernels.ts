@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nativeBlas, type NativeBlas } from '../native/blas.js';
-import { convInfoOf, type ConvAttrs } from './kernels.js';
+import { convInfoOf, type ConvAttrs } from './conv-info.js';
 import { heapOffset, memoryOf } from './simd.js';
 import type { TI } from './ops.js';
 

@@ -23,7 +23,7 @@ import { buildBackbone } from '../backbone.js';
 import { EVAL, TRAIN } from '../layers.js';
 import { reconstructionMse } from '../losses.js';
 import type { BaselineBuilder } from './index.js';
-import { baselineModel } from './common.js';
+import { assembleModel } from '../assemble.js';
 import { invertSpd, ledoitWolf, mahalanobis } from './gaussian.js';
 
 const RIDGE = 1e-6;
@@ -55,7 +55,7 @@ export const gaussianAd: BaselineBuilder = {
       }, x);
       return out;
     };
-    return baselineModel(name, traits, s, store, {
+    return assembleModel(name, traits, s, store, {
       embed: b.embed,
       reconstruct: (z, mode) => b.decoder(z, mode),
       objective: {

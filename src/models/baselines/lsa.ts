@@ -16,7 +16,8 @@ import { EVAL, TRAIN, type Mode } from '../layers.js';
 import { reconstructionError } from '../losses.js';
 import type { BaselineBuilder } from './index.js';
 import { autoregressiveDensity, categoricalNll } from './autoregressive.js';
-import { baselineModel, meanSummedSquaredError } from './common.js';
+import { assembleModel } from '../assemble.js';
+import { meanSummedSquaredError } from './common.js';
 
 export const LSA = {
   /** Weight of the NLL term. */
@@ -35,7 +36,7 @@ export const lsa: BaselineBuilder = {
     const density = autoregressiveDensity(store, { dims: s.latent, hidden: LSA.hidden, bins: LSA.bins }, seed);
     const embed = (x: tf.Tensor4D, mode: Mode) => tf.sigmoid(b.embed(x, mode)) as tf.Tensor2D;
     const nll = (z: tf.Tensor2D) => categoricalNll(density(z), z, LSA.bins);
-    return baselineModel(name, traits, s, store, {
+    return assembleModel(name, traits, s, store, {
       embed,
       reconstruct: (z, mode) => b.decoder(z, mode),
       objective: {

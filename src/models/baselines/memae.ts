@@ -17,7 +17,7 @@ import { buildBackbone } from '../backbone.js';
 import { TRAIN, EVAL, type Mode } from '../layers.js';
 import { reconstructionError, reconstructionMse } from '../losses.js';
 import type { BaselineBuilder } from './index.js';
-import { baselineModel } from './common.js';
+import { assembleModel } from '../assemble.js';
 import { attentionEntropy, memory, type MemoryRead } from './memory.js';
 
 export const MEMAE = {
@@ -54,7 +54,7 @@ export const memAe: BaselineBuilder = {
       const r = throughMemory(b.embed(x, mode));
       return { xHat: b.decoder(r.out, mode), attention: r.attention };
     };
-    return baselineModel(name, traits, s, store, {
+    return assembleModel(name, traits, s, store, {
       embed: b.embed,
       reconstruct: (z, mode) => b.decoder(throughMemory(z).out, mode),
       objective: {

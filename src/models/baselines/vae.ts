@@ -23,7 +23,8 @@ import { EVAL, TRAIN } from '../layers.js';
 import { reconstructionError } from '../losses.js';
 import { normals, rngStream } from '../rng.js';
 import type { BaselineBuilder } from './index.js';
-import { baselineModel, meanSummedSquaredError } from './common.js';
+import { assembleModel } from '../assemble.js';
+import { meanSummedSquaredError } from './common.js';
 
 /** KL(N(mu, sigma^2) || N(0, 1)) summed over dimensions, per sample: [B, d] x2 -> [B]. */
 export function gaussianKl(mu: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D {
@@ -39,7 +40,7 @@ export const vae: BaselineBuilder = {
     const mu = b.head ?? linear(store, b.flat, s.latent, seed, 'head');
     const logVar = linear(store, b.flat, s.latent, seed, 'head_logvar');
     const epsRng = rngStream(seed, 'vae-eps');
-    return baselineModel(name, traits, s, store, {
+    return assembleModel(name, traits, s, store, {
       embed: (x, mode) => mu(b.features(x, mode), mode),
       reconstruct: (z, mode) => b.decoder(z, mode),
       objective: {

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadStudyFile } from '../../../study/load.js';
 import { fixedSettings, fixedSettingsDiff, gridChanges, type DefinitionRecord } from '../../../study/compat.js';
-import { canonicalJson } from '../../../grid/expand.js';
+import { canonicalJson } from '../../../json.js';
 import { membershipOf } from '../../../grid/membership.js';
 import { probeBackend } from '../../../engine/backend.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';

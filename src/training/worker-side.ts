@@ -1,5 +1,7 @@
 // The worker side of the pool protocol, kept free of dependencies so that a
-// worker file imports only this and its training code.
+// worker file imports only this and its training code. It lives with the
+// messages in training (the pool imports both), so a worker never imports the
+// pool.
 import type { MessagePort } from 'node:worker_threads';
 import type { Emit, TrialResult, TrialTask } from './messages.js';
 
