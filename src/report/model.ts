@@ -12,7 +12,8 @@
 // Grid points come from the study definition (expandGrid), so a point with no
 // finished trial is counted as missing rather than silently left out.
 import { Grid, Study, type DatasetName, type ModelName, type Score } from '../study/schema.js';
-import { modelLabel, objectiveScore } from '../study/models.js';
+import { DATASETS } from '../study/datasets.js';
+import { gateOrder, modelLabel, modelsOfTable, MODEL_TRAITS, objectiveScore, rowOrder } from '../study/models.js';
 import { expandGrid, type TrialParams } from '../grid/expand.js';
 import { splitTrials } from '../grid/membership.js';
 import { TrialState, TRIAL_STATE_NAMES } from '../trial/state.js';
@@ -21,7 +22,7 @@ import { givenUpPoints, retryLimit } from '../trial/retries.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import { UserInputError } from '../errors/index.js';
 import { className, classNames, datasetTitle } from './classes.js';
-import { GATE_LABELS, paperTablesFor, paperValue, type PaperLookup, type PaperTable } from './paper-values.js';
+import { paperTablesFor, paperValue, type PaperLookup, type PaperTable } from './paper-values.js';
 import { mean, median, round3, sampleStd } from './stats.js';
 import type {
   BestTrial,
@@ -51,39 +52,14 @@ export interface ReportInput {
   readonly meta?: ReportMeta;
 }
 
-/** Row order of every table and figure: the paper's order (Tables I, V, VII). */
-const ROW_ORDER: readonly ModelName[] = [
-  'CAE',
-  'MemAE',
-  'VAE',
-  'GaussianAD',
-  'LSA',
-  'DeepSVDD',
-  'IAEAD',
-  'DSVDD-KL',
-  'DLSVDD',
-  'DLSVDD-KL',
-  'IAE-KL',
-  'IAE-LSTM',
-  'IAE-LSTM-KL',
-  'IAE-LSTM-KL-noInputGate',
-  'IAE-LSTM-KL-noOutputGate',
-  'IAE-LSTM-KL-noGates',
-];
-const MAIN_MODELS: ReadonlySet<ModelName> = new Set(['CAE', 'MemAE', 'VAE', 'GaussianAD', 'LSA', 'DeepSVDD', 'IAEAD', 'IAE-LSTM-KL']);
-const ABLATION_MODELS: ReadonlySet<ModelName> = new Set(['DSVDD-KL', 'DLSVDD', 'DLSVDD-KL', 'IAE-KL', 'IAE-LSTM', 'IAE-LSTM-KL']);
-const GATE_ORDER: readonly ModelName[] = ['IAE-LSTM-KL-noInputGate', 'IAE-LSTM-KL-noOutputGate', 'IAE-LSTM-KL-noGates', 'IAE-LSTM-KL'];
+// Which models are rows of which table, and in what order, are traits of
+// the one model table (src/study/models.ts).
+const MAIN_MODELS: ReadonlySet<ModelName> = new Set(modelsOfTable('main'));
+const ABLATION_MODELS: ReadonlySet<ModelName> = new Set(modelsOfTable('ablation'));
 
 const VARIANT_KEYS = ['lstm.mode', 'kl.form', 'minmax'] as const;
 const TUNED_KEYS = ['lambdaKl', 'lambdaRec', 'nu'] as const;
 type TunedKey = (typeof TUNED_KEYS)[number];
-
-const PAPER_TABLE_OF: Partial<Record<DatasetName, { main?: string; ablation?: string }>> = {
-  cifar10: { main: 'Table I', ablation: 'Table V' },
-  'fashion-mnist': { main: 'Table II', ablation: 'Table VI' },
-  wtbi: { main: 'Table III' },
-  mvtec: { main: 'Table IV' },
-};
 
 // ---------------------------------------------------------------- internals
 
@@ -467,7 +443,7 @@ function assignRows(points: ReadonlyMap<string, Point>, score: Score, objective:
   if (withoutScore > 0) warnings.push(`${withoutScore} finished trial(s) have no final AUROC for their row's score; they count as missing`);
   return [...rows.values()].sort(
     (a, b) =>
-      ROW_ORDER.indexOf(a.model) - ROW_ORDER.indexOf(b.model) ||
+      rowOrder(a.model) - rowOrder(b.model) ||
       (a.boundary ?? 'z').localeCompare(b.boundary ?? 'z') ||
       a.id.localeCompare(b.id),
   );
@@ -602,7 +578,7 @@ function classTable(ctx: Ctx, kind: 'main' | 'ablation', models: ReadonlySet<Mod
     kind,
     id: kind,
     title: `${kind === 'main' ? '' : 'Ablation: '}AUROC per normal class on ${datasetTitle(ctx.dataset)}`,
-    paperTable: ctx.dataset ? (PAPER_TABLE_OF[ctx.dataset]?.[kind] ?? null) : null,
+    paperTable: ctx.dataset ? (DATASETS[ctx.dataset].paperTables[kind] ?? null) : null,
     notes,
     columns,
     rows: built.map(({ row, label, cells }) => ({ row, label, cells })),
@@ -615,16 +591,16 @@ function gateTable(ctx: Ctx): ReportTable | null {
   const mc = ctx.mainContamination;
   if (mc === null) return null;
   const rowList = ctx.rows
-    .filter((r) => GATE_ORDER.includes(r.model) && rowHas(ctx, r, mc))
+    .filter((r) => MODEL_TRAITS[r.model].tables.includes('gates') && rowHas(ctx, r, mc))
     .sort(
       (a, b) =>
         (a.boundary ?? 'z').localeCompare(b.boundary ?? 'z') ||
-        GATE_ORDER.indexOf(a.model) - GATE_ORDER.indexOf(b.model) ||
+        gateOrder(a.model) - gateOrder(b.model) ||
         a.id.localeCompare(b.id),
     );
   if (!rowList.some((r) => r.model !== 'IAE-LSTM-KL')) return null;
   const built = rowList.map((row) => {
-    const gate = GATE_LABELS[row.model as keyof typeof GATE_LABELS];
+    const gate = MODEL_TRAITS[row.model].gateLabel;
     const base = modelLabel('IAE-LSTM-KL', row.boundary ?? undefined);
     const paperKey = gate ? `${base} ${gate}` : base;
     const suffix = row.label.slice(row.paperLabel.length);
