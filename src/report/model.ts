@@ -11,13 +11,13 @@
 //      the class means; its std is over seeds of the per-seed class average.
 // Grid points come from the study definition (expandGrid), so a point with no
 // finished trial is counted as missing rather than silently left out.
-import { Grid, Study, type DatasetName, type ModelName, type Score } from '../study/schema.js';
+import { type Grid, type Study, type DatasetName, type ModelName, type Score } from '../study/schema.js';
 import { DATASETS } from '../study/datasets.js';
-import { gateOrder, modelLabel, modelsOfTable, MODEL_TRAITS, objectiveScore, rowOrder } from '../study/models.js';
+import { gateOrder, modelLabel, modelsOfTable, MODEL_TRAITS, rowOrder } from '../study/models.js';
 import { expandGrid, type TrialParams } from '../grid/expand.js';
 import { splitTrials } from '../grid/membership.js';
 import { TrialState, TRIAL_STATE_NAMES } from '../trial/state.js';
-import { backendLabel } from '../trial/attrs.js';
+import { ATTR, backendLabel, objectiveOf, readStoredDefinition, readStoredGrid, STUDY_ATTR, trialObjective } from '../trial/attrs.js';
 import { givenUpPoints, retryLimit } from '../trial/retries.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import { UserInputError } from '../errors/index.js';
@@ -109,33 +109,13 @@ function finite(v: unknown): v is number {
 
 /** The study file a study was created from (system attribute `definition`), or null when absent or invalid. */
 export function readStudyDefinition(attrs: Readonly<Record<string, JsonValue>>): Study | null {
-  return readDefinition(attrs, []);
+  return readStoredDefinition(attrs).study;
 }
 
 function readDefinition(attrs: Readonly<Record<string, JsonValue>>, warnings: string[]): Study | null {
-  let raw: unknown = attrs['definition'];
-  if (raw === undefined || raw === null) return null;
-  if (typeof raw === 'string') {
-    try {
-      raw = JSON.parse(raw);
-    } catch {
-      warnings.push('the study attribute "definition" is not JSON; expected grid points are taken from the trials');
-      return null;
-    }
-  }
-  const parsed = Study.safeParse(raw);
-  if (!parsed.success) {
-    warnings.push('the study attribute "definition" does not validate as a study file; expected grid points are taken from the trials');
-    return null;
-  }
-  return parsed.data;
-}
-
-function readGrid(def: Study | null, attrs: Readonly<Record<string, JsonValue>>): Grid | null {
-  if (def) return def.grid;
-  // Without a definition, Optuna's `search_space` attribute holds the same axes.
-  const parsed = Grid.safeParse(attrs['search_space']);
-  return parsed.success ? parsed.data : null;
+  const { study, problem } = readStoredDefinition(attrs);
+  if (problem) warnings.push(`${problem}; expected grid points are taken from the trials`);
+  return study;
 }
 
 function variantOf(params: TrialParams): RowVariant {
@@ -169,15 +149,9 @@ function sameNumber(a: number, b: number): boolean {
   return a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
 }
 
-/** The objective a trial's `value` and intermediate values are of. */
-function trialObjective(t: FrozenTrial, objective: Score): Score {
-  const s = t.userAttrs['objective_score'];
-  return s === 'svdd' || s === 'rec' || s === 'svdd+rec' ? s : objectiveScore(t.params.model, objective);
-}
-
 /** Final AUROC of a score: user attr `auroc`, else the trial value when the score is the trial's objective. */
 export function finalAuroc(t: FrozenTrial, score: Score, objective: Score): number | null {
-  const a = t.userAttrs['auroc'];
+  const a = t.userAttrs[ATTR.auroc];
   if (isRecord(a) && finite(a[score])) return a[score] as number;
   if (trialObjective(t, objective) === score && finite(t.value)) return t.value;
   return null;
@@ -185,11 +159,11 @@ export function finalAuroc(t: FrozenTrial, score: Score, objective: Score): numb
 
 /** AUROC per joint epoch of a score: user attr `auroc_history`, else the intermediate values. */
 export function aurocHistory(t: FrozenTrial, score: Score, objective: Score): { epoch: number; value: number }[] | null {
-  const h = t.userAttrs['auroc_history'];
+  const h = t.userAttrs[ATTR.aurocHistory];
   if (isRecord(h) && Array.isArray(h[score])) {
     const arr = h[score] as JsonValue[];
     // With training.evalEvery > 1 the scored epochs are listed in `auroc_epochs`.
-    const at = t.userAttrs['auroc_epochs'];
+    const at = t.userAttrs[ATTR.aurocEpochs];
     const epochs = Array.isArray(at) && at.length === arr.length && at.every(finite) ? (at as number[]) : null;
     if (arr.every(finite)) return (arr as number[]).map((value, i) => ({ epoch: epochs ? epochs[i]! : i + 1, value }));
   }
@@ -431,7 +405,7 @@ function assignRows(points: ReadonlyMap<string, Point>, score: Score, objective:
         variant,
         label: suffix.length ? `${paperLabel} [${suffix.join(', ')}]` : paperLabel,
         paperLabel,
-        score: objectiveScore(p.params.model, score),
+        score: objectiveOf(p.params.model, score),
       };
       rows.set(id, row);
     }
@@ -797,7 +771,7 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
   const warnings: string[] = [];
   const { study, trials } = input;
   const def = readDefinition(study.systemAttrs, warnings);
-  const grid = readGrid(def, study.systemAttrs);
+  const grid = readStoredGrid(def, study.systemAttrs);
   if (!grid) warnings.push('the study has no definition or search space: expected grid points are only those with trials');
   const maxRetries = retryLimit(def ?? {});
   const givenUp = givenUpPoints(trials, maxRetries);
@@ -846,7 +820,8 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
     const h = p.history;
     if (h && h.length) observedJoint = Math.max(observedJoint ?? 0, h[h.length - 1]!.epoch);
   }
-  const definitionHash = study.systemAttrs['definition_hash'];
+  const definitionHash = study.systemAttrs[STUDY_ATTR.definitionHash];
+  const history = study.systemAttrs[STUDY_ATTR.definitionHistory];
 
   return {
     study: { name: study.name, dataset, datasetTitle: datasetTitle(dataset), objective, description: def?.description ?? null },
@@ -867,7 +842,7 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
       generatedAt: input.meta?.generatedAt ?? null,
       ignored,
       severalComplete,
-      definitions: Math.max(1, Array.isArray(study.systemAttrs['definition_history']) ? study.systemAttrs['definition_history'].length : 1),
+      definitions: Math.max(1, Array.isArray(history) ? history.length : 1),
     },
     warnings,
   };
