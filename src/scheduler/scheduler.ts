@@ -12,7 +12,7 @@ import type { Progress, TrialResult, TrialTask } from '../pool/messages.js';
 import type { Score } from '../study/schema.js';
 import { TrialFinishedError, TrialState, TrialStateError } from '../trial/state.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
-import { ATTR, backendAttrs, completeAttrs, failedAttrs, objectiveOf, prunedAttrs } from '../trial/attrs.js';
+import { ATTR, backendAttrs, completeAttrs, failedAttrs, objectiveOf, prunedAttrs, TRIAL_SYSTEM_ATTR } from '../trial/attrs.js';
 import type { TrialPruner } from '../pruners/index.js';
 
 export interface ActiveTrial {
@@ -413,7 +413,7 @@ function recoverDeadTrials(opts: SchedulerOptions, owner: string): number {
   const host = owner.slice(0, owner.lastIndexOf(':'));
   let n = 0;
   for (const t of opts.storage.getTrials(opts.studyId, [TrialState.RUNNING])) {
-    const worker = String(t.systemAttrs.worker ?? '');
+    const worker = String(t.systemAttrs[TRIAL_SYSTEM_ATTR.worker] ?? '');
     const sep = worker.lastIndexOf(':');
     if (sep < 0 || worker.slice(0, sep) !== host) continue;
     const pid = Number(worker.slice(sep + 1));

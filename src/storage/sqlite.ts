@@ -30,6 +30,7 @@ import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
 import type { EnqueueOptions, EnqueueResult, FrozenTrial, JsonValue, RetryLimits, Storage, StudySummary, TrialFilter } from './storage.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
+import { TRIAL_SYSTEM_ATTR } from '../trial/attrs.js';
 import { parseUtc, utcNow, utcSecondsAgo } from './time.js';
 
 export interface SqliteOpenOptions {
@@ -38,10 +39,10 @@ export interface SqliteOpenOptions {
 }
 
 const BUSY_TIMEOUT_MS = 10_000;
-/** Trial system attribute holding our grid point id. */
-export const GRID_POINT_ATTR = 'grid_point';
+/** Trial system attribute holding our grid point id (named in src/trial/attrs.ts, with every other key). */
+export const GRID_POINT_ATTR = TRIAL_SYSTEM_ATTR.gridPoint;
 /** Trial system attribute naming the worker that claimed the trial. */
-export const WORKER_ATTR = 'worker';
+export const WORKER_ATTR = TRIAL_SYSTEM_ATTR.worker;
 
 interface TrialRow {
   trial_id: number;

@@ -47,8 +47,20 @@ export const ATTR = {
   radius: 'radius',
 } as const;
 
+/** System attributes of a trial. */
+export const TRIAL_SYSTEM_ATTR = {
+  /** Our grid point id (storage reads it in SQL: src/storage/sqlite.ts). */
+  gridPoint: 'grid_point',
+  /** `host:pid` of the process that claimed the trial. */
+  worker: 'worker',
+  /** Why a trial FAILed: 'trial' (counts as a retry) or 'process' (src/trial/retries.ts). */
+  failKind: 'fail_kind',
+} as const;
+
 /** System attributes of a study. */
 export const STUDY_ATTR = {
+  /** Data set, training, arch and objective at creation: a later start may not change them (src/study/compat.ts). */
+  fixedSettings: 'fixed_settings',
   /** The study file it was created from (validated, defaults filled). */
   definition: 'definition',
   definitionHash: 'definition_hash',

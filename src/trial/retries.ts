@@ -4,6 +4,7 @@
 // export (which say so).
 import type { FrozenTrial } from '../storage/storage.js';
 import { TrialState } from './state.js';
+import { errorOf, TRIAL_SYSTEM_ATTR } from './attrs.js';
 
 /** maxRetries when the study does not set it: a point runs at most 3 times. */
 export const DEFAULT_MAX_RETRIES = 2;
@@ -22,7 +23,7 @@ export function retryLimit(study: { readonly maxRetries?: unknown }): number {
  * does not count. FAIL trials written before this attribute existed have none
  * and do not count either, so old studies keep their behaviour.
  */
-export const FAIL_KIND_ATTR = 'fail_kind';
+export const FAIL_KIND_ATTR = TRIAL_SYSTEM_ATTR.failKind;
 export type FailKind = 'trial' | 'process';
 
 export function countsAsRetry(t: FrozenTrial): boolean {
@@ -52,7 +53,7 @@ export function givenUpPoints(trials: readonly FrozenTrial[], maxRetries: number
     const counted = list.filter(countsAsRetry).sort((a, b) => a.number - b.number);
     if (counted.length <= maxRetries) continue;
     const last = counted[counted.length - 1]!;
-    out.push({ gridPoint, params: last.params, failures: counted.length, lastTrial: last.number, lastError: String(last.userAttrs.error ?? '') });
+    out.push({ gridPoint, params: last.params, failures: counted.length, lastTrial: last.number, lastError: errorOf(last.userAttrs) ?? '' });
   }
   return out.sort((a, b) => a.lastTrial - b.lastTrial);
 }

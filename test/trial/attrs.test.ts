@@ -18,6 +18,7 @@ import {
   readStoredDefinition,
   resultAttrs,
   STUDY_ATTR,
+  TRIAL_SYSTEM_ATTR,
   trialObjective,
 } from '../../src/trial/attrs.js';
 import { MODEL_NAMES, modelScores } from '../../src/study/models.js';
@@ -29,7 +30,7 @@ import { TrialState } from '../../src/trial/state.js';
 const SNAKE = /^[a-z0-9_]+$/;
 
 it('names every key in snake_case, each once', () => {
-  const keys = [...Object.values(ATTR), ...Object.values(STUDY_ATTR)];
+  const keys = [...Object.values(ATTR), ...Object.values(STUDY_ATTR), ...Object.values(TRIAL_SYSTEM_ATTR)];
   for (const k of keys) assert.match(k, SNAKE);
   assert.equal(new Set(keys).size, keys.length);
   const facts = resultAttrs({
