@@ -25,7 +25,12 @@ export interface DatasetTraits {
   readonly side: number;
   readonly channels: number;
   readonly preprocessing: Preprocessing;
-  /** The network its images get when the study names none (schema.ts's `NetworkName`). */
+  /**
+   * The network its images get when the study names none (schema.ts's
+   * `NetworkName`). src/models/network.ts chooses it from the image shape
+   * (64x64: mvtec), which knows no data set; test/study/tables.test.ts checks
+   * that the two agree for every entry.
+   */
   readonly network: 'lenet' | 'mvtec';
   /** The paper's tables of its results, by kind (none for data the paper does not use). */
   readonly paperTables: { readonly main?: string; readonly ablation?: string };

@@ -32,8 +32,7 @@ import {
 import type { TrialData } from '../data/types.js';
 import type { Emit, Phase, TrialResult, TrialTask } from '../pool/messages.js';
 import { Grid, type Boundary, type KlForm, type LstmMode, type Score } from '../study/schema.js';
-import { objectiveScore } from '../study/models.js';
-import { resultAttrs, type TrialFacts } from '../trial/attrs.js';
+import { objectiveOf, resultAttrs, type TrialFacts } from '../trial/attrs.js';
 import { Adam } from './adam.js';
 import { identityOrder, Images } from './batches.js';
 import { NonFiniteLossError, throwIfAborted } from './errors.js';
@@ -122,8 +121,8 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     const joint = model.baseline ? await trainBaseline(ctx, model, owned) : await trainJointly(ctx, model, center, owned);
     const t2 = performance.now();
 
-    // The objective rule is the model table's (the scheduler applies the same to record `objective_score`).
-    const objective = objectiveScore(task.params.model, task.objective);
+    // The one objective rule (the scheduler applies the same to record `objective_score`).
+    const objective = objectiveOf(task.params.model, task.objective);
     const facts: TrialFacts = {
       network: model.structure.network,
       pretrainCache: cache,
