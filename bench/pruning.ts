@@ -25,6 +25,7 @@ import { runStart } from '../src/cli/commands/start/index.js';
 import { openSqliteStorage } from '../src/storage/index.js';
 import type { FrozenTrial } from '../src/storage/storage.js';
 import { TrialState } from '../src/trial/state.js';
+import { ATTR, readAttr } from '../src/trial/attrs.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -115,9 +116,9 @@ async function run(label: string, withPruner: boolean): Promise<RunFigures> {
         if (t.state !== TrialState.COMPLETE || t.value === null) continue;
         const c = t.params.normalClass;
         if (!best[c] || t.value > best[c]!.value) best[c] = { value: t.value, lambdaKl: t.params.lambdaKl, lambdaRec: t.params.lambdaRec, trial: t.number };
-        evalSeconds += Number(t.userAttrs['evalSeconds'] ?? 0);
-        jointSeconds += Number(t.userAttrs['jointSeconds'] ?? 0);
-        pretrainSeconds += Number(t.userAttrs['pretrainSeconds'] ?? 0);
+        evalSeconds += Number(readAttr(t.userAttrs, ATTR.evalSeconds) ?? 0);
+        jointSeconds += Number(readAttr(t.userAttrs, ATTR.jointSeconds) ?? 0);
+        pretrainSeconds += Number(readAttr(t.userAttrs, ATTR.pretrainSeconds) ?? 0);
       }
       const count = (s: number) => trials.filter((t) => t.state === s).length;
       return {

@@ -4,28 +4,19 @@
 // class names, one a line.
 import { join, resolve } from 'node:path';
 import { DatasetError } from '../errors/index.js';
+import { DATASETS } from '../study/datasets.js';
 import { readMaybeGzip } from './idx.js';
 import type { ImageSet, RawDataset } from './types.js';
 import { exists, readDataFile, type ReadOptions } from './fs.js';
 
-export const CIFAR10_CLASSES = [
-  'airplane',
-  'automobile',
-  'bird',
-  'cat',
-  'deer',
-  'dog',
-  'frog',
-  'horse',
-  'ship',
-  'truck',
-] as const;
+// Class names and image side: the data-set table (src/study/datasets.ts).
+export const CIFAR10_CLASSES = DATASETS.cifar10.classes;
 
 export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
 export const CIFAR10_META_FILE = 'batches.meta.txt';
 /** Side of a CIFAR-10 image. */
-export const CIFAR10_SIDE = 32;
+export const CIFAR10_SIDE = DATASETS.cifar10.side;
 const SIDE = CIFAR10_SIDE;
 const PIXELS = SIDE * SIDE;
 export const CIFAR10_RECORD = 1 + 3 * PIXELS;

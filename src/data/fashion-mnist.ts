@@ -1,25 +1,16 @@
 // Fashion-MNIST: four IDX files, gzipped (as distributed) or raw.
 import { join, resolve } from 'node:path';
 import { DatasetError } from '../errors/index.js';
+import { DATASETS } from '../study/datasets.js';
 import { readIdx, type IdxArray } from './idx.js';
 import type { ImageSet, RawDataset } from './types.js';
 import { exists, type ReadOptions } from './fs.js';
 
-export const FASHION_MNIST_CLASSES = [
-  't-shirt',
-  'trouser',
-  'pullover',
-  'dress',
-  'coat',
-  'sandal',
-  'shirt',
-  'sneaker',
-  'bag',
-  'ankle-boot',
-] as const;
+// Class names and image side: the data-set table (src/study/datasets.ts).
+export const FASHION_MNIST_CLASSES = DATASETS['fashion-mnist'].classes;
 
 /** Side of a Fashion-MNIST image (prepareTrialData pads it to 32). */
-export const FASHION_MNIST_SIDE = 28;
+export const FASHION_MNIST_SIDE = DATASETS['fashion-mnist'].side;
 
 export const FASHION_MNIST_FILES = {
   trainImages: 'train-images-idx3-ubyte',

@@ -1,12 +1,13 @@
 // Load a data set by name: the dispatcher behind index.ts's loadDataset.
 import { DatasetError } from '../errors/index.js';
-import { CIFAR10_SIDE, loadCifar10 } from './cifar10.js';
-import { FASHION_MNIST_SIDE, loadFashionMnist } from './fashion-mnist.js';
-import { loadMvtec, MVTEC_SIZE } from './mvtec.js';
+import { DATASET_NAMES, DATASETS, isDatasetName } from '../study/datasets.js';
+import { loadCifar10 } from './cifar10.js';
+import { loadFashionMnist } from './fashion-mnist.js';
+import { loadMvtec } from './mvtec.js';
 import { paddedSize } from './prepare.js';
-import { makeSynthetic, SYNTHETIC_SIZE } from './synthetic.js';
+import { makeSynthetic } from './synthetic.js';
 import type { Preprocessing, RawDataset } from './types.js';
-import { loadWtbi, WTBI_SIDE } from './wtbi.js';
+import { loadWtbi } from './wtbi.js';
 import type { ReadOptions } from './fs.js';
 
 /** What a loader needs from the study's `dataset` (structurally the study's Dataset). */
@@ -16,7 +17,7 @@ export interface DatasetSpec {
   readonly file?: string;
 }
 
-export const DATASET_NAMES = ['fashion-mnist', 'cifar10', 'mvtec', 'wtbi', 'synthetic'] as const;
+export { DATASET_NAMES };
 
 /** The size of the images a trial's network gets. */
 export interface InputShape {
@@ -33,27 +34,15 @@ export function preparedShape(stored: InputShape, preprocessing: Preprocessing =
 }
 
 /**
- * The network input each data set gives, known without reading it (each
- * reader's fixed size, then preparedShape): a study's arch is checked with it
+ * The network input each data set gives, known without reading it (its
+ * stored shape in the data-set table, src/study/datasets.ts, then preparedShape): a study's arch is checked with it
  * before anything is read or written. The shape of the data actually read is
  * checked again after reading (preparedShape).
  */
 export function expectedInputShape(name: string): InputShape | undefined {
-  const square = (side: number, channels: number, preprocessing?: Preprocessing) => preparedShape({ height: side, width: side, channels }, preprocessing);
-  switch (name) {
-    case 'fashion-mnist':
-      return square(FASHION_MNIST_SIDE, 1);
-    case 'cifar10':
-      return square(CIFAR10_SIDE, 3);
-    case 'mvtec':
-      return square(MVTEC_SIZE, 3, 'symmetric');
-    case 'wtbi':
-      return square(WTBI_SIDE, 1, 'identity');
-    case 'synthetic':
-      return square(SYNTHETIC_SIZE, 1);
-    default:
-      return undefined;
-  }
+  if (!isDatasetName(name)) return undefined;
+  const { side, channels, preprocessing } = DATASETS[name];
+  return preparedShape({ height: side, width: side, channels }, preprocessing);
 }
 
 /** Decode a data set (uint8 or float NHWC, not yet preprocessed). Only regular files are read; `signal` aborts the reads. */

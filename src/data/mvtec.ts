@@ -17,10 +17,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DatasetError } from '../errors/index.js';
+import { DATASETS } from '../study/datasets.js';
 import { readDataFile, type ReadOptions } from './fs.js';
 import type { RawDataset } from './types.js';
 
-export const MVTEC_SIZE = 64;
+export const MVTEC_SIZE = DATASETS.mvtec.side;
 /**
  * Smallest side an image may have: the size it is resized to. A smaller image
  * would be upscaled, its pixels invented (MVTec AD's own are 700 to 1024).

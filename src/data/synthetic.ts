@@ -3,23 +3,14 @@
 // pixel noise. For tests, and for trying the tool before downloading data.
 // Each class has a distinct structure (filled/outlined, stripe orientation,
 // corners vs curves), so a small autoencoder separates them in a few epochs.
+import { DATASETS } from '../study/datasets.js';
 import { mulberry32 } from './random.js';
 import type { ImageSet, RawDataset } from './types.js';
 
-export const SYNTHETIC_CLASSES = [
-  'disk',
-  'square',
-  'h-stripes',
-  'v-stripes',
-  'plus',
-  'diagonal',
-  'ring',
-  'triangle',
-  'checker',
-  'dots',
-] as const;
+// Class names and image side: the data-set table (src/study/datasets.ts).
+export const SYNTHETIC_CLASSES = DATASETS.synthetic.classes;
 
-export const SYNTHETIC_SIZE = 32;
+export const SYNTHETIC_SIZE = DATASETS.synthetic.side;
 
 export interface SyntheticOptions {
   readonly trainPerClass?: number;

@@ -1,5 +1,6 @@
 // The in-memory shapes of data sets. Images are NHWC float32 (or uint8 as
 // decoded), labels are class indices.
+import type { Preprocessing } from '../study/datasets.js';
 
 export interface ImageSet {
   /** n * height * width * channels values, NHWC. */
@@ -26,7 +27,7 @@ export interface ImageSet {
  * - 'symmetric': uint8 scaled to [-1,1]; minmax ignored. MVTec AD.
  * - 'identity': values used as stored (already scaled and padded); minmax ignored. WTBI.
  */
-export type Preprocessing = 'gcn-l1' | 'symmetric' | 'identity';
+export type { Preprocessing };
 
 export interface RawDataset {
   readonly name: string;

@@ -18,13 +18,15 @@
 // measurement), preprocessing 'identity' (the values are final).
 import { resolve } from 'node:path';
 import { DatasetError } from '../errors/index.js';
+import { DATASETS } from '../study/datasets.js';
 import { readDataFile, type ReadOptions } from './fs.js';
 import { deriveSeed, mulberry32, shuffleInPlace } from './random.js';
 import type { RawDataset } from './types.js';
 
-export const WTBI_CLASSES = ['normal', 'icing'] as const;
+// Class names and padded side: the data-set table (src/study/datasets.ts).
+export const WTBI_CLASSES = DATASETS.wtbi.classes;
 /** Side of the square a window is padded to (default of WtbiOptions.padTo). */
-export const WTBI_SIDE = 32;
+export const WTBI_SIDE = DATASETS.wtbi.side;
 
 export interface WtbiOptions extends ReadOptions {
   /** Time column, dropped (default "time"; absent in the file is fine). */

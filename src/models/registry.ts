@@ -9,7 +9,7 @@
 // encoder as an autoencoder, Deep SVDD's own way and the authors' code's.
 // Joint training and scoring then leave it out.
 import { UserInputError } from '../errors/index.js';
-import { MODEL_TRAITS, type ModelTraits } from '../study/models.js';
+import { MODEL_TRAITS, modelPretrains, type ModelTraits } from '../study/models.js';
 import type { Arch, LstmMode, ModelName } from '../study/schema.js';
 import { assembleModel } from './assemble.js';
 import { buildBackbone } from './backbone.js';
@@ -49,10 +49,8 @@ export function implementedModels(): ModelName[] {
   return Object.keys(MODEL_TRAITS) as ModelName[];
 }
 
-/** Whether a model pretrains its autoencoder (training.pretrainEpochs) before its main phase. */
-export function modelPretrains(name: ModelName): boolean {
-  return isBaseline(name) ? BASELINES[name].pretrains : true;
-}
+/** Whether a model pretrains its autoencoder (training.pretrainEpochs) before its main phase: a trait (src/study/models.ts). */
+export { modelPretrains };
 
 /** Validates the sizes and describes the network without building it. */
 export function modelStructure(name: ModelName, opts: BuildOptions): ModelStructure {

@@ -1,36 +1,10 @@
 // Names of the normal classes, per data set, as the paper's column headers
-// print them. A copy of the readers' lists (src/data): the report must not
-// import the data readers; test/report/classes.test.ts checks they agree.
-import type { DatasetName } from '../study/schema.js';
-
-const CLASS_NAMES: Readonly<Record<DatasetName, readonly string[]>> = {
-  'fashion-mnist': ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'],
-  cifar10: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
-  // MVTec AD: class index = position in the alphabetically sorted category list (docs/recipe.md, "Data").
-  mvtec: [
-    'bottle',
-    'cable',
-    'capsule',
-    'carpet',
-    'grid',
-    'hazelnut',
-    'leather',
-    'metal_nut',
-    'pill',
-    'screw',
-    'tile',
-    'toothbrush',
-    'transistor',
-    'wood',
-    'zipper',
-  ],
-  // WTBI: class 0 = normal (non-icing) periods, the paper's normal class; 1 = icing.
-  wtbi: ['normal', 'icing'],
-  synthetic: ['disk', 'square', 'h-stripes', 'v-stripes', 'plus', 'diagonal', 'ring', 'triangle', 'checker', 'dots'],
-};
+// print them, and the data set's title: both from the one data-set table
+// (src/study/datasets.ts), which the data readers use too.
+import { DATASETS, type DatasetName } from '../study/datasets.js';
 
 export function classNames(dataset: DatasetName | null): readonly string[] {
-  return dataset ? CLASS_NAMES[dataset] : [];
+  return dataset ? DATASETS[dataset].classes : [];
 }
 
 /** The column header of a normal class; "class 7" when the data set does not name it. */
@@ -40,18 +14,5 @@ export function className(dataset: DatasetName | null, normalClass: number): str
 
 /** The data set's name as the paper writes it, for titles. */
 export function datasetTitle(dataset: DatasetName | null): string {
-  switch (dataset) {
-    case 'fashion-mnist':
-      return 'Fashion-MNIST';
-    case 'cifar10':
-      return 'CIFAR-10';
-    case 'mvtec':
-      return 'MVTec AD';
-    case 'wtbi':
-      return 'WTBI';
-    case 'synthetic':
-      return 'synthetic shapes';
-    default:
-      return 'unknown data set';
-  }
+  return dataset ? DATASETS[dataset].title : 'unknown data set';
 }

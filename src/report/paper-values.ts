@@ -160,13 +160,6 @@ export const PAPER_TABLES: readonly PaperTable[] = [
   },
 ];
 
-/** The paper's label of a gate-ablation row (Table VII). */
-export const GATE_LABELS = {
-  'IAE-LSTM-KL-noInputGate': 'w/o input gate',
-  'IAE-LSTM-KL-noOutputGate': 'w/o output gate',
-  'IAE-LSTM-KL-noGates': 'w/o input and output gates',
-} as const;
-
 export interface PaperLookup {
   readonly table: PaperTable['id'];
   readonly value: number;

@@ -9,6 +9,7 @@
 // about the point, so it does not count against maxRetries) and its point is
 // queued again, in one transaction: a crash in between cannot leave a FAIL
 // trial whose point is never run again.
+import { failedAttrs } from '../trial/attrs.js';
 import type { FrozenTrial, RetryLimits, Storage } from '../storage/storage.js';
 import type { GridPoint, ParamValue } from '../grid/expand.js';
 import { TrialState } from '../trial/state.js';
@@ -63,7 +64,7 @@ function deadPidOnHost(t: FrozenTrial, host: string, alive: (pid: number) => boo
 async function failAndRequeue(o: RecoveryOptions, t: FrozenTrial, error: string): Promise<boolean> {
   return o.storage.atomically(async (tx) => {
     if ((await tx.getTrial(t.id)).state !== TrialState.RUNNING) return false;
-    await tx.setUserAttrs(t.id, { error });
+    await tx.setUserAttrs(t.id, failedAttrs(error));
     await tx.setSystemAttrs(t.id, { [FAIL_KIND_ATTR]: 'process' satisfies FailKind });
     await tx.finishTrial(t.id, TrialState.FAIL, null);
     const point: GridPoint = { id: t.gridPoint, params: t.params };

@@ -10,9 +10,9 @@ import type { ParamValue } from '../grid/expand.js';
 import type { TrialRunner } from '../pool/runner.js';
 import type { Progress, TrialResult, TrialTask } from '../pool/messages.js';
 import type { Score } from '../study/schema.js';
-import { objectiveScore } from '../study/models.js';
 import { TrialFinishedError, TrialState, TrialStateError } from '../trial/state.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
+import { ATTR, backendAttrs, completeAttrs, failedAttrs, objectiveOf, prunedAttrs } from '../trial/attrs.js';
 import type { TrialPruner } from '../pruners/index.js';
 import { recoverDeadTrials } from './recovery.js';
 
@@ -188,7 +188,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       if (limit !== undefined)
         timeout = setTimeout(() => stop(`timed out: ran longer than trialTimeout ${limit} s; the worker was stopped and replaced`), limit * 1000);
     };
-    const recorder = new ProgressRecorder(storage, trial, objectiveScore(trial.params.model, opts.objective));
+    const recorder = new ProgressRecorder(storage, trial, objectiveOf(trial.params.model, opts.objective));
     // Another process may have failed this trial meanwhile (its heartbeat looked
     // stale, e.g. while this process was suspended): it is frozen now, so what
     // this run still reports is dropped, not an error that stops the sweep.
@@ -368,7 +368,6 @@ class ProgressRecorder {
   private readonly aurocEpochs: number[] = [];
   private jointEpochs = 0;
   private readonly lossHistory: Record<string, JsonValue>[] = [];
-  private backend: string | null = null;
 
   constructor(
     private readonly storage: Storage,
@@ -379,20 +378,19 @@ class ProgressRecorder {
   async record(p: Progress): Promise<void> {
     const id = this.trial.id;
     if (p.type === 'backend') {
-      this.backend = p.backend;
-      await this.storage.setUserAttrs(id, { backend: p.backend, backend_notes: [...p.notes], ...(p.kernels ? { backend_kernels: p.kernels } : {}) });
+      await this.storage.setUserAttrs(id, backendAttrs(p.backend, p.notes, p.kernels));
       return;
     }
     if (p.type !== 'epoch') return;
     this.lossHistory.push({ phase: p.phase, epoch: p.epoch, ...finiteOrNull(p.losses) });
-    const attrs: Record<string, JsonValue> = { loss_history: this.lossHistory };
+    const attrs: Record<string, JsonValue> = { [ATTR.lossHistory]: this.lossHistory };
     if (p.phase === 'joint') this.jointEpochs++;
     if (p.auroc) {
       for (const [score, v] of Object.entries(p.auroc)) (this.aurocHistory[score] ??= []).push(v as number);
-      attrs.auroc_history = this.aurocHistory;
+      attrs[ATTR.aurocHistory] = this.aurocHistory;
       this.aurocEpochs.push(p.epoch);
       // Only when some epoch was not scored: then history entry i is of epoch auroc_epochs[i], not i + 1.
-      if (this.aurocEpochs.length !== this.jointEpochs) attrs.auroc_epochs = this.aurocEpochs;
+      if (this.aurocEpochs.length !== this.jointEpochs) attrs[ATTR.aurocEpochs] = this.aurocEpochs;
     }
     const objective = p.auroc?.[this.score];
     await this.storage.atomically(async (tx) => {
@@ -403,13 +401,7 @@ class ProgressRecorder {
 
   async complete(result: TrialResult, seconds: number): Promise<void> {
     await this.storage.atomically(async (tx) => {
-      await tx.setUserAttrs(this.trial.id, {
-        ...result.attrs,
-        auroc: { ...result.auroc } as Record<string, number>,
-        objective_score: this.score,
-        duration_s: round(seconds),
-        ...(this.backend ? { backend: this.backend } : {}),
-      });
+      await tx.setUserAttrs(this.trial.id, completeAttrs(result, this.score, seconds));
       await tx.finishTrial(this.trial.id, TrialState.COMPLETE, result.value);
     });
   }
@@ -420,12 +412,7 @@ class ProgressRecorder {
     return this.storage.atomically(async (tx) => {
       const last = (await tx.getTrial(id)).intermediate.get(at.epoch);
       const value = last !== undefined && Number.isFinite(last) ? last : null;
-      await tx.setUserAttrs(id, {
-        pruned_at: { epoch: at.epoch, reason: at.reason },
-        objective_score: this.score,
-        duration_s: round(seconds),
-        ...(this.backend ? { backend: this.backend } : {}),
-      });
+      await tx.setUserAttrs(id, prunedAttrs(at, this.score, seconds));
       await tx.finishTrial(id, TrialState.PRUNED, value);
       return value;
     });
@@ -433,7 +420,7 @@ class ProgressRecorder {
 
   async fail(error: string, seconds: number): Promise<void> {
     await this.storage.atomically(async (tx) => {
-      await tx.setUserAttrs(this.trial.id, { error, duration_s: round(seconds) });
+      await tx.setUserAttrs(this.trial.id, failedAttrs(error, seconds));
       await tx.setSystemAttrs(this.trial.id, { [FAIL_KIND_ATTR]: 'trial' satisfies FailKind });
       await tx.finishTrial(this.trial.id, TrialState.FAIL, null);
     });
@@ -450,8 +437,6 @@ export function finiteOrNull(o: Readonly<Record<string, number>>): Record<string
   // JSON has no NaN: keep the key, say null.
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
 }
-
-const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Waits ms, or less when the signal aborts; never rejects. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -48,6 +48,7 @@ import type {
   TrialImport,
 } from './storage.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
+import { TRIAL_SYSTEM_ATTR } from '../trial/attrs.js';
 import { formatUtc, parseUtc, utcNow, utcSecondsAgo } from './time.js';
 
 export interface SqliteOpenOptions {
@@ -62,10 +63,10 @@ export interface SqliteOpenOptions {
 }
 
 const BUSY_TIMEOUT_MS = 10_000;
-/** Trial system attribute holding our grid point id. */
-export const GRID_POINT_ATTR = 'grid_point';
+/** Trial system attribute holding our grid point id (named in src/trial/attrs.ts, with every other key). */
+export const GRID_POINT_ATTR = TRIAL_SYSTEM_ATTR.gridPoint;
 /** Trial system attribute naming the worker that claimed the trial. */
-export const WORKER_ATTR = 'worker';
+export const WORKER_ATTR = TRIAL_SYSTEM_ATTR.worker;
 
 interface TrialRow {
   trial_id: number;

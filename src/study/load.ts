@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { StudyFileError, UserInputError } from '../errors/index.js';
+import { DATASETS } from './datasets.js';
 import { Study } from './schema.js';
 import { canonicalJson } from '../json.js';
 
@@ -57,10 +58,9 @@ export function studyHash(study: Study): string {
 /** Rules zod's shapes cannot say: class ranges per data set and so on. */
 function checkSemantics(study: Study): string[] {
   const out: string[] = [];
-  const classes: Record<string, number> = { 'fashion-mnist': 10, cifar10: 10, mvtec: 15, synthetic: 10, wtbi: 1 };
-  const n = classes[study.dataset.name];
+  const n = DATASETS[study.dataset.name].normalClasses;
   study.grid.normalClass.forEach((c, i) => {
-    if (n !== undefined && c >= n)
+    if (c >= n)
       out.push(`grid.normalClass[${i}]: class ${c} does not exist in ${study.dataset.name} (classes 0..${n - 1})`);
   });
   if (study.training.batchSize < 2)

@@ -1,35 +1,18 @@
 // The study file: one zod schema per concept, and the TypeScript type of the
 // same name inferred from it, so the file format and the code cannot drift.
 import { z } from 'zod';
+import { DATASET_NAMES } from './datasets.js';
+import { MODEL_NAMES, SCORE_NAMES } from './models.js';
 
-/** Every model of the paper's tables (docs/recipe.md, "Models of the paper's tables"). */
-export const ModelName = z.enum([
-  'CAE',
-  'DeepSVDD',
-  'IAEAD',
-  'DSVDD-KL',
-  'DLSVDD',
-  'DLSVDD-KL',
-  'IAE-KL',
-  'IAE-LSTM',
-  'IAE-LSTM-KL',
-  // Table VII: gate ablations of IAE-LSTM-KL (the gate is replaced by 1).
-  'IAE-LSTM-KL-noInputGate',
-  'IAE-LSTM-KL-noOutputGate',
-  'IAE-LSTM-KL-noGates',
-  // Other baselines of Table I, each after its own published paper.
-  'VAE',
-  'MemAE',
-  'LSA',
-  'GaussianAD',
-]);
+/** Every model of the paper's tables: the keys of the one model table (models.ts), in the paper's row order. */
+export const ModelName = z.enum(MODEL_NAMES);
 export type ModelName = z.infer<typeof ModelName>;
 
 export const Boundary = z.enum(['hard', 'soft']);
 export type Boundary = z.infer<typeof Boundary>;
 
 /** Anomaly scores a trial can be evaluated with (docs/recipe.md, "Scores"). */
-export const Score = z.enum(['svdd', 'rec', 'svdd+rec']);
+export const Score = z.enum(SCORE_NAMES);
 export type Score = z.infer<typeof Score>;
 
 export const LstmMode = z.enum(['cell', 'sequence']);
@@ -44,7 +27,8 @@ export type MinMax = z.infer<typeof MinMax>;
 export const BackendChoice = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 export type BackendChoice = z.infer<typeof BackendChoice>;
 
-export const DatasetName = z.enum(['fashion-mnist', 'cifar10', 'mvtec', 'wtbi', 'synthetic']);
+/** Every data set: the keys of the one data-set table (datasets.ts). */
+export const DatasetName = z.enum(DATASET_NAMES);
 export type DatasetName = z.infer<typeof DatasetName>;
 
 const positiveInt = z.number().int().positive();

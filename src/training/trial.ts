@@ -31,7 +31,8 @@ import {
 } from '../models/index.js';
 import type { TrialData } from '../data/types.js';
 import type { Emit, Phase, TrialResult, TrialTask } from './messages.js';
-import type { Boundary, KlForm, LstmMode, Score } from '../study/schema.js';
+import { Grid, type Boundary, type KlForm, type LstmMode, type Score } from '../study/schema.js';
+import { objectiveOf, resultAttrs, type TrialFacts } from '../trial/attrs.js';
 import { Adam } from './adam.js';
 import { identityOrder, Images } from './batches.js';
 import { NonFiniteLossError } from './errors.js';
@@ -56,17 +57,24 @@ export interface TrialSettings {
   readonly lstmMode: LstmMode;
 }
 
+/**
+ * The grid's defaults, from the schema alone: each axis's one default value
+ * (the model and class are required axes, so any value stands in for them).
+ */
+const GRID_DEFAULTS = Grid.parse({ model: ['CAE'], normalClass: [0] });
+
 export function trialSettings(task: TrialTask): TrialSettings {
   const p = task.params;
+  const d = GRID_DEFAULTS;
   return {
     seed: p.seed,
-    boundary: p.boundary ?? 'hard',
-    nu: p.nu ?? 0.1,
+    boundary: p.boundary ?? d.boundary[0]!,
+    nu: p.nu ?? d.nu[0]!,
     // CAE has no lambdaRec axis: its loss is the reconstruction alone.
-    lambdaRec: p.lambdaRec ?? 1,
-    lambdaKl: p.lambdaKl ?? 0.001,
-    klForm: p['kl.form'] ?? 'authors',
-    lstmMode: p['lstm.mode'] ?? 'cell',
+    lambdaRec: p.lambdaRec ?? d.lambdaRec[0]!,
+    lambdaKl: p.lambdaKl ?? d.lambdaKl[0]!,
+    klForm: p['kl.form'] ?? d['kl.form'][0]!,
+    lstmMode: p['lstm.mode'] ?? d['lstm.mode'][0]!,
   };
 }
 
@@ -109,27 +117,26 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     const joint = model.baseline ? await trainBaseline(ctx, model, owned) : await trainJointly(ctx, model, center, owned);
     const t2 = performance.now();
 
-    const objective = model.scores.includes(task.objective) ? task.objective : model.scores[0];
-    const attrs: Record<string, string | number | boolean | null> = {
-      objectiveScore: objective,
+    // The one objective rule (the scheduler applies the same to record `objective_score`).
+    const objective = objectiveOf(task.params.model, task.objective);
+    const facts: TrialFacts = {
       network: model.structure.network,
       pretrainCache: cache,
       pretrainSeconds: round3((t1 - t0) / 1000),
       jointSeconds: round3((t2 - t1) / 1000),
       evalSeconds: round3(joint.evalSeconds),
       trainedParameters: model.trainable('joint').reduce((n, v) => n + v.size, 0),
+      ...(objective !== task.objective
+        ? { objectiveNote: `${task.params.model} has no "${task.objective}" score; the value is its "${objective}" AUROC` }
+        : {}),
+      ...(ctx.s.boundary === 'soft' && model.traits.svdd ? { radius: joint.radius } : {}),
+      ...(cacheError ? { pretrainCacheError: cacheError } : {}),
+      ...(cacheKey ? { pretrainCacheKey: cacheKey } : {}),
+      ...(!modelPretrains(task.params.model) && task.training.pretrainEpochs > 0
+        ? { pretrainNote: `${task.params.model} trains from its seeded init for jointEpochs; pretrainEpochs is not used` }
+        : {}),
     };
-    if (objective !== task.objective) {
-      attrs.objectiveNote = `${task.params.model} has no "${task.objective}" score; the value is its "${objective}" AUROC`;
-    }
-    if (ctx.s.boundary === 'soft' && model.traits.svdd) attrs.radius = joint.radius;
-    if (cacheError) attrs.pretrainCacheError = cacheError;
-    // Which cache entry the trial used: `sweep cache ls` names the studies of each entry.
-    if (cacheKey) attrs.pretrainCacheKey = cacheKey;
-    if (!modelPretrains(task.params.model) && task.training.pretrainEpochs > 0) {
-      attrs.pretrainNote = `${task.params.model} trains from its seeded init for jointEpochs; pretrainEpochs is not used`;
-    }
-    return { value: joint.auroc[objective]!, auroc: joint.auroc, attrs };
+    return { value: joint.auroc[objective]!, auroc: joint.auroc, attrs: resultAttrs(facts) };
   } finally {
     for (const o of owned.reverse()) o.dispose();
   }

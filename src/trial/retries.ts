@@ -5,6 +5,7 @@
 import type { TrialParams } from '../grid/expand.js';
 import type { JsonValue } from '../json.js';
 import { TrialState } from './state.js';
+import { errorOf, TRIAL_SYSTEM_ATTR } from './attrs.js';
 
 /**
  * What the retry rule reads of a stored trial: the fields of storage's
@@ -37,7 +38,7 @@ export function retryLimit(study: { readonly maxRetries?: unknown }): number {
  * does not count. FAIL trials written before this attribute existed have none
  * and do not count either, so old studies keep their behaviour.
  */
-export const FAIL_KIND_ATTR = 'fail_kind';
+export const FAIL_KIND_ATTR = TRIAL_SYSTEM_ATTR.failKind;
 export type FailKind = 'trial' | 'process';
 
 export function countsAsRetry(t: RetryTrial): boolean {
@@ -67,7 +68,7 @@ export function givenUpPoints(trials: readonly RetryTrial[], maxRetries: number)
     const counted = list.filter(countsAsRetry).sort((a, b) => a.number - b.number);
     if (counted.length <= maxRetries) continue;
     const last = counted[counted.length - 1]!;
-    out.push({ gridPoint, params: last.params, failures: counted.length, lastTrial: last.number, lastError: String(last.userAttrs.error ?? '') });
+    out.push({ gridPoint, params: last.params, failures: counted.length, lastTrial: last.number, lastError: errorOf(last.userAttrs) ?? '' });
   }
   return out.sort((a, b) => a.lastTrial - b.lastTrial);
 }

@@ -7,7 +7,8 @@
 // plain numbers, the clock is the caller's.
 import type { GridPoint, TrialParams } from '../grid/expand.js';
 import { pretrainShareKey } from '../grid/expand.js';
-import type { FrozenTrial, JsonValue } from '../storage/storage.js';
+import type { FrozenTrial } from '../storage/storage.js';
+import { pretrainTimingOf } from '../trial/attrs.js';
 import { TrialState } from '../trial/state.js';
 
 /** What one remaining trial is expected to take, by what it must do. */
@@ -18,7 +19,7 @@ export interface TrialCosts {
   readonly cached: number;
 }
 
-/** The timing a finished trial recorded (duration_s, and the worker's pretrainSeconds and pretrainCache). */
+/** The timing a finished trial recorded (duration_s, and the worker's pretrain_seconds and pretrain_cache). */
 export interface FinishedCost {
   readonly seconds: number;
   /** Seconds spent pretraining or loading the pretraining; null when not recorded. */
@@ -51,12 +52,11 @@ export function trialCosts(finished: readonly FinishedCost[]): TrialCosts | null
   return { full: full ?? cached!, cached: cached ?? full! };
 }
 
-const num = (v: JsonValue | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 /** A finished trial's timing as its attributes recorded it; null without a duration (or PRUNED). */
 export function finishedCostOf(t: FrozenTrial, seconds: number | null): FinishedCost | null {
   if (seconds === null || t.state === TrialState.PRUNED) return null;
-  return { seconds, pretrainSeconds: num(t.userAttrs['pretrainSeconds']), cacheHit: t.userAttrs['pretrainCache'] === 'hit' };
+  const p = pretrainTimingOf(t.userAttrs);
+  return { seconds, pretrainSeconds: p.seconds, cacheHit: p.cacheHit };
 }
 
 /**

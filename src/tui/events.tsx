@@ -7,9 +7,8 @@ import type { ActiveTrial, SweepEvents, TrialOutcome } from '../scheduler/schedu
 import type { Progress } from '../pool/messages.js';
 import { expandGrid } from '../grid/expand.js';
 import { unbuiltPretrainings } from './eta.js';
-import { objectiveScore } from '../study/models.js';
 import { TrialState } from '../trial/state.js';
-import { backendTag } from '../trial/attrs.js';
+import { backendTag, objectiveOf } from '../trial/attrs.js';
 import type { Selection } from '../report/index.js';
 import { detectCaps, type Caps } from './caps.js';
 import { FinishedTrials, ReportKeeper } from './finished.js';
@@ -195,7 +194,7 @@ export async function createTuiEvents(ctx: TuiContext): Promise<TuiEvents> {
       } else if (p.type === 'phase') {
         next = { ...cur, phase: p.phase, epoch: 0, epochs: p.epochs, cached: cur.cached || (p.cached ?? false) };
       } else if (p.type === 'epoch') {
-        const score = objectiveScore(t.trial.params.model, study.objective);
+        const score = objectiveOf(t.trial.params.model, study.objective);
         const a = p.auroc?.[score];
         next = {
           ...cur,

@@ -5,9 +5,7 @@ import type { TrialParams } from '../grid/expand.js';
 import type { Step } from '../pool/messages.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import type { DatasetName, Score, Study } from '../study/schema.js';
-import { Study as StudySchema } from '../study/schema.js';
-import { backendTag } from '../trial/attrs.js';
-import { objectiveScore } from '../study/models.js';
+import { backendTagOf, durationOf, errorOf as storedError, lossHistoryOf, objectiveOf, readStoredDefinition } from '../trial/attrs.js';
 import { aurocHistory, type ReportModel, type Selection } from '../report/index.js';
 import { TrialState } from '../trial/state.js';
 import { firstLine } from './layout.js';
@@ -113,32 +111,22 @@ export interface SweepSnapshot {
 
 /** The study definition stored by `sweep start` (system attr "definition"), if it validates. */
 export function definitionOf(systemAttrs: Readonly<Record<string, JsonValue>>): Study | null {
-  let raw: unknown = systemAttrs['definition'];
-  if (typeof raw === 'string') {
-    try {
-      raw = JSON.parse(raw);
-    } catch {
-      return null;
-    }
-  }
-  if (raw === undefined || raw === null) return null;
-  const parsed = StudySchema.safeParse(raw);
-  return parsed.success ? parsed.data : null;
+  return readStoredDefinition(systemAttrs).study;
 }
 
 const num = (v: JsonValue | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** Seconds a finished trial took: the duration the scheduler recorded, else its timestamps. */
 export function trialSeconds(t: FrozenTrial): number | null {
-  const d = num(t.userAttrs['duration_s']);
+  const d = durationOf(t.userAttrs);
   if (d !== null) return d;
   if (t.startedAt && t.completedAt) return (t.completedAt.getTime() - t.startedAt.getTime()) / 1000;
   return null;
 }
 
 export function errorOf(t: FrozenTrial): string {
-  const e = t.userAttrs['error'];
-  return typeof e === 'string' && e.trim() !== '' ? firstLine(e) : '(no error message recorded)';
+  const e = storedError(t.userAttrs);
+  return e !== null && e.trim() !== '' ? firstLine(e) : '(no error message recorded)';
 }
 
 export function failedOf(t: FrozenTrial): FailedTrial {
@@ -172,13 +160,13 @@ export function liveFromStored(
   objective: Score,
   now: number,
 ): LiveTrial {
-  const history = t.userAttrs['loss_history'];
-  const last = Array.isArray(history) && history.length > 0 ? history[history.length - 1] : null;
+  const history = lossHistoryOf(t.userAttrs);
+  const last = history.length > 0 ? history[history.length - 1] : null;
   let phase: LivePhase = 'starting';
   let epoch = 0;
   let losses: Record<string, number | null> | null = null;
   // Joint epochs without a pretraining epoch before them: the weights came from the cache (or the model has no pretraining).
-  const pretrained = Array.isArray(history) && history.some((h) => h !== null && typeof h === 'object' && !Array.isArray(h) && h['phase'] === 'pretrain');
+  const pretrained = history.some((h) => h !== null && typeof h === 'object' && !Array.isArray(h) && h['phase'] === 'pretrain');
   if (last && typeof last === 'object' && !Array.isArray(last)) {
     phase = last['phase'] === 'pretrain' ? 'pretrain' : 'joint';
     epoch = num(last['epoch']) ?? 0;
@@ -186,11 +174,9 @@ export function liveFromStored(
     for (const [k, v] of Object.entries(last)) if (k !== 'phase' && k !== 'epoch') losses[k] = num(v);
   }
   const epochs = phase === 'pretrain' ? (def?.training.pretrainEpochs ?? null) : phase === 'joint' ? (def?.training.jointEpochs ?? null) : null;
-  const score = objectiveScore(t.params.model, objective);
+  const score = objectiveOf(t.params.model, objective);
   const auroc = (aurocHistory(t, score, objective) ?? []).map((h) => h.value);
-  const b = t.userAttrs['backend'];
-  const k = t.userAttrs['backend_kernels'];
-  const backend = typeof b === 'string' ? backendTag(b, typeof k === 'string' ? k : undefined) : null;
+  const backend = backendTagOf(t.userAttrs);
   return {
     trialId: t.id,
     number: t.number,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { classNames, className } from '../../src/report/classes.js';
 import { CIFAR10_CLASSES, FASHION_MNIST_CLASSES, SYNTHETIC_CLASSES } from '../../src/data/index.js';
 
-it('names classes as the data readers do (the report keeps a copy, so it needs no reader)', () => {
+it('names classes as the data readers do (both read the data-set table, src/study/datasets.ts)', () => {
   assert.deepEqual(classNames('fashion-mnist'), [...FASHION_MNIST_CLASSES]);
   assert.deepEqual(classNames('synthetic'), [...SYNTHETIC_CLASSES]);
   assert.deepEqual(classNames('cifar10'), [...CIFAR10_CLASSES]);

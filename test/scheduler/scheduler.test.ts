@@ -58,6 +58,10 @@ test('runs every point; records per-epoch values; a failing trial does not stop 
         assert.deepEqual(t.userAttrs.auroc_history, { svdd: [0.6, 0.7] });
         assert.equal((t.userAttrs.loss_history as unknown[]).length, 2);
         assert.deepEqual(t.userAttrs.auroc, { svdd: 0.7 });
+        // One objective key, snake_case (older databases also have `objectiveScore`: read by trial/attrs.ts).
+        assert.equal(t.userAttrs.objective_score, 'svdd');
+        assert.equal(t.userAttrs.objectiveScore, undefined);
+        assert.ok(Object.keys(t.userAttrs).every((k) => /^[a-z0-9_]+$/.test(k)), Object.keys(t.userAttrs).join(', '));
       }
     }
   } finally {

@@ -68,28 +68,28 @@ test('miss, then hit with identical results; a trial with other loss weights sha
   const task = tinyTask({ model: 'IAE-LSTM-KL', boundary: 'soft', nu: 0.2, lambdaKl: 0.1, lambdaRec: 1, 'lstm.mode': 'sequence' }, { cacheDir: dir });
   const tensors = tf.memory().numTensors;
   const miss = await collect((emit) => runTrial(task, data, emit));
-  assert.equal(miss.result.attrs.pretrainCache, 'miss');
+  assert.equal(miss.result.attrs.pretrain_cache, 'miss');
   // The trial says it is loading the cache before it knows whether the weights are there (no silent start).
   assert.deepEqual(kinds(miss.events), ['step:cache', 'phase:pretrain', 'epoch:pretrain', 'phase:joint', 'epoch:joint']);
   const files = await readdir(join(dir, 'pretrain'));
   assert.deepEqual(files, [`${keyOf(task)}.bin`], 'one entry, no temp files left');
 
   const hit = await collect((emit) => runTrial(task, data, emit));
-  assert.equal(hit.result.attrs.pretrainCache, 'hit');
+  assert.equal(hit.result.attrs.pretrain_cache, 'hit');
   assert.deepEqual(kinds(hit.events), ['step:cache', 'phase:pretrain:cached', 'phase:joint', 'epoch:joint']);
   // The cached weights and BN statistics are the trained ones, bit for bit.
   assert.deepEqual(hit.result.auroc, miss.result.auroc);
   assert.deepEqual(hit.events.at(-1), miss.events.at(-1));
 
   const other = await runTrial({ ...task, params: { ...task.params, lambdaKl: 5, boundary: 'hard', nu: undefined } }, data, () => {});
-  assert.equal(other.attrs.pretrainCache, 'hit');
+  assert.equal(other.attrs.pretrain_cache, 'hit');
   assert.equal(tf.memory().numTensors, tensors);
 });
 
 test('a corrupt entry is detected, deleted and rebuilt, never used', async () => {
   const task = tinyTask({ model: 'IAEAD', lambdaRec: 1 }, { cacheDir: dir });
   const first = await runTrial(task, data, () => {});
-  assert.equal(first.attrs.pretrainCache, 'miss');
+  assert.equal(first.attrs.pretrain_cache, 'miss');
   const path = pretrainPath(dir, keyOf(task));
   const good = await readFile(path);
 
@@ -102,7 +102,7 @@ test('a corrupt entry is detected, deleted and rebuilt, never used', async () =>
   for (const [what, bytes] of corruptions) {
     await writeFile(path, bytes);
     const { result, events } = await collect((emit) => runTrial(task, data, emit));
-    assert.equal(result.attrs.pretrainCache, 'rebuilt', what);
+    assert.equal(result.attrs.pretrain_cache, 'rebuilt', what);
     assert.ok(events.some((e) => e.type === 'epoch' && e.phase === 'pretrain'), `${what}: pretrained again`);
     assert.deepEqual(result.auroc, first.auroc, `${what}: same outcome as a fresh pretraining`);
     assert.deepEqual(await readFile(path), good, `${what}: the rebuilt entry is valid again`);
@@ -143,6 +143,6 @@ test('an unwritable cache costs the reuse, not the trial', async () => {
   const file = join(dir, 'a-file');
   await writeFile(file, 'x');
   const r = await runTrial(tinyTask({ model: 'CAE' }, { cacheDir: file, training: { ...TINY_TRAINING } }), data, () => {});
-  assert.equal(r.attrs.pretrainCache, 'miss');
-  assert.match(String(r.attrs.pretrainCacheError), /ENOTDIR.*; .*(ENOTDIR|EEXIST)/);
+  assert.equal(r.attrs.pretrain_cache, 'miss');
+  assert.match(String(r.attrs.pretrain_cache_error), /ENOTDIR.*; .*(ENOTDIR|EEXIST)/);
 });

@@ -95,19 +95,20 @@ test('the center is the eval-mode mean of z, with small coordinates pushed to ±
 
 test('a model without the objective score reports its first score and says so', async () => {
   const { result } = await collect((emit) => runTrial(tinyTask({ model: 'CAE' }), data, emit));
-  assert.equal(result.attrs.objectiveScore, 'rec');
+  // The value is the rec AUROC (the scheduler records `objective_score` from the same rule).
   assert.equal(result.value, result.auroc.rec);
-  assert.match(String(result.attrs.objectiveNote), /CAE has no "svdd" score/);
+  assert.equal(result.auroc.svdd, undefined);
+  assert.match(String(result.attrs.objective_note), /CAE has no "svdd" score/);
   const withRec = await runTrial(tinyTask({ model: 'IAEAD' }, { objective: 'svdd+rec' }), data, () => {});
-  assert.equal(withRec.attrs.objectiveScore, 'svdd+rec');
   assert.equal(withRec.value, withRec.auroc['svdd+rec']);
-  assert.equal(withRec.attrs.objectiveNote, undefined);
+  assert.notEqual(withRec.auroc['svdd+rec'], withRec.auroc.svdd);
+  assert.equal(withRec.attrs.objective_note, undefined);
 });
 
 test('no pretraining epochs: no pretraining phase', async () => {
   const { events, result } = await collect((emit) => runTrial(tinyTask({ model: 'IAEAD' }, { training: { ...TINY_TRAINING, pretrainEpochs: 0 } }), data, emit));
   assert.deepEqual(events.map((e) => e.type === 'backend' ? e.type : e.type === 'step' ? `step:${e.step}` : `${e.type}:${e.phase}`), ['step:model', 'phase:joint', 'epoch:joint']);
-  assert.equal(result.attrs.pretrainCache, 'off');
+  assert.equal(result.attrs.pretrain_cache, 'off');
 });
 
 test('data the network does not fit fail with the user error of the registry, before any training', async () => {
@@ -129,6 +130,6 @@ test('training.evalEvery: the test set is scored every k-th joint epoch and afte
   // Scoring has no side effect on training: same losses, same final AUROC, less time scoring.
   assert.deepEqual(jointEpochs(sparse.events).map((e) => e.losses), jointEpochs(every.events).map((e) => e.losses));
   assert.deepEqual(sparse.result.auroc, every.result.auroc);
-  assert.equal(typeof sparse.result.attrs.evalSeconds, 'number');
+  assert.equal(typeof sparse.result.attrs.eval_seconds, 'number');
   assert.deepEqual(jointEpochs(sparse.events).find((e) => e.epoch === 4)!.auroc, jointEpochs(every.events).find((e) => e.epoch === 4)!.auroc);
 });

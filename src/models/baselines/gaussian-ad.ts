@@ -34,7 +34,6 @@ interface Level {
 }
 
 export const gaussianAd: BaselineBuilder = {
-  pretrains: true,
   // The network is the plain autoencoder: no structure of its own, so the
   // pretraining cache serves it and CAE alike.
   structure: () => undefined,

@@ -4,7 +4,8 @@
 // recipe's autoencoder for the data, with the baseline's own part between
 // them and its own loss and scores. What each simplifies relative to its
 // paper is written in its file.
-import type { ModelTraits } from '../../study/models.js';
+import type { BaselineName, ModelTraits } from '../../study/models.js';
+import { MODEL_TRAITS } from '../../study/models.js';
 import type { ModelName } from '../../study/schema.js';
 import type { ParamStore } from '../params.js';
 import type { Model, ModelStructure } from '../types.js';
@@ -13,15 +14,12 @@ import { lsa } from './lsa.js';
 import { memAe } from './memae.js';
 import { vae } from './vae.js';
 
-export type BaselineName = 'VAE' | 'MemAE' | 'LSA' | 'GaussianAD';
+// The names are the models the model table marks `baseline` (src/study/models.ts,
+// with their scores and whether they pretrain); the Record below makes the
+// compiler ask for a builder of each.
+export type { BaselineName };
 
 export interface BaselineBuilder {
-  /**
-   * true: the autoencoder is first pretrained on reconstruction like the
-   * recipe's (training.pretrainEpochs, shared through the pretraining cache);
-   * false: the model trains from its seeded init, pretrainEpochs is not used.
-   */
-  readonly pretrains: boolean;
   /** Its own parts' sizes and constants, recorded in the structure (undefined: none). */
   structure(base: ModelStructure): Readonly<Record<string, string | number | boolean>> | undefined;
   build(name: ModelName, traits: ModelTraits, s: ModelStructure, store: ParamStore, seed: number): Model;
@@ -35,7 +33,7 @@ export const BASELINES: Readonly<Record<BaselineName, BaselineBuilder>> = {
 };
 
 export function isBaseline(name: ModelName): name is BaselineName {
-  return Object.prototype.hasOwnProperty.call(BASELINES, name);
+  return MODEL_TRAITS[name].baseline === true;
 }
 
 export { readMemory, hardShrink, attentionEntropy, memory } from './memory.js';

@@ -29,7 +29,6 @@ export const LSA = {
 } as const;
 
 export const lsa: BaselineBuilder = {
-  pretrains: false,
   structure: () => ({ model: 'lsa', estimator: 'made-1-hidden', hidden: LSA.hidden, bins: LSA.bins, lambda: LSA.lambda }),
   build(name, traits, s, store, seed) {
     const b = buildBackbone(store, s, seed);

@@ -29,7 +29,6 @@ export const MEMAE = {
 const POSITIONS = 16;
 
 export const memAe: BaselineBuilder = {
-  pretrains: false,
   structure: (s) => ({
     model: 'memae',
     memoryItems: MEMAE.items,

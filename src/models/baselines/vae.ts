@@ -32,7 +32,6 @@ export function gaussianKl(mu: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D {
 }
 
 export const vae: BaselineBuilder = {
-  pretrains: false,
   structure: () => ({ model: 'vae', likelihood: 'gaussian-sse', heads: 'mu, logvar' }),
   build(name, traits, s, store, seed) {
     const b = buildBackbone(store, s, seed);

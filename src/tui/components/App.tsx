@@ -7,7 +7,8 @@ import { Box, Static, useInput, useStdin, useStdout } from 'ink';
 import type { Selection } from '../../report/index.js';
 import type { LogItem } from '../model.js';
 import type { SweepStore } from '../store.js';
-import { navigateGrids, stepValue, VIEWS, type GridWant, type ViewName } from '../views.js';
+import type { ViewName } from '../views.js';
+import { initialScreen, reduceKey, type ScreenState } from '../keys.js';
 import { AblationGrid, BestTable, FailedTrials, Footer, Header, LogLine, Rule, RunningTrials } from './views.js';
 
 export interface AppProps {
@@ -53,71 +54,40 @@ export function App(props: AppProps) {
   const live = Math.max(1, termHeight - 1);
   const body = Math.max(0, live - CHROME);
 
-  const [view, setView] = useState<ViewName>(props.initialView ?? 'running');
-  const [table, setTable] = useState(0);
-  const [want, setWant] = useState<GridWant>({});
-  const [failedOffset, setFailedOffset] = useState(0);
-  const [confirming, setConfirming] = useState(false);
+  const [screen, setScreen] = useState<ScreenState>(() => initialScreen(props.initialView));
+  const { view, table, want, failedOffset, confirming } = screen;
 
   const start = props.onStop !== undefined;
   const report = snapshot.report;
 
   // Ink re-subscribes the input handler after a render commits; keys that
-  // arrive in between must still see the state just rendered, not the one
-  // before it (a fast "3" then "→" would move the table instead of the class).
-  const latest = useRef({ view, want, confirming, snapshot, body });
-  latest.current = { view, want, confirming, snapshot, body };
+  // arrive in between must still see the state just rendered (or just
+  // reduced), not the one before it (a fast "3" then "→" would move the table
+  // instead of the class).
+  const latest = useRef({ screen, snapshot, body });
+  latest.current = { screen, snapshot, body };
 
   // Keys need raw mode; with stdin not a terminal (`< /dev/null`) the screen still shows, without keys.
   const { isRawModeSupported } = useStdin();
   useInput((input, key) => {
-    const { view, want, confirming, snapshot, body } = latest.current;
-    const report = snapshot.report;
-    if (key.ctrl && input === 'c') {
-      if (start) props.onStop!();
-      else props.onQuit();
-      return;
+    const { screen, snapshot, body } = latest.current;
+    const { state, effect } = reduceKey(screen, { ...key, input }, {
+      start,
+      stopping: snapshot.stopping,
+      report: snapshot.report,
+      failedCount: snapshot.failed.length,
+      body,
+      select: snapshot.select,
+      canSelect: props.onSelect !== undefined,
+      canSelectDefault: props.canSelectDefault ?? false,
+    });
+    if (state !== screen) {
+      latest.current.screen = state;
+      setScreen(state);
     }
-    if (confirming) {
-      if (input === 'y' || input === 'Y') {
-        setConfirming(false);
-        props.onStop!();
-      } else if (input === 'n' || input === 'N' || input === 'q' || key.escape) setConfirming(false);
-      return;
-    }
-    if (input === 'q') {
-      if (!start) props.onQuit();
-      else if (!snapshot.stopping) setConfirming(true);
-      return;
-    }
-    const direct = VIEWS.find((v) => v.key === input || v.name[0] === input);
-    if (direct) return setView(direct.name);
-    if (key.tab) return setView(stepValue(VIEWS.map((v) => v.name), view, key.shift ? -1 : 1)!);
-
-    if (view === 'best') {
-      if (key.leftArrow) setTable((t) => t - 1);
-      else if (key.rightArrow) setTable((t) => t + 1);
-      else if (input === 's' && props.onSelect) {
-        // The export's order: oracle, median, then the study's default point when it names one.
-        const choices: Selection[] = props.canSelectDefault ? ['oracle', 'median', 'default'] : ['oracle', 'median'];
-        props.onSelect(stepValue(choices, snapshot.select, 1)!);
-      }
-    } else if (view === 'grid' && report) {
-      const nav = navigateGrids(report.grids, want);
-      const w = { rowId: nav.rowId ?? undefined, normalClass: nav.normalClass ?? undefined, contamination: nav.contamination ?? undefined, page: nav.page };
-      if (key.upArrow || key.downArrow) setWant({ ...w, rowId: stepValue(nav.rows.map((r) => r.id), nav.rowId, key.upArrow ? -1 : 1), page: 0 });
-      else if (key.leftArrow || key.rightArrow)
-        setWant({ ...w, normalClass: stepValue(nav.classes.map((c) => c.normalClass), nav.normalClass, key.leftArrow ? -1 : 1), page: 0 });
-      else if (input === 'n' || key.pageDown) setWant({ ...w, page: nav.pages.length ? (nav.page + 1) % nav.pages.length : 0 });
-      else if (input === 'p' || key.pageUp) setWant({ ...w, page: nav.pages.length ? (nav.page - 1 + nav.pages.length) % nav.pages.length : 0 });
-      else if (input === 'c') setWant({ ...w, contamination: stepValue(nav.contaminations, nav.contamination, 1), page: 0 });
-    } else if (view === 'failed') {
-      const max = Math.max(0, snapshot.failed.length - 1);
-      if (key.downArrow) setFailedOffset((o) => Math.min(max, o + 1));
-      else if (key.upArrow) setFailedOffset((o) => Math.max(0, o - 1));
-      else if (key.pageDown) setFailedOffset((o) => Math.min(max, o + Math.max(1, body - 2)));
-      else if (key.pageUp) setFailedOffset((o) => Math.max(0, o - Math.max(1, body - 2)));
-    }
+    if (effect?.kind === 'quit') props.onQuit();
+    else if (effect?.kind === 'stop') props.onStop?.();
+    else if (effect?.kind === 'select') props.onSelect?.(effect.select);
   }, { isActive: isRawModeSupported === true });
 
   return (

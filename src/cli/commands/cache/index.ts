@@ -1,13 +1,14 @@
 // `sweep cache ls|clean`: the on-disk caches under .cache/ (pretrain/: one
 // pretrained autoencoder per key, tens of MB each at the paper's sizes; data/:
 // decoded data sets). `ls` says what each entry is, its size and age, and
-// which studies used it (trials record `pretrainCacheKey`); `clean` deletes
+// which studies used it (trials record `pretrain_cache_key`); `clean` deletes
 // all, those older than N days, or those a study used.
 import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserInputError } from '../../../errors/index.js';
 import { openStorage } from '../../../storage/index.js';
 import { readPretrainHeader } from '../../../training/pretrain-cache.js';
+import { pretrainCacheKeyOf } from '../../../trial/attrs.js';
 import { databases } from '../ls/index.js';
 
 export interface CacheOptions {
@@ -41,7 +42,7 @@ export interface CacheEntry {
   readonly studies: readonly string[];
 }
 
-/** Which studies used which pretraining entry, from the trials' `pretrainCacheKey`. */
+/** Which studies used which pretraining entry, from the trials' `pretrain_cache_key` (or, in old databases, `pretrainCacheKey`). */
 async function keyUsage(dbs: readonly string[]): Promise<Map<string, Set<string>>> {
   const used = new Map<string, Set<string>>();
   for (const db of dbs) {
@@ -54,8 +55,8 @@ async function keyUsage(dbs: readonly string[]): Promise<Map<string, Set<string>
     try {
       for (const s of await storage.listStudies()) {
         for (const t of await storage.getTrials(s.id)) {
-          const k = t.userAttrs.pretrainCacheKey;
-          if (typeof k === 'string') (used.get(k) ?? used.set(k, new Set()).get(k)!).add(s.name);
+          const k = pretrainCacheKeyOf(t.userAttrs);
+          if (k !== null) (used.get(k) ?? used.set(k, new Set()).get(k)!).add(s.name);
         }
       }
     } finally {

@@ -11,6 +11,7 @@ import { expandGridAsync, interleaveByShareKey, pretrainShareKey, searchSpace, t
 import { DEFAULT_MAX_POINTS, gridSizeProblem } from '../../../grid/limit.js';
 import { archProblem } from '../../../models/network.js';
 import { openStorage } from '../../../storage/index.js';
+import { STUDY_ATTR } from '../../../trial/attrs.js';
 import type { EnqueueOptions, Storage } from '../../../storage/storage.js';
 import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
 import { chooseRunner } from '../../../pool/choose.js';
@@ -106,7 +107,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   try {
     const existing = await storage.getStudy(study.name);
     if (existing) {
-      const diff = fixedSettingsDiff(existing.systemAttrs.fixed_settings, study);
+      const diff = fixedSettingsDiff(existing.systemAttrs[STUDY_ATTR.fixedSettings], study);
       if (diff.length > 0)
         throw new StorageError(
           `study "${study.name}" was created with other fixed settings, so old and new trials would not be comparable:\n` +
@@ -116,16 +117,16 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
         );
     }
     const summary = await storage.openStudy(study.name, {
-      fixed_settings: fixedSettings(study) as never,
+      [STUDY_ATTR.fixedSettings]: fixedSettings(study) as never,
     });
     // The latest definition (axes may have grown or shrunk): status and the
     // export read it, and leave out the trials of removed points. Every change
     // is kept in `definition_history`, so a shrunk grid is never silent.
     const changed = await recordDefinition(storage, summary.id, summary.systemAttrs, study, hash, (opts.now ?? (() => new Date()))());
     if (changed) say('definition_changed', `study ${study.name}: definition changed since the last start: ${changed}`);
-    await storage.setStudySystemAttr(summary.id, 'definition', study as never);
-    await storage.setStudySystemAttr(summary.id, 'definition_hash', hash);
-    await storage.setStudySystemAttr(summary.id, 'search_space', distributions);
+    await storage.setStudySystemAttr(summary.id, STUDY_ATTR.definition, study as never);
+    await storage.setStudySystemAttr(summary.id, STUDY_ATTR.definitionHash, hash);
+    await storage.setStudySystemAttr(summary.id, STUDY_ATTR.searchSpace, distributions);
     const maxRetries = retryLimit(study);
     let queued;
     try {
@@ -248,10 +249,12 @@ async function recordDefinition(
   hash: string,
   now: Date,
 ): Promise<string | null> {
-  const history = Array.isArray(attrs.definition_history) ? (attrs.definition_history as unknown as DefinitionRecord[]) : [];
-  const lastHash = history.at(-1)?.hash ?? (typeof attrs.definition_hash === 'string' ? attrs.definition_hash : null);
+  const stored = attrs[STUDY_ATTR.definitionHistory];
+  const storedHash = attrs[STUDY_ATTR.definitionHash];
+  const history = Array.isArray(stored) ? (stored as unknown as DefinitionRecord[]) : [];
+  const lastHash = history.at(-1)?.hash ?? (typeof storedHash === 'string' ? storedHash : null);
   if (lastHash === hash) return null;
-  const before = attrs.definition as Record<string, unknown> | undefined;
+  const before = attrs[STUDY_ATTR.definition] as Record<string, unknown> | undefined;
   const changes = before ? gridChanges(before.grid, study.grid) : [];
   const after = study as unknown as Record<string, unknown>;
   const otherChanges = before
@@ -263,7 +266,7 @@ async function recordDefinition(
   const base: DefinitionRecord[] =
     history.length === 0 && lastHash !== null ? [{ hash: lastHash, at: '', changes: [], otherChanges: [] }] : history;
   const record: DefinitionRecord = { hash, at: now.toISOString(), changes, otherChanges };
-  await storage.setStudySystemAttr(studyId, 'definition_history', [...base, record] as never);
+  await storage.setStudySystemAttr(studyId, STUDY_ATTR.definitionHistory, [...base, record] as never);
   if (!before) return null;
   const words = [...changes, ...(otherChanges.length ? [`also changed: ${otherChanges.join(', ')}`] : [])];
   const removed = changes.some((c) => c.includes(': removed '));

@@ -3,7 +3,7 @@
 // read-only, so it is safe beside a running sweep. `--json` prints the same
 // as one JSON object (for scripts and CI).
 import { TRIAL_STATE_NAMES, TrialState } from '../../../trial/state.js';
-import { backendLabel } from '../../../trial/attrs.js';
+import { backendLabel, errorOf, prunedAtOf } from '../../../trial/attrs.js';
 import { expandGrid } from '../../../grid/expand.js';
 import { ignoredLine, splitTrials } from '../../../grid/membership.js';
 import { modelLabel } from '../../../study/models.js';
@@ -108,12 +108,12 @@ export function statusOf(study: string, db: string, systemAttrs: Readonly<Record
     failed: ours
       .filter((t) => t.state === TrialState.FAIL)
       .slice(-5)
-      .map((t) => ({ trial: t.number, params: t.params, error: String(t.userAttrs.error ?? '') })),
+      .map((t) => ({ trial: t.number, params: t.params, error: errorOf(t.userAttrs) ?? '' })),
     pruned: ours
       .filter((t) => t.state === TrialState.PRUNED)
       .slice(-3)
       .map((t) => {
-        const at = t.userAttrs.pruned_at as { epoch?: number; reason?: string } | undefined;
+        const at = prunedAtOf(t.userAttrs);
         return { trial: t.number, params: t.params, epoch: at?.epoch ?? null, reason: at?.reason ?? '' };
       }),
     givenUp: { maxRetries, points: givenUpPoints(ours, maxRetries) },
