@@ -12,10 +12,28 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
                          of another process without heartbeat this long is re-queued (default 60)
     --max-points N       refuse a grid of more points than this (default 100000)
     --rerun-pruned       queue the points the study's pruner stopped again and run them to the end (pruner off)
+    --no-run             queue the grid (every check, the study created) and exit 0 without running a trial;
+                         then run it with \`sweep worker\` on any number of hosts (the backend is checked there)
+    --host-id NAME       this host's id in the trials' system attributes (default: the hostname; env IAE_HOST_ID)
     --json               one JSON object per line on stdout (events and the summary), no live screen`,
+  worker: `worker <study>         join a study queued elsewhere (\`start --no-run\`) and run its waiting trials; no study
+                         file needed (the definition is stored in the database). Exits 0 when no trial waits and
+                         none of its own runs (3 if some of its trials failed); never queues grid points
+    --db PATH            the study's database (default db/<name>.sqlite3); --storage URL is the same option
+    --workers N          parallel trials (default: the study's "workers", else one per core on wasm/cpu)
+    --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu (default: the study's)
+    --gpus 0,1           one worker process per GPU: a child \`sweep worker\` each, with CUDA_VISIBLE_DEVICES set to
+                         its GPU and one worker (TensorFlow must not share a GPU between threads); stop signals are
+                         passed on, and the exit code is the worst child's
+    --host-id NAME       this host's id in the trials' system attributes (default: the hostname; env IAE_HOST_ID)
+    --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
+    --stale-after SEC    as for start (default 60)
+    --json               one JSON object per line on stdout
+    The host's decoded data set must be the study's (its sha256 fingerprint, recorded at the first start):
+    a host whose data differ is refused (exit 2) before it claims a trial.`,
   monitor: `monitor <study>        watch a running study from its database (read-only; q quits)
     --db PATH`,
-  status: `status <study>         counts per state, best trial per model and normal class (study file or name)
+  status: `status <study>         counts per state, best trial per model and normal class, the hosts that ran trials
     --db PATH
     --json               one JSON object`,
   export: `export <study>         write the paper's tables to reports/
