@@ -41,8 +41,12 @@ export interface Run {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runCli(args: string[], cwd?: string): Run {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(args: string[], cwd?: string, env?: NodeJS.ProcessEnv): Run {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    cwd: cwd ?? process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
