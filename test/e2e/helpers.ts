@@ -84,3 +84,16 @@ export function trialsSoFar(db: string, name: string) {
     return [];
   }
 }
+
+/** A WTBI-like CSV: 200 normal rows, then 60 icing rows, 26 measurements. */
+export function wtbiCsv(dir: string): string {
+  const cols = Array.from({ length: 26 }, (_, j) => `m${j}`);
+  const lines = [`time,label,${cols.join(',')}`];
+  for (let i = 0; i < 260; i++) {
+    const icing = i >= 200 ? 1 : 0;
+    lines.push(`${i},${icing},${cols.map((_, j) => (Math.sin(i / (3 + j)) + icing * (j % 3)).toFixed(4)).join(',')}`);
+  }
+  const file = join(dir, 'wtbi.csv');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { openSqliteStorage } from '../../src/storage/index.js';
 import { TrialState } from '../../src/trial/state.js';
 import type { FrozenTrial } from '../../src/storage/storage.js';
-import { runCli, tinyStudy, trialsOf, waitFor, writeStudy } from './helpers.js';
+import { runCli, tinyStudy, trialsOf, waitFor, writeStudy, wtbiCsv } from './helpers.js';
 
 const LONG = 600_000;
 
@@ -208,4 +208,19 @@ test('SIGTERM to a --gpus parent reaches its children: their running trials go b
   assert.equal(trials.length, 4, 'no trial duplicated');
   assert.equal(trials.filter((t) => t.state === TrialState.RUNNING || t.state === TrialState.FAIL).length, 0);
   assert.ok(trials.some((t) => t.state === TrialState.WAITING));
+});
+
+test('a worker whose trials failed exits 3, as start does', { timeout: LONG }, async () => {
+  const name = 'wfail';
+  // WTBI's training split holds normal windows only: the contaminated point fails in its worker, the clean one completes.
+  const base = writeStudy({ name });
+  const study = { ...tinyStudy(name, { normalClass: [0], contamination: [0, 0.1], boundary: ['hard'] }), workers: 1, dataset: { name: 'wtbi', file: wtbiCsv(base.dir) } };
+  writeFileSync(base.file, JSON.stringify(study));
+  const cache = join(base.dir, 'cache');
+  const queue = runCli(['start', base.file, '--db', base.db, '--cache-dir', cache, '--no-run']);
+  assert.equal((await queue.done).code, 0, queue.stderr());
+  const run = runCli(['worker', name, '--db', base.db, '--cache-dir', cache, '--host-id', 'h']);
+  assert.equal((await run.done).code, 3, run.stderr() + run.stdout());
+  assert.match(lastLine(run.stdout()), /^sweep finished: 1 completed, 1 failed/);
+  assert.deepEqual(trialsOf(base.db, name).map((t) => t.state).sort(), [TrialState.COMPLETE, TrialState.FAIL].sort());
 });
