@@ -224,3 +224,27 @@ test('a worker whose trials failed exits 3, as start does', { timeout: LONG }, a
   assert.match(lastLine(run.stdout()), /^sweep finished: 1 completed, 1 failed/);
   assert.deepEqual(trialsOf(base.db, name).map((t) => t.state).sort(), [TrialState.COMPLETE, TrialState.FAIL].sort());
 });
+
+test('a second signal to a --gpus parent exits at once (128 + n), and its children go with it', { timeout: LONG }, async () => {
+  const name = 'gputwice';
+  const { dir, file, db } = writeStudy({ ...tinyStudy(name, { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 3, jointEpochs: 3 }), workers: 1 });
+  const cache = join(dir, 'cache');
+  const queue = runCli(['start', file, '--db', db, '--cache-dir', cache, '--no-run']);
+  assert.equal((await queue.done).code, 0, queue.stderr());
+  const run = runCli(['worker', name, '--db', db, '--cache-dir', cache, '--gpus', '0,1']);
+  await waitFor(() => /^\[gpu \d\] \[[\d:]+\] trial \d+ \[w0\] (pretraining|joint training)/m.test(run.stdout()), LONG, 'a trial training in a child');
+  const pids = /^one worker process per GPU: gpu 0 pid (\d+), gpu 1 pid (\d+)$/m.exec(run.stdout())!.slice(1).map(Number);
+  run.child.kill('SIGINT');
+  await waitFor(() => /SIGINT: stopping the GPU workers/.test(run.stderr()), LONG, 'the first stop');
+  run.child.kill('SIGINT');
+  assert.equal((await run.done).code, 130, run.stderr());
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  await waitFor(() => !pids.some(alive), 60_000, 'the children to exit');
+});

@@ -90,11 +90,14 @@ export async function runGpuWorkers(o: GpuWorkersOptions): Promise<{ code: numbe
       : `one worker process per GPU: ${children.map((c) => `gpu ${c.gpu} pid ${c.child.pid}`).join(', ')}`,
   );
   // The first stop signal goes to every child, which stops cleanly (its trials back to WAITING).
-  const forward = () => {
-    const reason = o.signal.reason as { signalName?: string } | undefined;
-    const sig = (reason?.signalName ?? 'SIGTERM') as NodeJS.Signals;
+  const stopSignal = () => ((o.signal.reason as { signalName?: string } | undefined)?.signalName ?? 'SIGTERM') as NodeJS.Signals;
+  const signalAll = (sig: NodeJS.Signals) => {
     for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill(sig);
   };
+  const forward = () => signalAll(stopSignal());
+  // A second signal makes the CLI exit at once (src/cli/index.ts): the children get it too, and quit at once as well.
+  const onExit = () => signalAll(o.signal.aborted ? stopSignal() : 'SIGTERM');
+  process.once('exit', onExit);
   if (o.signal.aborted) forward();
   else o.signal.addEventListener('abort', forward, { once: true });
   try {
@@ -109,5 +112,6 @@ export async function runGpuWorkers(o: GpuWorkersOptions): Promise<{ code: numbe
     return { code, children: exits };
   } finally {
     o.signal.removeEventListener('abort', forward);
+    process.off('exit', onExit);
   }
 }
