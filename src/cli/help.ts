@@ -27,7 +27,8 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
                          passed on, and the exit code is the worst child's
     --host-id NAME       this host's id in the trials' system attributes (default: the hostname; env IAE_HOST_ID)
     --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
-    --stale-after SEC    as for start (default 60)
+    --stale-after SEC    as for start (default 60); a trial left RUNNING by a host that died is queued again by
+                         the next start or worker once its heartbeat is this old
     --json               one JSON object per line on stdout
     The host's decoded data set must be the study's (its sha256 fingerprint, recorded at the first start):
     a host whose data differ is refused (exit 2) before it claims a trial.`,
@@ -63,9 +64,9 @@ export const EXIT_CODES = `exit codes:
   3    the sweep ran, and some trials failed (sweep status lists them)
   70   internal error (a bug: please report it with the message)
   129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM (128 + the signal's number), or a second
-                 signal quit at once; start exits 0 (3 if trials failed) after a clean stop
+                 signal quit at once; start and worker exit 0 (3 if trials failed) after a clean stop
 
-SIGINT, SIGTERM and SIGHUP stop any command cleanly (start: running trials back to WAITING);
+SIGINT, SIGTERM and SIGHUP stop any command cleanly (start, worker: running trials back to WAITING);
 a second signal exits at once.`;
 
 export function usage(): string {
