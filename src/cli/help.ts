@@ -12,10 +12,29 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
                          of another process without heartbeat this long is re-queued (default 60)
     --max-points N       refuse a grid of more points than this (default 100000)
     --rerun-pruned       queue the points the study's pruner stopped again and run them to the end (pruner off)
+    --no-run             queue the grid (every check, the study created) and exit 0 without running a trial;
+                         then run it with \`sweep worker\` on any number of hosts (the backend is checked there)
+    --host-id NAME       this host's id in the trials' system attributes (default: the hostname; env IAE_HOST_ID)
     --json               one JSON object per line on stdout (events and the summary), no live screen`,
+  worker: `worker <study>         join a study queued elsewhere (\`start --no-run\`) and run its waiting trials; no study
+                         file needed (the definition is stored in the database). Exits 0 when no trial waits and
+                         none of its own runs (3 if some of its trials failed); never queues grid points
+    --db PATH            the study's database (default db/<name>.sqlite3); --storage URL is the same option
+    --workers N          parallel trials (default: the study's "workers", else one per core on wasm/cpu)
+    --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu (default: the study's)
+    --gpus 0,1           one worker process per GPU: a child \`sweep worker\` each, with CUDA_VISIBLE_DEVICES set to
+                         its GPU and one worker (TensorFlow must not share a GPU between threads); stop signals are
+                         passed on, and the exit code is the worst child's
+    --host-id NAME       this host's id in the trials' system attributes (default: the hostname; env IAE_HOST_ID)
+    --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
+    --stale-after SEC    as for start (default 60); a trial left RUNNING by a host that died is queued again by
+                         the next start or worker once its heartbeat is this old
+    --json               one JSON object per line on stdout
+    The host's decoded data set must be the study's (its sha256 fingerprint, recorded at the first start):
+    a host whose data differ is refused (exit 2) before it claims a trial.`,
   monitor: `monitor <study>        watch a running study from its database (read-only; q quits)
     --db PATH`,
-  status: `status <study>         counts per state, best trial per model and normal class (study file or name)
+  status: `status <study>         counts per state, best trial per model and normal class, the hosts that ran trials
     --db PATH
     --json               one JSON object`,
   export: `export <study>         write the paper's tables to reports/
@@ -45,9 +64,9 @@ export const EXIT_CODES = `exit codes:
   3    the sweep ran, and some trials failed (sweep status lists them)
   70   internal error (a bug: please report it with the message)
   129, 130, 143  stopped by SIGHUP, SIGINT or SIGTERM (128 + the signal's number), or a second
-                 signal quit at once; start exits 0 (3 if trials failed) after a clean stop
+                 signal quit at once; start and worker exit 0 (3 if trials failed) after a clean stop
 
-SIGINT, SIGTERM and SIGHUP stop any command cleanly (start: running trials back to WAITING);
+SIGINT, SIGTERM and SIGHUP stop any command cleanly (start, worker: running trials back to WAITING);
 a second signal exits at once.`;
 
 export function usage(): string {

@@ -82,10 +82,13 @@ async function main(argv: string[]): Promise<number> {
           'stale-after': { type: 'string' },
           'rerun-pruned': { type: 'boolean' },
           'max-points': { type: 'string' },
+          'no-run': { type: 'boolean' },
+          'host-id': { type: 'string' },
           json: { type: 'boolean' },
         },
       });
       const studyFile = onePositional(positionals, 'start <study.json>');
+      const hostId = await hostIdOf(values['host-id']);
       const { BackendChoice } = await import('../study/schema.js');
       const { runStart, summaryLine } = await import('./commands/start/index.js');
       const backend = values.backend === undefined ? undefined : BackendChoice.safeParse(values.backend);
@@ -99,7 +102,8 @@ async function main(argv: string[]): Promise<number> {
       };
       const interrupt = () => stopSignal('SIGINT');
       const json = values.json === true;
-      const screen = process.stdout.isTTY && !json ? await import('../tui/index.js') : undefined;
+      const noRun = values['no-run'] === true;
+      const screen = process.stdout.isTTY && !json && !noRun ? await import('../tui/index.js') : undefined;
       let result;
       try {
         result = await runStart({
@@ -111,6 +115,8 @@ async function main(argv: string[]): Promise<number> {
           staleSeconds: positiveInt('stale-after', values['stale-after']),
           rerunPruned: values['rerun-pruned'],
           maxPoints: positiveInt('max-points', values['max-points']),
+          noRun,
+          hostId,
           signal: stop.signal,
           write: out,
           json,
@@ -121,6 +127,59 @@ async function main(argv: string[]): Promise<number> {
       }
       out(json ? JSON.stringify({ event: 'summary', ...result, message: summaryLine(result) }) : summaryLine(result));
       // Failed trials are never a success, even when others completed: scripts and CI must see them.
+      return result.failed > 0 ? EXIT_TRIALS_FAILED : 0;
+    }
+    case 'worker': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          db: { type: 'string' },
+          storage: { type: 'string' },
+          workers: { type: 'string' },
+          backend: { type: 'string' },
+          gpus: { type: 'string' },
+          'host-id': { type: 'string' },
+          'cache-dir': { type: 'string' },
+          'no-cache': { type: 'boolean' },
+          'stale-after': { type: 'string' },
+          json: { type: 'boolean' },
+        },
+      });
+      const target = onePositional(positionals, 'worker <study>');
+      if (values.db !== undefined && values.storage !== undefined && values.db !== values.storage)
+        throw new UserInputError('give the database once: --db PATH or --storage URL, not both', '--storage');
+      const { BackendChoice } = await import('../study/schema.js');
+      const backend = values.backend === undefined ? undefined : BackendChoice.safeParse(values.backend);
+      if (backend && !backend.success)
+        throw new UserInputError(`unknown backend "${values.backend}" (use ${BackendChoice.options.join(', ')})`, '--backend');
+      const common = {
+        target,
+        db: values.storage ?? values.db,
+        backend: backend?.data,
+        cacheDir: values['no-cache'] ? null : values['cache-dir'],
+        staleSeconds: positiveInt('stale-after', values['stale-after']),
+        hostId: await hostIdOf(values['host-id']),
+        signal: stop.signal,
+        write: out,
+        json: values.json === true,
+      };
+      if (values.gpus !== undefined) {
+        if (values.workers !== undefined) throw new UserInputError('--gpus runs one worker per GPU; leave out --workers', '--workers');
+        const { parseGpus, runGpuWorkers } = await import('./commands/worker/gpus.js');
+        onFirstStop = (sig) => process.stderr.write(`\n${sig}: stopping the GPU workers (each puts its running trials back to WAITING)\n`);
+        const { code } = await runGpuWorkers({
+          ...common,
+          gpus: parseGpus(values.gpus),
+          entry: { execPath: process.execPath, execArgv: process.execArgv, script: process.argv[1]! },
+        });
+        return code;
+      }
+      const { runWorker } = await import('./commands/worker/index.js');
+      const { summaryLine } = await import('./commands/start/index.js');
+      onFirstStop = (sig) => process.stderr.write(`\n${sig}: stopping: no new trials; running trials are aborted and queued again (a second signal quits at once)\n`);
+      const result = await runWorker({ ...common, workers: positiveInt('workers', values.workers) });
+      out(common.json ? JSON.stringify({ event: 'summary', ...result, message: summaryLine(result) }) : summaryLine(result));
       return result.failed > 0 ? EXIT_TRIALS_FAILED : 0;
     }
     case 'monitor': {
@@ -255,6 +314,16 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UserInputError(`unknown command "${command}"\n\n${USAGE}`);
   }
+}
+
+/** --host-id, else $IAE_HOST_ID, else none (the host's name): checked, since it is stored in every trial. */
+async function hostIdOf(flag: string | undefined): Promise<string | undefined> {
+  const v = flag ?? (process.env.IAE_HOST_ID || undefined);
+  if (v === undefined) return undefined;
+  const { HOST_ID_PATTERN } = await import('../scheduler/host.js');
+  if (!HOST_ID_PATTERN.test(v))
+    throw new UserInputError(`a host id is 1-100 letters, digits, ".", "_" or "-" (got "${v}")`, flag !== undefined ? '--host-id' : 'IAE_HOST_ID');
+  return v;
 }
 
 function positiveNumber(name: string, v: string): number {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadStudyFile, type LoadedStudy } from '../study/load.js';
 import { UserInputError } from '../errors/index.js';
-import { isPostgresUrl, openStorage } from '../storage/index.js';
+import { isPostgresUrl, maskLocation, openStorage } from '../storage/index.js';
 import type { Storage, StudySummary } from '../storage/storage.js';
 
 export interface StudyTarget {
@@ -32,7 +32,7 @@ export function requireDb(target: StudyTarget): void {
   if (!isPostgresUrl(target.dbPath) && !existsSync(target.dbPath))
     throw new UserInputError(
       `no database for study "${target.name}" (run \`sweep start <study file>\` first, or pass --db PATH)`,
-      target.dbPath,
+      maskLocation(target.dbPath),
     );
 }
 
@@ -51,7 +51,7 @@ export async function openTargetReadonly(target: StudyTarget): Promise<{ storage
   }
   if (!study) {
     await storage.close();
-    throw new UserInputError(`no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`, target.dbPath);
+    throw new UserInputError(`no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`, storage.location);
   }
   return { storage, study };
 }

@@ -11,3 +11,4 @@ export { loadWtbi, readWtbi, type WtbiOptions, type WtbiCounts } from './wtbi.js
 export { makeSynthetic, SYNTHETIC_CLASSES } from './synthetic.js';
 export { readIdx, parseIdx } from './idx.js';
 export { dataList, dataFetch, formatDataList, FETCHABLE, type DataSetStatus, type DataFetchOptions } from './cli.js';
+export { dataFingerprint, readFingerprint, type DataFingerprint } from './fingerprint.js';

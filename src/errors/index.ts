@@ -37,6 +37,30 @@ export class StudyFileError extends UserInputError {
 /** A data set that is missing or corrupt. */
 export class DatasetError extends UserInputError {}
 
+/**
+ * This host's decoded data set is not the one the study recorded (its
+ * `data_fingerprint`): trials of both would be mixed in one table. Names the
+ * data set, both fingerprints and the fix.
+ */
+export class DataMismatchError extends DatasetError {
+  constructor(
+    readonly dataset: string,
+    readonly mine: string,
+    readonly recorded: string,
+    readonly study: string,
+    readonly db: string,
+  ) {
+    super(
+      `data set "${dataset}" on this host differs from the one study "${study}" was started with (database ${db}):\n` +
+        `  this host:  sha256 ${mine}\n` +
+        `  the study:  sha256 ${recorded}\n` +
+        `The fingerprint is a sha256 over the decoded images and labels. Put the same files on every host ` +
+        `(copy them from the host that started the study, or fetch them the same way) and compare \`sweep data list\` ` +
+        `on both hosts; nothing was written.`,
+    );
+  }
+}
+
 /** A database that cannot be used (wrong schema revision, not ours, locked). */
 export class StorageError extends UserInputError {}
 

@@ -10,3 +10,4 @@ export { svgToPng, pngSize, loadResvg } from './png.js';
 export { fmt3, fmtDiff, fmtPercent, cellMarks, provenanceLine, visibleColumns, columnHeader } from './format.js';
 export { classNames, className, datasetTitle } from './classes.js';
 export { PAPER_TABLES, paperValue, type PaperTable, type PaperRow } from './paper-values.js';
+export { hostsOf, hostLines, trialHost, type HostActivity } from './hosts.js';

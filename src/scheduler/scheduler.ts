@@ -66,6 +66,15 @@ export interface SchedulerOptions {
   readonly maxInFlight?: number;
   /** Identity written with every claim: "host:pid". */
   readonly owner?: string;
+  /** More system attributes written to every trial this sweep claims (host, pid, GPU: src/scheduler/host.ts). */
+  readonly claimAttrs?: Record<string, JsonValue>;
+  /**
+   * When nothing waits and nothing of ours runs: wait for trials other
+   * processes run (to finish, or to go stale and come back), as `start` does
+   * (default), or return at once, as `sweep worker` does (a host that joined
+   * a study leaves when it has nothing left to do).
+   */
+  readonly waitForOthers?: boolean;
   /**
    * Trials with the same key share a costly first step (autoencoder
    * pretraining, cached on disk by the first trial that does it). While one
@@ -297,6 +306,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       while (!signal.aborted && active.size < maxInFlight && held.length < maxHeld) {
         const trial = await storage.claimTrial(studyId, owner, opts.accept);
         if (!trial) break;
+        if (opts.claimAttrs) storage.setSystemAttrs(trial.id, opts.claimAttrs);
         if (sharing.blocked(trial)) held.push(trial);
         else start(trial);
       }
@@ -307,7 +317,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         // Nothing of ours runs and nothing waits. Trials still RUNNING belong to
         // another process: wait for them to finish, or to go stale and come back.
         // Only trials of our grid: a trial Optuna left RUNNING is not waited for.
-        if (signal.aborted || (await storage.countTrials(studyId, 'grid'))[TrialState.RUNNING] === 0) break;
+        if (signal.aborted || opts.waitForOthers === false || (await storage.countTrials(studyId, 'grid'))[TrialState.RUNNING] === 0) break;
         await sleep(Math.min(heartbeatMs, 1000), signal);
       }
       if (Date.now() - lastStaleCheck > (staleSeconds * 1000) / 2) {

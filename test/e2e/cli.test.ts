@@ -4,7 +4,7 @@
 // threads, real tfjs training on a tiny network.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStorage } from '../../src/storage/index.js';
@@ -13,7 +13,7 @@ import { Study } from '../../src/study/schema.js';
 import { TrialState } from '../../src/trial/state.js';
 import { COMMAND_HELP } from '../../src/cli/help.js';
 import { fillGoldenDb } from '../report/golden-db.js';
-import { runCli, tinyStudy, writeStudy } from './helpers.js';
+import { runCli, tinyStudy, writeStudy, wtbiCsv } from './helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'e2e-cli-'));
 const VERSION = (JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -76,19 +76,6 @@ test('an unavailable --backend is refused before any trial is claimed', { timeou
     await after.close();
   }
 });
-
-/** A WTBI-like CSV: 200 normal rows, then 60 icing rows, 26 measurements. */
-function wtbiCsv(dir: string): string {
-  const cols = Array.from({ length: 26 }, (_, j) => `m${j}`);
-  const lines = [`time,label,${cols.join(',')}`];
-  for (let i = 0; i < 260; i++) {
-    const icing = i >= 200 ? 1 : 0;
-    lines.push(`${i},${icing},${cols.map((_, j) => (Math.sin(i / (3 + j)) + icing * (j % 3)).toFixed(4)).join(',')}`);
-  }
-  const file = join(dir, 'wtbi.csv');
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
-}
 
 test('failed trials exit 3; --json events; status --json; ls; cache ls/clean; rm asks, refuses without a TTY, --yes deletes', { timeout: 600_000 }, async () => {
   const dir = tmp();

@@ -41,8 +41,12 @@ export interface Run {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runCli(args: string[], cwd?: string): Run {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(args: string[], cwd?: string, env?: NodeJS.ProcessEnv): Run {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    cwd: cwd ?? process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -79,4 +83,17 @@ export async function trialsSoFar(db: string, name: string) {
   } catch {
     return [];
   }
+}
+
+/** A WTBI-like CSV: 200 normal rows, then 60 icing rows, 26 measurements. */
+export function wtbiCsv(dir: string): string {
+  const cols = Array.from({ length: 26 }, (_, j) => `m${j}`);
+  const lines = [`time,label,${cols.join(',')}`];
+  for (let i = 0; i < 260; i++) {
+    const icing = i >= 200 ? 1 : 0;
+    lines.push(`${i},${icing},${cols.map((_, j) => (Math.sin(i / (3 + j)) + icing * (j % 3)).toFixed(4)).join(',')}`);
+  }
+  const file = join(dir, 'wtbi.csv');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
 }

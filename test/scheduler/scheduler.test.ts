@@ -299,3 +299,21 @@ test('a trial failed by another process meanwhile (its heartbeat looked stale) i
     await storage.close();
   }
 });
+
+test('claimAttrs go to every claimed trial; waitForOthers false returns with another host\'s trial still RUNNING', async () => {
+  const { storage, id, runner, base } = await setup({ normalClass: [0, 1, 2] });
+  try {
+    // Another host's live trial (fresh heartbeat): start would wait for it, a worker leaves.
+    const theirs = (await storage.claimTrial(id, 'elsewhere:1'))!;
+    await storage.heartbeat(theirs.id);
+    const summary = await runSweep({ ...base, owner: 'me:42', claimAttrs: { host: 'me', pid: 42, cuda_visible_devices: '3' }, waitForOthers: false });
+    assert.deepEqual([summary.completed, summary.failed, summary.recovered], [2, 0, 0]);
+    assert.equal((await storage.getTrial(theirs.id)).state, TrialState.RUNNING);
+    const mine = await storage.getTrials(id, [TrialState.COMPLETE]);
+    assert.equal(mine.length, 2);
+    for (const t of mine) assert.deepEqual([t.systemAttrs.worker, t.systemAttrs.host, t.systemAttrs.pid, t.systemAttrs.cuda_visible_devices], ['me:42', 'me', 42, '3']);
+  } finally {
+    await runner.close();
+    await storage.close();
+  }
+});

@@ -1,30 +1,26 @@
-// `sweep start <study>`: validate, queue the grid, run it on the pool.
-import { hostname } from 'node:os';
+// `sweep start <study>`: validate, queue the grid, run it on the pool
+// (run.ts, shared with `sweep worker`); `--no-run` queues only.
 import { join } from 'node:path';
 import { loadStudyFile } from '../../../study/load.js';
 import { fixedSettings, fixedSettingsDiff, gridChanges, type DefinitionRecord } from '../../../study/compat.js';
 import { canonicalJson } from '../../../json.js';
-import { membershipOf } from '../../../grid/membership.js';
 import { probeBackend } from '../../../engine/backend.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';
-import { expandGridAsync, interleaveByShareKey, pretrainShareKey, searchSpace, type GridPoint, type ParamValue } from '../../../grid/expand.js';
+import { expandGridAsync, interleaveByShareKey, searchSpace, type GridPoint, type ParamValue } from '../../../grid/expand.js';
 import { DEFAULT_MAX_POINTS, gridSizeProblem } from '../../../grid/limit.js';
 import { archProblem } from '../../../models/network.js';
-import { openStorage } from '../../../storage/index.js';
+import { maskLocation, openStorage } from '../../../storage/index.js';
 import { STUDY_ATTR } from '../../../trial/attrs.js';
 import type { EnqueueOptions, Storage } from '../../../storage/storage.js';
-import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
-import { chooseRunner } from '../../../pool/choose.js';
-import { runSweep, type SweepEvents, type SweepSummary } from '../../../scheduler/scheduler.js';
+import type { SweepSummary } from '../../../scheduler/scheduler.js';
+import { hostIdentity } from '../../../scheduler/host.js';
 import { expectedInputShape, loadDatasetShared, preparedShape, type InputShape, type RawDataset } from '../../../data/index.js';
-import { datasetKey } from '../../../worker/dataset-key.js';
 import { StorageError, StudyFileError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
-import { storagePruner } from '../../../pruners/index.js';
 import { retryLimit } from '../../../trial/retries.js';
 import { defaultDbPath } from '../../target.js';
-import { jsonLogger, plainLogger } from './log.js';
-import { taskMaker } from './task.js';
+import { checkDataFingerprint, DATA_FINGERPRINT_ATTR, recordDataFingerprint } from './data-fingerprint.js';
+import { gridCounts, runTrials, type EventsFactory } from './run.js';
 
 export interface StartOptions {
   readonly studyFile: string;
@@ -48,12 +44,18 @@ export interface StartOptions {
   /** Clock for the definition history (tests); default now. */
   readonly now?: () => Date;
   /** Replaces the plain log (the terminal UI). */
-  readonly events?: (ctx: { storage: Storage; studyId: number; study: Study; workers: number; sharedPretraining: boolean }) => SweepEvents | Promise<SweepEvents>;
+  readonly events?: EventsFactory;
+  /** Queue the grid (all checks, the study created) and return without running anything: hosts join with `sweep worker`. */
+  readonly noRun?: boolean;
+  /** This host's id in the trials' system attributes (default os.hostname()): tests play several hosts on one machine. */
+  readonly hostId?: string;
 }
 
 export interface StartResult extends SweepSummary {
   readonly dbPath: string;
   readonly studyName: string;
+  /** start --no-run: queued, nothing run. */
+  readonly queuedOnly?: boolean;
 }
 
 export async function runStart(opts: StartOptions): Promise<StartResult> {
@@ -72,14 +74,18 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   if (expectedShape) checkArch(study, expectedShape, opts.studyFile);
   const cacheDir = opts.cacheDir === undefined ? '.cache' : opts.cacheDir;
   const dbPath = opts.db ?? study.storage ?? defaultDbPath(study.name);
+  // What results and messages show: a URL's password masked.
+  const shown = maskLocation(dbPath);
   const backend = opts.backend ?? study.backend;
 
   // An explicit backend that cannot load is refused here, before the data are
   // read or the database opened: no queued trial is claimed and burned as FAIL.
-  await probeBackend(backend);
+  // Not with --no-run: nothing runs here, and the hosts that will run the
+  // trials (a GPU backend on a CPU-only queueing box) check it themselves.
+  if (!opts.noRun) await probeBackend(backend);
 
   // A stop while the data are read or the grid expanded: nothing is stored yet, nothing to put back.
-  const stopped: StartResult = { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName: study.name };
+  const stopped: StartResult = { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: true, dbPath: shown, studyName: study.name };
   say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
   let data: RawDataset | null;
   let points: GridPoint[];
@@ -103,7 +109,6 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   const expected = new Set(points.map((p) => p.id));
   const distributions = searchSpace(study.grid);
   const storage = await openStorage(dbPath);
-  let runner: TrialRunner | undefined;
   try {
     const existing = await storage.getStudy(study.name);
     if (existing) {
@@ -116,9 +121,14 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
           storage.location,
         );
     }
+    // Data that differ from those the study was started with are refused before anything is written.
+    const fingerprint = checkDataFingerprint(data, existing?.systemAttrs ?? null, { study: study.name, db: storage.location });
     const summary = await storage.openStudy(study.name, {
       [STUDY_ATTR.fixedSettings]: fixedSettings(study) as never,
+      ...(fingerprint ? { [DATA_FINGERPRINT_ATTR]: { ...fingerprint } } : {}),
     });
+    // An existing study from before fingerprints: its first start records this host's.
+    if (fingerprint && existing) await recordDataFingerprint(storage, summary.id, fingerprint);
     // The latest definition (axes may have grown or shrunk): status and the
     // export read it, and leave out the trials of removed points. Every change
     // is kept in `definition_history`, so a shrunk grid is never silent.
@@ -136,11 +146,6 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       if (opts.signal.aborted) return stopped;
       throw err;
     }
-    const counts = async () => {
-      const c = await storage.countTrials(summary.id, 'grid');
-      const pruned = c[TrialState.PRUNED] ? `, pruned ${c[TrialState.PRUNED]}` : '';
-      return `[done ${c[TrialState.COMPLETE]}/${points.length}${pruned}, running ${c[TrialState.RUNNING]}, failed ${c[TrialState.FAIL]}]`;
-    };
     const foreign = Object.values(await storage.countTrials(summary.id, 'foreign')).reduce((a, b) => a + b, 0);
     say(
       'study',
@@ -152,50 +157,44 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     );
     if (queued.exhausted)
       say('note', `${queued.exhausted} grid point(s) not queued again: they failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries}; sweep status lists them)`);
+    if (opts.noRun) {
+      const waiting = (await gridCounts(storage, summary.id))[TrialState.WAITING];
+      say('queued', `study ${study.name}: ${waiting} trial(s) waiting, none run here (--no-run); run them with: sweep worker ${study.name} --db ${storage.location}`, {
+        waiting,
+      });
+      return { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: false, dbPath: shown, studyName: study.name, queuedOnly: true };
+    }
 
-    const chosen = await chooseRunner(backend, opts.workers ?? study.workers, opts.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'), {
-      datasets: { [datasetKey(study.dataset)]: data },
-    });
-    runner = chosen.runner;
-    say('runner', `running on ${chosen.plan.why}`, { workers: chosen.plan.workers });
-    const makeTask = taskMaker(study, backend, study.pretrainCache ? cacheDir : null);
-    const events = opts.events
-      ? await opts.events({ storage, studyId: summary.id, study, workers: chosen.plan.workers, sharedPretraining: study.pretrainCache && cacheDir !== null })
-      : opts.json
-        ? jsonLogger(opts.write, async () => {
-            const c = await storage.countTrials(summary.id, 'grid');
-            return { complete: c[TrialState.COMPLETE], running: c[TrialState.RUNNING], failed: c[TrialState.FAIL], points: points.length };
-          })
-        : plainLogger(opts.write, counts);
-    const result = await runSweep({
+    const result = await runTrials({
       storage,
       studyId: summary.id,
-      runner,
-      makeTask,
-      objective: study.objective,
+      study,
+      data,
+      backend,
+      workers: opts.workers,
+      cacheDir,
       distributions,
-      signal: opts.signal,
-      events,
+      expected,
+      identity: hostIdentity(opts.hostId),
       staleSeconds: opts.staleSeconds,
-      trialTimeoutSeconds: study.trialTimeout,
-      maxRetries,
       heartbeatMs: opts.heartbeatMs,
-      shareKey: study.pretrainCache && cacheDir !== null ? (t) => pretrainShareKey(t.params) : undefined,
-      owner: `${hostname()}:${process.pid}`,
-      pruner:
-        study.pruner && !opts.rerunPruned ? storagePruner(study.pruner, storage, summary.id, study.training.jointEpochs) : undefined,
-      // Points of the definition in force only: not those of removed axis values.
-      accept: (t) => membershipOf(t, expected) === 'ours',
+      rerunPruned: opts.rerunPruned,
+      waitForOthers: true,
+      signal: opts.signal,
+      write: opts.write,
+      json: opts.json,
+      workerFile: opts.workerFile,
+      events: opts.events,
+      say,
     });
-    return { ...result, dbPath, studyName: study.name };
+    return { ...result, dbPath: shown, studyName: study.name };
   } finally {
-    await runner?.close();
     await storage.close();
   }
 }
 
 /** The study's network cannot take the data's images: refused naming the study file and arch.channels. */
-function checkArch(study: Study, input: InputShape, studyFile: string): void {
+export function checkArch(study: Study, input: InputShape, studyFile: string): void {
   const problem = archProblem(study.arch, input);
   if (problem) throw new StudyFileError(studyFile, [`${problem.startsWith('latent') ? 'arch.latent' : 'arch.channels'}: ${problem} (data set ${study.dataset.name})`]);
 }
@@ -277,7 +276,7 @@ async function recordDefinition(
 }
 
 /** The promise's value, or null as soon as the signal aborts (at once when it already has). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
   if (signal.aborted) return Promise.resolve(null);
   return new Promise<T | null>((resolve, reject) => {
     const onAbort = () => resolve(null);

@@ -7,7 +7,7 @@ import { backendLabel, errorOf, prunedAtOf } from '../../../trial/attrs.js';
 import { expandGrid } from '../../../grid/expand.js';
 import { ignoredLine, splitTrials } from '../../../grid/membership.js';
 import { modelLabel } from '../../../study/models.js';
-import { readStudyDefinition } from '../../../report/index.js';
+import { hostLines, hostsOf, readStudyDefinition, type HostActivity } from '../../../report/index.js';
 import { className } from '../../../report/classes.js';
 import type { FrozenTrial, JsonValue } from '../../../storage/storage.js';
 import type { TrialParams } from '../../../grid/expand.js';
@@ -56,6 +56,8 @@ export interface StatusReport {
   readonly pruned: readonly { readonly trial: number; readonly params: Readonly<TrialParams>; readonly epoch: number | null; readonly reason: string }[];
   /** Points that failed more than maxRetries times: not queued again (src/trial/retries.ts). */
   readonly givenUp: { readonly maxRetries: number; readonly points: readonly GivenUpPoint[] };
+  /** The hosts that ran its trials: done, running, failed, last heartbeat (src/report/hosts.ts). */
+  readonly hosts: readonly HostActivity[];
 }
 
 const ORDER = [TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL, TrialState.PRUNED];
@@ -117,6 +119,7 @@ export function statusOf(study: string, db: string, systemAttrs: Readonly<Record
         return { trial: t.number, params: t.params, epoch: at?.epoch ?? null, reason: at?.reason ?? '' };
       }),
     givenUp: { maxRetries, points: givenUpPoints(ours, maxRetries) },
+    hosts: hostsOf(ours),
   };
 }
 
@@ -132,6 +135,7 @@ export function statusLines(r: StatusReport): string[] {
   if (r.points) lines.push(`grid points: ${r.points.complete} of ${r.points.expected} finished`);
   const ignored = ignoredLine(r.ignored.foreign, r.ignored.removed);
   if (ignored) lines.push(`ignored: ${ignored}`);
+  lines.push(...hostLines(r.hosts));
   if (r.best.length > 0) {
     lines.push('best per model and normal class (objective AUROC):');
     for (const b of r.best) lines.push(`  ${b.label}  class ${b.normalClass} (${b.className}): ${b.value.toFixed(4)}  trial ${b.trial}  ${describeParams(b.params)}`);
