@@ -28,13 +28,16 @@ import {
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
-import type { EnqueueOptions, EnqueueResult, FrozenTrial, JsonValue, RetryLimits, Storage, StudySummary, TrialFilter } from './storage.js';
+import { SqliteArtifactStore } from './sqlite-artifacts.js';
+import type { ArtifactStore, EnqueueOptions, EnqueueResult, FrozenTrial, JsonValue, RetryLimits, Storage, StudySummary, TrialFilter } from './storage.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 import { parseUtc, utcNow, utcSecondsAgo } from './time.js';
 
 export interface SqliteOpenOptions {
   /** Open for reading only (a monitor): never takes a write lock; the file must exist. */
   readonly readonly?: boolean;
+  /** The clock of artifact leases and stamps (ms since the epoch); tests pass one that they move. Default: the wall clock. */
+  readonly clock?: () => number;
 }
 
 const BUSY_TIMEOUT_MS = 10_000;
@@ -156,12 +159,15 @@ class SqliteStorage implements Storage {
   readonly #s: ReturnType<typeof prepare>;
   readonly #tx: ReturnType<SqliteStorage['makeTransactions']>;
 
-  constructor(db: Database.Database, file: string) {
+  constructor(db: Database.Database, file: string, clock?: () => number) {
     this.#db = db;
     this.#file = file;
     this.#s = prepare(db);
     this.#tx = this.makeTransactions();
+    this.artifacts = new SqliteArtifactStore(db, file, clock);
   }
+
+  readonly artifacts: ArtifactStore;
 
   // ---- helpers --------------------------------------------------------------
 
@@ -770,7 +776,7 @@ export function openSqliteStorage(path: string, opts: SqliteOpenOptions = {}): S
   if (readonly && !existsSync(path)) {
     throw new StorageError('no such database; a read-only (monitor) open needs the file a running study writes: check the --db path', path);
   }
-  return readonly ? quietReader(path) : openConnection(path, 'write');
+  return readonly ? quietReader(path) : openConnection(path, 'write', undefined, opts.clock);
 }
 
 const walOf = (path: string) => `${path}-wal`;
@@ -816,7 +822,7 @@ function snapshotOrLive(path: string): { storage: Storage; snapshot: boolean } {
  * One connection: `write` creates the file and schema as needed; `read` never
  * takes the write lock; with `image`, the file's bytes are queried in memory.
  */
-function openConnection(path: string, mode: 'read' | 'write', image?: Buffer): SqliteStorage {
+function openConnection(path: string, mode: 'read' | 'write', image?: Buffer, clock?: () => number): SqliteStorage {
   const readonly = mode === 'read';
   if (!readonly) {
     try {
@@ -861,7 +867,7 @@ function openConnection(path: string, mode: 'read' | 'write', image?: Buffer): S
         else if (!hasOwnIndexes(db)) createOwnIndexes(db);
       }).immediate();
     }
-    return new SqliteStorage(db, path);
+    return new SqliteStorage(db, path, clock);
   } catch (err) {
     db.close();
     throw translate(err, path);

@@ -59,6 +59,33 @@ export interface EnqueueOptions extends RetryLimits {
   readonly rerunPruned?: boolean;
 }
 
+/** A stored blob (pretrained weights), kept once with its checksum. */
+export interface Artifact {
+  readonly key: string;
+  readonly bytes: Uint8Array;
+  /** sha256 of `bytes`, hex. */
+  readonly sha256: string;
+  readonly createdAt: Date;
+}
+
+/**
+ * Blobs shared by every host of a study, and leases that say which host
+ * builds one. Only a storage that several hosts reach (PostgreSQL) offers it;
+ * SQLite studies keep the local disk cache.
+ */
+export interface ArtifactStore {
+  getArtifact(key: string): Promise<Artifact | null>;
+  /** Stores the blob under `key` once; a second put of the same key keeps the first (same content by construction). */
+  putArtifact(key: string, bytes: Uint8Array): Promise<Artifact>;
+  /**
+   * Takes the lease on `key` for `holder` for `seconds` (server clock): true
+   * when taken or renewed by the same holder, false while another holder's
+   * lease is live. An expired lease can be taken by anyone.
+   */
+  acquireLease(key: string, holder: string, seconds: number): Promise<boolean>;
+  releaseLease(key: string, holder: string): Promise<void>;
+}
+
 export interface Storage {
   /**
    * Opens the study of that name, creating it (direction maximize) when absent.
@@ -119,6 +146,9 @@ export interface Storage {
   getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[];
   /** Counts per state, cheap enough to poll: all trials, only those with our grid point attribute, or only those without. */
   countTrials(studyId: number, which?: TrialFilter): Readonly<Record<TrialState, number>>;
+
+  /** Shared blobs and build leases (src/storage/sqlite-artifacts.ts for SQLite). */
+  readonly artifacts?: ArtifactStore;
 
   close(): void;
 }
