@@ -14,6 +14,7 @@ import { objectiveScore } from '../study/models.js';
 import { TrialFinishedError, TrialState, TrialStateError } from '../trial/state.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 import type { TrialPruner } from '../pruners/index.js';
+import { PretrainShare } from './pretrain-share.js';
 
 export interface ActiveTrial {
   readonly trial: FrozenTrial;
@@ -66,11 +67,21 @@ export interface SchedulerOptions {
   readonly owner?: string;
   /**
    * Trials with the same key share a costly first step (autoencoder
-   * pretraining, cached on disk by the first trial that does it). While one
-   * trial of a key is building it, others of that key are held back (claimed,
-   * heartbeated, not started) and the free workers run something else.
+   * pretraining, cached on disk by the first trial that does it): the
+   * pretraining key (trialPretrainKey). While one trial of a key is building
+   * it, others of that key are held back (claimed, heartbeated, not started)
+   * and the free workers run something else.
    */
   readonly shareKey?: (trial: FrozenTrial) => string | null;
+  /**
+   * Share pretrainings with the other hosts of the study through
+   * storage.artifacts (docs/architecture.md, "Pretraining sharing"): one
+   * host builds each (a lease), the others take it from the database into
+   * their local cache. Needs shareKey, and tasks with a cacheDir.
+   */
+  readonly sharePretraining?: boolean;
+  /** A pretraining lease not renewed (with the heartbeat) for this long is free: its holder died. Default staleSeconds. */
+  readonly leaseSeconds?: number;
   /** Asked after every joint epoch that stored a value; a trial it stops ends PRUNED, not queued again. */
   readonly pruner?: TrialPruner;
   /**
@@ -121,6 +132,12 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController; stop: (reason: string) => void; alive: () => { at: number; started: boolean } }>();
   const freeSlots = Array.from({ length: maxInFlight }, (_, i) => maxInFlight - 1 - i);
   const sharing = new ShareTracker(opts.shareKey);
+  const note = (m: string) => events.note?.(m);
+  const share = opts.sharePretraining ? pretrainShare(opts, owner, staleSeconds, note) : null;
+  const accept = share ? (t: FrozenTrial) => (opts.accept ? opts.accept(t) : true) && share.accept(t) : opts.accept;
+  // How often the trials of another host's pretraining are looked at again, when some wait.
+  const pollMs = Math.min(heartbeatMs, 1000);
+  let lastRecheck = Date.now();
   const held: FrozenTrial[] = [];
   // Held trials show as RUNNING; keep them few, but enough to look past one key's run of points.
   const maxHeld = maxInFlight * 8;
@@ -154,6 +171,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       else storage.heartbeat(id);
     }
     for (const t of held) storage.heartbeat(t.id);
+    share?.renew();
   }), heartbeatMs);
   heartbeat.unref();
 
@@ -214,7 +232,10 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
                 events.note?.(`pruner: trial ${trial.number} epoch ${p.epoch}: ${errorLine(err)}`);
               }
             }
-            if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
+            if (p.type === 'phase' && p.phase === 'joint') {
+              share?.built(trial);
+              if (sharing.built(trial, true)) wake();
+            }
             events.progress?.(info, p);
           }),
         abort.signal,
@@ -253,6 +274,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       )
       .finally(() => {
         clearTimeout(timeout);
+        share?.built(trial);
         sharing.built(trial, false);
         active.delete(trial.id);
         freeSlots.push(info.slot);
@@ -265,30 +287,59 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   };
   signal.addEventListener('abort', onAbort, { once: true });
 
+  /**
+   * With pretraining shared: a claimed trial whose pretraining another host
+   * is building goes back to WAITING (claims then skip it); otherwise it
+   * starts, as a cache hit when the pretraining was shared already.
+   */
+  const admit = async (trial: FrozenTrial): Promise<boolean> => {
+    if (!share) return true;
+    let verdict;
+    try {
+      verdict = await share.admit(trial);
+    } catch (err) {
+      storage.requeueTrial(trial.id);
+      throw err;
+    }
+    if (verdict === 'run' && !signal.aborted) return true;
+    storage.requeueTrial(trial.id);
+    if (signal.aborted) requeued++;
+    return false;
+  };
+
   let lastStaleCheck = Date.now();
   try {
     for (;;) {
       // Held trials first (they were claimed earlier), then new claims.
       if (fatal) break;
+      if (share?.waiting && Date.now() - lastRecheck >= pollMs) {
+        lastRecheck = Date.now();
+        if ((await share.recheck()) > 0) note('another host finished (or stopped) building a pretraining: its trials run again');
+      }
       for (let i = 0; i < held.length && !signal.aborted && active.size < maxInFlight; ) {
         if (sharing.blocked(held[i]!)) i++;
-        else start(held.splice(i, 1)[0]!);
+        else {
+          const t = held.splice(i, 1)[0]!;
+          if (await admit(t)) start(t);
+        }
       }
       while (!signal.aborted && active.size < maxInFlight && held.length < maxHeld) {
-        const trial = storage.claimTrial(studyId, owner, opts.accept);
+        const trial = storage.claimTrial(studyId, owner, accept);
         if (!trial) break;
         if (sharing.blocked(trial)) held.push(trial);
-        else start(trial);
+        else if (await admit(trial)) start(trial);
       }
       if (active.size > 0) {
         const woken = new Promise<void>((r) => (wake = r));
-        await Promise.race([...[...active.values()].map((a) => a.done), woken]);
+        // Trials held for another host's pretraining are looked at again every pollMs.
+        await raceWithTimer([...[...active.values()].map((a) => a.done), woken], share?.waiting ? pollMs : null);
       } else {
         // Nothing of ours runs and nothing waits. Trials still RUNNING belong to
         // another process: wait for them to finish, or to go stale and come back.
         // Only trials of our grid: a trial Optuna left RUNNING is not waited for.
-        if (signal.aborted || storage.countTrials(studyId, 'grid')[TrialState.RUNNING] === 0) break;
-        await sleep(Math.min(heartbeatMs, 1000), signal);
+        // Trials left for another host's pretraining wait for it, or for its lease to expire.
+        if (signal.aborted || (!share?.waiting && storage.countTrials(studyId, 'grid')[TrialState.RUNNING] === 0)) break;
+        await sleep(pollMs, signal);
       }
       if (Date.now() - lastStaleCheck > (staleSeconds * 1000) / 2) {
         lastStaleCheck = Date.now();
@@ -306,9 +357,25 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       requeued++;
     }
     clearInterval(heartbeat);
+    await share?.close();
   }
   if (fatal) throw (fatal as { error: unknown }).error;
   return { completed, failed, pruned, requeued, recovered, interrupted: signal.aborted };
+}
+
+function pretrainShare(opts: SchedulerOptions, owner: string, staleSeconds: number, note: (m: string) => void): PretrainShare {
+  const { storage, shareKey } = opts;
+  // Programming errors of the caller (start), not user input.
+  if (!storage.artifacts) throw new Error('sharePretraining: this storage offers no artifact store');
+  if (!shareKey) throw new Error('sharePretraining needs shareKey (the pretraining key of a trial)');
+  return new PretrainShare({
+    artifacts: storage.artifacts,
+    owner,
+    leaseSeconds: opts.leaseSeconds ?? staleSeconds,
+    keyOf: shareKey,
+    cacheDirOf: (t) => opts.makeTask(t).cacheDir,
+    note,
+  });
 }
 
 /** Which share keys are being built now, by which trial, and which are built. */
@@ -464,6 +531,20 @@ export function finiteOrNull(o: Readonly<Record<string, number>>): Record<string
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The first of `promises` to settle, or `ms` passing (null: no timer); the timer is cleared either way. */
+async function raceWithTimer(promises: Promise<unknown>[], ms: number | null): Promise<void> {
+  if (ms === null) {
+    await Promise.race(promises);
+    return;
+  }
+  const ac = new AbortController();
+  try {
+    await Promise.race([...promises, sleep(ms, ac.signal)]);
+  } finally {
+    ac.abort();
+  }
+}
 
 /** Waits ms, or less when the signal aborts; never rejects. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -13,20 +13,9 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { StorageError } from '../errors/index.js';
+import { ArtifactDamagedError } from './artifact-error.js';
 import type { Artifact, ArtifactStore } from './storage.js';
 import { formatUtc, parseUtc } from './time.js';
-
-/** A stored blob whose bytes do not match its checksum: refused, and taken as absent by the caller. */
-export class ArtifactDamagedError extends StorageError {
-  constructor(
-    readonly key: string,
-    file: string,
-    readonly expected: string,
-    readonly actual: string,
-  ) {
-    super(`artifact "${key}" is damaged: its bytes hash to ${actual}, stored sha256 ${expected}; it is rebuilt and stored again`, file);
-  }
-}
 
 interface ArtifactRow {
   readonly bytes: Buffer;
