@@ -7,7 +7,7 @@ import { canonicalJson } from '../../../grid/expand.js';
 import { membershipOf } from '../../../grid/membership.js';
 import { probeBackend } from '../../../engine/backend.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';
-import { expandGridAsync, interleaveByShareKey, pretrainShareKey, searchSpace, type GridPoint, type ParamValue } from '../../../grid/expand.js';
+import { expandGridAsync, interleaveByShareKey, searchSpace, type GridPoint, type ParamValue } from '../../../grid/expand.js';
 import { DEFAULT_MAX_POINTS, gridSizeProblem } from '../../../grid/limit.js';
 import { archProblem } from '../../../models/network.js';
 import { openSqliteStorage } from '../../../storage/index.js';
@@ -17,6 +17,7 @@ import { chooseRunner } from '../../../pool/choose.js';
 import { runSweep, type SweepEvents, type SweepSummary } from '../../../scheduler/scheduler.js';
 import { expectedInputShape, loadDatasetShared, preparedShape, type InputShape, type RawDataset } from '../../../data/index.js';
 import { datasetKey } from '../../../worker/dataset-key.js';
+import { trialPretrainKey } from '../../../training/pretrain-cache.js';
 import { StorageError, StudyFileError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
 import { storagePruner } from '../../../pruners/index.js';
@@ -100,6 +101,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     throw err;
   }
   const expected = new Set(points.map((p) => p.id));
+  const pretrainInput = preparedShape(data.train, data.preprocessing);
   const distributions = searchSpace(study.grid);
   const storage = openSqliteStorage(dbPath);
   let runner: TrialRunner | undefined;
@@ -179,7 +181,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       trialTimeoutSeconds: study.trialTimeout,
       maxRetries,
       heartbeatMs: opts.heartbeatMs,
-      shareKey: study.pretrainCache && cacheDir !== null ? (t) => pretrainShareKey(t.params) : undefined,
+      // The pretraining key itself (the cache file's), so that holding back and the cache agree (docs/architecture.md, "Pretraining sharing").
+      shareKey: study.pretrainCache && cacheDir !== null ? (t) => trialPretrainKey(makeTask(t), pretrainInput)?.key ?? null : undefined,
       owner: `${hostname()}:${process.pid}`,
       pruner:
         study.pruner && !opts.rerunPruned ? storagePruner(study.pruner, storage, summary.id, study.training.jointEpochs) : undefined,
