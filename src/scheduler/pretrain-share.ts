@@ -5,7 +5,7 @@
 // "Pretraining sharing"; the scheduler calls this class at each of them.
 import { readFile } from 'node:fs/promises';
 import { ArtifactDamagedError } from '../storage/artifact-error.js';
-import type { ArtifactStore, FrozenTrial } from '../storage/storage.js';
+import type { Artifact, ArtifactStore, FrozenTrial } from '../storage/storage.js';
 import { checkPretrainEntry, pretrainPath, writePretrainEntry } from '../training/pretrain-cache.js';
 
 /** Artifact and lease keys of pretrainings: other kinds of artifact may come. */
@@ -75,12 +75,12 @@ export class PretrainShare {
 
   /** The shared entry, checked and written to the local cache; false when there is none usable. */
   async #download(key: string, dir: string): Promise<boolean> {
-    let art;
+    let art: Artifact | null;
     try {
       art = await this.o.artifacts.getArtifact(PRETRAIN_ARTIFACT_PREFIX + key);
     } catch (e) {
       if (!(e instanceof ArtifactDamagedError)) throw e;
-      this.o.note(`${e.message}`);
+      this.o.note(e.message);
       return false;
     }
     if (!art) return false;

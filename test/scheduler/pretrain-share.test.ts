@@ -10,13 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Study } from '../../src/study/schema.js';
 import { expandGrid, searchSpace } from '../../src/grid/expand.js';
-import { openSqliteStorage, type FrozenTrial, type Storage } from '../../src/storage/index.js';
+import Database from 'better-sqlite3';
+import { openSqliteStorage, type ArtifactStore, type FrozenTrial, type Storage } from '../../src/storage/index.js';
 import { createPiscinaRunner } from '../../src/pool/runner.js';
 import { runSweep, type SweepSummary } from '../../src/scheduler/scheduler.js';
 import { PRETRAIN_ARTIFACT_PREFIX } from '../../src/scheduler/pretrain-share.js';
 import { taskMaker } from '../../src/cli/commands/start/task.js';
 import { expectedInputShape } from '../../src/data/load.js';
-import { trialPretrainKey } from '../../src/training/pretrain-cache.js';
+import { checkPretrainEntry, trialPretrainKey } from '../../src/training/pretrain-cache.js';
 import { TrialState } from '../../src/trial/state.js';
 
 const workerFile = new URL('../../src/worker/train-worker.ts', import.meta.url);
@@ -50,8 +51,13 @@ function world(grid: Record<string, unknown>) {
 type World = ReturnType<typeof world>;
 
 /** A host: its own connection, worker thread and cache folder; runs the study until nothing is left for it. */
-async function host(w: World, name: string, opts: { note?: (m: string) => void } = {}): Promise<{ summary: SweepSummary; cacheDir: string }> {
-  const storage: Storage = openSqliteStorage(w.db, { clock: () => w.clock.now });
+async function host(
+  w: World,
+  name: string,
+  opts: { note?: (m: string) => void; wrap?: (s: Storage) => Storage } = {},
+): Promise<{ summary: SweepSummary; cacheDir: string }> {
+  const opened = openSqliteStorage(w.db, { clock: () => w.clock.now });
+  const storage = opts.wrap ? opts.wrap(opened) : opened;
   const runner = createPiscinaRunner({ workerFile, threads: 1 });
   const cacheDir = join(w.dir, `cache-${name}`);
   try {
@@ -73,8 +79,26 @@ async function host(w: World, name: string, opts: { note?: (m: string) => void }
     return { summary, cacheDir };
   } finally {
     await runner.close();
-    storage.close();
+    opened.close();
   }
+}
+
+/** The same storage, its artifact store's writes logged (the calls go to the real store). */
+function logArtifactWrites(storage: Storage, log: string[]): Storage {
+  const real = storage.artifacts!;
+  const artifacts: ArtifactStore = {
+    getArtifact: (k) => real.getArtifact(k),
+    putArtifact: (k, b) => (log.push(`put ${k}`), real.putArtifact(k, b)),
+    acquireLease: (k, h, s) => (log.push(`lease ${k}`), real.acquireLease(k, h, s)),
+    releaseLease: (k, h) => (log.push(`release ${k}`), real.releaseLease(k, h)),
+  };
+  return new Proxy(storage, {
+    get(target, prop) {
+      if (prop === 'artifacts') return artifacts;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 /** Per pretraining key: how many trials pretrained it (miss) and how many took it from a cache (hit). */
@@ -153,6 +177,32 @@ test('a holder that died (its lease expires) is taken over; meanwhile the other 
     assert.ok(await w.first.artifacts!.getArtifact(PRETRAIN_ARTIFACT_PREFIX + deadKey));
     // The dead holder's lease was taken over and released.
     assert.equal(await w.first.artifacts!.acquireLease(PRETRAIN_ARTIFACT_PREFIX + deadKey, 'probe:1', 1), true);
+  } finally {
+    w.first.close();
+  }
+});
+
+test('a damaged shared copy is a miss: the trial builds it, renews its lease while it runs, and stores it again', { timeout: 300_000 }, async () => {
+  const w = world({ normalClass: [0] });
+  try {
+    const [t0] = w.first.getTrials(w.id);
+    const id = PRETRAIN_ARTIFACT_PREFIX + w.keyOf(t0!)!;
+    await w.first.artifacts!.putArtifact(id, new Uint8Array([1, 2, 3]));
+    const raw = new Database(w.db);
+    raw.prepare("UPDATE iae_artifacts SET bytes = x'0102ff' WHERE key = ?").run(id);
+    raw.close();
+    const notes: string[] = [];
+    const log: string[] = [];
+    const { summary } = await host(w, 'hostB', { note: (m) => notes.push(m), wrap: (s) => logArtifactWrites(s, log) });
+    assert.equal(summary.completed, 1);
+    assert.ok(notes.some((m) => /is damaged/.test(m)), notes.join('\n'));
+    assert.equal(w.first.getTrial(t0!.id).userAttrs.pretrainCache, 'miss');
+    const stored = await w.first.artifacts!.getArtifact(id);
+    assert.equal(checkPretrainEntry(stored!.bytes, w.keyOf(t0!)!), null, 'the rebuilt entry replaced the damaged copy');
+    // Taken, renewed with the heartbeat while the trial ran, then stored and released, in that order.
+    const leases = log.filter((l) => l === `lease ${id}`).length;
+    assert.ok(leases >= 2, `lease taken and renewed: ${leases} call(s)`);
+    assert.deepEqual(log.filter((l) => !l.startsWith('lease')), [`put ${id}`, `release ${id}`]);
   } finally {
     w.first.close();
   }
