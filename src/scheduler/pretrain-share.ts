@@ -68,8 +68,8 @@ export class PretrainShare {
       this.#leased.add(key);
       return 'run';
     }
+    if (!this.#waiting.has(key)) this.o.note(`pretraining ${key} is being built by another host: its trials wait, others run`);
     this.#waiting.add(key);
-    this.o.note(`pretraining ${key} is being built by another host: its trials wait, others run`);
     return 'wait';
   }
 

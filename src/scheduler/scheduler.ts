@@ -14,7 +14,7 @@ import { objectiveScore } from '../study/models.js';
 import { TrialFinishedError, TrialState, TrialStateError } from '../trial/state.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 import type { TrialPruner } from '../pruners/index.js';
-import { PretrainShare } from './pretrain-share.js';
+import { PretrainShare, type Admission } from './pretrain-share.js';
 
 export interface ActiveTrial {
   readonly trial: FrozenTrial;
@@ -294,7 +294,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
    */
   const admit = async (trial: FrozenTrial): Promise<boolean> => {
     if (!share) return true;
-    let verdict;
+    let verdict: Admission;
     try {
       verdict = await share.admit(trial);
     } catch (err) {
