@@ -31,7 +31,10 @@ export interface PretrainKey {
   readonly material: Readonly<Record<string, unknown>>;
 }
 
-export function pretrainKey(task: TrialTask, structure: ModelStructure): PretrainKey {
+/** What of a trial's task the key reads: the study's fixed settings and the grid point's params. */
+export type PretrainKeyInput = Pick<TrialTask, 'dataset' | 'training' | 'arch' | 'params'>;
+
+export function pretrainKey(task: PretrainKeyInput, structure: ModelStructure): PretrainKey {
   const t = task.training;
   const p = task.params;
   const material = {
@@ -57,7 +60,7 @@ export function pretrainKey(task: TrialTask, structure: ModelStructure): Pretrai
  * (data/load.ts preparedShape): the structure is described, no model is
  * built, so the main thread computes it for every claimed trial.
  */
-export function trialPretrainKey(task: TrialTask, input: InputShape): PretrainKey | null {
+export function trialPretrainKey(task: PretrainKeyInput, input: InputShape): PretrainKey | null {
   if (!modelPretrains(task.params.model) || task.training.pretrainEpochs <= 0) return null;
   const structure = modelStructure(task.params.model, { arch: task.arch, input, lstmMode: task.params['lstm.mode'], seed: task.params.seed });
   return pretrainKey(task, structure);

@@ -83,6 +83,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
   let data: RawDataset | null;
   let points: GridPoint[];
+  let pretrainInput: InputShape;
   try {
     // Decoded once here, in shared memory: every worker thread reads this one
     // copy (and a bad or missing data set fails before anything is written).
@@ -93,15 +94,18 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       opts.signal,
     );
     if (data === null) return stopped;
-    checkArch(study, preparedShape(data.train, data.preprocessing), opts.studyFile);
-    points = interleaveByShareKey(await expandGridAsync(study.grid, opts.signal));
+    pretrainInput = preparedShape(data.train, data.preprocessing);
+    checkArch(study, pretrainInput, opts.studyFile);
+    // By the pretraining key (a point that does not pretrain is a key of its own).
+    const input = pretrainInput;
+    const keyOf = (p: GridPoint) => trialPretrainKey({ dataset: study.dataset, training: study.training, arch: study.arch, params: p.params }, input)?.key ?? p.id;
+    points = interleaveByShareKey(await expandGridAsync(study.grid, opts.signal), keyOf);
     opts.signal.throwIfAborted(); // a stop that came during a step that does not look at the signal
   } catch (err) {
     if (opts.signal.aborted) return stopped;
     throw err;
   }
   const expected = new Set(points.map((p) => p.id));
-  const pretrainInput = preparedShape(data.train, data.preprocessing);
   const distributions = searchSpace(study.grid);
   const storage = openSqliteStorage(dbPath);
   let runner: TrialRunner | undefined;
