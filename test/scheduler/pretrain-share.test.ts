@@ -54,11 +54,11 @@ type World = ReturnType<typeof world>;
 async function host(
   w: World,
   name: string,
-  opts: { note?: (m: string) => void; wrap?: (s: Storage) => Storage } = {},
+  opts: { note?: (m: string) => void; wrap?: (s: Storage) => Storage; threads?: number } = {},
 ): Promise<{ summary: SweepSummary; cacheDir: string }> {
   const opened = openSqliteStorage(w.db, { clock: () => w.clock.now });
   const storage = opts.wrap ? opts.wrap(opened) : opened;
-  const runner = createPiscinaRunner({ workerFile, threads: 1 });
+  const runner = createPiscinaRunner({ workerFile, threads: opts.threads ?? 1 });
   const cacheDir = join(w.dir, `cache-${name}`);
   try {
     const summary = await runSweep({
@@ -118,16 +118,17 @@ function cacheUse(trials: readonly FrozenTrial[], keyOf: (t: FrozenTrial) => str
   return out;
 }
 
-test('two hosts on one study pretrain each class once; a third host with an empty cache pretrains nothing', { timeout: 300_000 }, async () => {
-  const w = world({ normalClass: [0, 1], lambdaKl: [0.1, 1] });
+test('two hosts of two workers each on one study pretrain each class once; a third host with an empty cache pretrains nothing', { timeout: 300_000 }, async () => {
+  const w = world({ normalClass: [0, 1], lambdaKl: [0.1, 1, 3] });
   try {
-    const [a, b] = await Promise.all([host(w, 'hostA'), host(w, 'hostB')]);
-    assert.equal(a.summary.completed + b.summary.completed, 4);
+    // Two workers per host: a host's second trial of a class is held while its first builds (or waits for the other host).
+    const [a, b] = await Promise.all([host(w, 'hostA', { threads: 2 }), host(w, 'hostB', { threads: 2 })]);
+    assert.equal(a.summary.completed + b.summary.completed, 6);
     let trials = w.first.getTrials(w.id);
     assert.ok(trials.every((t) => t.state === TrialState.COMPLETE));
     let use = cacheUse(trials, w.keyOf);
     assert.equal(use.size, 2, 'one key per class');
-    for (const [key, u] of use) assert.deepEqual([u.miss, u.hit], [1, 1], `key ${key}`);
+    for (const [key, u] of use) assert.deepEqual([u.miss, u.hit], [1, 2], `key ${key}`);
     // Both shared, and no lease left behind: anyone takes it at once.
     for (const key of use.keys()) {
       assert.ok(await w.first.artifacts!.getArtifact(PRETRAIN_ARTIFACT_PREFIX + key));
@@ -137,13 +138,13 @@ test('two hosts on one study pretrain each class once; a third host with an empt
 
     // More points of the same classes; a new host, nothing in its cache: every trial is a hit, from the database.
     const more = studyOf({ normalClass: [0, 1], lambdaKl: [10] });
-    w.first.enqueuePoints(w.id, expandGrid(more.grid), { ...w.distributions, lambdaKl: [0.1, 1, 10] });
+    w.first.enqueuePoints(w.id, expandGrid(more.grid), { ...w.distributions, lambdaKl: [0.1, 1, 3, 10] });
     const c = await host(w, 'hostC');
     assert.equal(c.summary.completed, 2);
     trials = w.first.getTrials(w.id);
     use = cacheUse(trials, w.keyOf);
     for (const [key, u] of use) {
-      assert.deepEqual([u.miss, u.hit], [1, 2], `key ${key}: pretrained once across three hosts`);
+      assert.deepEqual([u.miss, u.hit], [1, 3], `key ${key}: pretrained once across three hosts`);
       assert.ok(u.hosts.has('hostC'));
     }
     assert.equal(readdirSync(join(c.cacheDir, 'pretrain')).length, 2, "host C's local cache got both entries");
