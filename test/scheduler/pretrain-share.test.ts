@@ -54,12 +54,13 @@ type World = ReturnType<typeof world>;
 async function host(
   w: World,
   name: string,
-  opts: { note?: (m: string) => void; wrap?: (s: Storage) => Storage; threads?: number } = {},
+  opts: { note?: (m: string) => void; wrap?: (s: Storage) => Storage; threads?: number; stopAtFirstPretrainEpoch?: boolean } = {},
 ): Promise<{ summary: SweepSummary; cacheDir: string }> {
   const opened = openSqliteStorage(w.db, { clock: () => w.clock.now });
   const storage = opts.wrap ? opts.wrap(opened) : opened;
   const runner = createPiscinaRunner({ workerFile, threads: opts.threads ?? 1 });
   const cacheDir = join(w.dir, `cache-${name}`);
+  const stop = new AbortController();
   try {
     const summary = await runSweep({
       storage,
@@ -68,13 +69,18 @@ async function host(
       makeTask: taskMaker(w.study, 'wasm', cacheDir),
       objective: w.study.objective,
       distributions: w.distributions,
-      signal: new AbortController().signal,
+      signal: stop.signal,
       heartbeatMs: 50,
       owner: `${name}:${process.pid}`,
       shareKey: w.keyOf,
       sharePretraining: true,
       leaseSeconds: 60,
-      events: { note: (m) => opts.note?.(m) },
+      events: {
+        note: (m) => opts.note?.(m),
+        progress: (_t, p) => {
+          if (opts.stopAtFirstPretrainEpoch && p.type === 'epoch' && p.phase === 'pretrain') stop.abort();
+        },
+      },
     });
     return { summary, cacheDir };
   } finally {
@@ -204,6 +210,24 @@ test('a damaged shared copy is a miss: the trial builds it, renews its lease whi
     const leases = log.filter((l) => l === `lease ${id}`).length;
     assert.ok(leases >= 2, `lease taken and renewed: ${leases} call(s)`);
     assert.deepEqual(log.filter((l) => !l.startsWith('lease')), [`put ${id}`, `release ${id}`]);
+  } finally {
+    w.first.close();
+  }
+});
+
+test('a host stopped while it builds gives the trial back and frees the lease at once', { timeout: 300_000 }, async () => {
+  const w = world({ normalClass: [0] });
+  try {
+    const [t0] = w.first.getTrials(w.id);
+    const id = PRETRAIN_ARTIFACT_PREFIX + w.keyOf(t0!)!;
+    const { summary } = await host(w, 'hostB', { stopAtFirstPretrainEpoch: true });
+    assert.ok(summary.interrupted);
+    assert.equal(w.first.getTrial(t0!.id).state, TrialState.WAITING);
+    // The stop may reach the worker before or after it saved its entry: shared only if whole.
+    const art = await w.first.artifacts!.getArtifact(id);
+    if (art) assert.equal(checkPretrainEntry(art.bytes, w.keyOf(t0!)!), null);
+    // Not left to expire: another host takes it now (the clock has not moved).
+    assert.equal(await w.first.artifacts!.acquireLease(id, 'probe:1', 1), true);
   } finally {
     w.first.close();
   }
