@@ -178,12 +178,13 @@ export function pretrainShareKey(p: TrialParams): string {
 /**
  * Round-robin over share keys: the first trials of a sweep are of different
  * keys, so that each worker builds a different pretraining and no two build
- * the same one; the rest then find theirs in the cache.
+ * the same one; the rest then find theirs in the cache. `keyOf` is the
+ * pretraining key where the caller knows it (`sweep start`: trialPretrainKey).
  */
-export function interleaveByShareKey(points: readonly GridPoint[]): GridPoint[] {
+export function interleaveByShareKey(points: readonly GridPoint[], keyOf: (p: GridPoint) => string = (p) => pretrainShareKey(p.params)): GridPoint[] {
   const groups = new Map<string, GridPoint[]>();
   for (const p of points) {
-    const k = pretrainShareKey(p.params);
+    const k = keyOf(p);
     const g = groups.get(k);
     if (g) g.push(p);
     else groups.set(k, [p]);

@@ -15,6 +15,7 @@ import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 import { ATTR, backendAttrs, completeAttrs, failedAttrs, objectiveOf, prunedAttrs } from '../trial/attrs.js';
 import type { TrialPruner } from '../pruners/index.js';
 import { recoverDeadTrials } from './recovery.js';
+import { PretrainShare, type Admission } from './pretrain-share.js';
 
 export interface ActiveTrial {
   readonly trial: FrozenTrial;
@@ -77,11 +78,21 @@ export interface SchedulerOptions {
   readonly waitForOthers?: boolean;
   /**
    * Trials with the same key share a costly first step (autoencoder
-   * pretraining, cached on disk by the first trial that does it). While one
-   * trial of a key is building it, others of that key are held back (claimed,
-   * heartbeated, not started) and the free workers run something else.
+   * pretraining, cached on disk by the first trial that does it): the
+   * pretraining key (trialPretrainKey). While one trial of a key is building
+   * it, others of that key are held back (claimed, heartbeated, not started)
+   * and the free workers run something else.
    */
   readonly shareKey?: (trial: FrozenTrial) => string | null;
+  /**
+   * Share pretrainings with the other hosts of the study through
+   * storage.artifacts (docs/architecture.md, "Pretraining sharing"): one
+   * host builds each (a lease), the others take it from the database into
+   * their local cache. Needs shareKey, and tasks with a cacheDir.
+   */
+  readonly sharePretraining?: boolean;
+  /** A pretraining lease not renewed (with the heartbeat) for this long is free: its holder died. Default staleSeconds. */
+  readonly leaseSeconds?: number;
   /** Asked after every joint epoch that stored a value; a trial it stops ends PRUNED, not queued again. */
   readonly pruner?: TrialPruner;
   /**
@@ -134,6 +145,12 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController; stop: (reason: string) => void; alive: () => { at: number; started: boolean } }>();
   const freeSlots = Array.from({ length: maxInFlight }, (_, i) => maxInFlight - 1 - i);
   const sharing = new ShareTracker(opts.shareKey);
+  const note = (m: string) => events.note?.(m);
+  const share = opts.sharePretraining ? pretrainShare(opts, owner, staleSeconds, note) : null;
+  const accept = share ? (t: FrozenTrial) => (opts.accept ? opts.accept(t) : true) && share.accept(t) : opts.accept;
+  // How often the trials of another host's pretraining are looked at again, when some wait.
+  const pollMs = Math.min(heartbeatMs, 1000);
+  let lastRecheck = Date.now();
   const held: FrozenTrial[] = [];
   // Held trials show as RUNNING; keep them few, but enough to look past one key's run of points.
   const maxHeld = maxInFlight * 8;
@@ -171,6 +188,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         else await storage.heartbeat(id);
       }
       for (const t of [...held]) await storage.heartbeat(t.id);
+      share?.renew();
     }).finally(() => (beating = null));
   }, heartbeatMs);
   heartbeat.unref();
@@ -232,7 +250,10 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
             events.note?.(`pruner: trial ${trial.number} epoch ${p.epoch}: ${errorLine(err)}`);
           }
         }
-        if (p.type === 'phase' && p.phase === 'joint' && sharing.built(trial, true)) wake();
+        if (p.type === 'phase' && p.phase === 'joint') {
+          share?.built(trial);
+          if (sharing.built(trial, true)) wake();
+        }
         events.progress?.(info, p);
       });
     events.trialStarted?.(info);
@@ -282,6 +303,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       )
       .finally(() => {
         clearTimeout(timeout);
+        share?.built(trial);
         sharing.built(trial, false);
         active.delete(trial.id);
         freeSlots.push(info.slot);
@@ -294,31 +316,60 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   };
   signal.addEventListener('abort', onAbort, { once: true });
 
+  /**
+   * With pretraining shared: a claimed trial whose pretraining another host
+   * is building goes back to WAITING (claims then skip it); otherwise it
+   * starts, as a cache hit when the pretraining was shared already.
+   */
+  const admit = async (trial: FrozenTrial): Promise<boolean> => {
+    if (!share) return true;
+    let verdict: Admission;
+    try {
+      verdict = await share.admit(trial);
+    } catch (err) {
+      await storage.requeueTrial(trial.id);
+      throw err;
+    }
+    if (verdict === 'run' && !signal.aborted) return true;
+    await storage.requeueTrial(trial.id);
+    if (signal.aborted) requeued++;
+    return false;
+  };
+
   let lastStaleCheck = Date.now();
   try {
     for (;;) {
       // Held trials first (they were claimed earlier), then new claims.
       if (fatal) break;
+      if (share?.waiting && Date.now() - lastRecheck >= pollMs) {
+        lastRecheck = Date.now();
+        if ((await share.recheck()) > 0) note('another host finished (or stopped) building a pretraining: its trials run again');
+      }
       for (let i = 0; i < held.length && !signal.aborted && active.size < maxInFlight; ) {
         if (sharing.blocked(held[i]!)) i++;
-        else start(held.splice(i, 1)[0]!);
+        else {
+          const t = held.splice(i, 1)[0]!;
+          if (await admit(t)) start(t);
+        }
       }
       while (!signal.aborted && active.size < maxInFlight && held.length < maxHeld) {
-        const trial = await storage.claimTrial(studyId, owner, opts.accept);
+        const trial = await storage.claimTrial(studyId, owner, accept);
         if (!trial) break;
         if (opts.claimAttrs) storage.setSystemAttrs(trial.id, opts.claimAttrs);
         if (sharing.blocked(trial)) held.push(trial);
-        else start(trial);
+        else if (await admit(trial)) start(trial);
       }
       if (active.size > 0) {
         const woken = new Promise<void>((r) => (wake = r));
-        await Promise.race([...[...active.values()].map((a) => a.done), woken]);
+        // Trials held for another host's pretraining are looked at again every pollMs.
+        await raceWithTimer([...[...active.values()].map((a) => a.done), woken], share?.waiting ? pollMs : null);
       } else {
         // Nothing of ours runs and nothing waits. Trials still RUNNING belong to
         // another process: wait for them to finish, or to go stale and come back.
         // Only trials of our grid: a trial Optuna left RUNNING is not waited for.
-        if (signal.aborted || opts.waitForOthers === false || (await storage.countTrials(studyId, 'grid'))[TrialState.RUNNING] === 0) break;
-        await sleep(Math.min(heartbeatMs, 1000), signal);
+        // Trials left for another host's pretraining wait for it, or for its lease to expire.
+        if (signal.aborted || opts.waitForOthers === false || (!share?.waiting && (await storage.countTrials(studyId, 'grid'))[TrialState.RUNNING] === 0)) break;
+        await sleep(pollMs, signal);
       }
       if (Date.now() - lastStaleCheck > (staleSeconds * 1000) / 2) {
         lastStaleCheck = Date.now();
@@ -339,9 +390,25 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       await storage.requeueTrial(t.id);
       requeued++;
     }
+    await share?.close();
   }
   if (fatal) throw (fatal as { error: unknown }).error;
   return { completed, failed, pruned, requeued, recovered, interrupted: signal.aborted };
+}
+
+function pretrainShare(opts: SchedulerOptions, owner: string, staleSeconds: number, note: (m: string) => void): PretrainShare {
+  const { storage, shareKey } = opts;
+  // Programming errors of the caller (start), not user input.
+  if (!storage.artifacts) throw new Error('sharePretraining: this storage offers no artifact store');
+  if (!shareKey) throw new Error('sharePretraining needs shareKey (the pretraining key of a trial)');
+  return new PretrainShare({
+    artifacts: storage.artifacts,
+    owner,
+    leaseSeconds: opts.leaseSeconds ?? staleSeconds,
+    keyOf: shareKey,
+    cacheDirOf: (t) => opts.makeTask(t).cacheDir,
+    note,
+  });
 }
 
 /** Which share keys are being built now, by which trial, and which are built. */
@@ -446,6 +513,20 @@ function errorLine(err: unknown): string {
 export function finiteOrNull(o: Readonly<Record<string, number>>): Record<string, number | null> {
   // JSON has no NaN: keep the key, say null.
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+}
+
+/** The first of `promises` to settle, or `ms` passing (null: no timer); the timer is cleared either way. */
+async function raceWithTimer(promises: Promise<unknown>[], ms: number | null): Promise<void> {
+  if (ms === null) {
+    await Promise.race(promises);
+    return;
+  }
+  const ac = new AbortController();
+  try {
+    await Promise.race([...promises, sleep(ms, ac.signal)]);
+  } finally {
+    ac.abort();
+  }
 }
 
 /** Waits ms, or less when the signal aborts; never rejects. */

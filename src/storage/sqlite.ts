@@ -36,7 +36,9 @@ import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { encodeImportedParam } from './params.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
+import { SqliteArtifactStore } from './sqlite-artifacts.js';
 import type {
+  ArtifactStore,
   EnqueueOptions,
   EnqueueResult,
   FrozenTrial,
@@ -190,14 +192,18 @@ class SqliteConnection {
   readonly #s: ReturnType<typeof prepare>;
   readonly #tx: ReturnType<SqliteConnection['makeTransactions']>;
   readonly #clock: (() => number) | undefined;
+  /** Shared blobs and leases, in tables of ours in the same file (sqlite-artifacts.ts). */
+  readonly artifacts: ArtifactStore;
 
   constructor(db: Database.Database, file: string, clock?: () => number) {
     this.#db = db;
     this.#file = file;
+    this.artifacts = new SqliteArtifactStore(db, file, clock);
     this.#clock = clock;
     this.#s = prepare(db);
     this.#tx = this.makeTransactions();
   }
+
 
   // ---- helpers --------------------------------------------------------------
 
@@ -780,6 +786,7 @@ interface Gate {
  */
 class SqliteStorage implements Storage {
   readonly location: string;
+  readonly artifacts: ArtifactStore;
   readonly #c: SqliteConnection;
   readonly #gate: Gate;
   /** For a transaction view: whether its transaction is still open; null for the storage itself. */
@@ -787,6 +794,7 @@ class SqliteStorage implements Storage {
 
   constructor(c: SqliteConnection, location: string, gate: Gate = { held: null }, view: { open: boolean } | null = null) {
     this.#c = c;
+    this.artifacts = c.artifacts;
     this.location = location;
     this.#gate = gate;
     this.#view = view;

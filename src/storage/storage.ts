@@ -185,7 +185,7 @@ export interface Storage {
   /** Counts per state, cheap enough to poll: all trials, only those with our grid point attribute, or only those without. */
   countTrials(studyId: number, which?: TrialFilter): Promise<Readonly<Record<TrialState, number>>>;
 
-  /** Shared blobs and build leases, where the backend offers them (PostgreSQL); undefined for SQLite. */
+  /** Shared blobs and build leases: PostgreSQL (postgres-artifacts.ts) and SQLite (sqlite-artifacts.ts). */
   readonly artifacts?: ArtifactStore;
 
   close(): Promise<void>;

@@ -16,7 +16,8 @@ import { makeDirs } from '../fs/mkdirs.js';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { canonicalJson } from '../json.js';
-import type { ModelStructure, ParamStore } from '../models/index.js';
+import { modelPretrains, modelStructure } from '../models/registry.js';
+import type { InputShape, ModelStructure, ParamStore } from '../models/index.js';
 import type { TrialTask } from './messages.js';
 
 /** Bump when pretraining itself changes (init, losses, BN ...), so old entries stop matching. */
@@ -30,7 +31,10 @@ export interface PretrainKey {
   readonly material: Readonly<Record<string, unknown>>;
 }
 
-export function pretrainKey(task: TrialTask, structure: ModelStructure): PretrainKey {
+/** What of a trial's task the key reads: the study's fixed settings and the grid point's params. */
+export type PretrainKeyInput = Pick<TrialTask, 'dataset' | 'training' | 'arch' | 'params'>;
+
+export function pretrainKey(task: PretrainKeyInput, structure: ModelStructure): PretrainKey {
   const t = task.training;
   const p = task.params;
   const material = {
@@ -45,6 +49,21 @@ export function pretrainKey(task: TrialTask, structure: ModelStructure): Pretrai
     pretraining: { epochs: t.pretrainEpochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, amsgrad: t.amsgrad },
   };
   return { key: createHash('sha256').update(canonicalJson(material)).digest('hex').slice(0, 32), material };
+}
+
+/**
+ * The pretraining key of a trial, or null when it does not pretrain (a
+ * baseline without an autoencoder, or pretrainEpochs 0). It is the one key of
+ * pretraining sharing: the worker's cache file, the scheduler's holding back
+ * and the artifact shared between hosts all use it (docs/architecture.md,
+ * "Pretraining sharing"). `input` is the prepared image shape
+ * (data/load.ts preparedShape): the structure is described, no model is
+ * built, so the main thread computes it for every claimed trial.
+ */
+export function trialPretrainKey(task: PretrainKeyInput, input: InputShape): PretrainKey | null {
+  if (!modelPretrains(task.params.model) || task.training.pretrainEpochs <= 0) return null;
+  const structure = modelStructure(task.params.model, { arch: task.arch, input, lstmMode: task.params['lstm.mode'], seed: task.params.seed });
+  return pretrainKey(task, structure);
 }
 
 export function pretrainPath(cacheDir: string, key: string): string {
@@ -88,8 +107,8 @@ export async function loadPretrained(cacheDir: string, k: PretrainKey, store: Pa
   return { status: 'hit' };
 }
 
-/** The tensors of an entry, or why it cannot be used. */
-function parse(buf: Buffer, k: PretrainKey): { name: string; shape: number[]; values: Float32Array }[] | string {
+/** The header and payload of a whole, intact entry of `key` (magic, header, size, sha256), or why not. */
+function split(buf: Buffer, key: string): { header: Header; payload: Buffer } | string {
   if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return 'not a pretrain cache file';
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4 + headerLength;
@@ -100,10 +119,29 @@ function parse(buf: Buffer, k: PretrainKey): { name: string; shape: number[]; va
   } catch {
     return 'unreadable header';
   }
-  if (header.key !== k.key || canonicalJson(header.material) !== canonicalJson(k.material)) return 'key mismatch';
+  if (header.key !== key) return 'key mismatch';
   const payload = buf.subarray(start);
   if (payload.length !== header.payloadBytes) return `payload is ${payload.length} bytes, header says ${header.payloadBytes}`;
   if (createHash('sha256').update(payload).digest('hex') !== header.sha256) return 'checksum mismatch';
+  return { header, payload };
+}
+
+/**
+ * Why the bytes of an entry (a cache file, or the artifact another host
+ * stored) are not a whole, intact entry of `key`; null when they are. The
+ * scheduler checks both before it shares them.
+ */
+export function checkPretrainEntry(bytes: Uint8Array, key: string): string | null {
+  const r = split(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), key);
+  return typeof r === 'string' ? r : null;
+}
+
+/** The tensors of an entry, or why it cannot be used. */
+function parse(buf: Buffer, k: PretrainKey): { name: string; shape: number[]; values: Float32Array }[] | string {
+  const whole = split(buf, k.key);
+  if (typeof whole === 'string') return whole;
+  const { header, payload } = whole;
+  if (canonicalJson(header.material) !== canonicalJson(k.material)) return 'key mismatch';
   // Copy out: the payload's offset in the file buffer need not be 4-byte aligned.
   const all = new Float32Array(payload.length / 4);
   new Uint8Array(all.buffer).set(payload);
@@ -133,12 +171,17 @@ export async function savePretrained(cacheDir: string, k: PretrainKey, store: Pa
   const headerBuf = Buffer.from(JSON.stringify(header), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(headerBuf.length);
-  const path = pretrainPath(cacheDir, k.key);
+  await writePretrainEntry(cacheDir, k.key, Buffer.concat([MAGIC, len, headerBuf, payload]));
+}
+
+/** Writes the bytes of an entry as the cache file of `key`, atomically (temp file + rename). */
+export async function writePretrainEntry(cacheDir: string, key: string, bytes: Uint8Array): Promise<void> {
+  const path = pretrainPath(cacheDir, key);
   // Not mkdir's recursive option: it loops for ever under /proc (src/fs/mkdirs.ts).
   makeDirs(join(cacheDir, 'pretrain'));
   const tmp = `${path}.${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, Buffer.concat([MAGIC, len, headerBuf, payload]));
+    await writeFile(tmp, bytes);
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);

@@ -36,7 +36,7 @@ import { objectiveOf, resultAttrs, type TrialFacts } from '../trial/attrs.js';
 import { Adam } from './adam.js';
 import { identityOrder, Images } from './batches.js';
 import { NonFiniteLossError } from './errors.js';
-import { loadPretrained, pretrainKey, savePretrained, type PretrainKey } from './pretrain-cache.js';
+import { loadPretrained, savePretrained, trialPretrainKey, type PretrainKey } from './pretrain-cache.js';
 import { aurocs, combineScores, scoreBaseline, scoreImages } from './scores.js';
 
 // No abort signal: a trial is stopped by ending its worker thread (the pool
@@ -174,7 +174,8 @@ async function pretrainedModel(
 
   // The weights are about to be loaded: skip the (for the paper's LSTM, costly) init.
   const probe = build(false);
-  const key = pretrainKey(task, probe.structure);
+  // The scheduler computes the same key for this trial (trialPretrainKey) to share the entry.
+  const key = trialPretrainKey(task, probe.structure.input)!;
   const loaded = await loadPretrained(task.cacheDir!, key, probe.params);
   if (loaded.status === 'hit') {
     ctx.emit({ type: 'phase', phase: 'pretrain', epochs, cached: true });

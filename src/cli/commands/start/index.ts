@@ -15,6 +15,7 @@ import type { EnqueueOptions, Storage } from '../../../storage/storage.js';
 import type { SweepSummary } from '../../../scheduler/scheduler.js';
 import { hostIdentity } from '../../../scheduler/host.js';
 import { expectedInputShape, loadDatasetShared, preparedShape, type InputShape, type RawDataset } from '../../../data/index.js';
+import { trialPretrainKey } from '../../../training/pretrain-cache.js';
 import { StorageError, StudyFileError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
 import { retryLimit } from '../../../trial/retries.js';
@@ -89,6 +90,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
   let data: RawDataset | null;
   let points: GridPoint[];
+  let pretrainInput: InputShape;
   try {
     // Decoded once here, in shared memory: every worker thread reads this one
     // copy (and a bad or missing data set fails before anything is written).
@@ -99,8 +101,12 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       opts.signal,
     );
     if (data === null) return stopped;
-    checkArch(study, preparedShape(data.train, data.preprocessing), opts.studyFile);
-    points = interleaveByShareKey(await expandGridAsync(study.grid, opts.signal));
+    pretrainInput = preparedShape(data.train, data.preprocessing);
+    checkArch(study, pretrainInput, opts.studyFile);
+    // By the pretraining key (a point that does not pretrain is a key of its own).
+    const input = pretrainInput;
+    const keyOf = (p: GridPoint) => trialPretrainKey({ dataset: study.dataset, training: study.training, arch: study.arch, params: p.params }, input)?.key ?? p.id;
+    points = interleaveByShareKey(await expandGridAsync(study.grid, opts.signal), keyOf);
     opts.signal.throwIfAborted(); // a stop that came during a step that does not look at the signal
   } catch (err) {
     if (opts.signal.aborted) return stopped;

@@ -3,9 +3,10 @@
 // elsewhere). Same runner choice, same scheduler, same heartbeats and
 // signal handling; the callers differ only in how they got the study and
 // whether they wait for other processes' trials at the end.
-import type { RawDataset } from '../../../data/index.js';
+import { preparedShape, type RawDataset } from '../../../data/index.js';
+import { isPostgresUrl } from '../../../storage/open.js';
+import { trialPretrainKey } from '../../../training/pretrain-cache.js';
 import type { ParamValue } from '../../../grid/expand.js';
-import { pretrainShareKey } from '../../../grid/expand.js';
 import { membershipOf } from '../../../grid/membership.js';
 import { chooseRunner } from '../../../pool/choose.js';
 import { siblingModule, type TrialRunner } from '../../../pool/runner.js';
@@ -92,11 +93,17 @@ export async function runTrials(o: RunTrialsOptions): Promise<SweepSummary> {
             return { complete: c[TrialState.COMPLETE], running: c[TrialState.RUNNING], failed: c[TrialState.FAIL], points };
           })
         : plainLogger(o.write, counts);
+    const makeTask = taskMaker(study, o.backend, study.pretrainCache ? o.cacheDir : null);
+    const input = preparedShape(o.data.train, o.data.preprocessing);
+    // A study on a server database has hosts that share its pretrainings
+    // through the database (docs/architecture.md, "Pretraining sharing"); on
+    // SQLite, one host, the local cache is enough.
+    const shareAcrossHosts = sharedPretraining && isPostgresUrl(storage.location);
     return await runSweep({
       storage,
       studyId,
       runner,
-      makeTask: taskMaker(study, o.backend, study.pretrainCache ? o.cacheDir : null),
+      makeTask,
       objective: study.objective,
       distributions: o.distributions,
       signal: o.signal,
@@ -105,7 +112,9 @@ export async function runTrials(o: RunTrialsOptions): Promise<SweepSummary> {
       trialTimeoutSeconds: study.trialTimeout,
       maxRetries: retryLimit(study),
       heartbeatMs: o.heartbeatMs,
-      shareKey: sharedPretraining ? (t) => pretrainShareKey(t.params) : undefined,
+      // The pretraining key itself (the cache file's), so that holding back, the cache and the artifacts agree.
+      shareKey: sharedPretraining ? (t) => trialPretrainKey(makeTask(t), input)?.key ?? null : undefined,
+      sharePretraining: shareAcrossHosts,
       owner: ownerOf(id),
       claimAttrs: claimAttrs(id),
       waitForOthers: o.waitForOthers,
