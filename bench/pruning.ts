@@ -13,10 +13,16 @@
 //
 //   node --import tsx bench/pruning.ts [--pruner successive-halving|median]
 //     [--classes 0,1,7] [--joint 9] [--train 300] [--test 600] [--pretrain 4] [--workers 2] [--json out.json]
-//     [--full-from earlier.json]
+//     [--full-from earlier.json] [--pruned-from earlier.json] [--only full|pruned] [--stale-after 60]
 // --full-from takes the unpruned run from an earlier --json of the same study
 // settings instead of training it again (training is seeded and deterministic
 // per point, so its epochs and picks are the same; its seconds are of that run).
+// --pruned-from does the same for the pruned run. --only runs one of the two
+// and writes it to --json, so that the two can run as two processes at once
+// (each keeps its own CPU seconds) and be compared afterwards with both -from
+// options. --stale-after is start's: on a heavily shared machine a worker can
+// go more than the default 60 s without a sign of life, and a trial failed
+// that way is missing from the comparison.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +44,9 @@ const { values: a } = parseArgs({
     workers: { type: 'string', default: '2' },
     json: { type: 'string' },
     'full-from': { type: 'string' },
+    'pruned-from': { type: 'string' },
+    only: { type: 'string' },
+    'stale-after': { type: 'string' },
   },
 });
 
@@ -99,6 +108,7 @@ async function run(label: string, withPruner: boolean): Promise<RunFigures> {
       studyFile: file,
       db,
       cacheDir: join(dir, 'cache'),
+      ...(a['stale-after'] ? { staleSeconds: Number(a['stale-after']) } : {}),
       signal: new AbortController().signal,
       write: (line) => console.log(`[${label}] ${line}`),
     });
@@ -146,19 +156,30 @@ async function run(label: string, withPruner: boolean): Promise<RunFigures> {
 
 const load0 = (await import('node:os')).loadavg()[0];
 const started = new Date().toISOString();
-function fromJson(file: string): RunFigures {
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as { full: Omit<RunFigures, 'trials'>; study: unknown };
+function fromJson(file: string, key: 'full' | 'pruned'): RunFigures {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { full?: Omit<RunFigures, 'trials'>; pruned?: Omit<RunFigures, 'trials'>; study: unknown };
   if (JSON.stringify(saved.study) !== JSON.stringify(studyOf('x', false)))
     throw new Error(`${file} is of other study settings: ${JSON.stringify(saved.study)}`);
-  return { ...saved.full, trials: [] };
+  const r = saved[key];
+  if (!r) throw new Error(`${file} has no ${key} run (it was written with --only)`);
+  return { ...r, trials: [] };
 }
-const full = a['full-from'] ? fromJson(a['full-from']) : await run('full', false);
-const pruned = await run('pruned', true);
+const strip = ({ trials, ...r }: RunFigures) => ({ ...r, curves: trials.map((t) => ({ number: t.number, state: t.state, params: t.params, curve: [...t.intermediate] })) });
+if (a.only === 'full' || a.only === 'pruned') {
+  const r = await run(a.only, a.only === 'pruned');
+  const load1 = (await import('node:os')).loadavg()[0];
+  console.log(`\n${a.only} run only, ${started}, load ${load0.toFixed(1)} -> ${load1.toFixed(1)}: ${r.pretrainEpochs} + ${r.jointEpochs} epochs, ${r.cpuSeconds.toFixed(1)} CPU s, ${r.wallSeconds.toFixed(1)} wall s`);
+  if (a.json) writeFileSync(a.json, JSON.stringify({ started, load0, load1, pruner, study: studyOf('x', false), [a.only]: strip(r) }, null, 1));
+  process.exit(0);
+}
+const full = a['full-from'] ? fromJson(a['full-from'], 'full') : await run('full', false);
+const pruned = a['pruned-from'] ? fromJson(a['pruned-from'], 'pruned') : await run('pruned', true);
 const load1 = (await import('node:os')).loadavg()[0];
 
 const ratio = (x: number, y: number) => (y > 0 ? (x / y).toFixed(2) : '-');
 const f = (x: number) => x.toFixed(1);
 if (a['full-from']) console.log(`\nthe unpruned run is taken from ${a['full-from']} (its seconds are of that run, at its load)`);
+if (a['pruned-from']) console.log(`the pruned run is taken from ${a['pruned-from']} (its seconds are of that run, at its load)`);
 console.log(`\n${started}, load ${load0.toFixed(1)} -> ${load1.toFixed(1)}; pruner ${JSON.stringify(pruner)}; study ${JSON.stringify(studyOf('x', false))}`);
 console.log('| | no pruner | pruner | saved (no pruner / pruner) |');
 console.log('|---|---|---|---|');
@@ -197,6 +218,5 @@ console.log(
       : ''),
 );
 if (a.json) {
-  const strip = ({ trials, ...r }: RunFigures) => ({ ...r, curves: trials.map((t) => ({ number: t.number, state: t.state, params: t.params, curve: [...t.intermediate] })) });
   writeFileSync(a.json, JSON.stringify({ started, load0, load1, pruner, study: studyOf('x', false), full: strip(full), pruned: strip(pruned) }, null, 1));
 }

@@ -7,14 +7,15 @@
 // Conv2DBackpropFilter it lacks so that it can train at all), and PyTorch 1.13
 // on one thread (bench/torch_throughput.py) when /usr/bin/python3 has torch.
 //
-//   node --import tsx bench/train-throughput.ts [--steps N] [--warmup N] [--batch N] [--skip-naive] [--skip-torch] [--profile] [--workers N] [--vs-core NAME]
+//   node --import tsx bench/train-throughput.ts [--steps N] [--warmup N] [--batch N] [--skip-naive] [--skip-torch] [--profile] [--workers N] [--vs-core NAME[,NAME...]]
 //
 // It prints the OpenBLAS core that ran ours (src/engine/native/coretype.ts
 // picks it) and runs the PyTorch twin with OPENBLAS_CORETYPE set to the same
 // core, so that both use the same kernels where torch calls OpenBLAS.
-// --vs-core NAME also measures ours and the twin with OPENBLAS_CORETYPE=NAME
-// (e.g. Prescott, the generic fallback), in a child process (OpenBLAS picks its
-// kernels once per process), and prints both cores side by side.
+// --vs-core NAME[,NAME...] also measures ours and the twin with
+// OPENBLAS_CORETYPE=NAME (e.g. Prescott, the generic fallback), each in a child
+// process (OpenBLAS picks its kernels once per process), and prints every core
+// side by side.
 // --profile prints the kernels of one step sorted by time (ours).
 // --workers N measures N worker threads training at once (each its own net)
 // against one, to check that throughput scales with threads (wasm runs one
@@ -366,15 +367,18 @@ async function main(): Promise<void> {
       },
     }),
   );
-  const vs = values['vs-core'];
-  if (vs) {
-    // The same measurement with OPENBLAS_CORETYPE=vs, in a child process: OpenBLAS picks its kernels once per process.
-    const args = [...process.execArgv, fileURLToPath(import.meta.url), '--steps', String(steps), '--warmup', String(warmup), '--batch', String(batch), '--skip-naive'];
-    if (values['skip-torch']) args.push('--skip-torch');
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: vs } });
-    if (r.status !== 0) throw new Error(`--vs-core ${vs}: the child run failed: ${r.stderr}`);
+  // Each core of --vs-core (comma-separated) measured again in a child process
+  // with OPENBLAS_CORETYPE set to it: OpenBLAS picks its kernels once per process.
+  const others = (values['vs-core'] ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  if (others.length > 0) {
     type Summary = { core: string | null; sgemmGflops: number | null; ours: number; torch: number | null; cpuSecBased: { ours: number; torch: number | null } };
-    const other = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Summary;
+    const child = (vs: string): Summary => {
+      const args = [...process.execArgv, fileURLToPath(import.meta.url), '--steps', String(steps), '--warmup', String(warmup), '--batch', String(batch), '--skip-naive'];
+      if (values['skip-torch']) args.push('--skip-torch');
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: vs } });
+      if (r.status !== 0) throw new Error(`--vs-core ${vs}: the child run failed: ${r.stderr}`);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Summary;
+    };
     const here: Summary = {
       core,
       sgemmGflops: gflops,
@@ -382,19 +386,20 @@ async function main(): Promise<void> {
       torch: torch?.samplesPerSec ?? null,
       cpuSecBased: { ours: ours.samplesPerCpuSec, torch: torch?.samplesPerCpuSec ?? null },
     };
+    const rows = [here, ...others.map(child)];
     const f = (v: number | null) => (v === null ? '-' : v.toFixed(1));
     const ratio = (a: number, b: number | null) => (b === null ? '-' : (a / b).toFixed(2));
-    const row = (m: Summary) =>
-      `| ${m.core ?? '-'} | ${f(m.sgemmGflops)} | ${f(m.ours)} | ${f(m.torch)} | ${ratio(m.ours, m.torch)} | ${f(m.cpuSecBased.ours)} | ${f(m.cpuSecBased.torch)} | ${ratio(m.cpuSecBased.ours, m.cpuSecBased.torch)} |`;
+    // The first row is this process's own choice (coretype.ts, or the user's OPENBLAS_CORETYPE); the rest were forced.
+    const row = (m: Summary, i: number) =>
+      `| ${m.core ?? '-'}${i === 0 ? ' (this run)' : ` (forced: ${others[i - 1]})`} | ${f(m.sgemmGflops)} | ${f(m.ours)} | ${f(m.torch)} | ${ratio(m.ours, m.torch)} | ${f(m.cpuSecBased.ours)} | ${f(m.cpuSecBased.torch)} | ${ratio(m.cpuSecBased.ours, m.cpuSecBased.torch)} |`;
     console.log(
       [
         '| OpenBLAS core | sgemm GFLOP/s (CPU-s) | ours samples/s | torch samples/s | ours / torch | ours per CPU-s | torch per CPU-s | ours / torch (CPU-s) |',
         '|---|---|---|---|---|---|---|---|',
-        row(here),
-        row(other),
+        ...rows.map(row),
       ].join('\n'),
     );
-    console.log(JSON.stringify({ cores: [core, other.core], ours: [+here.ours.toFixed(1), other.ours], torch: [here.torch === null ? null : +here.torch.toFixed(1), other.torch] }));
+    console.log(JSON.stringify({ cores: rows.map((m) => m.core), ours: rows.map((m) => +m.ours.toFixed(1)), torch: rows.map((m) => (m.torch === null ? null : +m.torch.toFixed(1))) }));
   }
 }
 

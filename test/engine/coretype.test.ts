@@ -49,6 +49,30 @@ describe('chooseCore', () => {
     assert.equal(chooseCore({ cpu: cpu('AuthenticAMD', 25, 97, `${AVX512} avx512_bf16`), detected: 'Zen', user: undefined }).force, 'Cooperlake');
   });
 
+  it('AMD family 26 model 2 (Zen 5, AVX-512 with bf16; /proc/cpuinfo of the 2026-12-01 bench machine): OpenBLAS 0.3.21 is kept, a fallback gets Cooperlake', () => {
+    // Its table has no family 26, but an unknown x86-64 model falls back by
+    // features: OpenBLAS 0.3.21 alone ran Cooperlake there (bench/RESULTS.md), so that stands.
+    const text =
+      'processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\nflags\t\t: ' +
+      'fpu vme de pse tsc msr pae mce cx8 apic sep pge mca cmov pat pse36 clflush mmx fxsr sse sse2 ht syscall nx mmxext lm constant_tsc rep_good nopl ' +
+      'xtopology tsc_reliable nonstop_tsc cpuid extd_apicid tsc_known_freq pni pclmulqdq ssse3 fma cx16 sse4_1 sse4_2 x2apic movbe popcnt ' +
+      'tsc_deadline_timer aes xsave avx f16c rdrand hypervisor lahf_lm cr8_legacy misalignsse 3dnowprefetch topoext pti        vmmcall bmi1 avx2 ' +
+      'bmi2 erms avx512f avx512dq adx avx512ifma clflushopt clwb avx512cd sha_ni avx512bw avx512vl xsaveopt xsavec xgetbv1 avx_vnni avx512_bf16 ' +
+      'clzero xsaveerptr arat avx512vbmi avx512_vbmi2 gfni vaes vpclmulqdq avx512_vnni avx512_bitalg avx512_vpopcntdq movdiri movdir64b fsrm ' +
+      'avx512_vp2intersect\n';
+    const zen5 = parseCpuinfo(text);
+    assert.ok(zen5);
+    assert.deepEqual([zen5.vendor, zen5.family, zen5.model], ['AuthenticAMD', 26, 2]);
+    assert.equal(couldOverride({ cpu: zen5, user: undefined }), true, 'worth asking OpenBLAS');
+    assert.deepEqual(chooseCore({ cpu: zen5, detected: 'Cooperlake', user: undefined }), { core: 'Cooperlake', force: null, why: '' });
+    // An OpenBLAS without the feature fallback (generic) or one that maps it to Zen (AVX2) is lifted to the AVX-512 core with bf16.
+    const lifted = chooseCore({ cpu: zen5, detected: 'Prescott', user: undefined });
+    assert.deepEqual(lifted, { core: 'Cooperlake', force: 'Cooperlake', why: 'chosen for AVX-512 on AuthenticAMD family 26 model 2 (OpenBLAS alone: Prescott)' });
+    assert.equal(chooseCore({ cpu: zen5, detected: 'Zen', user: undefined }).force, 'Cooperlake');
+    // This workplace sets OPENBLAS_CORETYPE=Haswell: a user's choice, kept although the CPU has more.
+    assert.deepEqual(chooseCore({ cpu: zen5, detected: 'Cooperlake', user: 'Haswell' }), { core: 'Haswell', force: 'Haswell', why: 'from your OPENBLAS_CORETYPE' });
+  });
+
   it('AVX2 only: Haswell for Intel, Zen for AMD and Hygon', () => {
     assert.equal(chooseCore({ cpu: newIntel(AVX2), detected: 'Prescott', user: undefined }).force, 'Haswell');
     assert.equal(chooseCore({ cpu: cpu('AuthenticAMD', 26, 2, AVX2), detected: 'Barcelona', user: undefined }).force, 'Zen');
