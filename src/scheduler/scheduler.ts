@@ -355,7 +355,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       while (!signal.aborted && active.size < maxInFlight && held.length < maxHeld) {
         const trial = await storage.claimTrial(studyId, owner, accept);
         if (!trial) break;
-        if (opts.claimAttrs) storage.setSystemAttrs(trial.id, opts.claimAttrs);
+        if (opts.claimAttrs) await storage.setSystemAttrs(trial.id, opts.claimAttrs);
         if (sharing.blocked(trial)) held.push(trial);
         else if (await admit(trial)) start(trial);
       }

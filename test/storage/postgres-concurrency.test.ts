@@ -147,7 +147,7 @@ describe('PostgreSQL storage: concurrent claimers and dropped connections', () =
       if (finished === N / 3 && restart === null) restart = server.restart();
     };
     const results = await Promise.all(workers.map((w, i) => work(w.s, study.id, `h${i}:1`, onFinish)));
-    await restart;
+    await (restart as Promise<void> | null);
     assert.ok(restart !== null, 'the server was restarted mid-sweep');
     const retries = workers.reduce((n, w) => n + w.retried(), 0);
     assert.ok(retries > 0, 'the workers met the dropped connections and retried');
