@@ -196,7 +196,7 @@ async function main(argv: string[]): Promise<number> {
         options: { db: { type: 'string' }, json: { type: 'boolean' } },
       });
       const { runStatus } = await import('./commands/status/index.js');
-      await stoppable(async () => runStatus({ target: onePositional(positionals, 'status <study>'), db: values.db, json: values.json, write: out }));
+      await stoppable(async () => runStatus({ target: onePositional(positionals, 'status <study>'), db: values.db, json: values.json, write: out, signal: stop.signal }));
       return 0;
     }
     case 'ls': {

@@ -4,7 +4,7 @@
 // as one JSON object (for scripts and CI).
 import { TRIAL_STATE_NAMES, TrialState } from '../../../trial/state.js';
 import { backendLabel, errorOf, prunedAtOf } from '../../../trial/attrs.js';
-import { expandGrid } from '../../../grid/expand.js';
+import { expandGrid, expandGridAsync } from '../../../grid/expand.js';
 import { ignoredLine, splitTrials } from '../../../grid/membership.js';
 import { modelLabel } from '../../../study/models.js';
 import { hostLines, hostsOf, readStudyDefinition, type HostActivity } from '../../../report/index.js';
@@ -21,6 +21,8 @@ export interface StatusOptions {
   /** One JSON object instead of lines. */
   readonly json?: boolean;
   readonly write: (line: string) => void;
+  /** A stop (SIGINT ...) while the grid is expanded. */
+  readonly signal?: AbortSignal;
 }
 
 /** The best COMPLETE trial of one model, boundary (and swept variant) and normal class. */
@@ -63,9 +65,16 @@ export interface StatusReport {
 const ORDER = [TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL, TrialState.PRUNED];
 
 /** Pure: the status of a study from its trials and system attributes. */
-export function statusOf(study: string, db: string, systemAttrs: Readonly<Record<string, JsonValue>>, all: readonly FrozenTrial[]): StatusReport {
+export function statusOf(
+  study: string,
+  db: string,
+  systemAttrs: Readonly<Record<string, JsonValue>>,
+  all: readonly FrozenTrial[],
+  /** The grid's point ids, when the caller expanded them already (runStatus does, without blocking). */
+  points?: ReadonlySet<string>,
+): StatusReport {
   const def = readStudyDefinition(systemAttrs);
-  const expected = def ? new Set(expandGrid(def.grid).map((p) => p.id)) : null;
+  const expected = def ? (points ?? new Set(expandGrid(def.grid).map((p) => p.id))) : null;
   const { ours, foreign, removed } = splitTrials(all, expected);
   const maxRetries = retryLimit(def ?? {});
   const states: Record<string, number> = {};
@@ -154,7 +163,10 @@ export async function runStatus(opts: StatusOptions): Promise<void> {
   const { storage, study } = await openTargetReadonly(target);
   let report: StatusReport;
   try {
-    report = statusOf(study.name, storage.location, study.systemAttrs, await storage.getTrials(study.id));
+    // A big grid (10^5 points) takes seconds to expand: a chunk at a time, so a signal is still heard.
+    const def = readStudyDefinition(study.systemAttrs);
+    const points = def ? new Set((await expandGridAsync(def.grid, opts.signal)).map((p) => p.id)) : undefined;
+    report = statusOf(study.name, storage.location, study.systemAttrs, await storage.getTrials(study.id), points);
   } finally {
     await storage.close();
   }

@@ -6,7 +6,7 @@
 // queues grid points (dead-trial recovery re-queues a point, as start does).
 import { join } from 'node:path';
 import { probeBackend } from '../../../engine/backend.js';
-import { expandGrid, searchSpace } from '../../../grid/expand.js';
+import { expandGridAsync, searchSpace } from '../../../grid/expand.js';
 import { loadDatasetShared, preparedShape, type RawDataset } from '../../../data/index.js';
 import { StorageError } from '../../../errors/index.js';
 import { readStudyDefinition } from '../../../report/index.js';
@@ -74,7 +74,14 @@ export async function runWorker(opts: WorkerOptions): Promise<StartResult> {
     // This host's data must be the study's; a study from before fingerprints gets this host's.
     const fingerprint = checkDataFingerprint(data, summary.systemAttrs, { study: study.name, db: storage.location });
     if (fingerprint) await recordDataFingerprint(storage, summary.id, fingerprint);
-    const expected = new Set(expandGrid(study.grid).map((p) => p.id));
+    // Chunked (a 10^5-point grid takes seconds): a signal meanwhile is heard.
+    let expected: Set<string>;
+    try {
+      expected = new Set((await expandGridAsync(study.grid, opts.signal)).map((p) => p.id));
+    } catch (err) {
+      if (opts.signal.aborted) return stopped;
+      throw err;
+    }
     const waiting = (await gridCounts(storage, summary.id))[TrialState.WAITING];
     say('study', `study ${study.name}: joined (${expected.size} grid points, ${waiting} trial(s) waiting); database ${storage.location}; backend ${backend}`, {
       study: study.name,
