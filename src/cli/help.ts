@@ -46,6 +46,11 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   rm: `rm <study>             delete a study and its trials from its database, after asking
     --db PATH
     --yes                do not ask (needed when stdin is not a terminal)`,
+  copy: `copy <from> <to>       copy a study between databases (a SQLite file or a postgresql:// URL, either way),
+                         losslessly: its attributes and every trial as stored; refuses a study with RUNNING
+                         trials (stop its sweep first) and a destination that has the study already
+    --study NAME         the study to copy (needed when <from> holds more than one)
+    --as NAME            its name in <to> (default: the same)`,
   cache: `cache ls               the pretraining and data caches: entries, sizes, which studies used them
 cache clean            delete cache entries: --all, --older-than DAYS, or --study NAME
     --cache-dir DIR      (default .cache)

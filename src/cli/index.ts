@@ -221,6 +221,21 @@ async function main(argv: string[]): Promise<number> {
       });
       return 0;
     }
+    case 'copy': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { study: { type: 'string' }, as: { type: 'string' } },
+      });
+      if (positionals.length !== 2)
+        throw new UserInputError(`expected two arguments: sweep copy <from> <to> [--study NAME] [--as NAME] (got ${positionals.length})`);
+      const { runCopy } = await import('./commands/copy/index.js');
+      // One transaction in the destination: a stop mid-copy leaves nothing there.
+      await stoppable(() =>
+        runCopy({ from: positionals[0]!, to: positionals[1]!, study: values.study, as: values.as, signal: stop.signal, write: out }),
+      );
+      return 0;
+    }
     case 'cache': {
       const { values, positionals } = parseArgs({
         args: rest,

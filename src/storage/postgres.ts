@@ -57,7 +57,7 @@ import type {
   TrialFilter,
   TrialImport,
 } from './storage.js';
-import { formatUtc, parseUtc } from './time.js';
+import { formatUtc, microsOf, parseUtc } from './time.js';
 
 export interface PostgresOpenOptions {
   /** Reading only (monitor, export): creates nothing, and the server refuses any write (default_transaction_read_only). */
@@ -129,8 +129,8 @@ const release = (client: pg.PoolClient, err?: Error) => {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const backoff = (base: number, attempt: number) => Math.min(5000, base * 2 ** attempt);
 
-/** Naive UTC text as the columns hold it (Date parameters would be sent in the host's zone). */
-const naiveUtc = (d: Date | null) => (d === null ? null : formatUtc(d.getTime() * 1000));
+/** Naive UTC text as the columns hold it (Date parameters would be sent in the host's zone), to the microsecond read. */
+const naiveUtc = (d: Date | null) => (d === null ? null : formatUtc(microsOf(d)));
 
 class PostgresStorage implements Storage {
   readonly location: string;
@@ -428,6 +428,18 @@ class PostgresStorage implements Storage {
     const r = await this.#run((c) =>
       c.query(
         'INSERT INTO study_system_attributes (study_id, key, value_json) SELECT study_id, $2, $3 FROM studies WHERE study_id = $1 ' +
+          'ON CONFLICT (study_id, key) DO UPDATE SET value_json = excluded.value_json',
+        [studyId, key, pyJsonDumps(value)],
+      ),
+    );
+    if (r.rowCount === 0) throw new StorageError(`no study with id ${studyId}`, this.#sh.where);
+  }
+
+  async setStudyUserAttr(studyId: number, key: string, value: JsonValue): Promise<void> {
+    this.#refuseWrite();
+    const r = await this.#run((c) =>
+      c.query(
+        'INSERT INTO study_user_attributes (study_id, key, value_json) SELECT study_id, $2, $3 FROM studies WHERE study_id = $1 ' +
           'ON CONFLICT (study_id, key) DO UPDATE SET value_json = excluded.value_json',
         [studyId, key, pyJsonDumps(value)],
       ),

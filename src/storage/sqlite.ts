@@ -51,7 +51,7 @@ import type {
 } from './storage.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
 import { TRIAL_SYSTEM_ATTR } from '../trial/attrs.js';
-import { formatUtc, parseUtc, utcNow, utcSecondsAgo } from './time.js';
+import { formatUtc, microsOf, parseUtc, utcNow, utcSecondsAgo } from './time.js';
 
 export interface SqliteOpenOptions {
   /** Open for reading only (a monitor): never takes a write lock; the file must exist. */
@@ -418,6 +418,11 @@ class SqliteConnection {
       s.upsertStudySystemAttr.run(studyId, key, pyJsonDumps(value));
     });
 
+    const setStudyUserAttr = db.transaction((studyId: number, key: string, value: JsonValue) => {
+      this.#assertStudy(studyId);
+      s.upsertStudyUserAttr.run(studyId, key, pyJsonDumps(value));
+    });
+
     const enqueue = db.transaction(
       (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>, opts: EnqueueOptions): EnqueueResult => {
         this.#assertStudy(studyId);
@@ -545,7 +550,7 @@ class SqliteConnection {
     const importTrial = db.transaction((studyId: number, t: TrialImport): number => {
       this.#assertStudy(studyId);
       const number = this.#nextNumber(studyId);
-      const at = (d: Date | null) => (d === null ? null : formatUtc(d.getTime() * 1000));
+      const at = (d: Date | null) => (d === null ? null : formatUtc(microsOf(d)));
       const trialId = Number(s.insertImported.run(number, studyId, TRIAL_STATE_NAMES[t.state], at(t.startedAt), at(t.completedAt)).lastInsertRowid);
       if (t.value !== null) s.upsertValue.run(trialId, ...storedFloat(t.value));
       for (const [name, value] of Object.entries(t.params) as [string, ParamValue][]) {
@@ -598,6 +603,7 @@ class SqliteConnection {
       openStudy,
       deleteStudy,
       setStudySystemAttr,
+      setStudyUserAttr,
       enqueue,
       claim,
       heartbeat,
@@ -676,6 +682,10 @@ class SqliteConnection {
 
   setStudySystemAttr(studyId: number, key: string, value: JsonValue): void {
     this.#guard(() => this.#tx.setStudySystemAttr.immediate(studyId, key, value));
+  }
+
+  setStudyUserAttr(studyId: number, key: string, value: JsonValue): void {
+    this.#guard(() => this.#tx.setStudyUserAttr.immediate(studyId, key, value));
   }
 
   enqueuePoints(
@@ -863,6 +873,9 @@ class SqliteStorage implements Storage {
   setStudySystemAttr(...a: Parameters<Storage['setStudySystemAttr']>) {
     return this.#call('setStudySystemAttr', ...a);
   }
+  setStudyUserAttr(...a: Parameters<Storage['setStudyUserAttr']>) {
+    return this.#call('setStudyUserAttr', ...a);
+  }
   deleteStudy(...a: Parameters<Storage['deleteStudy']>) {
     return this.#call('deleteStudy', ...a);
   }
@@ -949,6 +962,10 @@ function prepare(db: Database.Database) {
     insertDirection: p("INSERT INTO study_directions (direction, study_id, objective) VALUES ('MAXIMIZE', ?, 0)"),
     upsertStudySystemAttr: p(
       'INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json',
+    ),
+    upsertStudyUserAttr: p(
+      'INSERT INTO study_user_attributes (study_id, "key", value_json) VALUES (?, ?, ?) ' +
         'ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json',
     ),
     studySystemAttrs: p('SELECT "key" AS key, value_json FROM study_system_attributes WHERE study_id = ?'),

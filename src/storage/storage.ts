@@ -124,6 +124,8 @@ export interface Storage {
   getStudy(name: string): Promise<StudySummary | null>;
   listStudies(): Promise<StudySummary[]>;
   setStudySystemAttr(studyId: number, key: string, value: JsonValue): Promise<void>;
+  /** Study user attributes are Optuna's (study.set_user_attr); we write them only to copy a study verbatim. */
+  setStudyUserAttr(studyId: number, key: string, value: JsonValue): Promise<void>;
   /** Deletes a study, its trials and everything of theirs, in one transaction; other studies are untouched. */
   deleteStudy(studyId: number): Promise<void>;
 

@@ -35,11 +35,26 @@ export function utcSecondsAgo(seconds: number): string {
 
 const STORED = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?/;
 
+/**
+ * The sub-millisecond digits (1-999 µs) of the Dates parseUtc made, kept
+ * beside them: a Date holds only milliseconds, and `sweep copy` must write a
+ * timestamp back as stored, to the microsecond (Optuna reads all six digits).
+ * A WeakMap, not a property: the Dates stay plain Dates for every other caller.
+ */
+const subMillis = new WeakMap<Date, number>();
+
+/** Microseconds since the epoch of a Date, with the digits parseUtc read beyond its milliseconds. */
+export function microsOf(d: Date): number {
+  return d.getTime() * 1000 + (subMillis.get(d) ?? 0);
+}
+
 /** Parses a stored timestamp (fraction optional, as SQLite's CURRENT_TIMESTAMP writes none); null stays null. */
 export function parseUtc(text: string | null | undefined): Date | null {
   if (text == null) return null;
   const m = STORED.exec(text);
   if (!m) return null;
-  const ms = m[7] ? Math.floor(Number(m[7].padEnd(6, '0')) / 1000) : 0;
-  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], ms));
+  const micros = m[7] ? Number(m[7].padEnd(6, '0')) : 0;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], Math.floor(micros / 1000)));
+  if (micros % 1000 !== 0) subMillis.set(d, micros % 1000);
+  return d;
 }

@@ -71,11 +71,18 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       assert.equal(await storage.getStudy('gamma'), null);
       await storage.setStudySystemAttr(a.id, 'definition', 'h3');
       assert.equal((await storage.getStudy('alpha'))?.systemAttrs.definition, 'h3');
+      // User attrs (Optuna's study.set_user_attr; `sweep copy` writes them): set, overwritten, NaN kept.
+      await storage.setStudyUserAttr(a.id, 'note', 'first');
+      await storage.setStudyUserAttr(a.id, 'note', { by: 'λ', w: [NaN, Infinity] });
+      assert.deepStrictEqual((await storage.getStudy('alpha'))?.userAttrs, { note: { by: 'λ', w: [NaN, Infinity] } });
+      assert.deepEqual((await storage.getStudy('beta'))?.userAttrs, {});
+      await assert.rejects(storage.setStudyUserAttr(9999, 'k', 1), /no study/);
       // Survives closing and reopening the database.
       await storage.close();
       const reopened = await db.reopen();
       assert.equal((await reopened.getStudy('alpha'))?.id, a.id);
       assert.equal((await reopened.getStudy('alpha'))?.systemAttrs.definition, 'h3');
+      assert.deepStrictEqual((await reopened.getStudy('alpha'))?.userAttrs, { note: { by: 'λ', w: [NaN, Infinity] } });
     });
 
     it('enqueues each point once, adds only new points, numbers trials 0.. per study', async () => {
