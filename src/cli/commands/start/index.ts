@@ -292,6 +292,7 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
 }
 
 export function summaryLine(r: StartResult): string {
+  if (r.queuedOnly) return `sweep queued (--no-run): study ${r.studyName}, ${r.dbPath}`;
   const what = r.interrupted ? 'stopped' : 'finished';
   return (
     `sweep ${what}: ${r.completed} completed, ${r.failed} failed` +
