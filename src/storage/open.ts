@@ -1,6 +1,7 @@
 // The one way callers open a storage: a file path is SQLite; a
 // postgresql:// (or postgres://) URL is PostgreSQL. Everything that takes a
 // --db goes through here, so a URL works wherever a path does.
+import { openPostgresStorage } from './postgres.js';
 import { isPostgresUrl, maskUrl } from './postgres-url.js';
 import { openSqliteStorage } from './sqlite.js';
 import type { Storage } from './storage.js';
@@ -19,8 +20,9 @@ export function maskLocation(location: string): string {
 
 export async function openStorage(location: string, opts: OpenOptions = {}): Promise<Storage> {
   if (isPostgresUrl(location)) {
-    // Loaded on demand: a SQLite user never loads pg.
-    const { openPostgresStorage } = await import('./postgres.js');
+    // A static import, not import() on demand: under tsx (tests, development) a
+    // dynamic import in a worker thread (the export's) does not resolve .js to
+    // .ts and fails; and storage/index.ts loads pg for every caller anyway.
     return openPostgresStorage(location, opts);
   }
   return openSqliteStorage(location, opts);

@@ -138,9 +138,11 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     // The latest definition (axes may have grown or shrunk): status and the
     // export read it, and leave out the trials of removed points. Every change
     // is kept in `definition_history`, so a shrunk grid is never silent.
-    const changed = await recordDefinition(storage, summary.id, summary.systemAttrs, study, hash, (opts.now ?? (() => new Date()))());
+    // Stored with the password of a "storage" URL masked: attributes are read by anyone who may read the database.
+    const storedStudy: Study = study.storage === undefined ? study : { ...study, storage: maskLocation(study.storage) };
+    const changed = await recordDefinition(storage, summary.id, summary.systemAttrs, storedStudy, hash, (opts.now ?? (() => new Date()))());
     if (changed) say('definition_changed', `study ${study.name}: definition changed since the last start: ${changed}`);
-    await storage.setStudySystemAttr(summary.id, STUDY_ATTR.definition, study as never);
+    await storage.setStudySystemAttr(summary.id, STUDY_ATTR.definition, storedStudy as never);
     await storage.setStudySystemAttr(summary.id, STUDY_ATTR.definitionHash, hash);
     await storage.setStudySystemAttr(summary.id, STUDY_ATTR.searchSpace, distributions);
     const maxRetries = retryLimit(study);
