@@ -5,7 +5,7 @@ import type { Storage } from '../storage/storage.js';
 import type { Study } from '../study/schema.js';
 import type { ActiveTrial, SweepEvents, TrialOutcome } from '../scheduler/scheduler.js';
 import type { Progress } from '../pool/messages.js';
-import { expandGrid } from '../grid/expand.js';
+import { expandGridAsync } from '../grid/expand.js';
 import { unbuiltPretrainings } from './eta.js';
 import { TrialState } from '../trial/state.js';
 import { backendTag, objectiveOf } from '../trial/attrs.js';
@@ -59,7 +59,8 @@ export async function createTuiEvents(ctx: TuiContext): Promise<TuiEvents> {
   const studyRow = (await storage.getStudy(study.name)) ?? { name: study.name, systemAttrs: { definition: study as never } };
   const now = Date.now();
   const summary = finished.summary(now);
-  const points = expandGrid(study.grid);
+  // A chunk at a time (a 10^5-point grid takes seconds): signals are heard meanwhile; the stop itself comes after.
+  const points = await expandGridAsync(study.grid);
   const shared = ctx.sharedPretraining ?? study.pretrainCache;
 
   const initial = initialSnapshot(

@@ -22,6 +22,12 @@ export interface MonitorFeedOptions {
   readonly intervalMs?: number;
   /** Never reload all finished trials more often than this (ms); it also grows with their cost. */
   readonly minReloadMs?: number;
+  /**
+   * The grid's points, when the caller expanded them already: a 10^5-point
+   * grid takes seconds, which runMonitor spends a chunk at a time (a signal
+   * is heard meanwhile) rather than here in one block.
+   */
+  readonly points?: GridPoint[];
 }
 
 export class MonitorFeed {
@@ -54,7 +60,7 @@ export class MonitorFeed {
     this.#minReloadMs = opts.minReloadMs ?? 5000;
     this.#reloadGap = this.#minReloadMs;
     try {
-      this.#points = this.#def ? expandGrid(this.#def.grid) : [];
+      this.#points = opts.points ?? (this.#def ? expandGrid(this.#def.grid) : []);
     } catch {
       this.#points = [];
     }

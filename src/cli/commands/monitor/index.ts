@@ -4,6 +4,8 @@
 // the same live screen as `sweep start`; in a pipe it prints plain lines.
 import { setTimeout as delay } from 'node:timers/promises';
 import { openTargetReadonly, resolveTarget } from '../../target.js';
+import { expandGridAsync } from '../../../grid/expand.js';
+import { readStudyDefinition } from '../../../report/index.js';
 import { ASCII_GLYPHS, MonitorFeed, logLine, plainText, showMonitorScreen, type Caps } from '../../../tui/index.js';
 
 export interface MonitorOptions {
@@ -25,7 +27,15 @@ export async function runMonitor(opts: MonitorOptions): Promise<void> {
   const target = resolveTarget(opts.target, opts.db);
   const { storage, study } = await openTargetReadonly(target);
   try {
-    const feed = new MonitorFeed({ storage, study, pollMs: opts.pollMs });
+    const def = readStudyDefinition(study.systemAttrs);
+    let points;
+    try {
+      points = def ? await expandGridAsync(def.grid, opts.signal) : undefined;
+    } catch (err) {
+      if (opts.signal.aborted) return; // stopping is how a monitor ends
+      throw err;
+    }
+    const feed = new MonitorFeed({ storage, study, pollMs: opts.pollMs, points });
     const stdout = opts.stdout ?? process.stdout;
     if (stdout.isTTY) await showMonitorScreen(feed, { stdout, stdin: opts.stdin, caps: opts.caps, signal: opts.signal });
     else await plain(feed, opts.write ?? ((l) => void stdout.write(l + '\n')), opts.signal, storage.location);
