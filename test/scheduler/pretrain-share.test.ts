@@ -113,10 +113,10 @@ function cacheUse(trials: readonly FrozenTrial[], keyOf: (t: FrozenTrial) => str
   for (const t of trials) {
     const key = keyOf(t)!;
     // The worker recorded the key it used: the same as the main thread's.
-    assert.equal(t.userAttrs.pretrainCacheKey, key, `trial ${t.number}`);
+    assert.equal(t.userAttrs.pretrain_cache_key, key, `trial ${t.number}`);
     const use = out.get(key) ?? { miss: 0, hit: 0, hosts: new Set<string>() };
-    const status = String(t.userAttrs.pretrainCache);
-    assert.ok(status === 'miss' || status === 'hit', `trial ${t.number}: pretrainCache ${status}`);
+    const status = String(t.userAttrs.pretrain_cache);
+    assert.ok(status === 'miss' || status === 'hit', `trial ${t.number}: pretrain_cache ${status}`);
     use[status as 'miss' | 'hit']++;
     use.hosts.add(String(t.systemAttrs.worker).split(':')[0]!);
     out.set(key, use);
@@ -180,7 +180,7 @@ test('a holder that died (its lease expires) is taken over; meanwhile the other 
     assert.equal(b.state, TrialState.COMPLETE);
     // Class 1 ran first, though queued second; class 0 was then built by host B.
     assert.ok(b.startedAt! <= a.startedAt!, 'the free class ran while the lease was live');
-    assert.equal(a.userAttrs.pretrainCache, 'miss');
+    assert.equal(a.userAttrs.pretrain_cache, 'miss');
     assert.ok(await w.first.artifacts!.getArtifact(PRETRAIN_ARTIFACT_PREFIX + deadKey));
     // The dead holder's lease was taken over and released.
     assert.equal(await w.first.artifacts!.acquireLease(PRETRAIN_ARTIFACT_PREFIX + deadKey, 'probe:1', 1), true);
@@ -203,7 +203,7 @@ test('a damaged shared copy is a miss: the trial builds it, renews its lease whi
     const { summary } = await host(w, 'hostB', { note: (m) => notes.push(m), wrap: (s) => logArtifactWrites(s, log) });
     assert.equal(summary.completed, 1);
     assert.ok(notes.some((m) => /is damaged/.test(m)), notes.join('\n'));
-    assert.equal((await w.first.getTrial(t0!.id)).userAttrs.pretrainCache, 'miss');
+    assert.equal((await w.first.getTrial(t0!.id)).userAttrs.pretrain_cache, 'miss');
     const stored = await w.first.artifacts!.getArtifact(id);
     assert.equal(checkPretrainEntry(stored!.bytes, w.keyOf(t0!)!), null, 'the rebuilt entry replaced the damaged copy');
     // Taken, renewed with the heartbeat while the trial ran, then stored and released, in that order.
