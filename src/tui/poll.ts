@@ -131,12 +131,13 @@ export class MonitorFeed {
    * rejects: errors (a locked or vanished file) are shown, and the next poll
    * tries again.
    */
-  poll(): Promise<void> {
-    this.#inFlight ??= this.#poll().finally(() => (this.#inFlight = null));
+  /** One read of the database; `reload` reads every finished trial even within the reload gap (a last poll). */
+  poll(reload = false): Promise<void> {
+    this.#inFlight ??= this.#poll(reload).finally(() => (this.#inFlight = null));
     return this.#inFlight;
   }
 
-  async #poll(): Promise<void> {
+  async #poll(reload = false): Promise<void> {
     const now = Date.now();
     try {
       const counts = await studyCounts(this.#storage, this.#studyId);
@@ -167,9 +168,17 @@ export class MonitorFeed {
         this.#finished.count(TrialState.COMPLETE) !== counts.complete ||
         this.#finished.count(TrialState.FAIL) !== counts.failed ||
         this.#finished.count(TrialState.PRUNED) !== counts.pruned;
-      if (missed && now - this.#lastReload >= this.#reloadGap) {
+      if (missed && (reload || now - this.#lastReload >= this.#reloadGap)) {
         const t0 = Date.now();
-        this.#finished.replaceAll(await this.#storage.getTrials(this.#studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]));
+        const all = await this.#storage.getTrials(this.#studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]);
+        // Trials that started and ended between two polls were never seen
+        // running: they get their log line now (not on the first poll, which
+        // reads the study's whole past).
+        if (this.#polls > 0) {
+          const logged = new Set(logs.map((l) => l.number));
+          for (const t of all) if (t.gridPoint !== '' && !this.#finished.has(t.id) && !logged.has(t.number)) logs.push(logItemOf(t, null));
+        }
+        this.#finished.replaceAll(all);
         this.#lastReload = Date.now();
         this.#reloadGap = Math.max(this.#minReloadMs, 20 * (this.#lastReload - t0));
         changed = true;

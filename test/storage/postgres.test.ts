@@ -13,6 +13,7 @@ import { TrialFinishedError, TrialState, TrialStateError } from '../../src/trial
 import { DISTRIBUTIONS, makePoints } from './helpers.js';
 import { binDir, startPgServer, type PgServer } from './pg-server.js';
 
+const LR_JSON = '{"name": "FloatDistribution", "attributes": {"step": null, "low": 0.0001, "high": 0.1, "log": true}}';
 const dbOf = (url: string) => new URL(url).pathname.slice(1);
 
 describe('PostgreSQL storage: every method', () => {
@@ -331,7 +332,8 @@ describe('PostgreSQL storage: every method', () => {
       state: TrialState.COMPLETE,
       value: 0.625,
       params: { model: 'CAE', normalClass: 3, lr: 0.01 } as unknown as TrialParams,
-      distributions: { model: DISTRIBUTIONS.model, normalClass: DISTRIBUTIONS.normalClass },
+      // A param Optuna sampled from a float distribution comes with its stored JSON, kept verbatim.
+      distributions: { model: DISTRIBUTIONS.model, normalClass: DISTRIBUTIONS.normalClass, lr: LR_JSON },
       intermediate: new Map([[1, 0.5], [2, NaN], [3, Infinity]]),
       userAttrs: { auroc: { svdd: 0.625 }, note: 'ü' },
       systemAttrs: { grid_point: 'p1', worker: 'h:1' },
@@ -343,6 +345,7 @@ describe('PostgreSQL storage: every method', () => {
     assert.equal(t.state, TrialState.COMPLETE);
     assert.equal(t.value, 0.625);
     assert.deepEqual({ ...t.params }, { model: 'CAE', normalClass: 3, lr: 0.01 });
+    assert.equal(t.distributions.lr, LR_JSON);
     assert.deepEqual([...t.intermediate.entries()].map(([k, v]) => [k, String(v)]), [[1, '0.5'], [2, 'NaN'], [3, 'Infinity']]);
     assert.deepEqual(t.userAttrs, { auroc: { svdd: 0.625 }, note: 'ü' });
     assert.equal(t.gridPoint, 'p1');

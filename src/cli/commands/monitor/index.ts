@@ -73,6 +73,11 @@ async function plain(feed: MonitorFeed, write: (line: string) => void, signal: A
     await feed.poll();
     s = report();
   }
+  // The end: every finished trial read, also those that started and ended between two polls.
+  if (!signal.aborted) {
+    await feed.poll(true);
+    report();
+  }
   await feed.stop();
 }
 
