@@ -251,3 +251,41 @@ test('monitor in a terminal: the live screen from the database, q leaves and the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('trials that start and end between two polls still get their log line (at the latest on the last poll)', async () => {
+  const { dir, db } = tmpDb();
+  try {
+    const writer = openSqliteStorage(db);
+    const study = tinyStudy({ name: 'between' });
+    const { studyId } = await prepareStudy(writer, study);
+    const reader = openSqliteStorage(db, { readonly: true });
+    // A reload gap far longer than the test: only the forced last poll may reload.
+    const feed = new MonitorFeed({ storage: reader, study: (await reader.getStudy('between'))!, pollMs: 20, intervalMs: 0, minReloadMs: 3_600_000 });
+    try {
+      await feed.poll();
+      // Two trials claimed and finished with no poll in between: never seen RUNNING.
+      const a = (await writer.claimTrial(studyId, 'w:1'))!;
+      await writer.finishTrial(a.id, TrialState.COMPLETE, 0.7);
+      const b = (await writer.claimTrial(studyId, 'w:1'))!;
+      await writer.setUserAttrs(b.id, { error: 'boom' });
+      await writer.finishTrial(b.id, TrialState.FAIL, null);
+      await feed.poll(); // within the reload gap: counts move, the log cannot know which trials yet
+      await feed.poll(true);
+      feed.store.flush();
+      const log = feed.store.getSnapshot().log;
+      assert.deepEqual(
+        log.map((l) => [l.number, l.kind]).sort(),
+        [
+          [a.number, 'COMPLETE'],
+          [b.number, 'FAIL'],
+        ],
+      );
+    } finally {
+      await feed.stop();
+      await reader.close();
+      await writer.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
