@@ -13,7 +13,7 @@
 // (PostgreSQL) to say what a trial costs on a machine shared with others.
 //
 // Run: node --import tsx bench/storage-processes.ts [--procs 1,4,8]
-//      [--backends postgres,sqlite] [--trials-pg 2000] [--trials-sqlite 10000]
+//      [--backends postgres,sqlite] [--trials-pg 4000] [--trials-sqlite 20000]
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   };
   const procsList = opt('--procs', '1,4,8').split(',').map(Number);
   const backends = opt('--backends', 'postgres,sqlite').split(',');
-  const trialsOf: Record<string, number> = { postgres: Number(opt('--trials-pg', '2000')), sqlite: Number(opt('--trials-sqlite', '10000')) };
+  const trialsOf: Record<string, number> = { postgres: Number(opt('--trials-pg', '4000')), sqlite: Number(opt('--trials-sqlite', '20000')) };
 
   const tmp = tempDir('iae-bench-procs-');
   const server = backends.includes('postgres') ? await startPgServer() : null;
