@@ -35,11 +35,26 @@ const warmStudy = (i: number) => `${STUDY}-warmup-${i}`;
 function gridOf(n: number): { points: GridPoint[]; distributions: Record<string, readonly ParamValue[]> } {
   const points: GridPoint[] = [];
   for (let i = 0; i < n; i++) {
-    const params = { model: 'CAE' as const, normalClass: i % 10, seed: Math.floor(i / 10), contamination: 0, minmax: 'train' as const };
+    const params = {
+      model: 'CAE' as const,
+      normalClass: i % 10,
+      seed: Math.floor(i / 10),
+      contamination: 0,
+      minmax: 'train' as const,
+    };
     points.push({ id: gridPointId(params), params });
   }
   const seeds = [...Array(Math.ceil(n / 10)).keys()];
-  return { points, distributions: { model: ['CAE'], normalClass: [...Array(10).keys()], seed: seeds, contamination: [0], minmax: ['train'] } };
+  return {
+    points,
+    distributions: {
+      model: ['CAE'],
+      normalClass: [...Array(10).keys()],
+      seed: seeds,
+      contamination: [0],
+      minmax: ['train'],
+    },
+  };
 }
 /** Wall-clock epoch in ms with sub-ms precision, comparable across processes. */
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -94,7 +109,9 @@ async function child(location: string, index: number): Promise<void> {
   const end = nowMs();
   const cpu = process.cpuUsage(cpu0);
   await storage.close();
-  console.log(JSON.stringify({ worker, claimed, errors, start, end, cpuMs: (cpu.user + cpu.system) / 1000 } satisfies Report));
+  console.log(
+    JSON.stringify({ worker, claimed, errors, start, end, cpuMs: (cpu.user + cpu.system) / 1000 } satisfies Report),
+  );
 }
 
 // ---- parent -----------------------------------------------------------------------
@@ -129,7 +146,9 @@ function serverCpuMs(dataDir: string): number {
 /** Runs `procs` worker processes to the end; `onGo` is called as they are told to start. */
 function runProcs(location: string, procs: number, onGo: () => void): Promise<Report[]> {
   const kids = [...Array(procs).keys()].map((i) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', SELF, '--child', location, String(i)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', SELF, '--child', location, String(i)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let onReady!: () => void;
@@ -187,7 +206,10 @@ async function main(): Promise<void> {
   };
   const procsList = opt('--procs', '1,4,8').split(',').map(Number);
   const backends = opt('--backends', 'postgres,sqlite').split(',');
-  const trialsOf: Record<string, number> = { postgres: Number(opt('--trials-pg', '4000')), sqlite: Number(opt('--trials-sqlite', '20000')) };
+  const trialsOf: Record<string, number> = {
+    postgres: Number(opt('--trials-pg', '4000')),
+    sqlite: Number(opt('--trials-sqlite', '20000')),
+  };
 
   const tmp = tempDir('iae-bench-procs-');
   const server = backends.includes('postgres') ? await startPgServer() : null;
@@ -197,14 +219,17 @@ async function main(): Promise<void> {
       for (const procs of procsList) {
         // A fresh database per configuration, so every one starts from the same state.
         const location =
-          backend === 'postgres' ? server!.url(await server!.freshDatabase('bench')) : join(tmp.dir, `bench-${procs}.sqlite3`);
+          backend === 'postgres'
+            ? server!.url(await server!.freshDatabase('bench'))
+            : join(tmp.dir, `bench-${procs}.sqlite3`);
         const n = trialsOf[backend];
         const setup = await openStorage(location);
         const study = await setup.openStudy(STUDY, {});
         const grid = gridOf(n);
         await setup.enqueuePoints(study.id, grid.points, grid.distributions);
         const warm = gridOf(WARMUP);
-        for (let i = 0; i < procs; i++) await setup.enqueuePoints((await setup.openStudy(warmStudy(i), {})).id, warm.points, warm.distributions);
+        for (let i = 0; i < procs; i++)
+          await setup.enqueuePoints((await setup.openStudy(warmStudy(i), {})).id, warm.points, warm.distributions);
         const dataDir = backend === 'postgres' ? join(server!.socketDir, 'data') : '';
         let srv0 = 0;
         let load = 0;
@@ -224,8 +249,20 @@ async function main(): Promise<void> {
         if (complete !== n) problems.push(`${complete} COMPLETE of ${n}`);
         await setup.close();
         const errors = reports.reduce((a, r) => a + r.errors.length, 0);
-        for (const r of reports) for (const e of r.errors.slice(0, 3)) console.error(`${backend} x${procs} ${r.worker}: ${e}`);
-        const row = { backend, procs, trials: n, seconds, rate: n / seconds, errors, check: problems.join('; ') || 'each once, all COMPLETE', load, clientMs, serverMs };
+        for (const r of reports)
+          for (const e of r.errors.slice(0, 3)) console.error(`${backend} x${procs} ${r.worker}: ${e}`);
+        const row = {
+          backend,
+          procs,
+          trials: n,
+          seconds,
+          rate: n / seconds,
+          errors,
+          check: problems.join('; ') || 'each once, all COMPLETE',
+          load,
+          clientMs,
+          serverMs,
+        };
         rows.push(row);
         console.log(
           `${backend} x${procs}: ${n} trials in ${seconds.toFixed(2)} s = ${row.rate.toFixed(0)}/s, errors ${errors}, ${row.check} ` +
@@ -238,7 +275,9 @@ async function main(): Promise<void> {
     tmp.cleanup();
   }
   // CPU-bound ceiling: what 2 idle cores would do at this CPU cost per trial.
-  console.log('\n| backend | processes | trials | wall s | claims+finishes/s | errors | check | load (1 min) | CPU ms/trial (workers + server) | 2 idle cores: /s |');
+  console.log(
+    '\n| backend | processes | trials | wall s | claims+finishes/s | errors | check | load (1 min) | CPU ms/trial (workers + server) | 2 idle cores: /s |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const cpu = r.clientMs + r.serverMs;
