@@ -535,19 +535,35 @@ class PostgresStorage implements Storage {
       "SELECT t.trial_id, t.number FROM trials t WHERE t.study_id = $1 AND t.state = 'WAITING' AND t.number > $2 " +
       `AND ${HAS_GRID_POINT} ORDER BY t.number LIMIT 1 FOR UPDATE OF t SKIP LOCKED`;
     // WAITING -> RUNNING with start and first heartbeat at the server's clock, and the worker.
-    const take = (from: string) =>
+    const take = (from: string, select = 'SELECT trial_id FROM u') =>
       `WITH c AS (${from}), ` +
       `u AS (UPDATE trials SET state = 'RUNNING', datetime_start = ${SERVER_NOW} FROM c WHERE trials.trial_id = c.trial_id RETURNING trials.trial_id, trials.datetime_start), ` +
       'h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, datetime_start FROM u ' +
       'ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat), ' +
       `w AS (INSERT INTO trial_system_attributes (trial_id, key, value_json) SELECT trial_id, '${WORKER_ATTR}', $3 FROM u ` +
       'ON CONFLICT (trial_id, key) DO UPDATE SET value_json = excluded.value_json) ' +
-      'SELECT trial_id FROM u';
+      select;
+    // The claimed trial read in the same statement (one round trip fewer per
+    // claim). The main query sees the rows as they were before the statement
+    // (a CTE's writes are invisible to it), so the claim's own writes are
+    // applied to what it read (see below). c.xmin is the version the claim
+    // locked, t.xmin the one read: they differ only when another transaction
+    // changed the trial after this statement's snapshot (it was claimed and
+    // requeued meanwhile); then it is read again, as before.
+    const takeAndRead =
+      `SELECT u.datetime_start AS claimed_at, (c.xmin = t.xmin) AS same_version, ${TRIAL_SELECT.slice('SELECT '.length)} ` +
+      'JOIN u ON u.trial_id = t.trial_id JOIN c ON c.trial_id = t.trial_id';
+    const locked = candidate.replace('SELECT t.trial_id, t.number FROM', 'SELECT t.trial_id, t.number, t.xmin FROM');
     return this.#write(async (c) => {
       if (!accept) {
-        // One statement: pick, lock and take the oldest free trial.
-        const r = await c.query<{ trial_id: number }>(take(candidate), [studyId, -1, pyJsonDumps(worker)]);
-        return r.rows[0] ? this.#readTrial(c, r.rows[0].trial_id) : null;
+        // One statement: pick, lock and take the oldest free trial, and read it.
+        const r = await c.query<TrialRow & { claimed_at: Date; same_version: boolean }>(take(locked, takeAndRead), [studyId, -1, pyJsonDumps(worker)]);
+        const row = r.rows[0];
+        if (!row) return null;
+        if (!row.same_version) return this.#readTrial(c, row.trial_id);
+        const sa = (row.sa ?? []).filter(([k]) => k !== WORKER_ATTR);
+        sa.push([WORKER_ATTR, pyJsonDumps(worker)]);
+        return this.#sh.decoder.build({ ...row, state: 'RUNNING', datetime_start: row.claimed_at, heartbeat: row.claimed_at, sa });
       }
       let after = -1;
       for (let i = 0; ; i++) {
