@@ -25,8 +25,14 @@ const perCycle = Number(values['per-cycle']);
 const seed = Number(values.seed);
 
 const stamp = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
-console.log(`bench/faults: ${stamp()} UTC, ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-console.log(`asked: ${wantKills} kills, monitor attached ${values['monitor-minutes']} min, seed ${seed}, ${perCycle} kills per study`);
+console.log(
+  `bench/faults: ${stamp()} UTC, ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+console.log(
+  `asked: ${wantKills} kills, monitor attached ${values['monitor-minutes']} min, seed ${seed}, ${perCycle} kills per study`,
+);
 
 /** A monitor attached to the current study's database, restarted when it ends (it ends when nothing runs or waits). */
 class Monitor {
@@ -55,9 +61,13 @@ class Monitor {
     this.since = Date.now();
     void run.done.then(({ code, signal }) => {
       this.attachedMs += Date.now() - this.since;
-      const bad = run.stdout().split('\n').filter((l) => /\(database: /.test(l));
+      const bad = run
+        .stdout()
+        .split('\n')
+        .filter((l) => /\(database: /.test(l));
       if (bad.length) this.errors.push(...bad);
-      if (code !== 0 && signal === null) this.errors.push(`monitor exited ${code}: ${run.stderr().trim().split('\n').pop()}`);
+      if (code !== 0 && signal === null)
+        this.errors.push(`monitor exited ${code}: ${run.stderr().trim().split('\n').pop()}`);
       if (this.run === run) {
         this.run = null;
         // Still following this study: attach again (the sweep may have been killed and restarted).
@@ -113,5 +123,9 @@ console.log(
   `monitor: attached ${(monitor.attachedMs / 60_000).toFixed(1)} of ${((Date.now() - t0) / 60_000).toFixed(1)} min (${monitor.runs} attachments), ${monitor.errors.length} database errors seen`,
 );
 for (const e of [...other, ...monitor.errors].slice(0, 20)) console.log(`  ${e}`);
-console.log(`end: ${stamp()} UTC, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `end: ${stamp()} UTC, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 process.exitCode = lost + duplicated + rewritten + other.length + monitor.errors.length > 0 ? 1 : 0;

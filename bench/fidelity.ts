@@ -48,10 +48,13 @@ let broken = 0;
 for (const [label, byClass] of rows) {
   const cells = classes.map((c) => {
     const ours = byClass.get(c);
-    const paper = paperValue(study.dataset.name, 'main', label, c) ?? paperValue(study.dataset.name, 'ablation', label, c);
+    const paper =
+      paperValue(study.dataset.name, 'main', label, c) ?? paperValue(study.dataset.name, 'ablation', label, c);
     const bad = ours !== undefined && (Math.abs(ours - 0.5) < 0.05 || ours < 0.45);
     if (bad) broken++;
-    return `${ours === undefined ? '  -  ' : ours.toFixed(3)}${bad ? '!' : ' '}/ ${paper ? paper.value.toFixed(3) : '  -  '}`.padEnd(16);
+    return `${ours === undefined ? '  -  ' : ours.toFixed(3)}${bad ? '!' : ' '}/ ${paper ? paper.value.toFixed(3) : '  -  '}`.padEnd(
+      16,
+    );
   });
   console.log([label.padEnd(16), ...cells].join(''));
 }
@@ -59,5 +62,10 @@ const avg = (label: string) => {
   const v = [...(rows.get(label)?.values() ?? [])];
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
 };
-console.log(`\nordering of the averages: ${[...rows.keys()].sort((a, b) => avg(b) - avg(a)).map((l) => `${l} ${avg(l).toFixed(3)}`).join(' > ')}`);
+console.log(
+  `\nordering of the averages: ${[...rows.keys()]
+    .sort((a, b) => avg(b) - avg(a))
+    .map((l) => `${l} ${avg(l).toFixed(3)}`)
+    .join(' > ')}`,
+);
 console.log(`broken-looking cells: ${broken}`);

@@ -23,7 +23,12 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 // choice) with every trial, so long axes make each queued point heavier.
 const gridOf = (n: number) =>
   long
-    ? Grid.parse({ model: ['IAE-LSTM-KL'], normalClass: [0], seed: range(n / 1000), lambdaKl: range(1000).map((i) => i / 1000) })
+    ? Grid.parse({
+        model: ['IAE-LSTM-KL'],
+        normalClass: [0],
+        seed: range(n / 1000),
+        lambdaKl: range(1000).map((i) => i / 1000),
+      })
     : Grid.parse({
         model: ['IAE-LSTM-KL'],
         normalClass: range(10),
@@ -34,7 +39,13 @@ const gridOf = (n: number) =>
       });
 const ms = (t0: number) => performance.now() - t0;
 
-const huge = Grid.parse({ model: ['IAE-LSTM-KL'], normalClass: [0], seed: range(1000), lambdaKl: range(1000).map((i) => i / 1000), lambdaRec: range(1000) });
+const huge = Grid.parse({
+  model: ['IAE-LSTM-KL'],
+  normalClass: [0],
+  seed: range(1000),
+  lambdaKl: range(1000).map((i) => i / 1000),
+  lambdaRec: range(1000),
+});
 let t0 = performance.now();
 console.log(`count of a 10^9-point grid: ${countGridPoints(huge)} in ${ms(t0).toFixed(2)} ms`);
 

@@ -125,7 +125,8 @@ async function run(label: string, withPruner: boolean): Promise<RunFigures> {
       for (const t of trials) {
         if (t.state !== TrialState.COMPLETE || t.value === null) continue;
         const c = t.params.normalClass;
-        if (!best[c] || t.value > best[c]!.value) best[c] = { value: t.value, lambdaKl: t.params.lambdaKl, lambdaRec: t.params.lambdaRec, trial: t.number };
+        if (!best[c] || t.value > best[c]!.value)
+          best[c] = { value: t.value, lambdaKl: t.params.lambdaKl, lambdaRec: t.params.lambdaRec, trial: t.number };
         evalSeconds += Number(readAttr(t.userAttrs, ATTR.evalSeconds) ?? 0);
         jointSeconds += Number(readAttr(t.userAttrs, ATTR.jointSeconds) ?? 0);
         pretrainSeconds += Number(readAttr(t.userAttrs, ATTR.pretrainSeconds) ?? 0);
@@ -157,19 +158,32 @@ async function run(label: string, withPruner: boolean): Promise<RunFigures> {
 const load0 = (await import('node:os')).loadavg()[0];
 const started = new Date().toISOString();
 function fromJson(file: string, key: 'full' | 'pruned'): RunFigures {
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as { full?: Omit<RunFigures, 'trials'>; pruned?: Omit<RunFigures, 'trials'>; study: unknown };
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+    full?: Omit<RunFigures, 'trials'>;
+    pruned?: Omit<RunFigures, 'trials'>;
+    study: unknown;
+  };
   if (JSON.stringify(saved.study) !== JSON.stringify(studyOf('x', false)))
     throw new Error(`${file} is of other study settings: ${JSON.stringify(saved.study)}`);
   const r = saved[key];
   if (!r) throw new Error(`${file} has no ${key} run (it was written with --only)`);
   return { ...r, trials: [] };
 }
-const strip = ({ trials, ...r }: RunFigures) => ({ ...r, curves: trials.map((t) => ({ number: t.number, state: t.state, params: t.params, curve: [...t.intermediate] })) });
+const strip = ({ trials, ...r }: RunFigures) => ({
+  ...r,
+  curves: trials.map((t) => ({ number: t.number, state: t.state, params: t.params, curve: [...t.intermediate] })),
+});
 if (a.only === 'full' || a.only === 'pruned') {
   const r = await run(a.only, a.only === 'pruned');
   const load1 = (await import('node:os')).loadavg()[0];
-  console.log(`\n${a.only} run only, ${started}, load ${load0.toFixed(1)} -> ${load1.toFixed(1)}: ${r.pretrainEpochs} + ${r.jointEpochs} epochs, ${r.cpuSeconds.toFixed(1)} CPU s, ${r.wallSeconds.toFixed(1)} wall s`);
-  if (a.json) writeFileSync(a.json, JSON.stringify({ started, load0, load1, pruner, study: studyOf('x', false), [a.only]: strip(r) }, null, 1));
+  console.log(
+    `\n${a.only} run only, ${started}, load ${load0.toFixed(1)} -> ${load1.toFixed(1)}: ${r.pretrainEpochs} + ${r.jointEpochs} epochs, ${r.cpuSeconds.toFixed(1)} CPU s, ${r.wallSeconds.toFixed(1)} wall s`,
+  );
+  if (a.json)
+    writeFileSync(
+      a.json,
+      JSON.stringify({ started, load0, load1, pruner, study: studyOf('x', false), [a.only]: strip(r) }, null, 1),
+    );
   process.exit(0);
 }
 const full = a['full-from'] ? fromJson(a['full-from'], 'full') : await run('full', false);
@@ -178,18 +192,34 @@ const load1 = (await import('node:os')).loadavg()[0];
 
 const ratio = (x: number, y: number) => (y > 0 ? (x / y).toFixed(2) : '-');
 const f = (x: number) => x.toFixed(1);
-if (a['full-from']) console.log(`\nthe unpruned run is taken from ${a['full-from']} (its seconds are of that run, at its load)`);
-if (a['pruned-from']) console.log(`the pruned run is taken from ${a['pruned-from']} (its seconds are of that run, at its load)`);
-console.log(`\n${started}, load ${load0.toFixed(1)} -> ${load1.toFixed(1)}; pruner ${JSON.stringify(pruner)}; study ${JSON.stringify(studyOf('x', false))}`);
+if (a['full-from'])
+  console.log(`\nthe unpruned run is taken from ${a['full-from']} (its seconds are of that run, at its load)`);
+if (a['pruned-from'])
+  console.log(`the pruned run is taken from ${a['pruned-from']} (its seconds are of that run, at its load)`);
+console.log(
+  `\n${started}, load ${load0.toFixed(1)} -> ${load1.toFixed(1)}; pruner ${JSON.stringify(pruner)}; study ${JSON.stringify(studyOf('x', false))}`,
+);
 console.log('| | no pruner | pruner | saved (no pruner / pruner) |');
 console.log('|---|---|---|---|');
 const epochs = (r: RunFigures) => r.pretrainEpochs + r.jointEpochs;
-console.log(`| epochs trained (pretrain + joint) | ${full.pretrainEpochs} + ${full.jointEpochs} = ${epochs(full)} | ${pruned.pretrainEpochs} + ${pruned.jointEpochs} = ${epochs(pruned)} | ${ratio(epochs(full), epochs(pruned))}x |`);
-console.log(`| joint epochs alone | ${full.jointEpochs} | ${pruned.jointEpochs} | ${ratio(full.jointEpochs, pruned.jointEpochs)}x |`);
-console.log(`| process CPU s | ${f(full.cpuSeconds)} | ${f(pruned.cpuSeconds)} | ${ratio(full.cpuSeconds, pruned.cpuSeconds)}x |`);
-console.log(`| wall s | ${f(full.wallSeconds)} | ${f(pruned.wallSeconds)} | ${ratio(full.wallSeconds, pruned.wallSeconds)}x |`);
-console.log(`| sum of trial durations s | ${f(full.trialSeconds)} | ${f(pruned.trialSeconds)} | ${ratio(full.trialSeconds, pruned.trialSeconds)}x |`);
-console.log(`| trials COMPLETE / PRUNED / FAIL | ${full.complete} / ${full.pruned} / ${full.failed} | ${pruned.complete} / ${pruned.pruned} / ${pruned.failed} | |`);
+console.log(
+  `| epochs trained (pretrain + joint) | ${full.pretrainEpochs} + ${full.jointEpochs} = ${epochs(full)} | ${pruned.pretrainEpochs} + ${pruned.jointEpochs} = ${epochs(pruned)} | ${ratio(epochs(full), epochs(pruned))}x |`,
+);
+console.log(
+  `| joint epochs alone | ${full.jointEpochs} | ${pruned.jointEpochs} | ${ratio(full.jointEpochs, pruned.jointEpochs)}x |`,
+);
+console.log(
+  `| process CPU s | ${f(full.cpuSeconds)} | ${f(pruned.cpuSeconds)} | ${ratio(full.cpuSeconds, pruned.cpuSeconds)}x |`,
+);
+console.log(
+  `| wall s | ${f(full.wallSeconds)} | ${f(pruned.wallSeconds)} | ${ratio(full.wallSeconds, pruned.wallSeconds)}x |`,
+);
+console.log(
+  `| sum of trial durations s | ${f(full.trialSeconds)} | ${f(pruned.trialSeconds)} | ${ratio(full.trialSeconds, pruned.trialSeconds)}x |`,
+);
+console.log(
+  `| trials COMPLETE / PRUNED / FAIL | ${full.complete} / ${full.pruned} / ${full.failed} | ${pruned.complete} / ${pruned.pruned} / ${pruned.failed} | |`,
+);
 console.log('\n| class | oracle pick, no pruner | oracle pick, pruner | AUROC change | within 0.005 |');
 console.log('|---|---|---|---|---|');
 let allWithin = true;
@@ -199,7 +229,8 @@ for (const c of Object.keys(full.best).map(Number)) {
   const d = y ? y.value - x.value : NaN;
   const ok = Math.abs(d) <= 0.005;
   allWithin &&= ok;
-  const pick = (p: typeof x | undefined) => (p ? `${p.value.toFixed(4)} (lambdaKl ${p.lambdaKl}, lambdaRec ${p.lambdaRec})` : '-');
+  const pick = (p: typeof x | undefined) =>
+    p ? `${p.value.toFixed(4)} (lambdaKl ${p.lambdaKl}, lambdaRec ${p.lambdaRec})` : '-';
   console.log(`| ${c} | ${pick(x)} | ${pick(y)} | ${Number.isNaN(d) ? '-' : d.toFixed(4)} | ${ok ? 'yes' : 'no'} |`);
 }
 const saving = epochs(full) / epochs(pruned);
@@ -218,5 +249,12 @@ console.log(
       : ''),
 );
 if (a.json) {
-  writeFileSync(a.json, JSON.stringify({ started, load0, load1, pruner, study: studyOf('x', false), full: strip(full), pruned: strip(pruned) }, null, 1));
+  writeFileSync(
+    a.json,
+    JSON.stringify(
+      { started, load0, load1, pruner, study: studyOf('x', false), full: strip(full), pruned: strip(pruned) },
+      null,
+      1,
+    ),
+  );
 }

@@ -17,12 +17,18 @@ const nPoints = Number(process.argv[2] ?? 3000);
 const threads = Number(process.argv[3] ?? 2);
 
 // 3000 points: 10 classes x 15 lambdaKl x 20 lambdaRec, hard boundary.
-const lambdas = (n: number) => Array.from({ length: n }, (_, i) => Number((10 ** (-5 + (9 * i) / (n - 1))).toPrecision(3)));
+const lambdas = (n: number) =>
+  Array.from({ length: n }, (_, i) => Number((10 ** (-5 + (9 * i) / (n - 1))).toPrecision(3)));
 const perClass = Math.ceil(nPoints / 10);
 const study = Study.parse({
   name: 'bench-scheduler',
   dataset: { name: 'synthetic' },
-  grid: { model: ['IAE-LSTM-KL'], normalClass: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], lambdaKl: lambdas(15), lambdaRec: lambdas(Math.ceil(perClass / 15)) },
+  grid: {
+    model: ['IAE-LSTM-KL'],
+    normalClass: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    lambdaKl: lambdas(15),
+    lambdaRec: lambdas(Math.ceil(perClass / 15)),
+  },
 });
 const points = expandGrid(study.grid).slice(0, nPoints);
 const dir = mkdtempSync(join(tmpdir(), 'bench-sched-'));
@@ -56,12 +62,18 @@ try {
   const total = (performance.now() - t1) / 1000;
   const rate = (a: number, b: number) => (b - a) / ((finishedAt[b - 1]! - (a === 0 ? t1 : finishedAt[a - 1]!)) / 1000);
   const n = finishedAt.length;
-  console.log(`points ${points.length}, threads ${threads}, pool start ${tWarm.toFixed(0)} ms, enqueue ${tEnqueue.toFixed(0)} ms`);
+  console.log(
+    `points ${points.length}, threads ${threads}, pool start ${tWarm.toFixed(0)} ms, enqueue ${tEnqueue.toFixed(0)} ms`,
+  );
   console.log(`completed ${summary.completed}, failed ${summary.failed}`);
   console.log(`first 500 trials: ${rate(0, Math.min(500, n)).toFixed(0)} trials/s`);
   console.log(`last 500 trials:  ${rate(Math.max(0, n - 500), n).toFixed(0)} trials/s`);
-  console.log(`end to end:       ${(n / total).toFixed(0)} trials/s (target >= 2000; Optuna 3.1 GridSampler on SQLite: 25/s over its first 300, 10/s over its first 1500)`);
-  console.log(`last/first ratio: ${(rate(Math.max(0, n - 500), n) / rate(0, Math.min(500, n))).toFixed(2)} (flat = ~1)`);
+  console.log(
+    `end to end:       ${(n / total).toFixed(0)} trials/s (target >= 2000; Optuna 3.1 GridSampler on SQLite: 25/s over its first 300, 10/s over its first 1500)`,
+  );
+  console.log(
+    `last/first ratio: ${(rate(Math.max(0, n - 500), n) / rate(0, Math.min(500, n))).toFixed(2)} (flat = ~1)`,
+  );
 } finally {
   await runner.close();
   await storage.close();

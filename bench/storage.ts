@@ -22,7 +22,16 @@ outer: for (const seed of SEEDS)
     for (const lambdaKl of LAMBDAS)
       for (const lambdaRec of LAMBDAS) {
         if (points.length === N) break outer;
-        const params: TrialParams = { model: 'IAE-LSTM-KL', normalClass, seed, contamination: 0, minmax: 'train', boundary: 'hard', lambdaKl, lambdaRec };
+        const params: TrialParams = {
+          model: 'IAE-LSTM-KL',
+          normalClass,
+          seed,
+          contamination: 0,
+          minmax: 'train',
+          boundary: 'hard',
+          lambdaKl,
+          lambdaRec,
+        };
         points.push({ id: gridPointId(params), params });
       }
 const distributions = {
@@ -68,8 +77,12 @@ try {
       times.push(performance.now() - start);
     }
     const total = performance.now() - t0;
-    console.log(`${pass.name}: ${times.length} trials in ${total.toFixed(0)} ms = ${((times.length / total) * 1000).toFixed(0)} trials/s`);
-    console.log(`  first ${WINDOW}: ${rate(times.slice(0, WINDOW)).toFixed(0)} trials/s, last ${WINDOW}: ${rate(times.slice(-WINDOW)).toFixed(0)} trials/s`);
+    console.log(
+      `${pass.name}: ${times.length} trials in ${total.toFixed(0)} ms = ${((times.length / total) * 1000).toFixed(0)} trials/s`,
+    );
+    console.log(
+      `  first ${WINDOW}: ${rate(times.slice(0, WINDOW)).toFixed(0)} trials/s, last ${WINDOW}: ${rate(times.slice(-WINDOW)).toFixed(0)} trials/s`,
+    );
   }
   const study = { id: lastStudy };
 

@@ -29,7 +29,14 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { batchNormTrain, FusedAdam, initBackend, installWasmKernels, uninstallWasmKernels, upsampleNearest2x } from '../src/engine/index.js';
+import {
+  batchNormTrain,
+  FusedAdam,
+  initBackend,
+  installWasmKernels,
+  uninstallWasmKernels,
+  upsampleNearest2x,
+} from '../src/engine/index.js';
 import { loadNativeBlas } from '../src/engine/native/blas.js';
 
 export interface NetOptions {
@@ -108,12 +115,16 @@ export function buildNet(o: NetOptions) {
   };
 
   const opt =
-    o.optimizer === 'fused' ? new FusedAdam({ learningRate: 1e-4, amsgrad: true, weightDecay: 0.5e-6 }) : tf.train.adam(1e-4);
+    o.optimizer === 'fused'
+      ? new FusedAdam({ learningRate: 1e-4, amsgrad: true, weightDecay: 0.5e-6 })
+      : tf.train.adam(1e-4);
   let stepNo = 0;
   const step = (x: tf.Tensor4D): number => {
     stepNo++;
     const loss = tf.tidy(() => {
-      const klTarget = tf.softmax(tf.randomNormal([o.batch, 128], 0, 1, 'float32', o.seed + 1000 + stepNo)) as tf.Tensor2D;
+      const klTarget = tf.softmax(
+        tf.randomNormal([o.batch, 128], 0, 1, 'float32', o.seed + 1000 + stepNo),
+      ) as tf.Tensor2D;
       return opt.minimize(() => lossOf(x, klTarget), true, vars)!;
     });
     const v = loss.dataSync()[0]!;
@@ -138,7 +149,13 @@ interface Measure {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function measure(batch: number, steps: number, warmup: number, optimizer: NetOptions['optimizer'], bn: NetOptions['bn']): Measure {
+function measure(
+  batch: number,
+  steps: number,
+  warmup: number,
+  optimizer: NetOptions['optimizer'],
+  bn: NetOptions['bn'],
+): Measure {
   const x = tf.randomUniform([batch, 32, 32, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
   const net = buildNet({ batch, lambdaRec: 1, lambdaKl: 0.001, seed: 1, optimizer, bn });
   let loss = NaN;
@@ -157,7 +174,12 @@ function measure(batch: number, steps: number, warmup: number, optimizer: NetOpt
   x.dispose();
   if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss}`);
   // Median step: the machine is shared, the median resists other processes' bursts.
-  return { samplesPerSec: (batch * 1000) / median(stepMs), samplesPerCpuSec: (batch * 1000) / median(cpuMs), stepMs, loss };
+  return {
+    samplesPerSec: (batch * 1000) / median(stepMs),
+    samplesPerCpuSec: (batch * 1000) / median(cpuMs),
+    stepMs,
+    loss,
+  };
 }
 
 async function profileStep(batch: number): Promise<void> {
@@ -177,11 +199,15 @@ async function profileStep(batch: number): Promise<void> {
   const rows = [...byName].sort((a, b) => b[1].ms - a[1].ms);
   const total = rows.reduce((s, [, e]) => s + e.ms, 0);
   console.log(`profile of one step (batch ${batch}), kernel time ${total.toFixed(0)} ms:`);
-  for (const [name, e] of rows.slice(0, 25)) console.log(`  ${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms  x${e.n}`);
+  for (const [name, e] of rows.slice(0, 25))
+    console.log(`  ${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms  x${e.n}`);
   if (process.env.PROFILE_DETAIL) {
     const want = new Set(process.env.PROFILE_DETAIL.split(','));
     for (const k of prof.kernels) {
-      if (want.has(k.name)) console.log(`    ${k.name} ${(k.kernelTimeMs as number).toFixed(1)} ms ${JSON.stringify(k.inputShapes)} -> ${JSON.stringify(k.outputShapes)}`);
+      if (want.has(k.name))
+        console.log(
+          `    ${k.name} ${(k.kernelTimeMs as number).toFixed(1)} ms ${JSON.stringify(k.inputShapes)} -> ${JSON.stringify(k.outputShapes)}`,
+        );
     }
   }
   net.dispose();
@@ -218,17 +244,32 @@ function torchAvailable(): boolean {
   }
 }
 
-function runTorch(batch: number, steps: number, warmup: number, core: string | null): { samplesPerSec: number; samplesPerCpuSec: number; torch: string } | null {
+function runTorch(
+  batch: number,
+  steps: number,
+  warmup: number,
+  core: string | null,
+): { samplesPerSec: number; samplesPerCpuSec: number; torch: string } | null {
   const script = fileURLToPath(new URL('./torch_throughput.py', import.meta.url));
   if (!existsSync('/usr/bin/python3') || !torchAvailable()) return null;
   // torch.set_num_threads(1) limits torch's own pool, not OpenBLAS's (Debian's
   // torch calls OpenBLAS for matMuls): pin both, or "one thread" uses two cores.
-  const out = execFileSync('/usr/bin/python3', [script, '--batch', String(batch), '--steps', String(steps), '--warmup', String(warmup)], {
-    encoding: 'utf8',
-    // The OpenBLAS kernels ours ran on, for a fair comparison (without it an
-    // OpenBLAS that does not know the CPU falls back to generic kernels there too).
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', ...(core ? { OPENBLAS_CORETYPE: core } : {}) },
-  });
+  const out = execFileSync(
+    '/usr/bin/python3',
+    [script, '--batch', String(batch), '--steps', String(steps), '--warmup', String(warmup)],
+    {
+      encoding: 'utf8',
+      // The OpenBLAS kernels ours ran on, for a fair comparison (without it an
+      // OpenBLAS that does not know the CPU falls back to generic kernels there too).
+      env: {
+        ...process.env,
+        OPENBLAS_NUM_THREADS: '1',
+        OMP_NUM_THREADS: '1',
+        MKL_NUM_THREADS: '1',
+        ...(core ? { OPENBLAS_CORETYPE: core } : {}),
+      },
+    },
+  );
   const last = out.trim().split('\n').at(-1)!;
   return JSON.parse(last) as { samplesPerSec: number; samplesPerCpuSec: number; torch: string };
 }
@@ -300,10 +341,14 @@ async function main(): Promise<void> {
   const warmup = Number(values.warmup);
   const batch = Number(values.batch);
   const info = await initBackend('wasm');
-  console.log(`backend ${info.name} [${info.kernels ?? ''}]; node ${process.version}; ${cpus()[0]?.model ?? '?'} x${cpus().length}`);
+  console.log(
+    `backend ${info.name} [${info.kernels ?? ''}]; node ${process.version}; ${cpus()[0]?.model ?? '?'} x${cpus().length}`,
+  );
   const core = loadNativeBlas().blas?.state()?.core ?? null;
   const gflops = sgemmGflops();
-  console.log(`OpenBLAS core: ${core ?? 'none (the native GEMM is not loaded)'}${gflops === null ? '' : `; sgemm 1024^3, 1 thread: ${gflops.toFixed(1)} GFLOP/s per CPU-second`}`);
+  console.log(
+    `OpenBLAS core: ${core ?? 'none (the native GEMM is not loaded)'}${gflops === null ? '' : `; sgemm 1024^3, 1 thread: ${gflops.toFixed(1)} GFLOP/s per CPU-second`}`,
+  );
   if (values.profile) {
     await profileStep(batch);
     return;
@@ -313,12 +358,22 @@ async function main(): Promise<void> {
     const one = await measureWorkers(1, batch, steps, warmup);
     const many = await measureWorkers(n, batch, steps, warmup);
     console.log(`1 worker: ${one.toFixed(1)} samples/s; ${n} workers: ${many.toFixed(1)} samples/s together`);
-    console.log(JSON.stringify({ batch, workers: n, one: +one.toFixed(1), many: +many.toFixed(1), speedup: +(many / one).toFixed(2), cpus: cpus().length }));
+    console.log(
+      JSON.stringify({
+        batch,
+        workers: n,
+        one: +one.toFixed(1),
+        many: +many.toFixed(1),
+        speedup: +(many / one).toFixed(2),
+        cpus: cpus().length,
+      }),
+    );
     return;
   }
 
   const ours = measure(batch, steps, warmup, 'fused', 'fused');
-  const fmt = (m: Measure) => `${m.samplesPerSec.toFixed(1)} samples/s wall, ${m.samplesPerCpuSec.toFixed(1)} per CPU-second (step ms ${m.stepMs.map((v) => v.toFixed(0)).join(' ')})`;
+  const fmt = (m: Measure) =>
+    `${m.samplesPerSec.toFixed(1)} samples/s wall, ${m.samplesPerCpuSec.toFixed(1)} per CPU-second (step ms ${m.stepMs.map((v) => v.toFixed(0)).join(' ')})`;
   console.log(`ours:  ${fmt(ours)}, loss ${ours.loss.toFixed(4)}`);
   // Our kernels, but the model's batch norm and optimiser written as plain tfjs (tf.moments, tf.train.adam).
   const oursPlain = values['skip-naive'] ? null : measure(batch, Math.max(3, Math.ceil(steps / 2)), 1, 'tfjs', 'ops');
@@ -345,7 +400,10 @@ async function main(): Promise<void> {
 
   const torch = values['skip-torch'] ? null : runTorch(batch, steps, warmup, core);
   if (!values['skip-torch'] && !torch) console.log('torch: skipped (/usr/bin/python3 cannot import torch)');
-  if (torch) console.log(`torch: ${torch.samplesPerSec.toFixed(1)} samples/s wall, ${torch.samplesPerCpuSec.toFixed(1)} per CPU-second (torch ${torch.torch}, 1 thread, OPENBLAS_CORETYPE=${core ?? 'unset'})`);
+  if (torch)
+    console.log(
+      `torch: ${torch.samplesPerSec.toFixed(1)} samples/s wall, ${torch.samplesPerCpuSec.toFixed(1)} per CPU-second (torch ${torch.torch}, 1 thread, OPENBLAS_CORETYPE=${core ?? 'unset'})`,
+    );
 
   // The summary, last.
   console.log(
@@ -369,11 +427,30 @@ async function main(): Promise<void> {
   );
   // Each core of --vs-core (comma-separated) measured again in a child process
   // with OPENBLAS_CORETYPE set to it: OpenBLAS picks its kernels once per process.
-  const others = (values['vs-core'] ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  const others = (values['vs-core'] ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   if (others.length > 0) {
-    type Summary = { core: string | null; sgemmGflops: number | null; ours: number; torch: number | null; cpuSecBased: { ours: number; torch: number | null } };
+    type Summary = {
+      core: string | null;
+      sgemmGflops: number | null;
+      ours: number;
+      torch: number | null;
+      cpuSecBased: { ours: number; torch: number | null };
+    };
     const child = (vs: string): Summary => {
-      const args = [...process.execArgv, fileURLToPath(import.meta.url), '--steps', String(steps), '--warmup', String(warmup), '--batch', String(batch), '--skip-naive'];
+      const args = [
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        '--steps',
+        String(steps),
+        '--warmup',
+        String(warmup),
+        '--batch',
+        String(batch),
+        '--skip-naive',
+      ];
       if (values['skip-torch']) args.push('--skip-torch');
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: vs } });
       if (r.status !== 0) throw new Error(`--vs-core ${vs}: the child run failed: ${r.stderr}`);
@@ -399,7 +476,13 @@ async function main(): Promise<void> {
         ...rows.map(row),
       ].join('\n'),
     );
-    console.log(JSON.stringify({ cores: rows.map((m) => m.core), ours: rows.map((m) => +m.ours.toFixed(1)), torch: rows.map((m) => (m.torch === null ? null : +m.torch.toFixed(1))) }));
+    console.log(
+      JSON.stringify({
+        cores: rows.map((m) => m.core),
+        ours: rows.map((m) => +m.ours.toFixed(1)),
+        torch: rows.map((m) => (m.torch === null ? null : +m.torch.toFixed(1))),
+      }),
+    );
   }
 }
 

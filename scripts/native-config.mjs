@@ -14,9 +14,12 @@ const blasDir = () => process.env.IAE_OPENBLAS_DIR || null;
 /** Folders to search for cblas.h besides the compiler's own (Debian's is on the default path). */
 export function openblasIncludeDirs() {
   const dir = blasDir();
-  return [dir && join(dir, 'include'), '/usr/include/openblas', '/opt/homebrew/opt/openblas/include', '/usr/local/opt/openblas/include'].filter(
-    (d) => d && existsSync(d),
-  );
+  return [
+    dir && join(dir, 'include'),
+    '/usr/include/openblas',
+    '/opt/homebrew/opt/openblas/include',
+    '/usr/local/opt/openblas/include',
+  ].filter((d) => d && existsSync(d));
 }
 
 /**
@@ -28,7 +31,9 @@ export function openblasIncludeDirs() {
 export function openblasLib() {
   const names = process.platform === 'darwin' ? ['libopenblas.dylib'] : ['libopenblas.so.0', 'libopenblas.so'];
   const dir = blasDir();
-  const dirs = [dir && join(dir, 'lib'), '/opt/homebrew/opt/openblas/lib', '/usr/local/opt/openblas/lib'].filter(Boolean);
+  const dirs = [dir && join(dir, 'lib'), '/opt/homebrew/opt/openblas/lib', '/usr/local/opt/openblas/lib'].filter(
+    Boolean,
+  );
   return dirs.flatMap((d) => names.map((n) => join(d, n))).find((f) => existsSync(f)) ?? names[0];
 }
 
@@ -45,7 +50,10 @@ export function nodeDir() {
 
 /** node-gyp's header cache for this Node (what `node-gyp install` fills), or null. */
 export function nodeGypCache() {
-  const cache = process.platform === 'darwin' ? join(homedir(), 'Library', 'Caches') : process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  const cache =
+    process.platform === 'darwin'
+      ? join(homedir(), 'Library', 'Caches')
+      : process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   const base = process.env.npm_config_devdir || join(cache, 'node-gyp');
   const dir = join(base, process.versions.node);
   return existsSync(join(dir, 'include', 'node', 'node_api.h')) ? dir : null;

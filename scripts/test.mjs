@@ -16,5 +16,9 @@ function find(dir) {
 const only = process.argv.slice(2);
 // Arguments may name files or folders (npm run test:e2e passes test/e2e and test/faults).
 const files = (only.length ? only.flatMap((a) => (statSync(a).isDirectory() ? find(a) : [a])) : find('test')).sort();
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files], { stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

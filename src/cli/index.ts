@@ -50,7 +50,8 @@ const USAGE = usage();
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new UserInputError(`expected a positive whole number, got "${v}"`, `--${name}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UserInputError(`expected a positive whole number, got "${v}"`, `--${name}`);
   return n;
 }
 
@@ -93,12 +94,18 @@ async function main(argv: string[]): Promise<number> {
       const { runStart, summaryLine } = await import('./commands/start/index.js');
       const backend = values.backend === undefined ? undefined : BackendChoice.safeParse(values.backend);
       if (backend && !backend.success)
-        throw new UserInputError(`unknown backend "${values.backend}" (use ${BackendChoice.options.join(', ')})`, '--backend');
+        throw new UserInputError(
+          `unknown backend "${values.backend}" (use ${BackendChoice.options.join(', ')})`,
+          '--backend',
+        );
       // In a terminal the live screen (src/tui) shows the stop itself, and sends
       // Ctrl-C and q here (its raw mode turns Ctrl-C into a key, not SIGINT).
       let tui: TuiEvents | undefined;
       onFirstStop = (sig) => {
-        if (!tui) process.stderr.write(`\n${sig}: stopping: no new trials; running trials are aborted and queued again (a second signal quits at once)\n`);
+        if (!tui)
+          process.stderr.write(
+            `\n${sig}: stopping: no new trials; running trials are aborted and queued again (a second signal quits at once)\n`,
+          );
       };
       const interrupt = () => stopSignal('SIGINT');
       const json = values.json === true;
@@ -120,7 +127,8 @@ async function main(argv: string[]): Promise<number> {
           signal: stop.signal,
           write: out,
           json,
-          events: screen && (async (ctx) => (tui = await screen.createTuiEvents({ ...ctx, signal: stop.signal, interrupt }))),
+          events:
+            screen && (async (ctx) => (tui = await screen.createTuiEvents({ ...ctx, signal: stop.signal, interrupt }))),
         });
       } finally {
         tui?.unmount();
@@ -152,7 +160,10 @@ async function main(argv: string[]): Promise<number> {
       const { BackendChoice } = await import('../study/schema.js');
       const backend = values.backend === undefined ? undefined : BackendChoice.safeParse(values.backend);
       if (backend && !backend.success)
-        throw new UserInputError(`unknown backend "${values.backend}" (use ${BackendChoice.options.join(', ')})`, '--backend');
+        throw new UserInputError(
+          `unknown backend "${values.backend}" (use ${BackendChoice.options.join(', ')})`,
+          '--backend',
+        );
       const common = {
         target,
         db: values.storage ?? values.db,
@@ -165,9 +176,11 @@ async function main(argv: string[]): Promise<number> {
         json: values.json === true,
       };
       if (values.gpus !== undefined) {
-        if (values.workers !== undefined) throw new UserInputError('--gpus runs one worker per GPU; leave out --workers', '--workers');
+        if (values.workers !== undefined)
+          throw new UserInputError('--gpus runs one worker per GPU; leave out --workers', '--workers');
         const { parseGpus, runGpuWorkers } = await import('./commands/worker/gpus.js');
-        onFirstStop = (sig) => process.stderr.write(`\n${sig}: stopping the GPU workers (each puts its running trials back to WAITING)\n`);
+        onFirstStop = (sig) =>
+          process.stderr.write(`\n${sig}: stopping the GPU workers (each puts its running trials back to WAITING)\n`);
         const { code } = await runGpuWorkers({
           ...common,
           gpus: parseGpus(values.gpus),
@@ -177,13 +190,24 @@ async function main(argv: string[]): Promise<number> {
       }
       const { runWorker } = await import('./commands/worker/index.js');
       const { summaryLine } = await import('./commands/start/index.js');
-      onFirstStop = (sig) => process.stderr.write(`\n${sig}: stopping: no new trials; running trials are aborted and queued again (a second signal quits at once)\n`);
+      onFirstStop = (sig) =>
+        process.stderr.write(
+          `\n${sig}: stopping: no new trials; running trials are aborted and queued again (a second signal quits at once)\n`,
+        );
       const result = await runWorker({ ...common, workers: positiveInt('workers', values.workers) });
-      out(common.json ? JSON.stringify({ event: 'summary', ...result, message: summaryLine(result) }) : summaryLine(result));
+      out(
+        common.json
+          ? JSON.stringify({ event: 'summary', ...result, message: summaryLine(result) })
+          : summaryLine(result),
+      );
       return result.failed > 0 ? EXIT_TRIALS_FAILED : 0;
     }
     case 'monitor': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { db: { type: 'string' } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { db: { type: 'string' } },
+      });
       const { runMonitor } = await import('./commands/monitor/index.js');
       // Stopping is how a monitor ends: exit 0.
       await runMonitor({ target: onePositional(positionals, 'monitor <study>'), db: values.db, signal: stop.signal });
@@ -196,7 +220,15 @@ async function main(argv: string[]): Promise<number> {
         options: { db: { type: 'string' }, json: { type: 'boolean' } },
       });
       const { runStatus } = await import('./commands/status/index.js');
-      await stoppable(async () => runStatus({ target: onePositional(positionals, 'status <study>'), db: values.db, json: values.json, write: out, signal: stop.signal }));
+      await stoppable(async () =>
+        runStatus({
+          target: onePositional(positionals, 'status <study>'),
+          db: values.db,
+          json: values.json,
+          write: out,
+          signal: stop.signal,
+        }),
+      );
       return 0;
     }
     case 'ls': {
@@ -228,11 +260,20 @@ async function main(argv: string[]): Promise<number> {
         options: { study: { type: 'string' }, as: { type: 'string' } },
       });
       if (positionals.length !== 2)
-        throw new UserInputError(`expected two arguments: sweep copy <from> <to> [--study NAME] [--as NAME] (got ${positionals.length})`);
+        throw new UserInputError(
+          `expected two arguments: sweep copy <from> <to> [--study NAME] [--as NAME] (got ${positionals.length})`,
+        );
       const { runCopy } = await import('./commands/copy/index.js');
       // One transaction in the destination: a stop mid-copy leaves nothing there.
       await stoppable(() =>
-        runCopy({ from: positionals[0]!, to: positionals[1]!, study: values.study, as: values.as, signal: stop.signal, write: out }),
+        runCopy({
+          from: positionals[0]!,
+          to: positionals[1]!,
+          study: values.study,
+          as: values.as,
+          signal: stop.signal,
+          write: out,
+        }),
       );
       return 0;
     }
@@ -251,7 +292,9 @@ async function main(argv: string[]): Promise<number> {
       });
       const [action, ...extra] = positionals;
       if ((action !== 'ls' && action !== 'clean') || extra.length > 0)
-        throw new UserInputError('usage: sweep cache ls | sweep cache clean (--all | --older-than DAYS | --study NAME)');
+        throw new UserInputError(
+          'usage: sweep cache ls | sweep cache clean (--all | --older-than DAYS | --study NAME)',
+        );
       const { runCache } = await import('./commands/cache/index.js');
       await runCache({
         action,
@@ -259,7 +302,8 @@ async function main(argv: string[]): Promise<number> {
         db: values.db,
         json: values.json,
         all: values.all,
-        olderThanDays: values['older-than'] === undefined ? undefined : positiveNumber('older-than', values['older-than']),
+        olderThanDays:
+          values['older-than'] === undefined ? undefined : positiveNumber('older-than', values['older-than']),
         study: values.study,
         now: new Date(),
         write: out,
@@ -282,7 +326,14 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       const { runExportCommand } = await import('./commands/export/cli.js');
-      await stoppable(() => runExportCommand({ target: onePositional(positionals, 'export <study>'), ...values, write: out, signal: stop.signal }));
+      await stoppable(() =>
+        runExportCommand({
+          target: onePositional(positionals, 'export <study>'),
+          ...values,
+          write: out,
+          signal: stop.signal,
+        }),
+      );
       return 0;
     }
     case 'data': {
@@ -292,23 +343,26 @@ async function main(argv: string[]): Promise<number> {
         options: { dest: { type: 'string' }, url: { type: 'string' } },
       });
       const [action, name, ...extra] = positionals;
-      if (!action || extra.length > 0) throw new UserInputError('usage: sweep data list | sweep data fetch <name> [--dest DIR] [--url URL]');
+      if (!action || extra.length > 0)
+        throw new UserInputError('usage: sweep data list | sweep data fetch <name> [--dest DIR] [--url URL]');
       const { runData } = await import('./commands/data/index.js');
       let last = 0;
-      await stoppable(() => runData({
-        action,
-        name,
-        dest: values.dest,
-        url: values.url,
-        write: out,
-        progress: process.stderr.isTTY
-          ? (line) => {
-              if (Date.now() - last < 100) return;
-              last = Date.now();
-              process.stderr.write(`\r\x1b[K${line}`);
-            }
-          : undefined,
-      }));
+      await stoppable(() =>
+        runData({
+          action,
+          name,
+          dest: values.dest,
+          url: values.url,
+          write: out,
+          progress: process.stderr.isTTY
+            ? (line) => {
+                if (Date.now() - last < 100) return;
+                last = Date.now();
+                process.stderr.write(`\r\x1b[K${line}`);
+              }
+            : undefined,
+        }),
+      );
       return 0;
     }
     case undefined:
@@ -337,7 +391,10 @@ async function hostIdOf(flag: string | undefined): Promise<string | undefined> {
   if (v === undefined) return undefined;
   const { HOST_ID_PATTERN } = await import('../scheduler/host.js');
   if (!HOST_ID_PATTERN.test(v))
-    throw new UserInputError(`a host id is 1-100 letters, digits, ".", "_" or "-" (got "${v}")`, flag !== undefined ? '--host-id' : 'IAE_HOST_ID');
+    throw new UserInputError(
+      `a host id is 1-100 letters, digits, ".", "_" or "-" (got "${v}")`,
+      flag !== undefined ? '--host-id' : 'IAE_HOST_ID',
+    );
   return v;
 }
 

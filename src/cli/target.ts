@@ -20,7 +20,11 @@ export function defaultDbPath(name: string): string {
 export function resolveTarget(arg: string, dbOverride?: string): StudyTarget {
   if (arg.endsWith('.json') || existsSync(arg)) {
     const loaded = loadStudyFile(arg);
-    return { name: loaded.study.name, dbPath: dbOverride ?? loaded.study.storage ?? defaultDbPath(loaded.study.name), loaded };
+    return {
+      name: loaded.study.name,
+      dbPath: dbOverride ?? loaded.study.storage ?? defaultDbPath(loaded.study.name),
+      loaded,
+    };
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(arg))
     throw new UserInputError('not a study file nor a study name (give studies/<file>.json or the study name)', arg);
@@ -51,7 +55,10 @@ export async function openTargetReadonly(target: StudyTarget): Promise<{ storage
   }
   if (!study) {
     await storage.close();
-    throw new UserInputError(`no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`, storage.location);
+    throw new UserInputError(
+      `no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`,
+      storage.location,
+    );
   }
   return { storage, study };
 }

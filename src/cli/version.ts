@@ -22,4 +22,3 @@ export function projectVersion(): string | null {
   }
   return null;
 }
-

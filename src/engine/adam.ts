@@ -82,7 +82,21 @@ const wasmFusedAdam: tf.KernelConfig = {
     const simd = simdFor(be);
     if (simd) {
       const at = (t: tf.TensorInfo) => heapOffset(be, t);
-      simd.adam(at(x!), at(g!), at(m!), at(v!), vmax ? at(vmax) : 0, at(out), x!.shape.reduce((p, q) => p * q, 1), a.beta1, a.beta2, a.epsilon, a.weightDecay, a.stepSize, a.invSqrtBc2);
+      simd.adam(
+        at(x!),
+        at(g!),
+        at(m!),
+        at(v!),
+        vmax ? at(vmax) : 0,
+        at(out),
+        x!.shape.reduce((p, q) => p * q, 1),
+        a.beta1,
+        a.beta2,
+        a.epsilon,
+        a.weightDecay,
+        a.stepSize,
+        a.invSqrtBc2,
+      );
       return out;
     }
     // Views after the allocation: growing the heap detaches older views.
@@ -96,7 +110,10 @@ const cpuFusedAdam: tf.KernelConfig = {
   kernelName: FUSED_ADAM,
   backendName: 'cpu',
   kernelFunc: ({ inputs, backend, attrs }: KArgs) => {
-    const be = backend as { data: { get(id: object): { values: unknown } }; makeTensorInfo(s: number[], d: string, v: F32): tf.TensorInfo };
+    const be = backend as {
+      data: { get(id: object): { values: unknown } };
+      makeTensorInfo(s: number[], d: string, v: F32): tf.TensorInfo;
+    };
     const { x, g, m, v, vmax } = inputs as Record<string, tf.TensorInfo>;
     const arr = (t: tf.TensorInfo) => {
       const vals = be.data.get(t.dataId).values;
@@ -151,8 +168,15 @@ export class FusedAdam extends tf.Optimizer {
     this.weightDecay = o.weightDecay ?? 0;
     this.amsgrad = o.amsgrad ?? false;
     this.fused = o.fused ?? true;
-    for (const [k, val] of Object.entries({ learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay })) {
-      if (!Number.isFinite(val) || val < 0) throw new RangeError(`FusedAdam: ${k} must be a finite number >= 0, got ${val}`);
+    for (const [k, val] of Object.entries({
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      weightDecay: this.weightDecay,
+    })) {
+      if (!Number.isFinite(val) || val < 0)
+        throw new RangeError(`FusedAdam: ${k} must be a finite number >= 0, got ${val}`);
     }
     if (this.beta1 >= 1 || this.beta2 >= 1) throw new RangeError('FusedAdam: beta1 and beta2 must be < 1');
     registerFusedAdam();
@@ -180,7 +204,11 @@ export class FusedAdam extends tf.Optimizer {
       if (!slot) {
         // Fresh, unshared buffers (the fused kernel writes them in place), kept
         // out of any tidy() the caller runs us in.
-        slot = { m: tf.keep(tf.zeros(x.shape)), v: tf.keep(tf.zeros(x.shape)), vmax: this.amsgrad ? tf.keep(tf.zeros(x.shape)) : null };
+        slot = {
+          m: tf.keep(tf.zeros(x.shape)),
+          v: tf.keep(tf.zeros(x.shape)),
+          vmax: this.amsgrad ? tf.keep(tf.zeros(x.shape)) : null,
+        };
         this.slots.set(name, slot);
       }
       if (fused && x.dtype === 'float32' && g.dtype === 'float32') {

@@ -150,7 +150,10 @@ type Listeners = { uncaughtException: Listener[]; unhandledRejection: Listener[]
 
 function processListeners(): Listeners {
   const em = process as NodeJS.EventEmitter;
-  return { uncaughtException: em.listeners('uncaughtException') as Listener[], unhandledRejection: em.listeners('unhandledRejection') as Listener[] };
+  return {
+    uncaughtException: em.listeners('uncaughtException') as Listener[],
+    unhandledRejection: em.listeners('unhandledRejection') as Listener[],
+  };
 }
 
 /**
@@ -163,7 +166,8 @@ function dropEmscriptenHandlers(before: Listeners): void {
   for (const ev of ['uncaughtException', 'unhandledRejection'] as const) {
     const current = (process as NodeJS.EventEmitter).listeners(ev) as Listener[];
     for (const l of current) {
-      if (!before[ev].includes(l)) (process as NodeJS.EventEmitter).removeListener(ev, l as (...args: unknown[]) => void);
+      if (!before[ev].includes(l))
+        (process as NodeJS.EventEmitter).removeListener(ev, l as (...args: unknown[]) => void);
     }
   }
 }
@@ -258,7 +262,9 @@ async function init(choice: BackendChoice, opts: InitOptions): Promise<BackendIn
  */
 export function initBackend(choice: BackendChoice, opts: InitOptions = {}): Promise<BackendInfo> {
   if (!(AUTO_ORDER as readonly string[]).includes(choice) && choice !== 'auto') {
-    return Promise.reject(new BackendError(`unknown backend "${String(choice)}"; choose one of auto, ${AUTO_ORDER.join(', ')}`));
+    return Promise.reject(
+      new BackendError(`unknown backend "${String(choice)}"; choose one of auto, ${AUTO_ORDER.join(', ')}`),
+    );
   }
   const key = `${choice}\0${opts.resolveFrom ?? ''}`;
   const known = cache.get(key);
@@ -283,7 +289,8 @@ export function initBackend(choice: BackendChoice, opts: InitOptions = {}): Prom
  * oversubscription.
  */
 export function workersFor(name: BackendName, cores: number, gpus = 1): number {
-  if (!Number.isInteger(cores) || cores < 1) throw new RangeError(`workersFor: cores must be a positive integer, got ${cores}`);
+  if (!Number.isInteger(cores) || cores < 1)
+    throw new RangeError(`workersFor: cores must be a positive integer, got ${cores}`);
   if (name === 'wasm' || name === 'cpu') return cores;
   if (name === 'tensorflow-gpu') return Math.max(1, gpus);
   return 1;

@@ -52,7 +52,8 @@ function backwardInto(DY: F32, Y: F32, RSTD: F32, DX: F32, c: number): void {
     a[j] /= r;
     b[j] /= r;
   }
-  for (let i = 0, k = 0; i < r; i++) for (let j = 0; j < c; j++, k++) DX[k] = RSTD[j]! * (DY[k]! - a[j]! - Y[k]! * b[j]!);
+  for (let i = 0, k = 0; i < r; i++)
+    for (let j = 0; j < c; j++, k++) DX[k] = RSTD[j]! * (DY[k]! - a[j]! - Y[k]! * b[j]!);
 }
 
 type KArgs = Parameters<tf.KernelFunc>[0];
@@ -73,7 +74,10 @@ function wasmArrays(backend: unknown): Arrays {
 }
 
 function cpuArrays(backend: unknown): Arrays {
-  const be = backend as { data: { get(id: object): { values: unknown } }; makeTensorInfo(s: number[], d: string, v: F32): tf.TensorInfo };
+  const be = backend as {
+    data: { get(id: object): { values: unknown } };
+    makeTensorInfo(s: number[], d: string, v: F32): tf.TensorInfo;
+  };
   return {
     get: (t) => be.data.get(t.dataId).values as F32,
     alloc: (shape) => {
@@ -201,7 +205,13 @@ export function batchNormTrain<T extends tf.Tensor>(x: T, eps: number, onStats?:
     let mean: tf.Tensor;
     let rstd: tf.Tensor;
     if (fused(xi)) {
-      [y, mean, rstd] = tf.engine().runKernel(BN_FORWARD, { x: xi }, { eps } as unknown as tf.NamedAttrMap) as tf.Tensor[] as [tf.Tensor, tf.Tensor, tf.Tensor];
+      [y, mean, rstd] = tf
+        .engine()
+        .runKernel(BN_FORWARD, { x: xi }, { eps } as unknown as tf.NamedAttrMap) as tf.Tensor[] as [
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+      ];
     } else {
       const axes = xi.shape.slice(0, -1).map((_, i) => i);
       const m = tf.moments(xi, axes);
@@ -212,7 +222,10 @@ export function batchNormTrain<T extends tf.Tensor>(x: T, eps: number, onStats?:
     save([y, rstd]);
     if (onStats) {
       const r = rstd.dataSync() as Float32Array;
-      onStats(Float32Array.from(mean.dataSync()), Float32Array.from(r, (v) => 1 / (v * v) - eps));
+      onStats(
+        Float32Array.from(mean.dataSync()),
+        Float32Array.from(r, (v) => 1 / (v * v) - eps),
+      );
     }
     return {
       value: y,

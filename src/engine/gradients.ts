@@ -47,7 +47,9 @@ export function ensureGradients(): void {
     const require = createRequire(import.meta.url);
     require(vendoredGradientsPath());
     if (tf.getGradient(tf.Conv2D) == null) {
-      throw new BackendError('loading the tfjs gradient bundle registered no gradients; regenerate it with: node src/engine/vendor/build-gradients.mjs');
+      throw new BackendError(
+        'loading the tfjs gradient bundle registered no gradients; regenerate it with: node src/engine/vendor/build-gradients.mjs',
+      );
     }
   }
   registered = true;

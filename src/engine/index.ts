@@ -6,7 +6,14 @@
 // model code stays plain TensorFlow.js (tf.conv2d, tf.conv2dTranspose,
 // tf.matMul, tf.grads ...). batchNormTrain, upsampleNearest2x and FusedAdam
 // are optional fused versions of what models would otherwise write in ops.
-export { initBackend, wasmBinaryDir, workersFor, type BackendInfo, type BackendName, type InitOptions } from './backend.js';
+export {
+  initBackend,
+  wasmBinaryDir,
+  workersFor,
+  type BackendInfo,
+  type BackendName,
+  type InitOptions,
+} from './backend.js';
 export { ensureGradients } from './gradients.js';
 export { installWasmKernels, uninstallWasmKernels, installedWasmKernels, FAST_KERNELS } from './wasm/kernels.js';
 export { seedRandom, type Rng } from './random.js';

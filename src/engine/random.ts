@@ -70,7 +70,8 @@ export function seedRandom(seed: number): Rng {
       return xs;
     },
     sample(n, k) {
-      if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`Rng.sample: need 0 <= k <= n, got k=${k}, n=${n}`);
+      if (!Number.isInteger(k) || k < 0 || k > n)
+        throw new RangeError(`Rng.sample: need 0 <= k <= n, got k=${k}, n=${n}`);
       // Partial Fisher-Yates over a sparse map: O(k) memory and time.
       const swapped = new Map<number, number>();
       const out: number[] = [];

@@ -74,7 +74,10 @@ export class BackendError extends UserInputError {}
  */
 export class InterruptedError extends SweepError {
   override readonly exitCode: number;
-  constructor(readonly signalName: string, signalNumber: number) {
+  constructor(
+    readonly signalName: string,
+    signalNumber: number,
+  ) {
     super(`stopped by ${signalName}`);
     this.exitCode = 128 + signalNumber;
   }

@@ -44,7 +44,9 @@ export function makeDirs(path: string): void {
 /** "ENOTDIR: not a directory" from a Node file-system error, without the stack. */
 export function fsReason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err?.code ? `${err.code}: ${describeCode(err.code)}${err.path ? ` (${err.path})` : ''}` : String((e as Error)?.message ?? e);
+  return err?.code
+    ? `${err.code}: ${describeCode(err.code)}${err.path ? ` (${err.path})` : ''}`
+    : String((e as Error)?.message ?? e);
 }
 
 function describeCode(code: string): string {

@@ -181,7 +181,10 @@ export function pretrainShareKey(p: TrialParams): string {
  * the same one; the rest then find theirs in the cache. `keyOf` is the
  * pretraining key where the caller knows it (`sweep start`: trialPretrainKey).
  */
-export function interleaveByShareKey(points: readonly GridPoint[], keyOf: (p: GridPoint) => string = (p) => pretrainShareKey(p.params)): GridPoint[] {
+export function interleaveByShareKey(
+  points: readonly GridPoint[],
+  keyOf: (p: GridPoint) => string = (p) => pretrainShareKey(p.params),
+): GridPoint[] {
   const groups = new Map<string, GridPoint[]>();
   for (const p of points) {
     const k = keyOf(p);

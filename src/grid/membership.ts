@@ -42,7 +42,10 @@ export interface SplitTrials<T> {
   readonly foreign: T[];
 }
 
-export function splitTrials<T extends TrialIdentity>(trials: readonly T[], expected: ReadonlySet<string> | null): SplitTrials<T> {
+export function splitTrials<T extends TrialIdentity>(
+  trials: readonly T[],
+  expected: ReadonlySet<string> | null,
+): SplitTrials<T> {
   const out: SplitTrials<T> = { ours: [], removed: [], foreign: [] };
   for (const t of trials) out[membershipOf(t, expected)].push(t);
   return out;

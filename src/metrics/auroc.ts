@@ -27,7 +27,7 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b] || a - b);
   // Sum of the (1-based, tie-averaged) ranks of the positives.
   let rankSumPos = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1;
     while (end < n && scores[order[end]] === scores[order[start]]) end++;
     const avgRank = (start + 1 + end) / 2;

@@ -29,13 +29,31 @@ export interface Backbone {
 
 /** Adds the parts to the store in a fixed order (encoder, LSTM, head, decoder). */
 export function buildBackbone(store: ParamStore, s: ModelStructure, seed: number): Backbone {
-  const spec = { size: s.input.height, inChannels: s.input.channels, channels: s.encoder.channels, kernel: s.encoder.kernel, network: s.network };
+  const spec = {
+    size: s.input.height,
+    inChannels: s.input.channels,
+    channels: s.encoder.channels,
+    kernel: s.encoder.kernel,
+    network: s.network,
+  };
   const blocks = encoderBlocks(store, spec, seed);
   const features = chainBlocks(blocks);
   const flat = encoderOutputSize(spec);
-  const mem = s.lstm ? lstm(store, { inputSize: flat, hiddenSize: s.lstm.size, mode: s.lstm.mode, gates: s.lstm.gates }, seed) : null;
+  const mem = s.lstm
+    ? lstm(store, { inputSize: flat, hiddenSize: s.lstm.size, mode: s.lstm.mode, gates: s.lstm.gates }, seed)
+    : null;
   const head = NETWORKS[s.network].head ? linear(store, s.lstm ? s.lstm.size : flat, s.latent, seed) : null;
-  const dec = decoder(store, { latent: s.latent, channels: s.encoder.channels, outChannels: s.input.channels, kernel: s.decoder.kernel, network: s.network }, seed);
+  const dec = decoder(
+    store,
+    {
+      latent: s.latent,
+      channels: s.encoder.channels,
+      outChannels: s.input.channels,
+      kernel: s.decoder.kernel,
+      network: s.network,
+    },
+    seed,
+  );
   return {
     blocks,
     features,

@@ -26,11 +26,23 @@ export interface DecoderSpec {
 }
 
 /** [B, latent] -> [B, 4 * 2^k, 4 * 2^k, outChannels]; in (0, 1) for the LeNet. */
-export function decoder(store: ParamStore, spec: DecoderSpec, seed: number, name = 'decoder'): Forward<tf.Tensor2D, tf.Tensor4D> {
-  return (spec.network ?? 'lenet') === 'mvtec' ? strideDecoder(store, spec, seed, name) : lenetDecoder(store, spec, seed, name);
+export function decoder(
+  store: ParamStore,
+  spec: DecoderSpec,
+  seed: number,
+  name = 'decoder',
+): Forward<tf.Tensor2D, tf.Tensor4D> {
+  return (spec.network ?? 'lenet') === 'mvtec'
+    ? strideDecoder(store, spec, seed, name)
+    : lenetDecoder(store, spec, seed, name);
 }
 
-function lenetDecoder(store: ParamStore, spec: DecoderSpec, seed: number, name: string): Forward<tf.Tensor2D, tf.Tensor4D> {
+function lenetDecoder(
+  store: ParamStore,
+  spec: DecoderSpec,
+  seed: number,
+  name: string,
+): Forward<tf.Tensor2D, tf.Tensor4D> {
   const base = spec.latent / (DECODER_BASE * DECODER_BASE);
   const bn0 = batchNorm(store, `${name}.bn0`, spec.latent);
   const reversed = [...spec.channels].reverse();
@@ -40,15 +52,32 @@ function lenetDecoder(store: ParamStore, spec: DecoderSpec, seed: number, name: 
     const bn = batchNorm(store, `${name}.bn${i + 1}`, out);
     return (x: tf.Tensor4D, mode: { training: boolean }) => upsample2x(leaky(bn(c(x, mode), mode) as tf.Tensor4D));
   });
-  const last = conv(store, `${name}.deconv${reversed.length}`, reversed[reversed.length - 1], spec.outChannels, spec.kernel, rngStream(seed, `init:${name}.deconv${reversed.length}`));
+  const last = conv(
+    store,
+    `${name}.deconv${reversed.length}`,
+    reversed[reversed.length - 1],
+    spec.outChannels,
+    spec.kernel,
+    rngStream(seed, `init:${name}.deconv${reversed.length}`),
+  );
   return (z, mode) => {
     // Torch views z as NCHW (latent/16, 4, 4); the same view, then NHWC.
     const x0 = leaky(unflattenNchw(bn0(z, mode) as tf.Tensor2D, base, DECODER_BASE, DECODER_BASE));
-    return tf.sigmoid(last(blocks.reduce((h, block) => block(h, mode), x0), mode));
+    return tf.sigmoid(
+      last(
+        blocks.reduce((h, block) => block(h, mode), x0),
+        mode,
+      ),
+    );
   };
 }
 
-function strideDecoder(store: ParamStore, spec: DecoderSpec, seed: number, name: string): Forward<tf.Tensor2D, tf.Tensor4D> {
+function strideDecoder(
+  store: ParamStore,
+  spec: DecoderSpec,
+  seed: number,
+  name: string,
+): Forward<tf.Tensor2D, tf.Tensor4D> {
   const net = NETWORKS.mvtec;
   const reversed = [...spec.channels].reverse();
   const base = reversed[0];
@@ -56,7 +85,15 @@ function strideDecoder(store: ParamStore, spec: DecoderSpec, seed: number, name:
   const outs = [...reversed.slice(1), spec.outChannels];
   const blocks = outs.map((out, i) => {
     const inC = reversed[i];
-    const c = convTranspose2x(store, `${name}.deconv${i}`, inC, out, spec.kernel, rngStream(seed, `init:${name}.deconv${i}`), net.init);
+    const c = convTranspose2x(
+      store,
+      `${name}.deconv${i}`,
+      inC,
+      out,
+      spec.kernel,
+      rngStream(seed, `init:${name}.deconv${i}`),
+      net.init,
+    );
     if (i === outs.length - 1) return (x: tf.Tensor4D, mode: { training: boolean }) => c(x, mode);
     const bn = batchNorm(store, `${name}.bn${i + 1}`, out, net.bnEps);
     return (x: tf.Tensor4D, mode: { training: boolean }) => leaky(bn(c(x, mode), mode) as tf.Tensor4D, net.leakySlope);

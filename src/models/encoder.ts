@@ -26,12 +26,20 @@ export function encoderOutputSize(spec: EncoderSpec): number {
 }
 
 /** The encoder's blocks, each [B, s, s, C] -> [B, s/2, s/2, C']: the encoder chains them; Gaussian AD reads each one's output. */
-export function encoderBlocks(store: ParamStore, spec: EncoderSpec, seed: number, name = 'encoder'): Forward<tf.Tensor4D, tf.Tensor4D>[] {
+export function encoderBlocks(
+  store: ParamStore,
+  spec: EncoderSpec,
+  seed: number,
+  name = 'encoder',
+): Forward<tf.Tensor4D, tf.Tensor4D>[] {
   const net = NETWORKS[spec.network ?? 'lenet'];
   return spec.channels.map((out, i) => {
     const inC = i === 0 ? spec.inChannels : spec.channels[i - 1];
     const stride = net.downsample === 'stride' ? 2 : 1;
-    const c = conv(store, `${name}.conv${i}`, inC, out, spec.kernel, rngStream(seed, `init:${name}.conv${i}`), { stride, init: net.init });
+    const c = conv(store, `${name}.conv${i}`, inC, out, spec.kernel, rngStream(seed, `init:${name}.conv${i}`), {
+      stride,
+      init: net.init,
+    });
     const bn = batchNorm(store, `${name}.bn${i}`, out, net.bnEps);
     return (x: tf.Tensor4D, mode: { training: boolean }) => {
       const h = leaky(bn(c(x, mode), mode) as tf.Tensor4D, net.leakySlope);
@@ -46,6 +54,11 @@ export function chainBlocks(blocks: readonly Forward<tf.Tensor4D, tf.Tensor4D>[]
 }
 
 /** [B, size, size, inChannels] -> [B, flat] (flattened in torch's NCHW order). */
-export function encoder(store: ParamStore, spec: EncoderSpec, seed: number, name = 'encoder'): Forward<tf.Tensor4D, tf.Tensor2D> {
+export function encoder(
+  store: ParamStore,
+  spec: EncoderSpec,
+  seed: number,
+  name = 'encoder',
+): Forward<tf.Tensor4D, tf.Tensor2D> {
   return chainBlocks(encoderBlocks(store, spec, seed, name));
 }

@@ -1,6 +1,14 @@
 // The models folder's public face: parts, the variant registry and the losses.
 export { buildModel, implementedModels, modelPretrains, modelStructure } from './registry.js';
-export type { BaselineObjective, BaselineScores, BuildOptions, InputShape, Model, ModelStructure, Phase } from './registry.js';
+export type {
+  BaselineObjective,
+  BaselineScores,
+  BuildOptions,
+  InputShape,
+  Model,
+  ModelStructure,
+  Phase,
+} from './registry.js';
 export { encoder, encoderBlocks, encoderOutputSize } from './encoder.js';
 export type { EncoderSpec } from './encoder.js';
 export { lstm, lstmGates } from './lstm.js';

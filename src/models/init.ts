@@ -44,7 +44,12 @@ export function linearDefault(n: number, fanIn: number, rng: Rng): Float32Array 
  * needs a well-conditioned Gaussian matrix, which a tall one (4H x H for an
  * LSTM) is, and falls back to Householder if Cholesky breaks down.
  */
-export function orthogonal(rows: number, cols: number, rng: Rng, path: 'auto' | 'householder' | 'cholesky' = 'auto'): Float32Array {
+export function orthogonal(
+  rows: number,
+  cols: number,
+  rng: Rng,
+  path: 'auto' | 'householder' | 'cholesky' = 'auto',
+): Float32Array {
   const tall = rows >= cols;
   const m = tall ? rows : cols;
   const n = tall ? cols : rows;

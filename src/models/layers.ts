@@ -40,7 +40,9 @@ export function batchNorm(store: ParamStore, name: string, features: number, eps
       tf.tidy(() => {
         const unbiased = n > 1 ? n / (n - 1) : 1;
         mean.assign(tf.add(tf.mul(mean, 1 - BN_MOMENTUM), tf.mul(tf.tensor1d(batchMean), BN_MOMENTUM)));
-        variance.assign(tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(tf.tensor1d(batchVar), unbiased * BN_MOMENTUM)));
+        variance.assign(
+          tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(tf.tensor1d(batchVar), unbiased * BN_MOMENTUM)),
+        );
       });
     });
   };
@@ -59,7 +61,9 @@ export type ConvInit = 'xavier' | 'torch-default';
 
 function convWeights(init: ConvInit, k: number, inC: number, outC: number, fanIn: number, rng: Rng): Float32Array {
   const n = k * k * inC * outC;
-  return init === 'xavier' ? xavierUniform(n, inC * k * k, outC * k * k, leakyReluGain(LEAKY_SLOPE), rng) : linearDefault(n, fanIn, rng);
+  return init === 'xavier'
+    ? xavierUniform(n, inC * k * k, outC * k * k, leakyReluGain(LEAKY_SLOPE), rng)
+    : linearDefault(n, fanIn, rng);
 }
 
 export interface ConvOptions {
@@ -77,9 +81,22 @@ export interface ConvOptions {
  * with in/out swapped (kernel[kh][kw][i][o] = W[i][o][k-1-kh][k-1-kw]), and the
  * Xavier bound is the same for both; so it is parametrised as a conv directly.
  */
-export function conv(store: ParamStore, name: string, inC: number, outC: number, k: number, rng: Rng, opts: ConvOptions = {}): Forward<tf.Tensor4D, tf.Tensor4D> {
+export function conv(
+  store: ParamStore,
+  name: string,
+  inC: number,
+  outC: number,
+  k: number,
+  rng: Rng,
+  opts: ConvOptions = {},
+): Forward<tf.Tensor4D, tf.Tensor4D> {
   const stride = opts.stride ?? 1;
-  const w = store.add(`${name}.weight`, () => convWeights(opts.init ?? 'xavier', k, inC, outC, inC * k * k, rng), [k, k, inC, outC], true);
+  const w = store.add(
+    `${name}.weight`,
+    () => convWeights(opts.init ?? 'xavier', k, inC, outC, inC * k * k, rng),
+    [k, k, inC, outC],
+    true,
+  );
   if (stride === 1) return (x) => tf.conv2d(x, w as tf.Tensor4D, 1, 'same');
   const p = (k - 1) / 2;
   return (x) => tf.conv2d(x, w as tf.Tensor4D, stride, p);
@@ -92,8 +109,21 @@ export function conv(store: ParamStore, name: string, inC: number, outC: number,
  * gives exactly torch's H -> 2H map; its filter is [k, k, outC, inC]
  * (torch's [inC, outC, k, k] transposed, same i.i.d. init).
  */
-export function convTranspose2x(store: ParamStore, name: string, inC: number, outC: number, k: number, rng: Rng, init: ConvInit = 'xavier'): Forward<tf.Tensor4D, tf.Tensor4D> {
-  const w = store.add(`${name}.weight`, () => convWeights(init, k, outC, inC, outC * k * k, rng), [k, k, outC, inC], true);
+export function convTranspose2x(
+  store: ParamStore,
+  name: string,
+  inC: number,
+  outC: number,
+  k: number,
+  rng: Rng,
+  init: ConvInit = 'xavier',
+): Forward<tf.Tensor4D, tf.Tensor4D> {
+  const w = store.add(
+    `${name}.weight`,
+    () => convWeights(init, k, outC, inC, outC * k * k, rng),
+    [k, k, outC, inC],
+    true,
+  );
   const p = (k - 1) / 2;
   return (x) => {
     const [b, h, wd] = x.shape;

@@ -53,7 +53,10 @@ export const KL_VAR_EPS = 1e-8;
  */
 export function klGaussian(z: tf.Tensor2D): tf.Scalar {
   const { mean, variance } = tf.moments(z, 0);
-  return tf.mul(0.5, tf.sum(tf.sub(tf.sub(tf.add(tf.square(mean), variance), tf.log(tf.add(variance, KL_VAR_EPS))), 1)));
+  return tf.mul(
+    0.5,
+    tf.sum(tf.sub(tf.sub(tf.add(tf.square(mean), variance), tf.log(tf.add(variance, KL_VAR_EPS))), 1)),
+  );
 }
 
 /** The KL term of a form; `noise` (standard normal, z's shape) is only used by the authors' form. */

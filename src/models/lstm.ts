@@ -26,7 +26,8 @@ const TORCH_ORDER: readonly Gate[] = ['i', 'f', 'g', 'o'];
 
 export function lstmGates(spec: LstmSpec): Gate[] {
   return TORCH_ORDER.filter(
-    (g) => (g !== 'i' || spec.gates.input) && (g !== 'o' || spec.gates.output) && (g !== 'f' || spec.mode === 'sequence'),
+    (g) =>
+      (g !== 'i' || spec.gates.input) && (g !== 'o' || spec.gates.output) && (g !== 'f' || spec.mode === 'sequence'),
   );
 }
 
@@ -37,11 +38,17 @@ export function lstmGates(spec: LstmSpec): Gate[] {
  * bias move twice as fast as one. The full matrix is always drawn, so a gate
  * ablation keeps the very weights of the gates it keeps.
  */
-export function lstm(store: ParamStore, spec: LstmSpec, seed: number, name = 'lstm'): Forward<tf.Tensor2D, tf.Tensor2D> {
+export function lstm(
+  store: ParamStore,
+  spec: LstmSpec,
+  seed: number,
+  name = 'lstm',
+): Forward<tf.Tensor2D, tf.Tensor2D> {
   const { inputSize: nIn, hiddenSize: h } = spec;
   const gates = lstmGates(spec);
   const wih = once(() => orthogonal(4 * h, nIn, rngStream(seed, `init:${name}.weight_ih`)));
-  const whh = spec.mode === 'sequence' ? once(() => orthogonal(4 * h, h, rngStream(seed, `init:${name}.weight_hh`))) : null;
+  const whh =
+    spec.mode === 'sequence' ? once(() => orthogonal(4 * h, h, rngStream(seed, `init:${name}.weight_hh`))) : null;
   const p = Object.fromEntries(
     gates.map((g) => {
       const k = TORCH_ORDER.indexOf(g);
@@ -61,7 +68,9 @@ export function lstm(store: ParamStore, spec: LstmSpec, seed: number, name = 'ls
     gates.map((g) => [g, { wih: p[g].wih as tf.Tensor2D, bih: p[g].bih as tf.Tensor1D, bhh: p[g].bhh as tf.Tensor1D }]),
   );
   if (spec.mode === 'cell') return (x) => cellForward(x, weights);
-  const recurrent = Object.fromEntries(gates.map((g) => [g, p[g].whh as tf.Tensor2D])) as Partial<Record<Gate, tf.Tensor2D>>;
+  const recurrent = Object.fromEntries(gates.map((g) => [g, p[g].whh as tf.Tensor2D])) as Partial<
+    Record<Gate, tf.Tensor2D>
+  >;
   const seq = sequenceOp(gates);
   return (x) => seq(x, weights, recurrent);
 }
@@ -97,7 +106,11 @@ function sequenceOp(gates: readonly Gate[]) {
     const save = args.pop() as tf.GradSaveFunc;
     const [x, ...ws] = args as tf.Tensor[];
     // Per gate: wih, bih, bhh, whh.
-    const wOf = (g: Gate) => ({ wih: ws[4 * idx(g)] as tf.Tensor2D, bih: ws[4 * idx(g) + 1] as tf.Tensor1D, bhh: ws[4 * idx(g) + 2] as tf.Tensor1D });
+    const wOf = (g: Gate) => ({
+      wih: ws[4 * idx(g)] as tf.Tensor2D,
+      bih: ws[4 * idx(g) + 1] as tf.Tensor1D,
+      bhh: ws[4 * idx(g) + 2] as tf.Tensor1D,
+    });
     const uOf = (g: Gate) => ws[4 * idx(g) + 3] as tf.Tensor2D;
     const b = x.shape[0];
     const out = tf.tidy(() => {
@@ -148,7 +161,8 @@ function sequenceOp(gates: readonly Gate[]) {
           dA[idx('g')][t] = tf.mul(i ? tf.mul(dc, i) : dc, tf.sub(1, tf.square(g)));
           dA[idx('f')][t] = t > 0 ? tf.mul(tf.mul(dc, cR[t - 1]), dSig(f)) : tf.zerosLike(f);
           dcCarry = tf.mul(dc, f);
-          dhCarry = t > 0 ? tf.addN(gates.map((gg, k) => tf.matMul(dA[k][t] as tf.Tensor2D, uOf(gg), false, true))) : null;
+          dhCarry =
+            t > 0 ? tf.addN(gates.map((gg, k) => tf.matMul(dA[k][t] as tf.Tensor2D, uOf(gg), false, true))) : null;
         }
         const dAll = dA.map((d) => tf.concat(d, 0) as tf.Tensor2D);
         const hPrev = tf.concat([tf.zeros([1, h]), tf.slice(hAll, [0, 0], [b - 1, h])], 0) as tf.Tensor2D;

@@ -25,11 +25,29 @@ export interface NetworkTraits {
 
 export const NETWORKS: Readonly<Record<Network, NetworkTraits>> = {
   // Deep SVDD's LeNet (Fashion-MNIST, CIFAR-10, WTBI).
-  lenet: { kernel: 5, downsample: 'maxpool', upsample: 'nearest', leakySlope: 0.01, bnEps: 1e-4, init: 'xavier', head: true, outputSigmoid: true },
+  lenet: {
+    kernel: 5,
+    downsample: 'maxpool',
+    upsample: 'nearest',
+    leakySlope: 0.01,
+    bnEps: 1e-4,
+    init: 'xavier',
+    head: true,
+    outputSigmoid: true,
+  },
   // The authors' MVTec AD network (their models/mvtec/ae.py EncoderV2/DecoderV2):
   // BatchNorm2d(affine=False) with PyTorch's default eps, and no init of their
   // own, so PyTorch's default conv init.
-  mvtec: { kernel: 3, downsample: 'stride', upsample: 'stride', leakySlope: 0.2, bnEps: 1e-5, init: 'torch-default', head: false, outputSigmoid: false },
+  mvtec: {
+    kernel: 3,
+    downsample: 'stride',
+    upsample: 'stride',
+    leakySlope: 0.2,
+    bnEps: 1e-5,
+    init: 'torch-default',
+    head: false,
+    outputSigmoid: false,
+  },
 };
 
 /** Side of the square the latent is viewed as: the decoder grows it by 2 per block. */
@@ -42,19 +60,24 @@ export const DECODER_BASE = 4;
  * tfjs, so the start command checks a study with it before anything is
  * read or written; modelStructure applies the same rule to every model built.
  */
-export function archProblem(arch: Arch, input: { readonly height: number; readonly width: number }): string | undefined {
+export function archProblem(
+  arch: Arch,
+  input: { readonly height: number; readonly width: number },
+): string | undefined {
   const { network, channels } = resolveNetwork(arch, input);
   const k = channels.length;
   const side = DECODER_BASE * 2 ** k;
   if (input.height !== input.width || input.height !== side) {
     const blocks = Math.log2(input.height / DECODER_BASE);
-    const hint = input.height === input.width && Number.isInteger(blocks) && blocks >= 1 ? ` (to ${blocks} values)` : '';
+    const hint =
+      input.height === input.width && Number.isInteger(blocks) && blocks >= 1 ? ` (to ${blocks} values)` : '';
     return (
       `the ${network} network needs ${side}x${side} images for ${k} encoder blocks (the decoder grows 4x4 by 2 per block), ` +
       `the data are ${input.height}x${input.width}; change arch.channels${hint}, arch.network or the data set`
     );
   }
-  if (NETWORKS[network].head && arch.latent % (DECODER_BASE * DECODER_BASE) !== 0) return `latent ${arch.latent} must be a multiple of 16`;
+  if (NETWORKS[network].head && arch.latent % (DECODER_BASE * DECODER_BASE) !== 0)
+    return `latent ${arch.latent} must be a multiple of 16`;
   return undefined;
 }
 
@@ -76,10 +99,15 @@ export interface ResolvedNetwork {
  * make a 4x4 latent from 64x64) stand for the recipe's MVTEC_CHANNELS, so a
  * study of MVTec data needs no arch section; any other channels are used as given.
  */
-export function resolveNetwork(arch: Arch, input: { readonly height: number; readonly width: number }): ResolvedNetwork {
+export function resolveNetwork(
+  arch: Arch,
+  input: { readonly height: number; readonly width: number },
+): ResolvedNetwork {
   const network: Network = arch.network ?? (input.height === 64 && input.width === 64 ? 'mvtec' : 'lenet');
   if (!NETWORKS[network]) throw new UserInputError(`unknown network "${String(network)}"`, 'arch.network');
-  const isDefault = arch.channels.length === SCHEMA_DEFAULT_CHANNELS.length && arch.channels.every((c, i) => c === SCHEMA_DEFAULT_CHANNELS[i]);
+  const isDefault =
+    arch.channels.length === SCHEMA_DEFAULT_CHANNELS.length &&
+    arch.channels.every((c, i) => c === SCHEMA_DEFAULT_CHANNELS[i]);
   const channels = network === 'mvtec' && isDefault ? MVTEC_CHANNELS : arch.channels;
   return { network, channels: [...channels] };
 }

@@ -37,7 +37,9 @@ export function buildModel(name: ModelName, opts: BuildOptions): Model {
   const structure = modelStructure(name, opts);
   const store = new ParamStore(opts.initialise ?? true);
   try {
-    return isBaseline(name) ? BASELINES[name].build(name, traits, structure, store, opts.seed) : compose(name, traits, structure, store, opts.seed);
+    return isBaseline(name)
+      ? BASELINES[name].build(name, traits, structure, store, opts.seed)
+      : compose(name, traits, structure, store, opts.seed);
   } catch (e) {
     store.dispose();
     throw e;
@@ -66,7 +68,11 @@ export function modelStructure(name: ModelName, opts: BuildOptions): ModelStruct
     input: { height: input.height, width: input.width, channels: input.channels },
     encoder: { channels: [...channels], kernel: net.kernel },
     lstm: traits.lstm
-      ? { size: flat, mode: opts.lstmMode ?? 'cell', gates: { input: traits.gates?.input ?? true, output: traits.gates?.output ?? true } }
+      ? {
+          size: flat,
+          mode: opts.lstmMode ?? 'cell',
+          gates: { input: traits.gates?.input ?? true, output: traits.gates?.output ?? true },
+        }
       : null,
     // Without a head, z is the flattened encoder output (the LSTM keeps its size).
     latent: net.head ? arch.latent : flat,

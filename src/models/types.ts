@@ -18,7 +18,11 @@ export interface ModelStructure {
   readonly network: Network;
   readonly input: InputShape;
   readonly encoder: { readonly channels: readonly number[]; readonly kernel: number };
-  readonly lstm: null | { readonly size: number; readonly mode: LstmMode; readonly gates: { readonly input: boolean; readonly output: boolean } };
+  readonly lstm: null | {
+    readonly size: number;
+    readonly mode: LstmMode;
+    readonly gates: { readonly input: boolean; readonly output: boolean };
+  };
   /** z's size: the Linear head's output (LeNet) or the flattened encoder output (MVTec, which has no head). */
   readonly latent: number;
   readonly decoder: { readonly kernel: number };

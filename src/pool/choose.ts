@@ -46,10 +46,17 @@ export function planRunner(
   cores = availableParallelism(),
 ): RunnerPlan {
   const native =
-    backend === 'tensorflow-gpu' || backend === 'tensorflow' || (backend === 'auto' && (installed.gpu || installed.node));
+    backend === 'tensorflow-gpu' ||
+    backend === 'tensorflow' ||
+    (backend === 'auto' && (installed.gpu || installed.node));
   if (!native) {
     const workers = asked ?? cores;
-    return { kind: 'threads', processes: [], workers, why: `${workers} worker thread(s)${asked ? '' : ' (one per core)'}` };
+    return {
+      kind: 'threads',
+      processes: [],
+      workers,
+      why: `${workers} worker thread(s)${asked ? '' : ' (one per core)'}`,
+    };
   }
   const gpu = backend === 'tensorflow-gpu' || (backend === 'auto' && installed.gpu);
   if (gpu && gpus.length > 0) {
@@ -79,7 +86,10 @@ export async function chooseRunner(
   workerFile: string | URL,
   workerData?: unknown,
 ): Promise<{ runner: TrialRunner; plan: RunnerPlan }> {
-  const installed = { gpu: nativeInstalled('@tensorflow/tfjs-node-gpu'), node: nativeInstalled('@tensorflow/tfjs-node') };
+  const installed = {
+    gpu: nativeInstalled('@tensorflow/tfjs-node-gpu'),
+    node: nativeInstalled('@tensorflow/tfjs-node'),
+  };
   const gpus = backend === 'tensorflow-gpu' || (backend === 'auto' && installed.gpu) ? await detectGpus() : [];
   const plan = planRunner(backend, workers, installed, gpus);
   const runner =

@@ -30,7 +30,11 @@ process.on('message', (msg: Incoming) => {
   });
   mod.default({ task: msg.task, port: port2 }).then(
     (result) => process.send!({ type: 'result', result }),
-    (err: Error) => process.send!({ type: 'error', error: { name: err?.name, message: err?.message ?? String(err), stack: err?.stack } }),
+    (err: Error) =>
+      process.send!({
+        type: 'error',
+        error: { name: err?.name, message: err?.message ?? String(err), stack: err?.stack },
+      }),
   );
 });
 process.send({ type: 'ready' });

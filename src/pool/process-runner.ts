@@ -59,7 +59,12 @@ class Slot {
     return this.ready;
   }
 
-  async run(task: TrialTask, onProgress: (p: Progress) => void, signal: AbortSignal, onAlive?: () => void): Promise<TrialResult> {
+  async run(
+    task: TrialTask,
+    onProgress: (p: Progress) => void,
+    signal: AbortSignal,
+    onAlive?: () => void,
+  ): Promise<TrialResult> {
     if (signal.aborted) throw abortError();
     if (!this.child) await this.start();
     else await this.ready;
@@ -75,8 +80,7 @@ class Slot {
         if (m.type === 'progress') {
           onAlive?.();
           if (!isAliveMarker(m.progress)) onProgress(m.progress);
-        }
-        else if (m.type === 'result') result = m.result;
+        } else if (m.type === 'result') result = m.result;
         else if (m.type === 'end' && result) {
           cleanup();
           resolve(result);
@@ -93,7 +97,11 @@ class Slot {
         // terminal), maybe before the sweep's own handler aborts: the trial was
         // interrupted, not failed, and goes back to WAITING.
         const stopped = sig === 'SIGINT' || sig === 'SIGTERM' || sig === 'SIGHUP';
-        reject(signal.aborted || stopped ? abortError() : new Error(`worker process died (${sig ?? `exit code ${code}`}) during the trial`));
+        reject(
+          signal.aborted || stopped
+            ? abortError()
+            : new Error(`worker process died (${sig ?? `exit code ${code}`}) during the trial`),
+        );
       };
       const onAbort = () => child.kill('SIGKILL');
       child.on('message', onMsg);
@@ -144,12 +152,21 @@ export function createProcessRunner(opts: ProcessRunnerOptions): TrialRunner {
 /** GPU ids: CUDA_VISIBLE_DEVICES when set, else one per line of `nvidia-smi -L`, else none. */
 export async function detectGpus(): Promise<string[]> {
   const visible = process.env.CUDA_VISIBLE_DEVICES;
-  if (visible !== undefined) return visible.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== '-1');
+  if (visible !== undefined)
+    return visible
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '' && s !== '-1');
   const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile('nvidia-smi', ['-L'], { timeout: 5000 }, (err, stdout) => {
       if (err) return resolve([]);
-      resolve(stdout.split('\n').filter((l) => /^GPU \d+/.test(l)).map((l) => /^GPU (\d+)/.exec(l)![1]!));
+      resolve(
+        stdout
+          .split('\n')
+          .filter((l) => /^GPU \d+/.test(l))
+          .map((l) => /^GPU (\d+)/.exec(l)![1]!),
+      );
     });
   });
 }

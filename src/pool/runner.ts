@@ -18,7 +18,12 @@ export interface TrialRunner {
    * even one stuck in a synchronous loop). `onAlive` is called on every sign
    * of life from the worker's own thread (progress included).
    */
-  run(task: TrialTask, onProgress: (p: Progress) => void, signal: AbortSignal, onAlive?: () => void): Promise<TrialResult>;
+  run(
+    task: TrialTask,
+    onProgress: (p: Progress) => void,
+    signal: AbortSignal,
+    onAlive?: () => void,
+  ): Promise<TrialResult>;
   close(): Promise<void>;
 }
 

@@ -40,7 +40,12 @@ export function decide(spec: Pruner, own: Curve, epoch: number, lastEpoch: numbe
  * 1-based where Optuna's steps start at 0, so `warmupEpochs: w` leaves epochs
  * 1..w alone as Optuna's `n_warmup_steps: w` leaves steps 0..w-1.
  */
-function median(spec: Extract<Pruner, { kind: 'median' }>, own: Curve, epoch: number, peers: readonly Peer[]): Decision {
+function median(
+  spec: Extract<Pruner, { kind: 'median' }>,
+  own: Curve,
+  epoch: number,
+  peers: readonly Peer[],
+): Decision {
   if (epoch <= spec.warmupEpochs) return keep(`warm-up (epoch ${epoch} <= ${spec.warmupEpochs})`);
   const done = peers.filter((p) => p.complete);
   if (done.length < spec.minPeers) return keep(`${done.length} finished peer(s), pruning starts at ${spec.minPeers}`);
@@ -51,7 +56,9 @@ function median(spec: Extract<Pruner, { kind: 'median' }>, own: Curve, epoch: nu
   const m = nanPercentile(atEpoch, 50);
   if (Number.isNaN(m)) return keep(`peers have no finite value at epoch ${epoch}`);
   return best < m
-    ? prune(`median: best AUROC ${f4(best)} by epoch ${epoch} < median ${f4(m)} of ${atEpoch.length} finished peer(s) at that epoch`)
+    ? prune(
+        `median: best AUROC ${f4(best)} by epoch ${epoch} < median ${f4(m)} of ${atEpoch.length} finished peer(s) at that epoch`,
+      )
     : keep(`median: best ${f4(best)} >= median ${f4(m)}`);
 }
 
@@ -69,7 +76,12 @@ export function rungEpoch(spec: Extract<Pruner, { kind: 'successive-halving' }>,
  * the rung values of every trial of the group that reached the rung, itself
  * included; the first reductionFactor-1 trials must be the best so far.
  */
-function successiveHalving(spec: Extract<Pruner, { kind: 'successive-halving' }>, own: Curve, epoch: number, peers: readonly Peer[]): Decision {
+function successiveHalving(
+  spec: Extract<Pruner, { kind: 'successive-halving' }>,
+  own: Curve,
+  epoch: number,
+  peers: readonly Peer[],
+): Decision {
   const value = own.get(epoch)!;
   const before = [...own.keys()].filter((e) => e < epoch);
   const previous = before.length ? Math.max(...before) : 0;
@@ -81,7 +93,9 @@ function successiveHalving(spec: Extract<Pruner, { kind: 'successive-halving' }>
     if (Number.isNaN(value)) return prune(`no finite AUROC at rung ${rung} (epoch ${epoch})`);
     const competing = [...peers.map((p) => rungValue(p.curve, at)).filter((v): v is number => v !== undefined), value];
     if (competing.length <= spec.bootstrapCount) {
-      return prune(`successive halving: rung ${rung} has ${competing.length} trial(s), bootstrapCount is ${spec.bootstrapCount}`);
+      return prune(
+        `successive halving: rung ${rung} has ${competing.length} trial(s), bootstrapCount is ${spec.bootstrapCount}`,
+      );
     }
     if (!promotable(value, competing, spec.reductionFactor)) {
       return prune(

@@ -72,7 +72,9 @@ export function fig5(model: ReportModel): Figure | null {
       name: r.label,
       // Only averages over every class: a partial average would draw a false trend.
       points: r.cells.flatMap((c, j) =>
-        c.mean === null || c.classesUsed! < c.classesExpected! ? [] : [{ x: t.columns[j]!.contamination! * 100, y: c.mean }],
+        c.mean === null || c.classesUsed! < c.classesExpected!
+          ? []
+          : [{ x: t.columns[j]!.contamination! * 100, y: c.mean }],
       ),
       ...seriesStyle(r.row),
     }))
@@ -95,7 +97,11 @@ export function fmtParam(v: number | null): string {
   if (v === null) return 'n/a';
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a < 1e-2 || a >= 1e4) return v.toExponential().replace(/\.?0+e/, 'e').replace('e+', 'e');
+  if (a < 1e-2 || a >= 1e4)
+    return v
+      .toExponential()
+      .replace(/\.?0+e/, 'e')
+      .replace('e+', 'e');
   return String(Number(v.toPrecision(4)));
 }
 
@@ -145,12 +151,17 @@ export function gridFigure(g: HyperGrid, opts: { heatScale?: HeatScale } = {}): 
  * Every figure of a model. Heatmaps only for the main contamination unless
  * `allContaminations`: a contamination sweep would otherwise multiply them.
  */
-export function figures(model: ReportModel, opts: { grids?: boolean; allContaminations?: boolean; heatScale?: HeatScale } = {}): Figure[] {
+export function figures(
+  model: ReportModel,
+  opts: { grids?: boolean; allContaminations?: boolean; heatScale?: HeatScale } = {},
+): Figure[] {
   const out: Figure[] = [fig4(model)];
   const f5 = fig5(model);
   if (f5) out.push(f5);
   if (opts.grids ?? true) {
-    for (const g of model.grids) if (opts.allContaminations || g.contamination === model.mainContamination) out.push(gridFigure(g, { heatScale: opts.heatScale }));
+    for (const g of model.grids)
+      if (opts.allContaminations || g.contamination === model.mainContamination)
+        out.push(gridFigure(g, { heatScale: opts.heatScale }));
   }
   return out;
 }

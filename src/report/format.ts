@@ -59,12 +59,18 @@ export function provenanceLine(model: ReportModel, table: ReportTable): string {
     `contamination ${t.contaminations.map(fmtPercent).join(', ')}`,
     `backend ${p.backends.length ? p.backends.join(', ') : 'unknown'}`,
     `epochs pretrain ${p.epochs.pretrain ?? '?'} + joint ${p.epochs.joint ?? '?'}${
-      p.epochs.observedJoint !== null && p.epochs.observedJoint !== p.epochs.joint ? ` (histories reach ${p.epochs.observedJoint})` : ''
+      p.epochs.observedJoint !== null && p.epochs.observedJoint !== p.epochs.joint
+        ? ` (histories reach ${p.epochs.observedJoint})`
+        : ''
     }`,
     // Only when there is something to say: most studies have none of these.
     ...(ignoredLine(p.ignored.foreign, p.ignored.removed) ? [ignoredLine(p.ignored.foreign, p.ignored.removed)!] : []),
-    ...(p.severalComplete > 0 ? [`${p.severalComplete} point(s) with several COMPLETE trials: the newest of ours used`] : []),
-    ...(p.definitions > 1 ? [`definition changed ${p.definitions - 1} time(s) (study attribute definition_history)`] : []),
+    ...(p.severalComplete > 0
+      ? [`${p.severalComplete} point(s) with several COMPLETE trials: the newest of ours used`]
+      : []),
+    ...(p.definitions > 1
+      ? [`definition changed ${p.definitions - 1} time(s) (study attribute definition_history)`]
+      : []),
     `iae-sweep ${p.version ?? 'unknown'}${p.commit ? ` @ ${p.commit.slice(0, 12)}` : ''}`,
     ...(p.generatedAt ? [p.generatedAt] : []),
   ];

@@ -36,7 +36,10 @@ export function trialHost(t: FrozenTrial): { host: string; pid: number | null } 
 
 /** One entry per host that claimed a trial, by host name; WAITING trials (claimed by nobody now) are left out. */
 export function hostsOf(trials: readonly FrozenTrial[]): HostActivity[] {
-  const acc = new Map<string, { done: number; running: number; failed: number; pids: Set<number>; gpus: Set<string>; last: number | null }>();
+  const acc = new Map<
+    string,
+    { done: number; running: number; failed: number; pids: Set<number>; gpus: Set<string>; last: number | null }
+  >();
   for (const t of trials) {
     if (t.state === TrialState.WAITING) continue;
     const who = trialHost(t);
@@ -48,7 +51,9 @@ export function hostsOf(trials: readonly FrozenTrial[]): HostActivity[] {
     else a.done++;
     if (who.pid !== null) a.pids.add(who.pid);
     if (typeof t.systemAttrs.cuda_visible_devices === 'string') a.gpus.add(t.systemAttrs.cuda_visible_devices);
-    const seen = (t.state === TrialState.RUNNING ? (t.heartbeatAt ?? t.startedAt) : (t.completedAt ?? t.heartbeatAt))?.getTime();
+    const seen = (
+      t.state === TrialState.RUNNING ? (t.heartbeatAt ?? t.startedAt) : (t.completedAt ?? t.heartbeatAt)
+    )?.getTime();
     if (seen !== undefined && Number.isFinite(seen) && (a.last === null || seen > a.last)) a.last = seen;
   }
   return [...acc.entries()]

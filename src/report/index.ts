@@ -1,6 +1,13 @@
 // The report's public face: the model (pure), its renderers, the paper's values.
 export * from './types.js';
-export { buildReport, finalAuroc, aurocHistory, readStudyDefinition, selectionCaption, type ReportInput } from './model.js';
+export {
+  buildReport,
+  finalAuroc,
+  aurocHistory,
+  readStudyDefinition,
+  selectionCaption,
+  type ReportInput,
+} from './model.js';
 export { renderMarkdown, markdownTable, markdownCell } from './markdown.js';
 export { renderTablesCsv, renderGridsCsv, renderCurvesCsv } from './csv.js';
 export { renderJson, REPORT_JSON_FORMAT, REPORT_JSON_VERSION } from './json.js';

@@ -23,7 +23,8 @@ export function markdownCell(cell: Cell): string {
     if (cell.seedsExpected > 1 && cell.n < cell.seedsExpected) s += ` (${cell.n}/${cell.seedsExpected} seeds)`;
     s += cellMarks(cell);
   }
-  if (cell.paper !== undefined) s += ` (paper ${fmt3(cell.paper)}${cell.diff !== null && cell.diff !== undefined ? `; Δ ${fmtDiff(cell.diff)}` : ''})`;
+  if (cell.paper !== undefined)
+    s += ` (paper ${fmt3(cell.paper)}${cell.diff !== null && cell.diff !== undefined ? `; Δ ${fmtDiff(cell.diff)}` : ''})`;
   return s;
 }
 
@@ -70,7 +71,12 @@ function gapTable(models: readonly ReportModel[]): string | null {
   const oracle = models.find((m) => m.selection.select === 'oracle');
   const blind = models.filter((m) => m.selection.select !== 'oracle');
   if (!oracle || blind.length === 0) return null;
-  const head = ['Table', 'Model', 'oracle', ...blind.flatMap((m) => [m.selection.select, `oracle − ${m.selection.select}`])];
+  const head = [
+    'Table',
+    'Model',
+    'oracle',
+    ...blind.flatMap((m) => [m.selection.select, `oracle − ${m.selection.select}`]),
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? ':---' : '---:')).join('|')}|`];
   for (const t of oracle.tables) {
     if (t.kind === 'contamination') continue;
@@ -98,10 +104,12 @@ export function renderMarkdown(models: readonly ReportModel[]): string {
   if (first.study.description) out.push(first.study.description);
   const p = first.progress;
   out.push(
-    `Progress: ${p.pointsComplete} of ${p.pointsExpected} grid points finished${p.pointsPruned ? `, ${p.pointsPruned} pruned` : ''}; trials ${Object.entries(p.states)
-      .filter(([, n]) => n > 0)
-      .map(([s, n]) => `${n} ${s}`)
-      .join(', ') || 'none'}.`,
+    `Progress: ${p.pointsComplete} of ${p.pointsExpected} grid points finished${p.pointsPruned ? `, ${p.pointsPruned} pruned` : ''}; trials ${
+      Object.entries(p.states)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ') || 'none'
+    }.`,
   );
   for (const w of first.warnings) out.push(`Warning: ${w}`);
   const ids = [...new Set(models.flatMap((m) => m.tables.map((t) => t.id)))];
@@ -117,7 +125,9 @@ export function renderMarkdown(models: readonly ReportModel[]): string {
   const gap = gapTable(models);
   if (gap) {
     out.push('## Selection gap: average AUROC by how the grid point was chosen');
-    out.push('_The oracle picks each point on the test AUROC it reports; the others do not look at test labels. The difference is what the oracle choice adds._');
+    out.push(
+      '_The oracle picks each point on the test AUROC it reports; the others do not look at test labels. The difference is what the oracle choice adds._',
+    );
     out.push(gap);
   }
   if (first.tables.length === 0) out.push('No table yet: no grid point has a finished trial.');

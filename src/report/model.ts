@@ -22,10 +22,27 @@ import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import { className, datasetTitle } from './classes.js';
 import { assignRows, collectPoints, tunedOf, type Ctx, type Point } from './build/points.js';
 import { defaultMatcher, groupAndChoose, isPruned, selectionCaption } from './build/selection.js';
-import { ABLATION_MODELS, classTable, contaminationTable, gateTable, MAIN_MODELS, withPruningNote } from './build/tables.js';
+import {
+  ABLATION_MODELS,
+  classTable,
+  contaminationTable,
+  gateTable,
+  MAIN_MODELS,
+  withPruningNote,
+} from './build/tables.js';
 import { buildGrids } from './build/grids.js';
 import { buildCurves } from './build/curves.js';
-import type { BestTrial, Progress, ReportMeta, ReportModel, ReportOptions, ReportRow, ReportStudyInput, ReportTable, StateName } from './types.js';
+import type {
+  BestTrial,
+  Progress,
+  ReportMeta,
+  ReportModel,
+  ReportOptions,
+  ReportRow,
+  ReportStudyInput,
+  ReportTable,
+  StateName,
+} from './types.js';
 
 export { aurocHistory, finalAuroc } from './build/points.js';
 export { selectionCaption } from './build/selection.js';
@@ -96,7 +113,8 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
   const { study, trials } = input;
   const def = readDefinition(study.systemAttrs, warnings);
   const grid = readStoredGrid(def, study.systemAttrs);
-  if (!grid) warnings.push('the study has no definition or search space: expected grid points are only those with trials');
+  if (!grid)
+    warnings.push('the study has no definition or search space: expected grid points are only those with trials');
   const maxRetries = retryLimit(def ?? {});
   const givenUp = givenUpPoints(trials, maxRetries);
   if (givenUp.length > 0)
@@ -131,7 +149,12 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
     mainContamination: contaminations.includes(0) ? 0 : (contaminations[0] ?? null),
   };
 
-  const tables = [classTable(ctx, 'main', MAIN_MODELS), classTable(ctx, 'ablation', ABLATION_MODELS), gateTable(ctx), contaminationTable(ctx)]
+  const tables = [
+    classTable(ctx, 'main', MAIN_MODELS),
+    classTable(ctx, 'ablation', ABLATION_MODELS),
+    gateTable(ctx),
+    contaminationTable(ctx),
+  ]
     .filter((t): t is ReportTable => t !== null)
     .map((t) => withPruningNote(t, opts.select));
 
@@ -148,8 +171,19 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
   const history = study.systemAttrs[STUDY_ATTR.definitionHistory];
 
   return {
-    study: { name: study.name, dataset, datasetTitle: datasetTitle(dataset), objective, description: def?.description ?? null },
-    selection: { select: opts.select, score, caption: selectionCaption(opts.select, score, rows, def), compare: ctx.compare ? 'paper' : null },
+    study: {
+      name: study.name,
+      dataset,
+      datasetTitle: datasetTitle(dataset),
+      objective,
+      description: def?.description ?? null,
+    },
+    selection: {
+      select: opts.select,
+      score,
+      caption: selectionCaption(opts.select, score, rows, def),
+      compare: ctx.compare ? 'paper' : null,
+    },
     mainContamination: ctx.mainContamination,
     tables,
     grids: buildGrids(ctx),
@@ -160,7 +194,11 @@ export function buildReport(input: ReportInput, opts: ReportOptions): ReportMode
       study: study.name,
       definitionHash: typeof definitionHash === 'string' ? definitionHash : null,
       backends: [...backends].sort(),
-      epochs: { pretrain: def?.training.pretrainEpochs ?? null, joint: def?.training.jointEpochs ?? null, observedJoint },
+      epochs: {
+        pretrain: def?.training.pretrainEpochs ?? null,
+        joint: def?.training.jointEpochs ?? null,
+        observedJoint,
+      },
       version: input.meta?.version ?? null,
       commit: input.meta?.commit ?? null,
       generatedAt: input.meta?.generatedAt ?? null,

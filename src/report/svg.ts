@@ -7,10 +7,26 @@
 export const FONT_FAMILY = 'DejaVu Sans, Arial, Helvetica, sans-serif';
 
 /** matplotlib's tab10: distinguishable, colour-blind-tolerant, familiar to readers of papers. */
-export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+export const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** Coordinates with two decimals: enough for screens and print, short files. */
@@ -26,7 +42,8 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.round(v / step) * step);
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.round(v / step) * step);
   return out.map((v) => Number(v.toPrecision(12)));
 }
 
@@ -95,10 +112,18 @@ export function linePlot(o: LinePlotOptions): string {
   let auto = niceTicks(xlo, xhi, 8);
   if (o.xInteger) {
     auto = auto.filter((v) => Number.isInteger(v));
-    if (auto.length < 2) auto = Array.from({ length: Math.floor(xhi) - Math.ceil(xlo) + 1 }, (_, k) => Math.ceil(xlo) + k);
+    if (auto.length < 2)
+      auto = Array.from({ length: Math.floor(xhi) - Math.ceil(xlo) + 1 }, (_, k) => Math.ceil(xlo) + k);
   }
   const xTicks = o.xTicks ?? auto.map((v) => ({ value: v, label: '' }));
-  const xTickLabels = o.xTicks ? xTicks.map((t) => t.label) : xTicks.map((t, _, all) => tickText(t.value, all.map((a) => a.value)));
+  const xTickLabels = o.xTicks
+    ? xTicks.map((t) => t.label)
+    : xTicks.map((t, _, all) =>
+        tickText(
+          t.value,
+          all.map((a) => a.value),
+        ),
+      );
 
   const out: string[] = [];
   out.push(
@@ -130,9 +155,14 @@ export function linePlot(o: LinePlotOptions): string {
     `<text class="axis-label x" x="${n2(m.left + pw / 2)}" y="${m.top + ph + 42}" text-anchor="middle" font-size="13">${escapeXml(o.xLabel)}</text>`,
     `<text class="axis-label y" x="0" y="0" transform="translate(18 ${n2(m.top + ph / 2)}) rotate(-90)" text-anchor="middle" font-size="13">${escapeXml(o.yLabel)}</text>`,
   );
-  if (o.note) out.push(`<text class="note" x="${m.left}" y="${H - 10}" font-size="11" fill="#555555">${escapeXml(o.note)}</text>`);
+  if (o.note)
+    out.push(
+      `<text class="note" x="${m.left}" y="${H - 10}" font-size="11" fill="#555555">${escapeXml(o.note)}</text>`,
+    );
   if (o.series.length === 0) {
-    out.push(`<text x="${n2(m.left + pw / 2)}" y="${n2(m.top + ph / 2)}" text-anchor="middle" fill="#777777">no finished trial yet</text>`);
+    out.push(
+      `<text x="${n2(m.left + pw / 2)}" y="${n2(m.top + ph / 2)}" text-anchor="middle" fill="#777777">no finished trial yet</text>`,
+    );
   }
   o.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
@@ -143,7 +173,8 @@ export function linePlot(o: LinePlotOptions): string {
       const d = pts.map((p, k) => `${k === 0 ? 'M' : 'L'}${n2(X(p.x))} ${n2(Y(p.y))}`).join(' ');
       out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
     }
-    if (pts.length <= 60) for (const p of pts) out.push(`<circle cx="${n2(X(p.x))}" cy="${n2(Y(p.y))}" r="3" fill="${color}"/>`);
+    if (pts.length <= 60)
+      for (const p of pts) out.push(`<circle cx="${n2(X(p.x))}" cy="${n2(Y(p.y))}" r="3" fill="${color}"/>`);
     out.push('</g>');
   });
   // Legend, right of the plot.
@@ -181,7 +212,13 @@ export function viridis(t: number): string {
   const f = x - i;
   const a = hexToRgb(VIRIDIS[i]!);
   const b = hexToRgb(VIRIDIS[i + 1]!);
-  return `#${a.map((v, k) => Math.round(v + (b[k]! - v) * f).toString(16).padStart(2, '0')).join('')}`;
+  return `#${a
+    .map((v, k) =>
+      Math.round(v + (b[k]! - v) * f)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 }
 
 /** Relative brightness 0..1 of a colour: which text colour reads on it. */
@@ -228,7 +265,10 @@ export const HEATMAP_MIN_SPAN = 0.02;
 export const AUROC_DOMAIN: readonly [number, number] = [0.5, 1];
 
 /** The colour range of a heatmap: the fixed domain, else the values' range widened about its middle to `minSpan`. */
-export function colorDomain(values: readonly number[], opts: { domain?: readonly [number, number]; minSpan?: number } = {}): [number, number] {
+export function colorDomain(
+  values: readonly number[],
+  opts: { domain?: readonly [number, number]; minSpan?: number } = {},
+): [number, number] {
   if (opts.domain) return [opts.domain[0], opts.domain[1]];
   const span = Math.max(opts.minSpan ?? HEATMAP_MIN_SPAN, 1e-9);
   if (values.length === 0) return [0, 1];
@@ -265,7 +305,13 @@ export function heatmap(o: HeatmapOptions): string {
   const legendRows = (o.outlinedLabel ? 1 : 0) + (o.dottedLabel ? 1 : 0);
   const legendW = Math.max(textWidth(o.outlinedLabel ?? '', fs), textWidth(o.dottedLabel ?? '', fs)) + 30;
   const W = Math.ceil(
-    Math.max(m.left + pw + m.right, m.left + legendW + 10, textWidth(o.title, 15) + 40, textWidth(o.subtitle ?? '', fs) + 40, 480),
+    Math.max(
+      m.left + pw + m.right,
+      m.left + legendW + 10,
+      textWidth(o.title, 15) + 40,
+      textWidth(o.subtitle ?? '', fs) + 40,
+      480,
+    ),
   );
   const H = Math.ceil(legendTop + Math.max(0, legendRows - 1) * 18 + 16);
 
@@ -275,7 +321,10 @@ export function heatmap(o: HeatmapOptions): string {
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
     `<text class="title" x="${n2(W / 2)}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(o.title)}</text>`,
   );
-  if (o.subtitle) out.push(`<text class="subtitle" x="${n2(W / 2)}" y="44" text-anchor="middle" fill="#444444">${escapeXml(o.subtitle)}</text>`);
+  if (o.subtitle)
+    out.push(
+      `<text class="subtitle" x="${n2(W / 2)}" y="44" text-anchor="middle" fill="#444444">${escapeXml(o.subtitle)}</text>`,
+    );
   out.push('<g class="cells">');
   for (let i = 0; i < ny; i++) {
     for (let j = 0; j < nx; j++) {
@@ -301,8 +350,14 @@ export function heatmap(o: HeatmapOptions): string {
     for (let j = 0; j < nx; j++) {
       const x = m.left + j * cw;
       const y = m.top + ph - (i + 1) * ch;
-      if (o.outlined?.[i]?.[j]) out.push(`<rect class="outlined" x="${n2(x + 1.5)}" y="${n2(y + 1.5)}" width="${n2(cw - 3)}" height="${n2(ch - 3)}" fill="none" stroke="#d62728" stroke-width="3"/>`);
-      if (o.dotted?.[i]?.[j]) out.push(`<circle class="dotted" cx="${n2(x + cw - 10)}" cy="${n2(y + 10)}" r="4" fill="#ffffff" stroke="#000000"/>`);
+      if (o.outlined?.[i]?.[j])
+        out.push(
+          `<rect class="outlined" x="${n2(x + 1.5)}" y="${n2(y + 1.5)}" width="${n2(cw - 3)}" height="${n2(ch - 3)}" fill="none" stroke="#d62728" stroke-width="3"/>`,
+        );
+      if (o.dotted?.[i]?.[j])
+        out.push(
+          `<circle class="dotted" cx="${n2(x + cw - 10)}" cy="${n2(y + 10)}" r="4" fill="#ffffff" stroke="#000000"/>`,
+        );
     }
   }
   out.push('</g>');

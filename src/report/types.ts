@@ -232,7 +232,12 @@ export interface Progress {
   readonly pointsPruned: number;
   /** Points no trial was made for yet (the study grew, or the sweep never enqueued them). */
   readonly pointsNotEnqueued: number;
-  readonly byRow: readonly { readonly rowId: string; readonly label: string; readonly complete: number; readonly expected: number }[];
+  readonly byRow: readonly {
+    readonly rowId: string;
+    readonly label: string;
+    readonly complete: number;
+    readonly expected: number;
+  }[];
 }
 
 /** The best finished trial of one row so far (by the row's score). */

@@ -19,7 +19,11 @@ export const HOST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function hostIdentity(hostId?: string, env: NodeJS.ProcessEnv = process.env, pid = process.pid): HostIdentity {
   const cuda = env.CUDA_VISIBLE_DEVICES;
-  return { host: hostId ?? hostname(), pid, ...(cuda !== undefined && cuda !== '' ? { cudaVisibleDevices: cuda } : {}) };
+  return {
+    host: hostId ?? hostname(),
+    pid,
+    ...(cuda !== undefined && cuda !== '' ? { cudaVisibleDevices: cuda } : {}),
+  };
 }
 
 /** The `worker` attribute, "host:pid", as claims have always written it. */
@@ -29,5 +33,9 @@ export function ownerOf(id: HostIdentity): string {
 
 /** System attributes written with every claim besides `worker`. */
 export function claimAttrs(id: HostIdentity): Record<string, JsonValue> {
-  return { host: id.host, pid: id.pid, ...(id.cudaVisibleDevices !== undefined ? { cuda_visible_devices: id.cudaVisibleDevices } : {}) };
+  return {
+    host: id.host,
+    pid: id.pid,
+    ...(id.cudaVisibleDevices !== undefined ? { cuda_visible_devices: id.cudaVisibleDevices } : {}),
+  };
 }

@@ -68,7 +68,8 @@ export class PretrainShare {
       this.#leased.add(key);
       return 'run';
     }
-    if (!this.#waiting.has(key)) this.o.note(`pretraining ${key} is being built by another host: its trials wait, others run`);
+    if (!this.#waiting.has(key))
+      this.o.note(`pretraining ${key} is being built by another host: its trials wait, others run`);
     this.#waiting.add(key);
     return 'wait';
   }
@@ -119,7 +120,10 @@ export class PretrainShare {
       if (bytes && checkPretrainEntry(bytes, key) === null) {
         await this.o.artifacts.putArtifact(PRETRAIN_ARTIFACT_PREFIX + key, bytes);
         this.#ready.add(key);
-      } else this.o.note(`pretraining ${key} left no cache entry to share (the trial failed or the cache could not be written); another trial builds it`);
+      } else
+        this.o.note(
+          `pretraining ${key} left no cache entry to share (the trial failed or the cache could not be written); another trial builds it`,
+        );
     } finally {
       // Not when another trial of the key took the lease again meanwhile (the first one failed early).
       if (!this.#leased.has(key)) await this.o.artifacts.releaseLease(PRETRAIN_ARTIFACT_PREFIX + key, this.o.owner);
@@ -159,12 +163,15 @@ export class PretrainShare {
   /** Waits for uploads in flight, then frees any lease still held (a sweep stopped before its builder ended). */
   async close(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
-    for (const key of this.#leased) await this.o.artifacts.releaseLease(PRETRAIN_ARTIFACT_PREFIX + key, this.o.owner).catch(() => undefined);
+    for (const key of this.#leased)
+      await this.o.artifacts.releaseLease(PRETRAIN_ARTIFACT_PREFIX + key, this.o.owner).catch(() => undefined);
     this.#leased.clear();
   }
 
   #track(p: Promise<void>): void {
-    const q = p.catch((e: unknown) => this.o.note(`pretraining sharing: ${(e as Error).message ?? String(e)}`)).finally(() => this.#pending.delete(q));
+    const q = p
+      .catch((e: unknown) => this.o.note(`pretraining sharing: ${(e as Error).message ?? String(e)}`))
+      .finally(() => this.#pending.delete(q));
     this.#pending.add(q);
   }
 }

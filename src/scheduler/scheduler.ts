@@ -137,12 +137,22 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   let pruned = 0;
   let requeued = 0;
   const limits = { maxRetries: opts.maxRetries };
-  const recover = () => recoverDeadTrials({ storage, studyId, owner, staleSeconds, distributions: opts.distributions, limits });
+  const recover = () =>
+    recoverDeadTrials({ storage, studyId, owner, staleSeconds, distributions: opts.distributions, limits });
   const first = await recover();
   let recovered = first.died + first.stale;
   if (recovered > 0) events.note?.(`queued again ${recovered} trial(s) left RUNNING by a process that died`);
 
-  const active = new Map<number, { info: ActiveTrial; done: Promise<void>; abort: AbortController; stop: (reason: string) => void; alive: () => { at: number; started: boolean } }>();
+  const active = new Map<
+    number,
+    {
+      info: ActiveTrial;
+      done: Promise<void>;
+      abort: AbortController;
+      stop: (reason: string) => void;
+      alive: () => { at: number; started: boolean };
+    }
+  >();
   const freeSlots = Array.from({ length: maxInFlight }, (_, i) => maxInFlight - 1 - i);
   const sharing = new ShareTracker(opts.shareKey);
   const note = (m: string) => events.note?.(m);
@@ -184,7 +194,9 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         // A worker thread that is (re)starting loads its modules and backend first: that is not a hang.
         const limit = started ? staleSeconds : Math.max(staleSeconds, WORKER_START_GRACE_S);
         if (silent > limit * 1000)
-          a.stop(`worker hung: no sign of life from its thread for ${Math.round(silent / 1000)} s (limit --stale-after ${limit} s); the worker was stopped and replaced`);
+          a.stop(
+            `worker hung: no sign of life from its thread for ${Math.round(silent / 1000)} s (limit --stale-after ${limit} s); the worker was stopped and replaced`,
+          );
         else await storage.heartbeat(id);
       }
       for (const t of [...held]) await storage.heartbeat(t.id);
@@ -213,7 +225,10 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       if (alive.started) return;
       alive.started = true;
       if (limit !== undefined)
-        timeout = setTimeout(() => stop(`timed out: ran longer than trialTimeout ${limit} s; the worker was stopped and replaced`), limit * 1000);
+        timeout = setTimeout(
+          () => stop(`timed out: ran longer than trialTimeout ${limit} s; the worker was stopped and replaced`),
+          limit * 1000,
+        );
     };
     const recorder = new ProgressRecorder(storage, trial, objectiveOf(trial.params.model, opts.objective));
     // Another process may have failed this trial meanwhile (its heartbeat looked
@@ -225,7 +240,10 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         await fn();
       } catch (e) {
         if (!(e instanceof TrialFinishedError || e instanceof TrialStateError)) throw e;
-        if (!takenOver) events.note?.(`trial ${trial.number} was finished by another process meanwhile (${e.message}); this run's outcome is dropped`);
+        if (!takenOver)
+          events.note?.(
+            `trial ${trial.number} was finished by another process meanwhile (${e.message}); this run's outcome is dropped`,
+          );
         takenOver = true;
       }
     };
@@ -283,7 +301,12 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
             if (prunedAt) {
               const value = await recorder.prune(prunedAt, seconds);
               pruned++;
-              await events.trialFinished?.(info, { state: 'PRUNED', value: value ?? undefined, pruned: prunedAt, seconds });
+              await events.trialFinished?.(info, {
+                state: 'PRUNED',
+                value: value ?? undefined,
+                pruned: prunedAt,
+                seconds,
+              });
             } else if (stopReason !== null) {
               await recorder.fail(stopReason, seconds);
               failed++;
@@ -343,9 +366,10 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
       if (fatal) break;
       if (share?.waiting && Date.now() - lastRecheck >= pollMs) {
         lastRecheck = Date.now();
-        if ((await share.recheck()) > 0) note('another host finished (or stopped) building a pretraining: its trials run again');
+        if ((await share.recheck()) > 0)
+          note('another host finished (or stopped) building a pretraining: its trials run again');
       }
-      for (let i = 0; i < held.length && !signal.aborted && active.size < maxInFlight; ) {
+      for (let i = 0; i < held.length && !signal.aborted && active.size < maxInFlight;) {
         if (sharing.blocked(held[i]!)) i++;
         else {
           const t = held.splice(i, 1)[0]!;
@@ -368,7 +392,12 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         // another process: wait for them to finish, or to go stale and come back.
         // Only trials of our grid: a trial Optuna left RUNNING is not waited for.
         // Trials left for another host's pretraining wait for it, or for its lease to expire.
-        if (signal.aborted || opts.waitForOthers === false || (!share?.waiting && (await storage.countTrials(studyId, 'grid'))[TrialState.RUNNING] === 0)) break;
+        if (
+          signal.aborted ||
+          opts.waitForOthers === false ||
+          (!share?.waiting && (await storage.countTrials(studyId, 'grid'))[TrialState.RUNNING] === 0)
+        )
+          break;
         await sleep(pollMs, signal);
       }
       if (Date.now() - lastStaleCheck > (staleSeconds * 1000) / 2) {
@@ -396,7 +425,12 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   return { completed, failed, pruned, requeued, recovered, interrupted: signal.aborted };
 }
 
-function pretrainShare(opts: SchedulerOptions, owner: string, staleSeconds: number, note: (m: string) => void): PretrainShare {
+function pretrainShare(
+  opts: SchedulerOptions,
+  owner: string,
+  staleSeconds: number,
+  note: (m: string) => void,
+): PretrainShare {
   const { storage, shareKey } = opts;
   // Programming errors of the caller (start), not user input.
   if (!storage.artifacts) throw new Error('sharePretraining: this storage offers no artifact store');

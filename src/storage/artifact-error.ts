@@ -11,6 +11,9 @@ export class ArtifactDamagedError extends StorageError {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(`artifact "${key}" is damaged: its bytes hash to ${actual}, stored sha256 ${expected}; it is rebuilt and stored again`, location);
+    super(
+      `artifact "${key}" is damaged: its bytes hash to ${actual}, stored sha256 ${expected}; it is rebuilt and stored again`,
+      location,
+    );
   }
 }

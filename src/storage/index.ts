@@ -1,6 +1,16 @@
 // The storage folder's public face: the interface every backend implements,
 // and the SQLite backend.
-export type { Artifact, ArtifactStore, EnqueueResult, FrozenTrial, JsonValue, Storage, StudySummary, TrialFilter, TrialImport } from './storage.js';
+export type {
+  Artifact,
+  ArtifactStore,
+  EnqueueResult,
+  FrozenTrial,
+  JsonValue,
+  Storage,
+  StudySummary,
+  TrialFilter,
+  TrialImport,
+} from './storage.js';
 export { ArtifactDamagedError } from './artifact-error.js';
 export { openStorage, isPostgresUrl, maskLocation } from './open.js';
 export type { OpenOptions } from './open.js';

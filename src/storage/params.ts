@@ -15,16 +15,33 @@ export function encodeImportedParam(
   dist: readonly ParamValue[] | string | undefined,
   where: string,
 ): { readonly value: number; readonly json: string } {
-  if (dist === undefined) throw new StorageError(`importTrial: param "${name}" has no distribution (give its choices or its stored JSON)`, where);
-  const json = typeof dist === 'string' ? dist : pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...dist] } });
-  const parsed = typeof dist === 'string' ? (pyJsonLoads(dist) as { name?: string; attributes?: { choices?: ParamValue[] } } | null) : null;
-  const choices = typeof dist === 'string' ? (parsed?.name === 'CategoricalDistribution' ? (parsed.attributes?.choices ?? []) : null) : dist;
+  if (dist === undefined)
+    throw new StorageError(
+      `importTrial: param "${name}" has no distribution (give its choices or its stored JSON)`,
+      where,
+    );
+  const json =
+    typeof dist === 'string'
+      ? dist
+      : pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...dist] } });
+  const parsed =
+    typeof dist === 'string'
+      ? (pyJsonLoads(dist) as { name?: string; attributes?: { choices?: ParamValue[] } } | null)
+      : null;
+  const choices =
+    typeof dist === 'string'
+      ? parsed?.name === 'CategoricalDistribution'
+        ? (parsed.attributes?.choices ?? [])
+        : null
+      : dist;
   if (choices === null) {
     // Float/Int distributions (trials Optuna sampled) store the value itself.
-    if (typeof value !== 'number') throw new StorageError(`importTrial: ${name}=${JSON.stringify(value)} is not a number, as ${json} needs`, where);
+    if (typeof value !== 'number')
+      throw new StorageError(`importTrial: ${name}=${JSON.stringify(value)} is not a number, as ${json} needs`, where);
     return { value, json };
   }
   const index = choices.findIndex((c) => c === value);
-  if (index < 0) throw new StorageError(`importTrial: ${name}=${JSON.stringify(value)} is not among its choices ${json}`, where);
+  if (index < 0)
+    throw new StorageError(`importTrial: ${name}=${JSON.stringify(value)} is not among its choices ${json}`, where);
   return { value: index, json };
 }

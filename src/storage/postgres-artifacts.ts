@@ -27,19 +27,24 @@ export function artifactStore(run: Run, where: string, readonly: boolean): Artif
   return {
     async getArtifact(key) {
       try {
-        const r = await run<ArtifactRow>('SELECT key, bytes, sha256, created_at FROM iae_artifacts WHERE key = $1', [key]);
+        const r = await run<ArtifactRow>('SELECT key, bytes, sha256, created_at FROM iae_artifacts WHERE key = $1', [
+          key,
+        ]);
         const row = r.rows[0];
         if (!row) return null;
         // A blob that does not match its checksum is never handed out as weights.
         const actual = createHash('sha256').update(row.bytes).digest('hex');
         if (actual !== row.sha256) {
-          throw new StorageError(`artifact ${key}: stored sha256 ${row.sha256} but the bytes hash to ${actual} (damaged?); delete its row to rebuild it`, where);
+          throw new StorageError(
+            `artifact ${key}: stored sha256 ${row.sha256} but the bytes hash to ${actual} (damaged?); delete its row to rebuild it`,
+            where,
+          );
         }
         return toArtifact(row);
       } catch (err) {
         // A database Optuna created and only read-only tools opened has no table of ours yet: nothing stored.
         // (The runner has typed the error already: the SQLSTATE is on its cause.)
-        const code = (err as { code?: string }).code ?? ((err as { cause?: { code?: string } }).cause?.code);
+        const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
         if (code === '42P01') return null;
         throw err;
       }
@@ -48,8 +53,14 @@ export function artifactStore(run: Run, where: string, readonly: boolean): Artif
       refuse(`store artifact ${key}`);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       // DO NOTHING: the first put wins (same content by construction); a retry after a lost reply is harmless.
-      await run('INSERT INTO iae_artifacts (key, bytes, sha256) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [key, Buffer.from(bytes), sha256]);
-      const r = await run<ArtifactRow>('SELECT key, bytes, sha256, created_at FROM iae_artifacts WHERE key = $1', [key]);
+      await run('INSERT INTO iae_artifacts (key, bytes, sha256) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [
+        key,
+        Buffer.from(bytes),
+        sha256,
+      ]);
+      const r = await run<ArtifactRow>('SELECT key, bytes, sha256, created_at FROM iae_artifacts WHERE key = $1', [
+        key,
+      ]);
       return toArtifact(r.rows[0]);
     },
     async acquireLease(key, holder, seconds) {

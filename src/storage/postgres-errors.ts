@@ -11,11 +11,19 @@ interface PgLikeError {
   syscall?: string;
 }
 
-const asErr = (err: unknown): PgLikeError | null =>
-  err instanceof Error ? (err as unknown as PgLikeError) : null;
+const asErr = (err: unknown): PgLikeError | null => (err instanceof Error ? (err as unknown as PgLikeError) : null);
 
 /** Network-level failures: the server is down, restarting, or the connection broke. */
-const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT', 'EAI_AGAIN']);
+const NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOENT',
+  'EAI_AGAIN',
+]);
 
 /**
  * True when the connection dropped or the server is restarting: the operation
@@ -57,27 +65,39 @@ export function translate(err: unknown, where: string, secrets: readonly string[
   // client's configuration holds the URL; only the scrubbed message and the code go on.
   const cause = Object.assign(new Error(msg), code ? { code } : {});
   const mk = (text: string) => new StorageError(text, where, { cause });
-  if (code === '28P01') return mk(`wrong password for the role in the URL (${msg}); fix it in the URL, PGPASSWORD or ~/.pgpass`);
+  if (code === '28P01')
+    return mk(`wrong password for the role in the URL (${msg}); fix it in the URL, PGPASSWORD or ~/.pgpass`);
   if (code === '28000') {
-    return mk(`the server refused the connection (${msg}); check the role name, and pg_hba.conf on the server for this host and database`);
+    return mk(
+      `the server refused the connection (${msg}); check the role name, and pg_hba.conf on the server for this host and database`,
+    );
   }
   if (/client password must be a string|password must be a string|no password supplied/i.test(msg)) {
-    return mk('the server asks for a password and none was given; put it in the URL, in PGPASSWORD, or in ~/.pgpass (mode 0600)');
+    return mk(
+      'the server asks for a password and none was given; put it in the URL, in PGPASSWORD, or in ~/.pgpass (mode 0600)',
+    );
   }
-  if (code === '3D000') return mk(`no such database (${msg}); create it first (\`createdb -O <role> <name>\`) or fix the name in the URL`);
+  if (code === '3D000')
+    return mk(`no such database (${msg}); create it first (\`createdb -O <role> <name>\`) or fix the name in the URL`);
   if (code === '42501') {
     return mk(
       `permission denied (${msg}); the role lacks a privilege: a SELECT-only role is for read-only tools (monitor, export); ` +
         'sweep start/worker need INSERT, UPDATE and DELETE on the tables, and creating them needs the database owner (or CREATE on its schema)',
     );
   }
-  if (code === '53300') return mk(`too many connections to the server (${msg}); raise max_connections or run fewer workers per host`);
+  if (code === '53300')
+    return mk(`too many connections to the server (${msg}); raise max_connections or run fewer workers per host`);
   if (/does not support SSL|SSL|self[- ]signed|certificate/i.test(msg)) {
-    return mk(`SSL negotiation failed (${msg}); check sslmode (and sslrootcert) in the URL against the server's ssl setting`);
+    return mk(
+      `SSL negotiation failed (${msg}); check sslmode (and sslrootcert) in the URL against the server's ssl setting`,
+    );
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return mk(`cannot resolve the host (${msg}); check the host name in the URL`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return mk(`cannot resolve the host (${msg}); check the host name in the URL`);
   if (code === 'ERR_INVALID_URL') {
-    return mk('is not a valid PostgreSQL URL (postgresql://user:password@host:port/database); percent-encode special characters of the password (@ as %40, / as %2F, : as %3A)');
+    return mk(
+      'is not a valid PostgreSQL URL (postgresql://user:password@host:port/database); percent-encode special characters of the password (@ as %40, / as %2F, : as %3A)',
+    );
   }
   if (isConnectionError(err)) {
     return mk(

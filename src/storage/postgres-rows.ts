@@ -85,7 +85,12 @@ function attrs(rows: [string, string][] | null): Readonly<Record<string, JsonVal
 }
 
 export function buildStudy(row: StudyRow): StudySummary {
-  return Object.freeze({ id: row.study_id, name: row.study_name, systemAttrs: attrs(row.sa), userAttrs: attrs(row.ua) });
+  return Object.freeze({
+    id: row.study_id,
+    name: row.study_name,
+    systemAttrs: attrs(row.sa),
+    userAttrs: attrs(row.ua),
+  });
 }
 
 /** Turns rows into frozen snapshots, caching each distinct distribution's parsed choices. */
@@ -104,14 +109,21 @@ export class TrialDecoder {
     if (choices === null) return value;
     const choice = choices[Math.round(value)];
     if (choice === undefined) {
-      throw new StorageError(`param value index ${value} is outside the choices ${distributionJson} (damaged database?)`, this.where);
+      throw new StorageError(
+        `param value index ${value} is outside the choices ${distributionJson} (damaged database?)`,
+        this.where,
+      );
     }
     return choice;
   }
 
   state(name: string, trialId: number): TrialState {
     const s = trialStateFromName(name);
-    if (s === undefined) throw new StorageError(`trial ${trialId} has unknown state ${JSON.stringify(name)} (damaged database?)`, this.where);
+    if (s === undefined)
+      throw new StorageError(
+        `trial ${trialId} has unknown state ${JSON.stringify(name)} (damaged database?)`,
+        this.where,
+      );
     return s;
   }
 
@@ -132,7 +144,9 @@ export class TrialDecoder {
       gridPoint: typeof gp === 'string' ? gp : '',
       params: Object.freeze(p) as unknown as Readonly<TrialParams>,
       distributions: Object.freeze(d),
-      intermediate: new FrozenMap<number, number>((row.steps ?? []).map(([step, v, type]) => [step, loadFloat(v, type)] as const)),
+      intermediate: new FrozenMap<number, number>(
+        (row.steps ?? []).map(([step, v, type]) => [step, loadFloat(v, type)] as const),
+      ),
       userAttrs: attrs(row.ua),
       systemAttrs: sa,
       startedAt: row.datetime_start,

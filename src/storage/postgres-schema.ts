@@ -10,7 +10,17 @@ import { StorageError } from '../errors/index.js';
 import { ALEMBIC_HEAD, LIBRARY_VERSION, OPTUNA_TABLES, SCHEMA_VERSION } from './schema.js';
 
 /** Optuna's revisions before the head (schema.ts has the same list for SQLite). */
-const OLDER_REVISIONS = ['v0.9.0.a', 'v1.2.0.a', 'v1.3.0.a', 'v2.4.0.a', 'v2.6.0.a', 'v3.0.0.a', 'v3.0.0.b', 'v3.0.0.c', 'v3.0.0.d'];
+const OLDER_REVISIONS = [
+  'v0.9.0.a',
+  'v1.2.0.a',
+  'v1.3.0.a',
+  'v2.4.0.a',
+  'v2.6.0.a',
+  'v3.0.0.a',
+  'v3.0.0.b',
+  'v3.0.0.c',
+  'v3.0.0.d',
+];
 
 /** Our own tables beside Optuna's (Optuna ignores tables it does not know). */
 export const OWN_TABLES = ['iae_artifacts', 'iae_leases'] as const;
@@ -205,15 +215,24 @@ export async function inspectSchema(db: Q, where: string): Promise<SchemaState> 
         where,
       );
     }
-    throw new StorageError(`Optuna schema revision ${revision} is not ${ALEMBIC_HEAD}, the only one this tool knows (written by a newer Optuna?); ${other}`, where);
+    throw new StorageError(
+      `Optuna schema revision ${revision} is not ${ALEMBIC_HEAD}, the only one this tool knows (written by a newer Optuna?); ${other}`,
+      where,
+    );
   }
   const missing = OPTUNA_TABLES.filter((t) => !tables.has(t));
   if (missing.length > 0) {
-    throw new StorageError(`claims Optuna revision ${ALEMBIC_HEAD} but lacks the tables ${missing.join(', ')} (damaged?); ${other}`, where);
+    throw new StorageError(
+      `claims Optuna revision ${ALEMBIC_HEAD} but lacks the tables ${missing.join(', ')} (damaged?); ${other}`,
+      where,
+    );
   }
   const info = (await db.query<{ schema_version: number }>('SELECT schema_version FROM version_info')).rows[0];
   if (info?.schema_version !== SCHEMA_VERSION) {
-    throw new StorageError(`version_info.schema_version is ${info?.schema_version ?? 'missing'}, expected ${SCHEMA_VERSION}; ${other}`, where);
+    throw new StorageError(
+      `version_info.schema_version is ${info?.schema_version ?? 'missing'}, expected ${SCHEMA_VERSION}; ${other}`,
+      where,
+    );
   }
   const index = await db.query(
     "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'iae_trials_study_state_number'",

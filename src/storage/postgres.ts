@@ -26,7 +26,14 @@ import pg from 'pg';
 import { StorageError } from '../errors/index.js';
 import type { GridPoint, ParamValue } from '../grid/expand.js';
 import { FAIL_KIND_ATTR, type FailKind } from '../trial/retries.js';
-import { assertTransition, assertUpdatable, canTransition, isFinished, TRIAL_STATE_NAMES, TrialState } from '../trial/state.js';
+import {
+  assertTransition,
+  assertUpdatable,
+  canTransition,
+  isFinished,
+  TRIAL_STATE_NAMES,
+  TrialState,
+} from '../trial/state.js';
 import { artifactStore } from './postgres-artifacts.js';
 import { isConnectionError, translate } from './postgres-errors.js';
 import {
@@ -144,7 +151,11 @@ class PostgresStorage implements Storage {
     this.#sh = shared;
     this.#tx = tx;
     this.location = shared.where;
-    this.artifacts = artifactStore((sql, params) => this.#run((c) => c.query(sql, params)), shared.where, shared.readonly);
+    this.artifacts = artifactStore(
+      (sql, params) => this.#run((c) => c.query(sql, params)),
+      shared.where,
+      shared.readonly,
+    );
   }
 
   // ---- running statements ----------------------------------------------------
@@ -194,7 +205,10 @@ class PostgresStorage implements Storage {
 
   #refuseWrite(): void {
     if (this.#sh.readonly) {
-      throw new StorageError('cannot write: the storage was opened read-only (monitor, export); open it without readonly to write', this.#sh.where);
+      throw new StorageError(
+        'cannot write: the storage was opened read-only (monitor, export); open it without readonly to write',
+        this.#sh.where,
+      );
     }
   }
 
@@ -234,7 +248,9 @@ class PostgresStorage implements Storage {
       let committing = false;
       try {
         client = await this.#checkout();
-        const begun = (await client.query('BEGIN; SELECT txid_current()::text AS xid')) as unknown as pg.QueryResult<{ xid: string }>[];
+        const begun = (await client.query('BEGIN; SELECT txid_current()::text AS xid')) as unknown as pg.QueryResult<{
+          xid: string;
+        }>[];
         xid = begun[1].rows[0].xid;
         result = await fn(prepared(client));
         committing = true;
@@ -272,10 +288,17 @@ class PostgresStorage implements Storage {
         const s = r.rows[0].s;
         if (s === 'committed') return true;
         if (s === 'aborted') return false;
-        if (s === null) throw new StorageError(`cannot tell whether transaction ${xid} committed (too old); check the trial by hand`, this.#sh.where);
+        if (s === null)
+          throw new StorageError(
+            `cannot tell whether transaction ${xid} committed (too old); check the trial by hand`,
+            this.#sh.where,
+          );
         // 'in progress': the server has not yet noticed the dropped connection.
         if (attempt >= this.#sh.retries) {
-          throw new StorageError(`cannot tell whether transaction ${xid} committed (still in progress on the server); check the trial by hand`, this.#sh.where);
+          throw new StorageError(
+            `cannot tell whether transaction ${xid} committed (still in progress on the server); check the trial by hand`,
+            this.#sh.where,
+          );
         }
       } catch (err) {
         if (err instanceof StorageError || !isConnectionError(err) || attempt >= this.#sh.retries) this.#fail(err);
@@ -299,7 +322,10 @@ class PostgresStorage implements Storage {
 
   /** Locks the trial's row and returns its state. */
   async #lockState(c: Q, trialId: number): Promise<TrialState> {
-    const r = await c.query<{ state: string }>('SELECT state::text AS state FROM trials WHERE trial_id = $1 FOR UPDATE', [trialId]);
+    const r = await c.query<{ state: string }>(
+      'SELECT state::text AS state FROM trials WHERE trial_id = $1 FOR UPDATE',
+      [trialId],
+    );
     if (r.rows.length === 0) throw new StorageError(`no trial with id ${trialId}`, this.#sh.where);
     return this.#sh.decoder.state(r.rows[0].state, trialId);
   }
@@ -315,7 +341,9 @@ class PostgresStorage implements Storage {
   }
 
   async #nextNumber(c: Q, studyId: number): Promise<number> {
-    const r = await c.query<{ n: number | null }>('SELECT max(number) + 1 AS n FROM trials WHERE study_id = $1', [studyId]);
+    const r = await c.query<{ n: number | null }>('SELECT max(number) + 1 AS n FROM trials WHERE study_id = $1', [
+      studyId,
+    ]);
     return r.rows[0].n ?? 0;
   }
 
@@ -377,7 +405,12 @@ class PostgresStorage implements Storage {
     return ids;
   }
 
-  async #upsertAttrs(c: Q, table: 'trial_user_attributes' | 'trial_system_attributes', trialId: number, attrs: Record<string, JsonValue>): Promise<void> {
+  async #upsertAttrs(
+    c: Q,
+    table: 'trial_user_attributes' | 'trial_system_attributes',
+    trialId: number,
+    attrs: Record<string, JsonValue>,
+  ): Promise<void> {
     const entries = Object.entries(attrs).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return;
     await c.query(
@@ -402,10 +435,16 @@ class PostgresStorage implements Storage {
       );
       if (ins.rows.length === 1) {
         const studyId = ins.rows[0].study_id;
-        await c.query("INSERT INTO study_directions (direction, study_id, objective) VALUES ('MAXIMIZE', $1, 0)", [studyId]);
+        await c.query("INSERT INTO study_directions (direction, study_id, objective) VALUES ('MAXIMIZE', $1, 0)", [
+          studyId,
+        ]);
         for (const [k, v] of Object.entries(systemAttrs)) {
           if (v === undefined) continue;
-          await c.query('INSERT INTO study_system_attributes (study_id, key, value_json) VALUES ($1, $2, $3)', [studyId, k, pyJsonDumps(v)]);
+          await c.query('INSERT INTO study_system_attributes (study_id, key, value_json) VALUES ($1, $2, $3)', [
+            studyId,
+            k,
+            pyJsonDumps(v),
+          ]);
         }
       }
       const r = await c.query<StudyRow>(`${STUDY_SELECT} WHERE s.study_name = $1`, [name]);
@@ -452,10 +491,25 @@ class PostgresStorage implements Storage {
       await this.#assertStudy(c, studyId);
       await this.#lockStudy(c, studyId);
       // Children first: Optuna's schema has foreign keys without ON DELETE CASCADE.
-      for (const table of ['trial_params', 'trial_values', 'trial_intermediate_values', 'trial_user_attributes', 'trial_system_attributes', 'trial_heartbeats']) {
-        await c.query(`DELETE FROM ${table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = $1)`, [studyId]);
+      for (const table of [
+        'trial_params',
+        'trial_values',
+        'trial_intermediate_values',
+        'trial_user_attributes',
+        'trial_system_attributes',
+        'trial_heartbeats',
+      ]) {
+        await c.query(`DELETE FROM ${table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = $1)`, [
+          studyId,
+        ]);
       }
-      for (const table of ['trials', 'study_directions', 'study_user_attributes', 'study_system_attributes', 'studies']) {
+      for (const table of [
+        'trials',
+        'study_directions',
+        'study_user_attributes',
+        'study_system_attributes',
+        'studies',
+      ]) {
         await c.query(`DELETE FROM ${table} WHERE study_id = $1`, [studyId]);
       }
     });
@@ -477,15 +531,24 @@ class PostgresStorage implements Storage {
         if (!e) {
           const choices = distributions[name];
           if (!choices) {
-            throw new StorageError(`grid point ${point.id} has param "${name}" but the distributions given to enqueuePoints have no choices for it`, this.#sh.where);
+            throw new StorageError(
+              `grid point ${point.id} has param "${name}" but the distributions given to enqueuePoints have no choices for it`,
+              this.#sh.where,
+            );
           }
           // distribution_to_json of optuna/distributions.py
-          e = { json: pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } }), index: new Map(choices.map((ch, i) => [ch, i])) };
+          e = {
+            json: pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } }),
+            index: new Map(choices.map((ch, i) => [ch, i])),
+          };
           encoders.set(name, e);
         }
         const index = e.index.get(value);
         if (index === undefined) {
-          throw new StorageError(`grid point ${point.id}: ${name}=${JSON.stringify(value)} is not among its choices ${e.json}`, this.#sh.where);
+          throw new StorageError(
+            `grid point ${point.id}: ${name}=${JSON.stringify(value)} is not among its choices ${e.json}`,
+            this.#sh.where,
+          );
         }
         return [name, index, e.json];
       });
@@ -557,13 +620,23 @@ class PostgresStorage implements Storage {
     return this.#write(async (c) => {
       if (!accept) {
         // One statement: pick, lock and take the oldest free trial, and read it.
-        const r = await c.query<TrialRow & { claimed_at: Date; same_version: boolean }>(take(locked, takeAndRead), [studyId, -1, pyJsonDumps(worker)]);
+        const r = await c.query<TrialRow & { claimed_at: Date; same_version: boolean }>(take(locked, takeAndRead), [
+          studyId,
+          -1,
+          pyJsonDumps(worker),
+        ]);
         const row = r.rows[0];
         if (!row) return null;
         if (!row.same_version) return this.#readTrial(c, row.trial_id);
         const sa = (row.sa ?? []).filter(([k]) => k !== WORKER_ATTR);
         sa.push([WORKER_ATTR, pyJsonDumps(worker)]);
-        return this.#sh.decoder.build({ ...row, state: 'RUNNING', datetime_start: row.claimed_at, heartbeat: row.claimed_at, sa });
+        return this.#sh.decoder.build({
+          ...row,
+          state: 'RUNNING',
+          datetime_start: row.claimed_at,
+          heartbeat: row.claimed_at,
+          sa,
+        });
       }
       let after = -1;
       for (let i = 0; ; i++) {
@@ -579,7 +652,11 @@ class PostgresStorage implements Storage {
           continue;
         }
         // Locked by us already: the same statement takes exactly this row.
-        await c.query(take('SELECT $1::int AS trial_id, $2::int AS number'), [row.trial_id, row.number, pyJsonDumps(worker)]);
+        await c.query(take('SELECT $1::int AS trial_id, $2::int AS number'), [
+          row.trial_id,
+          row.number,
+          pyJsonDumps(worker),
+        ]);
         return this.#readTrial(c, row.trial_id);
       }
     });
@@ -620,13 +697,20 @@ class PostgresStorage implements Storage {
       let number = await this.#nextNumber(c, studyId);
       for (const { trial_id: trialId, last } of stale.rows) {
         assertTransition(trialId, TrialState.RUNNING, TrialState.FAIL);
-        await c.query(`UPDATE trials SET state = 'FAIL', datetime_complete = ${SERVER_NOW} WHERE trial_id = $1`, [trialId]);
+        await c.query(`UPDATE trials SET state = 'FAIL', datetime_complete = ${SERVER_NOW} WHERE trial_id = $1`, [
+          trialId,
+        ]);
         await this.#upsertAttrs(c, 'trial_user_attributes', trialId, {
           error: `stale heartbeat: none since ${last} UTC, more than ${staleSeconds} s ago (process died?)`,
         });
-        await this.#upsertAttrs(c, 'trial_system_attributes', trialId, { [FAIL_KIND_ATTR]: 'process' satisfies FailKind });
+        await this.#upsertAttrs(c, 'trial_system_attributes', trialId, {
+          [FAIL_KIND_ATTR]: 'process' satisfies FailKind,
+        });
         // Its point runs again as a new trial; the FAIL trial stays as the record of what happened.
-        const gp = await c.query<{ value_json: string }>(`SELECT value_json FROM trial_system_attributes WHERE trial_id = $1 AND key = '${GRID_POINT_ATTR}'`, [trialId]);
+        const gp = await c.query<{ value_json: string }>(
+          `SELECT value_json FROM trial_system_attributes WHERE trial_id = $1 AND key = '${GRID_POINT_ATTR}'`,
+          [trialId],
+        );
         const point = gp.rows[0] ? pyJsonLoads(gp.rows[0].value_json) : null;
         if (typeof point !== 'string') continue;
         if (failures && (failures.get(point) ?? 0) > limits!.maxRetries!) continue;
@@ -645,7 +729,10 @@ class PostgresStorage implements Storage {
 
   async setIntermediateValue(trialId: number, step: number, value: number): Promise<void> {
     if (!Number.isInteger(step) || step < 0) {
-      throw new StorageError(`trial ${trialId}: intermediate value step must be an integer >= 0, got ${step}`, this.#sh.where);
+      throw new StorageError(
+        `trial ${trialId}: intermediate value step must be an integer >= 0, got ${step}`,
+        this.#sh.where,
+      );
     }
     this.#refuseWrite();
     const [v, type] = storedFloat(value);
@@ -702,17 +789,25 @@ class PostgresStorage implements Storage {
       );
     }
     if (state === TrialState.COMPLETE && (v === null || Number.isNaN(v))) {
-      throw new StorageError(`trial ${trialId}: a COMPLETE trial needs a value that is a number (got ${v}); finish it as FAIL instead`, where);
+      throw new StorageError(
+        `trial ${trialId}: a COMPLETE trial needs a value that is a number (got ${v}); finish it as FAIL instead`,
+        where,
+      );
     }
     if (state === TrialState.PRUNED && v !== null && Number.isNaN(v)) {
       throw new StorageError(`trial ${trialId}: a PRUNED trial's value cannot be NaN; pass null instead`, where);
     }
     if (state === TrialState.FAIL && v !== null) {
-      throw new StorageError(`trial ${trialId}: a FAIL trial has no value (got ${v}); put the error in a user attribute`, where);
+      throw new StorageError(
+        `trial ${trialId}: a FAIL trial has no value (got ${v}); put the error in a user attribute`,
+        where,
+      );
     }
     const [fv, type] = v === null ? [null, null] : storedFloat(v);
     // The states `state` may be reached from, from the one transition table: the statement writes only from those.
-    const from = (Object.values(TrialState) as TrialState[]).filter((f) => canTransition(f, state)).map((f) => TRIAL_STATE_NAMES[f]);
+    const from = (Object.values(TrialState) as TrialState[])
+      .filter((f) => canTransition(f, state))
+      .map((f) => TRIAL_STATE_NAMES[f]);
     await this.#write(async (c) => {
       // One statement (one round trip): lock the row, write value and state only from an allowed state.
       const r = await c.query<{ state: string }>(
@@ -752,12 +847,17 @@ class PostgresStorage implements Storage {
       );
     }
     if (trial.state === TrialState.COMPLETE && (trial.value === null || Number.isNaN(trial.value))) {
-      throw new StorageError(`importTrial: a COMPLETE trial needs a value that is a number (got ${trial.value})`, where);
+      throw new StorageError(
+        `importTrial: a COMPLETE trial needs a value that is a number (got ${trial.value})`,
+        where,
+      );
     }
-    const params = (Object.entries(trial.params) as [string, ParamValue][]).map(([name, value]): [string, number, string] => {
-      const e = encodeImportedParam(name, value, trial.distributions[name], where);
-      return [name, e.value, e.json];
-    });
+    const params = (Object.entries(trial.params) as [string, ParamValue][]).map(
+      ([name, value]): [string, number, string] => {
+        const e = encodeImportedParam(name, value, trial.distributions[name], where);
+        return [name, e.value, e.json];
+      },
+    );
     return this.#write(async (c) => {
       await this.#assertStudy(c, studyId);
       await this.#lockStudy(c, studyId);
@@ -768,11 +868,17 @@ class PostgresStorage implements Storage {
       );
       const trialId = ins.rows[0].trial_id;
       for (const [name, value, dist] of params) {
-        await c.query('INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ($1, $2, $3, $4)', [trialId, name, value, dist]);
+        await c.query(
+          'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ($1, $2, $3, $4)',
+          [trialId, name, value, dist],
+        );
       }
       if (trial.value !== null) {
         const [fv, type] = storedFloat(trial.value);
-        await c.query('INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ($1, 0, $2, $3::trialvaluetype)', [trialId, fv, type]);
+        await c.query(
+          'INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ($1, 0, $2, $3::trialvaluetype)',
+          [trialId, fv, type],
+        );
       }
       for (const [step, value] of trial.intermediate) {
         const [fv, type] = storedFloat(value);
@@ -801,16 +907,23 @@ class PostgresStorage implements Storage {
   getTrials(studyId: number, states?: readonly TrialState[]): Promise<FrozenTrial[]> {
     if (states) {
       return this.#run((c) =>
-        this.#trialsWhere(c, 't.study_id = $1 AND t.state = ANY($2::trialstate[]) ORDER BY t.number', [studyId, states.map((s) => TRIAL_STATE_NAMES[s])]),
+        this.#trialsWhere(c, 't.study_id = $1 AND t.state = ANY($2::trialstate[]) ORDER BY t.number', [
+          studyId,
+          states.map((s) => TRIAL_STATE_NAMES[s]),
+        ]),
       );
     }
     return this.#run((c) => this.#trialsWhere(c, 't.study_id = $1 ORDER BY t.number', [studyId]));
   }
 
   async countTrials(studyId: number, which: TrialFilter = 'all'): Promise<Readonly<Record<TrialState, number>>> {
-    const filter = which === 'grid' ? ` AND ${HAS_GRID_POINT}` : which === 'foreign' ? ` AND NOT ${HAS_GRID_POINT}` : '';
+    const filter =
+      which === 'grid' ? ` AND ${HAS_GRID_POINT}` : which === 'foreign' ? ` AND NOT ${HAS_GRID_POINT}` : '';
     const r = await this.#run((c) =>
-      c.query<{ state: string; n: number }>(`SELECT t.state::text AS state, count(*)::int AS n FROM trials t WHERE t.study_id = $1${filter} GROUP BY t.state`, [studyId]),
+      c.query<{ state: string; n: number }>(
+        `SELECT t.state::text AS state, count(*)::int AS n FROM trials t WHERE t.study_id = $1${filter} GROUP BY t.state`,
+        [studyId],
+      ),
     );
     const counts: Record<TrialState, number> = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0 };
     for (const row of r.rows) counts[this.#sh.decoder.state(row.state, studyId)] = row.n;
@@ -844,7 +957,13 @@ export async function openPostgresStorage(url: string, opts: PostgresOpenOptions
   const urlPw = urlPassword(url);
   const filePw = urlPw === null && process.env.PGPASSWORD === undefined ? fallbackPassword(t) : undefined;
   const queryPw = /[?&]password=([^&#]*)/i.exec(url)?.[1];
-  const secrets = [urlPw, queryPw, queryPw === undefined ? undefined : safeDecode(queryPw), process.env.PGPASSWORD, filePw].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const secrets = [
+    urlPw,
+    queryPw,
+    queryPw === undefined ? undefined : safeDecode(queryPw),
+    process.env.PGPASSWORD,
+    filePw,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
   const readonly = opts.readonly === true;
   // The password from .pgpass, given to each new connection when the URL and PGPASSWORD have none.
   class Client extends pg.Client {
@@ -876,7 +995,8 @@ export async function openPostgresStorage(url: string, opts: PostgresOpenOptions
     retries: opts.retries ?? 8,
     retryBaseMs: opts.retryBaseMs ?? 100,
     decoder: new TrialDecoder(where),
-    onRetry: (attempt, err) => opts.onRetry?.({ attempt, message: scrub(err instanceof Error ? err.message : String(err), secrets) }),
+    onRetry: (attempt, err) =>
+      opts.onRetry?.({ attempt, message: scrub(err instanceof Error ? err.message : String(err), secrets) }),
     closed: false,
   };
   try {

@@ -185,7 +185,8 @@ export function createOwnIndexes(db: Database.Database): void {
 }
 
 export function hasOwnIndexes(db: Database.Database): boolean {
-  const sql = "SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND name IN ('iae_trials_study_state_number', 'iae_grid_point_attrs')";
+  const sql =
+    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND name IN ('iae_trials_study_state_number', 'iae_grid_point_attrs')";
   return (db.prepare(sql).get() as { n: number }).n === 2;
 }
 
@@ -210,8 +211,7 @@ export function inspectSchema(db: Database.Database, file: string): SchemaState 
   if (!tables.has('alembic_version')) {
     const v = tables.has('version_info')
       ? (db.prepare('SELECT schema_version, library_version FROM version_info').get() as
-          | { schema_version: number; library_version: string }
-          | undefined)
+          { schema_version: number; library_version: string } | undefined)
       : undefined;
     throw new StorageError(
       `was written by an old Optuna (schema ${v ? `${v.schema_version}, optuna ${v.library_version}` : 'unknown'}, no alembic revision); ` +

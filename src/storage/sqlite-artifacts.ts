@@ -72,17 +72,27 @@ export class SqliteArtifactStore implements ArtifactStore {
   }
 
   #hasTables(): boolean {
-    return this.#created || this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'iae_artifacts'").get() !== undefined;
+    return (
+      this.#created ||
+      this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'iae_artifacts'").get() !==
+        undefined
+    );
   }
 
   #row(key: string): ArtifactRow | undefined {
-    return this.#db.prepare('SELECT bytes, sha256, created_at FROM iae_artifacts WHERE key = ?').get(key) as ArtifactRow | undefined;
+    return this.#db.prepare('SELECT bytes, sha256, created_at FROM iae_artifacts WHERE key = ?').get(key) as
+      ArtifactRow | undefined;
   }
 
   #artifact(key: string, row: ArtifactRow): Artifact {
     const actual = sha256(row.bytes);
     if (actual !== row.sha256) throw new ArtifactDamagedError(key, this.#file, row.sha256, actual);
-    return Object.freeze({ key, bytes: new Uint8Array(row.bytes), sha256: row.sha256, createdAt: parseUtc(row.created_at) ?? new Date(0) });
+    return Object.freeze({
+      key,
+      bytes: new Uint8Array(row.bytes),
+      sha256: row.sha256,
+      createdAt: parseUtc(row.created_at) ?? new Date(0),
+    });
   }
 
   async getArtifact(key: string): Promise<Artifact | null> {
@@ -96,22 +106,32 @@ export class SqliteArtifactStore implements ArtifactStore {
       const row = this.#row(key);
       // The first intact copy stays (a second builder made the same content); a damaged one is replaced.
       if (row && sha256(row.bytes) === row.sha256) return this.#artifact(key, row);
-      const fresh: ArtifactRow = { bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), sha256: sha256(bytes), created_at: this.#stamp() };
+      const fresh: ArtifactRow = {
+        bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        sha256: sha256(bytes),
+        created_at: this.#stamp(),
+      };
       this.#db
-        .prepare('INSERT INTO iae_artifacts (key, bytes, sha256, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256, created_at = excluded.created_at')
+        .prepare(
+          'INSERT INTO iae_artifacts (key, bytes, sha256, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256, created_at = excluded.created_at',
+        )
         .run(key, fresh.bytes, fresh.sha256, fresh.created_at);
       return this.#artifact(key, fresh);
     });
   }
 
   async acquireLease(key: string, holder: string, seconds: number): Promise<boolean> {
-    if (!(seconds > 0) || !Number.isFinite(seconds)) throw new RangeError(`lease seconds must be a positive number (got ${seconds})`);
+    if (!(seconds > 0) || !Number.isFinite(seconds))
+      throw new RangeError(`lease seconds must be a positive number (got ${seconds})`);
     return this.#write(() => {
       const now = this.#stamp();
-      const row = this.#db.prepare('SELECT holder, expires_at FROM iae_leases WHERE key = ?').get(key) as { holder: string; expires_at: string } | undefined;
+      const row = this.#db.prepare('SELECT holder, expires_at FROM iae_leases WHERE key = ?').get(key) as
+        { holder: string; expires_at: string } | undefined;
       if (row && row.holder !== holder && row.expires_at > now) return false;
       this.#db
-        .prepare('INSERT INTO iae_leases (key, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at')
+        .prepare(
+          'INSERT INTO iae_leases (key, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at',
+        )
         .run(key, holder, this.#stamp(seconds));
       return true;
     });

@@ -136,7 +136,8 @@ function loadFloat(value: number | null, type: string): number {
 
 function stateOf(name: string, trialId: number, file: string): TrialState {
   const s = trialStateFromName(name);
-  if (s === undefined) throw new StorageError(`trial ${trialId} has unknown state ${JSON.stringify(name)} (damaged file?)`, file);
+  if (s === undefined)
+    throw new StorageError(`trial ${trialId} has unknown state ${JSON.stringify(name)} (damaged file?)`, file);
   return s;
 }
 
@@ -175,9 +176,13 @@ function translate(err: unknown, file: string): unknown {
     });
   }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') {
-    return new StorageError(`cannot read or write the database (${err.message}); check the path, permissions and free disk space`, file, {
-      cause: err,
-    });
+    return new StorageError(
+      `cannot read or write the database (${err.message}); check the path, permissions and free disk space`,
+      file,
+      {
+        cause: err,
+      },
+    );
   }
   return err;
 }
@@ -203,7 +208,6 @@ class SqliteConnection {
     this.#s = prepare(db);
     this.#tx = this.makeTransactions();
   }
-
 
   // ---- helpers --------------------------------------------------------------
 
@@ -240,7 +244,10 @@ class SqliteConnection {
     if (choices === null) return value;
     const choice = choices[Math.round(value)];
     if (choice === undefined) {
-      throw new StorageError(`param value index ${value} is outside the choices ${distributionJson} (damaged file?)`, this.#file);
+      throw new StorageError(
+        `param value index ${value} is outside the choices ${distributionJson} (damaged file?)`,
+        this.#file,
+      );
     }
     return choice;
   }
@@ -260,7 +267,11 @@ class SqliteConnection {
    */
   #countedFailures(studyId: number, ids: IdsParam): Map<string, number> {
     const out = new Map<string, number>();
-    for (const r of this.#s.countedFailures.iterate(ids.json, pyJsonDumps('trial' satisfies FailKind), studyId) as Iterable<{
+    for (const r of this.#s.countedFailures.iterate(
+      ids.json,
+      pyJsonDumps('trial' satisfies FailKind),
+      studyId,
+    ) as Iterable<{
       value_json: string;
       n: number;
     }>) {
@@ -281,7 +292,10 @@ class SqliteConnection {
       if (!e) {
         const choices = distributions[name];
         if (!choices) {
-          throw new StorageError(`${who} has param "${name}" but the distributions given have no choices for it`, this.#file);
+          throw new StorageError(
+            `${who} has param "${name}" but the distributions given have no choices for it`,
+            this.#file,
+          );
         }
         const json = pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } });
         const index = new Map(choices.map((c, i) => [c, i]));
@@ -289,7 +303,11 @@ class SqliteConnection {
           json,
           indexOf: (value, w) => {
             const i = index.get(value);
-            if (i === undefined) throw new StorageError(`${w}: ${name}=${JSON.stringify(value)} is not among its choices ${json}`, this.#file);
+            if (i === undefined)
+              throw new StorageError(
+                `${w}: ${name}=${JSON.stringify(value)} is not among its choices ${json}`,
+                this.#file,
+              );
             return i;
           },
         };
@@ -314,7 +332,8 @@ class SqliteConnection {
   #studySummary(row: { study_id: number; study_name: string }): StudySummary {
     const attrs = (stmt: Database.Statement) => {
       const out: Record<string, JsonValue> = {};
-      for (const r of stmt.all(row.study_id) as { key: string; value_json: string }[]) out[r.key] = deepFreeze(pyJsonLoads(r.value_json));
+      for (const r of stmt.all(row.study_id) as { key: string; value_json: string }[])
+        out[r.key] = deepFreeze(pyJsonLoads(r.value_json));
       return Object.freeze(out);
     };
     return Object.freeze({
@@ -355,7 +374,9 @@ class SqliteConnection {
       params: Object.freeze(p) as unknown as Readonly<TrialParams>,
       distributions: Object.freeze(d),
       intermediate: new FrozenMap<number, number>(
-        [...steps].sort((a, b) => a.step - b.step).map((s) => [s.step, loadFloat(s.intermediate_value, s.intermediate_value_type)] as const),
+        [...steps]
+          .sort((a, b) => a.step - b.step)
+          .map((s) => [s.step, loadFloat(s.intermediate_value, s.intermediate_value_type)] as const),
       ),
       userAttrs: Object.freeze(ua),
       systemAttrs: Object.freeze(sa),
@@ -424,7 +445,12 @@ class SqliteConnection {
     });
 
     const enqueue = db.transaction(
-      (studyId: number, points: readonly GridPoint[], distributions: Record<string, readonly ParamValue[]>, opts: EnqueueOptions): EnqueueResult => {
+      (
+        studyId: number,
+        points: readonly GridPoint[],
+        distributions: Record<string, readonly ParamValue[]>,
+        opts: EnqueueOptions,
+      ): EnqueueResult => {
         this.#assertStudy(studyId);
         // Only the trials of these points are read (O(points), whatever the study's size):
         // value_json is our own pyJsonDumps of the id, so the encoded id is the lookup key.
@@ -461,27 +487,29 @@ class SqliteConnection {
       },
     );
 
-    const claim = db.transaction((studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null => {
-      // Only trials with our grid point attribute: a trial Optuna enqueued has
-      // none, and must never run here. `accept` skips more (see claimTrial).
-      let after = -1;
-      let trialId: number;
-      for (;;) {
-        const row = s.nextWaitingOfGrid.get(studyId, after) as { trial_id: number; number: number } | undefined;
-        if (!row) return null;
-        if (!accept || accept(this.#readTrial(row.trial_id))) {
-          trialId = row.trial_id;
-          break;
+    const claim = db.transaction(
+      (studyId: number, worker: string, accept?: (t: FrozenTrial) => boolean): FrozenTrial | null => {
+        // Only trials with our grid point attribute: a trial Optuna enqueued has
+        // none, and must never run here. `accept` skips more (see claimTrial).
+        let after = -1;
+        let trialId: number;
+        for (;;) {
+          const row = s.nextWaitingOfGrid.get(studyId, after) as { trial_id: number; number: number } | undefined;
+          if (!row) return null;
+          if (!accept || accept(this.#readTrial(row.trial_id))) {
+            trialId = row.trial_id;
+            break;
+          }
+          after = row.number;
         }
-        after = row.number;
-      }
-      assertTransition(trialId, TrialState.WAITING, TrialState.RUNNING);
-      const now = this.#utcNow();
-      s.setRunning.run(now, trialId);
-      s.upsertHeartbeat.run(trialId, now);
-      s.upsertTrialSystemAttr.run(trialId, WORKER_ATTR, pyJsonDumps(worker));
-      return this.#readTrial(trialId);
-    });
+        assertTransition(trialId, TrialState.WAITING, TrialState.RUNNING);
+        const now = this.#utcNow();
+        s.setRunning.run(now, trialId);
+        s.upsertHeartbeat.run(trialId, now);
+        s.upsertTrialSystemAttr.run(trialId, WORKER_ATTR, pyJsonDumps(worker));
+        return this.#readTrial(trialId);
+      },
+    );
 
     const heartbeat = db.transaction((trialId: number) => {
       if (s.heartbeatIfRunning.run(this.#utcNow(), trialId).changes === 0) this.#trialRow(trialId);
@@ -495,7 +523,10 @@ class SqliteConnection {
         return typeof point === 'string' ? point : null;
       });
       const wanted = points.filter((p): p is string => p !== null).map((p) => pyJsonDumps(p));
-      const failures = limits?.maxRetries === undefined || wanted.length === 0 ? null : this.#countedFailures(studyId, idsParam(wanted));
+      const failures =
+        limits?.maxRetries === undefined || wanted.length === 0
+          ? null
+          : this.#countedFailures(studyId, idsParam(wanted));
       const now = this.#utcNow();
       let number = stale.length > 0 ? this.#nextNumber(studyId) : 0;
       for (const [i, { trial_id: trialId, heartbeat: last }] of stale.entries()) {
@@ -551,7 +582,10 @@ class SqliteConnection {
       this.#assertStudy(studyId);
       const number = this.#nextNumber(studyId);
       const at = (d: Date | null) => (d === null ? null : formatUtc(microsOf(d)));
-      const trialId = Number(s.insertImported.run(number, studyId, TRIAL_STATE_NAMES[t.state], at(t.startedAt), at(t.completedAt)).lastInsertRowid);
+      const trialId = Number(
+        s.insertImported.run(number, studyId, TRIAL_STATE_NAMES[t.state], at(t.startedAt), at(t.completedAt))
+          .lastInsertRowid,
+      );
       if (t.value !== null) s.upsertValue.run(trialId, ...storedFloat(t.value));
       for (const [name, value] of Object.entries(t.params) as [string, ParamValue][]) {
         const e = encodeImportedParam(name, value, t.distributions[name], this.#file);
@@ -656,7 +690,10 @@ class SqliteConnection {
       );
     }
     if (trial.state === TrialState.COMPLETE && (trial.value === null || Number.isNaN(trial.value))) {
-      throw new StorageError(`importTrial: a COMPLETE trial needs a value that is a number (got ${trial.value})`, this.#file);
+      throw new StorageError(
+        `importTrial: a COMPLETE trial needs a value that is a number (got ${trial.value})`,
+        this.#file,
+      );
     }
     return this.#guard(() => this.#tx.importTrial.immediate(studyId, trial));
   }
@@ -713,7 +750,10 @@ class SqliteConnection {
 
   setIntermediateValue(trialId: number, step: number, value: number): void {
     if (!Number.isInteger(step) || step < 0) {
-      throw new StorageError(`trial ${trialId}: intermediate value step must be an integer >= 0, got ${step}`, this.#file);
+      throw new StorageError(
+        `trial ${trialId}: intermediate value step must be an integer >= 0, got ${step}`,
+        this.#file,
+      );
     }
     this.#guard(() => this.#tx.setIntermediate.immediate(trialId, step, value));
   }
@@ -735,13 +775,19 @@ class SqliteConnection {
       );
     }
     if (state === TrialState.COMPLETE && (v === null || Number.isNaN(v))) {
-      throw new StorageError(`trial ${trialId}: a COMPLETE trial needs a value that is a number (got ${v}); finish it as FAIL instead`, this.#file);
+      throw new StorageError(
+        `trial ${trialId}: a COMPLETE trial needs a value that is a number (got ${v}); finish it as FAIL instead`,
+        this.#file,
+      );
     }
     if (state === TrialState.PRUNED && v !== null && Number.isNaN(v)) {
       throw new StorageError(`trial ${trialId}: a PRUNED trial's value cannot be NaN; pass null instead`, this.#file);
     }
     if (state === TrialState.FAIL && v !== null) {
-      throw new StorageError(`trial ${trialId}: a FAIL trial has no value (got ${v}); put the error in a user attribute`, this.#file);
+      throw new StorageError(
+        `trial ${trialId}: a FAIL trial has no value (got ${v}); put the error in a user attribute`,
+        this.#file,
+      );
     }
     this.#guard(() => this.#tx.finish.immediate(trialId, state, v));
   }
@@ -761,7 +807,12 @@ class SqliteConnection {
   countTrials(studyId: number, which: TrialFilter = 'all'): Readonly<Record<TrialState, number>> {
     return this.#guard(() => {
       const counts: Record<TrialState, number> = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0 };
-      const stmt = which === 'grid' ? this.#s.countGridByState : which === 'foreign' ? this.#s.countForeignByState : this.#s.countByState;
+      const stmt =
+        which === 'grid'
+          ? this.#s.countGridByState
+          : which === 'foreign'
+            ? this.#s.countForeignByState
+            : this.#s.countByState;
       for (const r of stmt.all(studyId) as { state: string; n: number }[]) {
         const st = trialStateFromName(r.state);
         if (st !== undefined) counts[st] = r.n;
@@ -802,7 +853,12 @@ class SqliteStorage implements Storage {
   /** For a transaction view: whether its transaction is still open; null for the storage itself. */
   readonly #view: { open: boolean } | null;
 
-  constructor(c: SqliteConnection, location: string, gate: Gate = { held: null }, view: { open: boolean } | null = null) {
+  constructor(
+    c: SqliteConnection,
+    location: string,
+    gate: Gate = { held: null },
+    view: { open: boolean } | null = null,
+  ) {
     this.#c = c;
     this.artifacts = c.artifacts;
     this.location = location;
@@ -815,7 +871,10 @@ class SqliteStorage implements Storage {
     if (this.#view) {
       if (!this.#view.open) {
         return Promise.reject(
-          new StorageError('a call through the tx of an atomically that has ended: make it through the storage itself', this.location),
+          new StorageError(
+            'a call through the tx of an atomically that has ended: make it through the storage itself',
+            this.location,
+          ),
         );
       }
       return settle(op);
@@ -827,7 +886,10 @@ class SqliteStorage implements Storage {
     })();
   }
 
-  #call<K extends keyof SyncCalls>(name: K, ...args: Parameters<Sync<SyncCalls[K]>>): Promise<ReturnType<Sync<SyncCalls[K]>>> {
+  #call<K extends keyof SyncCalls>(
+    name: K,
+    ...args: Parameters<Sync<SyncCalls[K]>>
+  ): Promise<ReturnType<Sync<SyncCalls[K]>>> {
     // Typed against the interface: a connection method that drifts from it fails to compile here.
     const c: SyncOf<SyncCalls> = this.#c;
     const f = c[name] as (...a: unknown[]) => ReturnType<Sync<SyncCalls[K]>>;
@@ -925,7 +987,8 @@ class SqliteStorage implements Storage {
   }
 
   close(): Promise<void> {
-    if (this.#view) return Promise.reject(new StorageError('close the storage, not the tx of an atomically', this.location));
+    if (this.#view)
+      return Promise.reject(new StorageError('close the storage, not the tx of an atomically', this.location));
     return this.#run(() => this.#c.close());
   }
 }
@@ -952,9 +1015,14 @@ function prepare(db: Database.Database) {
     allStudies: p('SELECT study_id, study_name FROM studies ORDER BY study_id'),
     insertStudy: p('INSERT INTO studies (study_name) VALUES (?)'),
     deleteStudyRows: [
-      ...['trial_params', 'trial_values', 'trial_intermediate_values', 'trial_user_attributes', 'trial_system_attributes', 'trial_heartbeats'].map(
-        (table) => p(`DELETE FROM ${table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)`),
-      ),
+      ...[
+        'trial_params',
+        'trial_values',
+        'trial_intermediate_values',
+        'trial_user_attributes',
+        'trial_system_attributes',
+        'trial_heartbeats',
+      ].map((table) => p(`DELETE FROM ${table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)`)),
       ...['trials', 'study_directions', 'study_user_attributes', 'study_system_attributes', 'studies'].map((table) =>
         p(`DELETE FROM ${table} WHERE study_id = ?`),
       ),
@@ -976,7 +1044,9 @@ function prepare(db: Database.Database) {
     maxNumber: p('SELECT max(number) + 1 AS n FROM trials WHERE study_id = ?'),
     countByState: p('SELECT state, count(*) AS n FROM trials WHERE study_id = ? GROUP BY state'),
     insertTrial: p("INSERT INTO trials (number, study_id, state) VALUES (?, ?, 'WAITING')"),
-    insertImported: p('INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES (?, ?, ?, ?, ?)'),
+    insertImported: p(
+      'INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES (?, ?, ?, ?, ?)',
+    ),
     nextWaitingOfGrid: p(
       'SELECT t.trial_id, t.number FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a."key" = \'' +
         GRID_POINT_ATTR +
@@ -1010,18 +1080,24 @@ function prepare(db: Database.Database) {
         `JOIN trial_system_attributes k ON k.trial_id = t.trial_id AND k."key" = '${FAIL_KIND_ATTR}' AND k.value_json = ? ` +
         "WHERE t.study_id = ? AND t.state = 'FAIL' GROUP BY g.value_json",
     ),
-    insertParam: p('INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)'),
+    insertParam: p(
+      'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)',
+    ),
     copyParams: p(
       'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) ' +
         'SELECT ?, param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ? ORDER BY param_id',
     ),
-    paramsOf: p('SELECT trial_id, param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ? ORDER BY param_id'),
+    paramsOf: p(
+      'SELECT trial_id, param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ? ORDER BY param_id',
+    ),
     valuesOf: p('SELECT trial_id, value, value_type FROM trial_values WHERE trial_id = ? AND objective = 0'),
     upsertValue: p(
       'INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?) ' +
         'ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type',
     ),
-    stepsOf: p('SELECT trial_id, step, intermediate_value, intermediate_value_type FROM trial_intermediate_values WHERE trial_id = ?'),
+    stepsOf: p(
+      'SELECT trial_id, step, intermediate_value, intermediate_value_type FROM trial_intermediate_values WHERE trial_id = ?',
+    ),
     upsertStep: p(
       'INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded.intermediate_value, ' +
@@ -1059,7 +1135,10 @@ function prepare(db: Database.Database) {
 
     studyParams: perStudy('x.trial_id, x.param_name, x.param_value, x.distribution_json', 'trial_params'),
     studyValues: perStudy('x.trial_id, x.value, x.value_type', 'trial_values'),
-    studySteps: perStudy('x.trial_id, x.step, x.intermediate_value, x.intermediate_value_type', 'trial_intermediate_values'),
+    studySteps: perStudy(
+      'x.trial_id, x.step, x.intermediate_value, x.intermediate_value_type',
+      'trial_intermediate_values',
+    ),
     studyTrialUserAttrs: perStudy('x.trial_id, x."key" AS key, x.value_json', 'trial_user_attributes'),
     studyTrialSystemAttrs: perStudy('x.trial_id, x."key" AS key, x.value_json', 'trial_system_attributes'),
     studyHeartbeats: perStudy('x.trial_id, x.heartbeat', 'trial_heartbeats'),
@@ -1074,7 +1153,10 @@ function prepare(db: Database.Database) {
 export function openSqliteStorage(path: string, opts: SqliteOpenOptions = {}): Storage {
   const readonly = opts.readonly === true;
   if (readonly && !existsSync(path)) {
-    throw new StorageError('no such database; a read-only (monitor) open needs the file a running study writes: check the --db path', path);
+    throw new StorageError(
+      'no such database; a read-only (monitor) open needs the file a running study writes: check the --db path',
+      path,
+    );
   }
   return readonly ? quietReader(path, opts.clock) : openConnection(path, 'write', undefined, opts.clock);
 }
@@ -1115,7 +1197,8 @@ function snapshotOrLive(path: string, clock?: () => number): { storage: SqliteSt
       image = null; // unreadable here: the ordinary open reports why
     }
     // A writer that opened the file while it was read may have checkpointed into it: then read it live.
-    if (image && !existsSync(walOf(path))) return { storage: openConnection(path, 'read', image, clock), snapshot: true };
+    if (image && !existsSync(walOf(path)))
+      return { storage: openConnection(path, 'read', image, clock), snapshot: true };
   }
   return { storage: openConnection(path, 'read', undefined, clock), snapshot: false };
 }
@@ -1130,17 +1213,23 @@ function openConnection(path: string, mode: 'read' | 'write', image?: Buffer, cl
     try {
       makeDirs(dirname(path));
     } catch (err) {
-      throw new StorageError(`cannot create the folder ${dirname(path)} (${(err as Error).message})`, path, { cause: err });
+      throw new StorageError(`cannot create the folder ${dirname(path)} (${(err as Error).message})`, path, {
+        cause: err,
+      });
     }
   }
   let db: Database.Database;
   try {
     // Bytes 18 and 19 of the header say WAL (2); an in-memory image must read as rollback-journal mode (1).
     if (image && image.length >= 100) image[18] = image[19] = 1;
-    db = image ? new Database(image, { readonly: true }) : new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
+    db = image
+      ? new Database(image, { readonly: true })
+      : new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
   } catch (err) {
     const t = translate(err, path);
-    throw t instanceof StorageError ? t : new StorageError(`cannot open the database (${(err as Error).message})`, path, { cause: err });
+    throw t instanceof StorageError
+      ? t
+      : new StorageError(`cannot open the database (${(err as Error).message})`, path, { cause: err });
   }
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

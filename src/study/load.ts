@@ -20,12 +20,17 @@ export function loadStudyFile(file: string): LoadedStudy {
   try {
     // Before reading: a FIFO would block the read for ever, a device never end it.
     const st = statSync(file);
-    if (!st.isFile() && !st.isDirectory()) throw new UserInputError('is not a regular file (a FIFO, socket or device); a study is a JSON file, e.g. studies/quick.json', file);
+    if (!st.isFile() && !st.isDirectory())
+      throw new UserInputError(
+        'is not a regular file (a FIFO, socket or device); a study is a JSON file, e.g. studies/quick.json',
+        file,
+      );
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof UserInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a study file' : String(err);
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a study file' : String(err);
     throw new UserInputError(`${why} (a study is a JSON file, e.g. studies/quick.json)`, file);
   }
   return parseStudyText(text, file);
@@ -84,15 +89,20 @@ function checkJsonShape(root: unknown): string[] {
   while (stack.length > 0 && out.length < MAX_SHAPE_ISSUES) {
     const { value, path } = stack.pop()!;
     if (typeof value === 'number' && !Number.isFinite(value)) {
-      out.push(`${pathString(path)}: number out of range (beyond the largest double, about 1.8e308); write a smaller number`);
+      out.push(
+        `${pathString(path)}: number out of range (beyond the largest double, about 1.8e308); write a smaller number`,
+      );
     } else if (value !== null && typeof value === 'object') {
       if (path.length >= MAX_JSON_DEPTH) {
-        out.push(`${pathString(path)}: nested deeper than ${MAX_JSON_DEPTH} levels; a study file needs 3 (e.g. grid.model[0]), remove the extra nesting`);
+        out.push(
+          `${pathString(path)}: nested deeper than ${MAX_JSON_DEPTH} levels; a study file needs 3 (e.g. grid.model[0]), remove the extra nesting`,
+        );
         continue;
       }
       const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
       // Pushed in reverse so that problems come out in file order.
-      for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: [...path, entries[i]![0]] });
+      for (let i = entries.length - 1; i >= 0; i--)
+        stack.push({ value: entries[i]![1], path: [...path, entries[i]![0]] });
     }
   }
   return out;
@@ -191,7 +201,8 @@ function pathString(path: readonly PropertyKey[]): string {
   for (const p of path) {
     if (typeof p === 'number') s += `[${p}]`;
     // A key that is not a plain name ("", "a b", a 1 MB key) is quoted, and shortened.
-    else if (!/^[A-Za-z_$][\w.$-]*$/.test(String(p)) || String(p).length > 64) s += `[${JSON.stringify(shorten(String(p), 40))}]`;
+    else if (!/^[A-Za-z_$][\w.$-]*$/.test(String(p)) || String(p).length > 64)
+      s += `[${JSON.stringify(shorten(String(p), 40))}]`;
     else s += s === '' ? String(p) : `.${String(p)}`;
   }
   return s === '' ? '(top level)' : s;
@@ -241,7 +252,10 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): string
       default: {
         const found = valueAt(raw, issue.path);
         // A string over its length limit is counted, not quoted.
-        const what = issue.code === 'too_big' && typeof found === 'string' ? `a string of ${found.length} characters` : describe(found);
+        const what =
+          issue.code === 'too_big' && typeof found === 'string'
+            ? `a string of ${found.length} characters`
+            : describe(found);
         return `${where}: ${issue.message}${found !== undefined ? ` (found ${what})` : ''}`;
       }
     }

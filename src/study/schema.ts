@@ -88,13 +88,17 @@ export const MAX_EPOCHS = 10_000;
  */
 export const MAX_BATCH_SIZE = 4096;
 const epochs = (min: 0 | 1) =>
-  (min === 0 ? z.number().int().nonnegative() : positiveInt).max(MAX_EPOCHS, { message: `at most ${MAX_EPOCHS} epochs (the paper trains a few hundred; more would run for days per trial)` });
+  (min === 0 ? z.number().int().nonnegative() : positiveInt).max(MAX_EPOCHS, {
+    message: `at most ${MAX_EPOCHS} epochs (the paper trains a few hundred; more would run for days per trial)`,
+  });
 
 export const Training = z.strictObject({
   pretrainEpochs: epochs(0).default(200),
   jointEpochs: epochs(1).default(20),
   batchSize: positiveInt
-    .max(MAX_BATCH_SIZE, { message: `at most ${MAX_BATCH_SIZE} (one batch and its activations are held in memory at once)` })
+    .max(MAX_BATCH_SIZE, {
+      message: `at most ${MAX_BATCH_SIZE} (one batch and its activations are held in memory at once)`,
+    })
     .default(64),
   lr: z.number().positive().default(1e-4),
   weightDecay: z.number().nonnegative().default(0.5e-6),
@@ -178,8 +182,12 @@ export const Study = z.strictObject({
   /** Study name: also the default database file name. */
   name: z
     .string()
-    .max(MAX_NAME_LENGTH, { message: `at most ${MAX_NAME_LENGTH} characters (it names the database file db/<name>.sqlite3; file names are limited to 255 bytes)` })
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'use letters, digits, ".", "_" and "-" only (it names the database file)' }),
+    .max(MAX_NAME_LENGTH, {
+      message: `at most ${MAX_NAME_LENGTH} characters (it names the database file db/<name>.sqlite3; file names are limited to 255 bytes)`,
+    })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+      message: 'use letters, digits, ".", "_" and "-" only (it names the database file)',
+    }),
   description: z.string().optional(),
   dataset: Dataset,
   grid: Grid,
@@ -207,7 +215,11 @@ export const Study = z.strictObject({
    * default can be derived before it runs); a hung worker is still caught by
    * its missing heartbeats (--stale-after). Run policy, not a fixed setting.
    */
-  trialTimeout: z.number().positive().max(30 * 24 * 3600).optional(),
+  trialTimeout: z
+    .number()
+    .positive()
+    .max(30 * 24 * 3600)
+    .optional(),
   /**
    * Times a grid point whose trial FAILed is queued again (Optuna's
    * RetryFailedTrialCallback max_retry): a point runs at most 1 + maxRetries

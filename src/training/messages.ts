@@ -33,7 +33,11 @@ export interface TrialTask {
 export type Step = 'data' | 'model' | 'cache';
 
 /** Each step as the screen and the plain log say it. */
-export const STEP_TEXT: Readonly<Record<Step, string>> = { data: 'preparing data', model: 'building model', cache: 'loading cached AE' };
+export const STEP_TEXT: Readonly<Record<Step, string>> = {
+  data: 'preparing data',
+  model: 'building model',
+  cache: 'loading cached AE',
+};
 
 export type Progress =
   | {

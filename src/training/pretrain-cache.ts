@@ -39,14 +39,25 @@ export function pretrainKey(task: PretrainKeyInput, structure: ModelStructure): 
   const p = task.params;
   const material = {
     format: PRETRAIN_FORMAT,
-    dataset: { name: task.dataset.name, dir: task.dataset.dir ?? null, file: task.dataset.file ?? null, trainSize: task.dataset.trainSize ?? null },
+    dataset: {
+      name: task.dataset.name,
+      dir: task.dataset.dir ?? null,
+      file: task.dataset.file ?? null,
+      trainSize: task.dataset.trainSize ?? null,
+    },
     normalClass: p.normalClass,
     contamination: p.contamination,
     seed: p.seed,
     minmax: p.minmax,
     // The structure carries the arch (channels, latent), the input shape, and the LSTM's mode and gates.
     structure,
-    pretraining: { epochs: t.pretrainEpochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, amsgrad: t.amsgrad },
+    pretraining: {
+      epochs: t.pretrainEpochs,
+      batchSize: t.batchSize,
+      lr: t.lr,
+      weightDecay: t.weightDecay,
+      amsgrad: t.amsgrad,
+    },
   };
   return { key: createHash('sha256').update(canonicalJson(material)).digest('hex').slice(0, 32), material };
 }
@@ -62,7 +73,12 @@ export function pretrainKey(task: PretrainKeyInput, structure: ModelStructure): 
  */
 export function trialPretrainKey(task: PretrainKeyInput, input: InputShape): PretrainKey | null {
   if (!modelPretrains(task.params.model) || task.training.pretrainEpochs <= 0) return null;
-  const structure = modelStructure(task.params.model, { arch: task.arch, input, lstmMode: task.params['lstm.mode'], seed: task.params.seed });
+  const structure = modelStructure(task.params.model, {
+    arch: task.arch,
+    input,
+    lstmMode: task.params['lstm.mode'],
+    seed: task.params.seed,
+  });
   return pretrainKey(task, structure);
 }
 
@@ -121,7 +137,8 @@ function split(buf: Buffer, key: string): { header: Header; payload: Buffer } | 
   }
   if (header.key !== key) return 'key mismatch';
   const payload = buf.subarray(start);
-  if (payload.length !== header.payloadBytes) return `payload is ${payload.length} bytes, header says ${header.payloadBytes}`;
+  if (payload.length !== header.payloadBytes)
+    return `payload is ${payload.length} bytes, header says ${header.payloadBytes}`;
   if (createHash('sha256').update(payload).digest('hex') !== header.sha256) return 'checksum mismatch';
   return { header, payload };
 }
@@ -160,7 +177,9 @@ function parse(buf: Buffer, k: PretrainKey): { name: string; shape: number[]; va
 /** Writes an entry atomically (temp file + rename). */
 export async function savePretrained(cacheDir: string, k: PretrainKey, store: ParamStore): Promise<void> {
   const snapshot = store.snapshot();
-  const payload = Buffer.concat(snapshot.map((s) => Buffer.from(s.values.buffer, s.values.byteOffset, s.values.byteLength)));
+  const payload = Buffer.concat(
+    snapshot.map((s) => Buffer.from(s.values.buffer, s.values.byteOffset, s.values.byteLength)),
+  );
   const header: Header = {
     key: k.key,
     material: k.material,
@@ -198,12 +217,15 @@ export function readPretrainHeader(path: string): { key: string; material: Recor
   try {
     fd = openSync(path, 'r');
     const head = Buffer.alloc(MAGIC.length + 4);
-    if (readSync(fd, head, 0, head.length, 0) !== head.length || !head.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+    if (readSync(fd, head, 0, head.length, 0) !== head.length || !head.subarray(0, MAGIC.length).equals(MAGIC))
+      return null;
     const len = head.readUInt32LE(MAGIC.length);
     const buf = Buffer.alloc(len);
     if (readSync(fd, buf, 0, len, head.length) !== len) return null;
     const header = JSON.parse(buf.toString('utf8')) as Header;
-    return typeof header.key === 'string' ? { key: header.key, material: (header.material ?? {}) as Record<string, unknown> } : null;
+    return typeof header.key === 'string'
+      ? { key: header.key, material: (header.material ?? {}) as Record<string, unknown> }
+      : null;
   } catch {
     return null;
   } finally {

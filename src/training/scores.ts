@@ -18,7 +18,13 @@ export interface RawScores {
   readonly rec?: Float64Array;
 }
 
-export function scoreImages(model: Model, images: Images, batchSize: number, center: tf.Tensor1D | null, radius: number): RawScores {
+export function scoreImages(
+  model: Model,
+  images: Images,
+  batchSize: number,
+  center: tf.Tensor1D | null,
+  radius: number,
+): RawScores {
   const wantSvdd = model.traits.svdd && center !== null;
   const wantRec = model.traits.decoder;
   const svdd = wantSvdd ? new Float64Array(images.n) : undefined;
@@ -58,7 +64,10 @@ export function scoreBaseline(model: Model, images: Images, batchSize: number): 
       const r = objective.score(images.batch(order, start, end));
       return { latent: r.latent, rec: r.rec };
     });
-    for (const [key, t] of [['svdd', s.latent], ['rec', s.rec]] as const) {
+    for (const [key, t] of [
+      ['svdd', s.latent],
+      ['rec', s.rec],
+    ] as const) {
       if (!t) continue;
       (out[key] ??= new Float64Array(images.n)).set(t.dataSync(), start);
       t.dispose();
@@ -94,7 +103,10 @@ export function combineScores(raw: RawScores, scores: readonly Score[]): Partial
   return out;
 }
 
-export function aurocs(scores: Partial<Record<Score, Float64Array>>, labels: Uint8Array): Partial<Record<Score, number>> {
+export function aurocs(
+  scores: Partial<Record<Score, Float64Array>>,
+  labels: Uint8Array,
+): Partial<Record<Score, number>> {
   const out: Partial<Record<Score, number>> = {};
   for (const [k, v] of Object.entries(scores) as [Score, Float64Array][]) out[k] = auroc(v, labels);
   return out;

@@ -92,7 +92,12 @@ interface Ctx {
   readonly testY: Uint8Array;
 }
 
-export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opts: RunTrialOptions = {}): Promise<TrialResult> {
+export async function runTrial(
+  task: TrialTask,
+  data: TrialData,
+  emit: Emit,
+  opts: RunTrialOptions = {},
+): Promise<TrialResult> {
   ensureGradients();
   const shape = [data.height, data.width, data.channels] as const;
   const ctx: Ctx = {
@@ -103,9 +108,13 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     test: new Images(data.testX, data.nTest, shape, opts.alive),
     testY: data.testY,
   };
-  if (data.testY.length !== data.nTest) throw new Error(`${data.testY.length} test labels for ${data.nTest} test images`);
+  if (data.testY.length !== data.nTest)
+    throw new Error(`${data.testY.length} test labels for ${data.nTest} test images`);
   if (data.nTrain === 0 || data.nTest === 0) {
-    throw new DatasetError(`the trial has ${data.nTrain} training and ${data.nTest} test images; it needs both`, 'dataset');
+    throw new DatasetError(
+      `the trial has ${data.nTrain} training and ${data.nTest} test images; it needs both`,
+      'dataset',
+    );
   }
   const owned: { dispose(): void }[] = [];
   try {
@@ -114,7 +123,9 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
     const t1 = performance.now();
     const center = model.traits.svdd ? computeCenter(model, ctx.train, task.training.batchSize) : null;
     if (center) owned.push(center);
-    const joint = model.baseline ? await trainBaseline(ctx, model, owned) : await trainJointly(ctx, model, center, owned);
+    const joint = model.baseline
+      ? await trainBaseline(ctx, model, owned)
+      : await trainJointly(ctx, model, center, owned);
     const t2 = performance.now();
 
     // The one objective rule (the scheduler applies the same to record `objective_score`).
@@ -127,13 +138,17 @@ export async function runTrial(task: TrialTask, data: TrialData, emit: Emit, opt
       evalSeconds: round3(joint.evalSeconds),
       trainedParameters: model.trainable('joint').reduce((n, v) => n + v.size, 0),
       ...(objective !== task.objective
-        ? { objectiveNote: `${task.params.model} has no "${task.objective}" score; the value is its "${objective}" AUROC` }
+        ? {
+            objectiveNote: `${task.params.model} has no "${task.objective}" score; the value is its "${objective}" AUROC`,
+          }
         : {}),
       ...(ctx.s.boundary === 'soft' && model.traits.svdd ? { radius: joint.radius } : {}),
       ...(cacheError ? { pretrainCacheError: cacheError } : {}),
       ...(cacheKey ? { pretrainCacheKey: cacheKey } : {}),
       ...(!modelPretrains(task.params.model) && task.training.pretrainEpochs > 0
-        ? { pretrainNote: `${task.params.model} trains from its seeded init for jointEpochs; pretrainEpochs is not used` }
+        ? {
+            pretrainNote: `${task.params.model} trains from its seeded init for jointEpochs; pretrainEpochs is not used`,
+          }
         : {}),
     };
     return { value: joint.auroc[objective]!, auroc: joint.auroc, attrs: resultAttrs(facts) };
@@ -189,7 +204,12 @@ async function pretrainedModel(
   const writeError = await saveQuietly(task.cacheDir!, key, model);
   const readError = loaded.status === 'unreadable' ? loaded.reason : undefined;
   const cacheError = [readError, writeError].filter(Boolean).join('; ') || undefined;
-  return { model, cache: loaded.status === 'corrupt' ? 'rebuilt' : 'miss', cacheError, cacheKey: writeError ? undefined : key.key };
+  return {
+    model,
+    cache: loaded.status === 'corrupt' ? 'rebuilt' : 'miss',
+    cacheError,
+    cacheKey: writeError ? undefined : key.key,
+  };
 }
 
 /** A cache that cannot be read or written (full disk, permissions) costs the reuse, not the trial: the error goes to attrs. */
@@ -252,7 +272,12 @@ export function evaluatesAt(epoch: number, epochs: number, evalEvery = 1): boole
   return epoch === epochs || epoch % evalEvery === 0;
 }
 
-async function trainJointly(ctx: Ctx, model: Model, center: tf.Tensor1D | null, owned: { dispose(): void }[]): Promise<JointOutcome> {
+async function trainJointly(
+  ctx: Ctx,
+  model: Model,
+  center: tf.Tensor1D | null,
+  owned: { dispose(): void }[],
+): Promise<JointOutcome> {
   const { training } = ctx.task;
   const { s } = ctx;
   const epochs = training.jointEpochs;
@@ -372,7 +397,8 @@ async function runEpoch(
     } finally {
       x.dispose();
     }
-    if (Object.values(values).some((v) => !Number.isFinite(v))) throw new NonFiniteLossError(phase, epoch, b + 1, values);
+    if (Object.values(values).some((v) => !Number.isFinite(v)))
+      throw new NonFiniteLossError(phase, epoch, b + 1, values);
     for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v;
     last = values;
   }

@@ -108,7 +108,10 @@ export function objectiveOf(model: ModelName, studyObjective: Score): Score {
 }
 
 /** The score a stored trial's `value` and intermediate values are of: what it recorded, else the rule. */
-export function trialObjective(t: { readonly params: { readonly model: ModelName }; readonly userAttrs: Attrs }, studyObjective: Score): Score {
+export function trialObjective(
+  t: { readonly params: { readonly model: ModelName }; readonly userAttrs: Attrs },
+  studyObjective: Score,
+): Score {
   const s = readAttr(t.userAttrs, ATTR.objectiveScore);
   return isScore(s) ? s : objectiveOf(t.params.model, studyObjective);
 }
@@ -152,13 +155,24 @@ export function resultAttrs(f: TrialFacts): Record<string, Scalar> {
 }
 
 /** The backend the worker runs on: written once, when it reports it. */
-export function backendAttrs(backend: string, notes: readonly string[], kernels: string | undefined): Record<string, JsonValue> {
-  return { [ATTR.backend]: backend, [ATTR.backendNotes]: [...notes], ...(kernels ? { [ATTR.backendKernels]: kernels } : {}) };
+export function backendAttrs(
+  backend: string,
+  notes: readonly string[],
+  kernels: string | undefined,
+): Record<string, JsonValue> {
+  return {
+    [ATTR.backend]: backend,
+    [ATTR.backendNotes]: [...notes],
+    ...(kernels ? { [ATTR.backendKernels]: kernels } : {}),
+  };
 }
 
 /** A COMPLETE trial's final attributes: the worker's facts, every score's AUROC, the objective, the duration. */
 export function completeAttrs(
-  result: { readonly auroc: Readonly<Partial<Record<Score, number>>>; readonly attrs: Readonly<Record<string, Scalar>> },
+  result: {
+    readonly auroc: Readonly<Partial<Record<Score, number>>>;
+    readonly attrs: Readonly<Record<string, Scalar>>;
+  },
   objective: Score,
   seconds: number,
 ): Record<string, JsonValue> {
@@ -171,7 +185,11 @@ export function completeAttrs(
 }
 
 /** A PRUNED trial's final attributes. */
-export function prunedAttrs(at: { readonly epoch: number; readonly reason: string }, objective: Score, seconds: number): Record<string, JsonValue> {
+export function prunedAttrs(
+  at: { readonly epoch: number; readonly reason: string },
+  objective: Score,
+  seconds: number,
+): Record<string, JsonValue> {
   return {
     [ATTR.prunedAt]: { epoch: at.epoch, reason: at.reason },
     [ATTR.objectiveScore]: objective,
@@ -181,7 +199,9 @@ export function prunedAttrs(at: { readonly epoch: number; readonly reason: strin
 
 /** A FAILed trial's final attributes (seconds absent: the process that ran it died, nobody timed it). */
 export function failedAttrs(error: string, seconds?: number): Record<string, JsonValue> {
-  return seconds === undefined ? { [ATTR.error]: error } : { [ATTR.error]: error, [ATTR.durationSeconds]: roundSeconds(seconds) };
+  return seconds === undefined
+    ? { [ATTR.error]: error }
+    : { [ATTR.error]: error, [ATTR.durationSeconds]: roundSeconds(seconds) };
 }
 
 function roundSeconds(s: number): number {
@@ -235,7 +255,10 @@ export function prunedAtOf(userAttrs: Attrs): { epoch: number | null; reason: st
 
 /** Pretraining time and whether it came from the cache (for the ETA). */
 export function pretrainTimingOf(userAttrs: Attrs): { seconds: number | null; cacheHit: boolean } {
-  return { seconds: finite(readAttr(userAttrs, ATTR.pretrainSeconds)), cacheHit: readAttr(userAttrs, ATTR.pretrainCache) === 'hit' };
+  return {
+    seconds: finite(readAttr(userAttrs, ATTR.pretrainSeconds)),
+    cacheHit: readAttr(userAttrs, ATTR.pretrainCache) === 'hit',
+  };
 }
 
 /** The pretraining cache entry a trial used, or null. */
@@ -268,7 +291,9 @@ export function readStoredDefinition(systemAttrs: Attrs): { study: Study | null;
     }
   }
   const parsed = Study.safeParse(raw);
-  return parsed.success ? { study: parsed.data, problem: null } : { study: null, problem: 'the study attribute "definition" does not validate as a study file' };
+  return parsed.success
+    ? { study: parsed.data, problem: null }
+    : { study: null, problem: 'the study attribute "definition" does not validate as a study file' };
 }
 
 /** The grid of the stored definition, else Optuna's `search_space` attribute (which holds the same axes). */

@@ -68,7 +68,13 @@ export function givenUpPoints(trials: readonly RetryTrial[], maxRetries: number)
     const counted = list.filter(countsAsRetry).sort((a, b) => a.number - b.number);
     if (counted.length <= maxRetries) continue;
     const last = counted[counted.length - 1]!;
-    out.push({ gridPoint, params: last.params, failures: counted.length, lastTrial: last.number, lastError: errorOf(last.userAttrs) ?? '' });
+    out.push({
+      gridPoint,
+      params: last.params,
+      failures: counted.length,
+      lastTrial: last.number,
+      lastError: errorOf(last.userAttrs) ?? '',
+    });
   }
   return out.sort((a, b) => a.lastTrial - b.lastTrial);
 }

@@ -122,7 +122,9 @@ export function estimateEta(i: EtaInput): Eta {
   const workers = Math.max(1, i.workers);
   const fullWaiting = i.unbuilt === null ? i.waiting : Math.min(i.waiting, i.unbuilt);
   // A running trial not yet past its start pretrains when nothing is shared; when shared, its key was counted as being built.
-  const remainders = i.running.map((r) => Math.max(0, ((r.pretrains ?? i.unbuilt === null) ? full : cached) - r.elapsed));
+  const remainders = i.running.map((r) =>
+    Math.max(0, ((r.pretrains ?? i.unbuilt === null) ? full : cached) - r.elapsed),
+  );
   const left = remainders.reduce((s, x) => s + x, 0) + fullWaiting * full + (i.waiting - fullWaiting) * cached;
   // The running trials cannot finish faster than the longest remainder among them.
   return { kind: 'eta', seconds: Math.max(left / workers, ...remainders) };

@@ -56,7 +56,10 @@ export async function createTuiEvents(ctx: TuiContext): Promise<TuiEvents> {
   // Everything read before the screen mounts: the first frame is complete.
   finished.replaceAll(await storage.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]));
   const counts = await studyCounts(storage, studyId);
-  const studyRow = (await storage.getStudy(study.name)) ?? { name: study.name, systemAttrs: { definition: study as never } };
+  const studyRow = (await storage.getStudy(study.name)) ?? {
+    name: study.name,
+    systemAttrs: { definition: study as never },
+  };
   const now = Date.now();
   const summary = finished.summary(now);
   // A chunk at a time (a 10^5-point grid takes seconds): signals are heard meanwhile; the stop itself comes after.
@@ -83,12 +86,15 @@ export async function createTuiEvents(ctx: TuiContext): Promise<TuiEvents> {
     now,
   );
   const store = new SweepStore(initial, ctx.intervalMs ?? 100);
-  const keeper = new ReportKeeper(studyRow, () => finished.trials(), (report, reportError, select) =>
-    store.update((d) => {
-      d.report = report;
-      d.reportError = reportError;
-      d.select = select;
-    }),
+  const keeper = new ReportKeeper(
+    studyRow,
+    () => finished.trials(),
+    (report, reportError, select) =>
+      store.update((d) => {
+        d.report = report;
+        d.reportError = reportError;
+        d.select = select;
+      }),
   );
   keeper.computeNow();
 
@@ -100,7 +106,12 @@ export async function createTuiEvents(ctx: TuiContext): Promise<TuiEvents> {
   // After every start and finish: which pretrainings the waiting trials still need.
   const recountPretrainings = () =>
     store.update((d) => {
-      d.unbuilt = unbuiltPretrainings(points, finished.trials(), [...live.values()].map((t) => t.params), shared);
+      d.unbuilt = unbuiltPretrainings(
+        points,
+        finished.trials(),
+        [...live.values()].map((t) => t.params),
+        shared,
+      );
     });
   // One count in flight at a time; a recount asked for meanwhile runs once
   // after it. Never rejects: a failed read keeps the last counts (the

@@ -76,12 +76,20 @@ export class FinishedTrials {
       const end = t.completedAt?.getTime();
       if (end !== undefined && end > now - 3600_000) {
         finishedAt.push(end);
-        if (start !== null && (earliestStartInHour === null || start < earliestStartInHour)) earliestStartInHour = start;
+        if (start !== null && (earliestStartInHour === null || start < earliestStartInHour))
+          earliestStartInHour = start;
       }
       if (t.state === TrialState.FAIL) failed.push(failedOf(t));
     }
     failed.sort((a, b) => a.number - b.number);
-    return { meanSeconds: n > 0 ? sum / n : null, costs: trialCosts(costs), finishedAt, earliestStartInHour, earliestStart, failed };
+    return {
+      meanSeconds: n > 0 ? sum / n : null,
+      costs: trialCosts(costs),
+      finishedAt,
+      earliestStartInHour,
+      earliestStart,
+      failed,
+    };
   }
 }
 

@@ -27,7 +27,11 @@ export function fmtLoss(x: number | null | undefined): string {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
   if (a === 0) return '0';
-  if (a >= 1e-3 && a < 1e4) return x.toPrecision(3).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  if (a >= 1e-3 && a < 1e4)
+    return x
+      .toPrecision(3)
+      .replace(/(\.\d*?)0+$/, '$1')
+      .replace(/\.$/, '');
   return x.toExponential(1).replace('e+', 'e');
 }
 

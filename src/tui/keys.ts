@@ -48,7 +48,8 @@ export interface KeyContext {
   readonly canSelectDefault: boolean;
 }
 
-export type KeyEffect = { readonly kind: 'quit' } | { readonly kind: 'stop' } | { readonly kind: 'select'; readonly select: Selection };
+export type KeyEffect =
+  { readonly kind: 'quit' } | { readonly kind: 'stop' } | { readonly kind: 'select'; readonly select: Selection };
 
 export interface KeyResult {
   readonly state: ScreenState;
@@ -75,7 +76,14 @@ export function reduceKey(s: ScreenState, key: KeyPress, ctx: KeyContext): KeyRe
   }
   const direct = VIEWS.find((v) => v.key === input || v.name[0] === input);
   if (direct) return to({ view: direct.name });
-  if (key.tab) return to({ view: stepValue(VIEWS.map((v) => v.name), s.view, key.shift ? -1 : 1)! });
+  if (key.tab)
+    return to({
+      view: stepValue(
+        VIEWS.map((v) => v.name),
+        s.view,
+        key.shift ? -1 : 1,
+      )!,
+    });
 
   if (s.view === 'best') {
     if (key.leftArrow) return to({ table: s.table - 1 });
@@ -89,14 +97,41 @@ export function reduceKey(s: ScreenState, key: KeyPress, ctx: KeyContext): KeyRe
   }
   if (s.view === 'grid' && ctx.report) {
     const nav = navigateGrids(ctx.report.grids, s.want);
-    const w: GridWant = { rowId: nav.rowId ?? undefined, normalClass: nav.normalClass ?? undefined, contamination: nav.contamination ?? undefined, page: nav.page };
+    const w: GridWant = {
+      rowId: nav.rowId ?? undefined,
+      normalClass: nav.normalClass ?? undefined,
+      contamination: nav.contamination ?? undefined,
+      page: nav.page,
+    };
     const pages = nav.pages.length;
-    if (key.upArrow || key.downArrow) return to({ want: { ...w, rowId: stepValue(nav.rows.map((r) => r.id), nav.rowId, key.upArrow ? -1 : 1), page: 0 } });
+    if (key.upArrow || key.downArrow)
+      return to({
+        want: {
+          ...w,
+          rowId: stepValue(
+            nav.rows.map((r) => r.id),
+            nav.rowId,
+            key.upArrow ? -1 : 1,
+          ),
+          page: 0,
+        },
+      });
     if (key.leftArrow || key.rightArrow)
-      return to({ want: { ...w, normalClass: stepValue(nav.classes.map((c) => c.normalClass), nav.normalClass, key.leftArrow ? -1 : 1), page: 0 } });
+      return to({
+        want: {
+          ...w,
+          normalClass: stepValue(
+            nav.classes.map((c) => c.normalClass),
+            nav.normalClass,
+            key.leftArrow ? -1 : 1,
+          ),
+          page: 0,
+        },
+      });
     if (input === 'n' || key.pageDown) return to({ want: { ...w, page: pages ? (nav.page + 1) % pages : 0 } });
     if (input === 'p' || key.pageUp) return to({ want: { ...w, page: pages ? (nav.page - 1 + pages) % pages : 0 } });
-    if (input === 'c') return to({ want: { ...w, contamination: stepValue(nav.contaminations, nav.contamination, 1), page: 0 } });
+    if (input === 'c')
+      return to({ want: { ...w, contamination: stepValue(nav.contaminations, nav.contamination, 1), page: 0 } });
     return same;
   }
   if (s.view === 'failed') {

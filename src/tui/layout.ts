@@ -98,9 +98,7 @@ function fitAtPriority(columns: readonly ColumnSpec[], width: number, gap: numbe
     widths.set(k.i, k.c.min + grow);
     spare -= grow;
   }
-  return kept
-    .sort((a, b) => a.i - b.i)
-    .map((k) => ({ key: k.c.key, width: widths.get(k.i)! }));
+  return kept.sort((a, b) => a.i - b.i).map((k) => ({ key: k.c.key, width: widths.get(k.i)! }));
 }
 
 /**

@@ -5,7 +5,14 @@ import type { TrialParams } from '../grid/expand.js';
 import type { Step } from '../pool/messages.js';
 import type { FrozenTrial, JsonValue } from '../storage/storage.js';
 import type { DatasetName, Score, Study } from '../study/schema.js';
-import { backendTagOf, durationOf, errorOf as storedError, lossHistoryOf, objectiveOf, readStoredDefinition } from '../trial/attrs.js';
+import {
+  backendTagOf,
+  durationOf,
+  errorOf as storedError,
+  lossHistoryOf,
+  objectiveOf,
+  readStoredDefinition,
+} from '../trial/attrs.js';
 import { aurocHistory, type ReportModel, type Selection } from '../report/index.js';
 import { TrialState } from '../trial/state.js';
 import { firstLine } from './layout.js';
@@ -135,7 +142,13 @@ export function failedOf(t: FrozenTrial): FailedTrial {
 
 export function logItemOf(t: FrozenTrial, worker: number | null): LogItem {
   const kind =
-    t.state === TrialState.COMPLETE ? 'COMPLETE' : t.state === TrialState.FAIL ? 'FAIL' : t.state === TrialState.PRUNED ? 'PRUNED' : 'INTERRUPTED';
+    t.state === TrialState.COMPLETE
+      ? 'COMPLETE'
+      : t.state === TrialState.FAIL
+        ? 'FAIL'
+        : t.state === TrialState.PRUNED
+          ? 'PRUNED'
+          : 'INTERRUPTED';
   return {
     key: `t${t.id}:${kind}:${t.completedAt?.getTime() ?? ''}`,
     kind,
@@ -166,14 +179,21 @@ export function liveFromStored(
   let epoch = 0;
   let losses: Record<string, number | null> | null = null;
   // Joint epochs without a pretraining epoch before them: the weights came from the cache (or the model has no pretraining).
-  const pretrained = history.some((h) => h !== null && typeof h === 'object' && !Array.isArray(h) && h['phase'] === 'pretrain');
+  const pretrained = history.some(
+    (h) => h !== null && typeof h === 'object' && !Array.isArray(h) && h['phase'] === 'pretrain',
+  );
   if (last && typeof last === 'object' && !Array.isArray(last)) {
     phase = last['phase'] === 'pretrain' ? 'pretrain' : 'joint';
     epoch = num(last['epoch']) ?? 0;
     losses = {};
     for (const [k, v] of Object.entries(last)) if (k !== 'phase' && k !== 'epoch') losses[k] = num(v);
   }
-  const epochs = phase === 'pretrain' ? (def?.training.pretrainEpochs ?? null) : phase === 'joint' ? (def?.training.jointEpochs ?? null) : null;
+  const epochs =
+    phase === 'pretrain'
+      ? (def?.training.pretrainEpochs ?? null)
+      : phase === 'joint'
+        ? (def?.training.jointEpochs ?? null)
+        : null;
   const score = objectiveOf(t.params.model, objective);
   const auroc = (aurocHistory(t, score, objective) ?? []).map((h) => h.value);
   const backend = backendTagOf(t.userAttrs);
@@ -188,7 +208,8 @@ export function liveFromStored(
     epoch,
     epochs,
     // The database holds no cache flag until the trial ends; a joint phase with no pretraining epoch before it (of a study that pretrains, and shares) is the cache's.
-    cached: phase === 'joint' && !pretrained && (def?.training.pretrainEpochs ?? 0) > 0 && (def?.pretrainCache ?? false),
+    cached:
+      phase === 'joint' && !pretrained && (def?.training.pretrainEpochs ?? 0) > 0 && (def?.pretrainCache ?? false),
     losses,
     auroc,
   };

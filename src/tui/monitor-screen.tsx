@@ -21,7 +21,12 @@ export async function showMonitorScreen(feed: MonitorFeed, opts: MonitorScreenOp
   const finished = new Promise<void>((resolve) => (done = resolve));
   const screen = mountScreen(
     <UiProvider caps={caps}>
-      <App store={feed.store} onQuit={() => done()} onSelect={(s) => feed.keeper.setSelect(s)} canSelectDefault={feed.hasDefaultPoint} />
+      <App
+        store={feed.store}
+        onQuit={() => done()}
+        onSelect={(s) => feed.keeper.setSelect(s)}
+        canSelectDefault={feed.hasDefaultPoint}
+      />
     </UiProvider>,
     feed.store,
     { stdout: opts.stdout, stdin: opts.stdin ?? process.stdin },

@@ -39,14 +39,14 @@ export function redrawingOnResize(stdout: NodeJS.WriteStream): NodeJS.WriteStrea
       if (prop === 'rows' && redraw) return 0;
       if (prop === 'on' || prop === 'addListener')
         return (event: string, fn: Listener) => {
-          if (event !== 'resize') return target.on(event, fn), proxy;
+          if (event !== 'resize') return (target.on(event, fn), proxy);
           if (listeners.length === 0) target.on('resize', dispatch);
           listeners.push(fn);
           return proxy;
         };
       if (prop === 'off' || prop === 'removeListener')
         return (event: string, fn: Listener) => {
-          if (event !== 'resize') return target.off(event, fn), proxy;
+          if (event !== 'resize') return (target.off(event, fn), proxy);
           const i = listeners.indexOf(fn);
           if (i >= 0) listeners.splice(i, 1);
           if (listeners.length === 0) target.off('resize', dispatch);
@@ -59,7 +59,11 @@ export function redrawingOnResize(stdout: NodeJS.WriteStream): NodeJS.WriteStrea
   return proxy;
 }
 
-export function mountScreen(tree: ReactElement, store: SweepStore, io: { stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream }): Mounted {
+export function mountScreen(
+  tree: ReactElement,
+  store: SweepStore,
+  io: { stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream },
+): Mounted {
   const instance = render(tree, {
     stdout: redrawingOnResize(io.stdout),
     stdin: io.stdin,

@@ -82,18 +82,26 @@ export class MonitorFeed {
       stopping: false,
     });
     this.store = new SweepStore(initial, opts.intervalMs ?? 100);
-    this.keeper = new ReportKeeper(opts.study, () => this.#finished.trials(), (report, reportError, select) =>
-      this.store.update((d) => {
-        d.report = report;
-        d.reportError = reportError;
-        d.select = select;
-      }),
+    this.keeper = new ReportKeeper(
+      opts.study,
+      () => this.#finished.trials(),
+      (report, reportError, select) =>
+        this.store.update((d) => {
+          d.report = report;
+          d.reportError = reportError;
+          d.select = select;
+        }),
     );
   }
 
   /** The database does not say whether the writer shares pretraining (--no-cache): the study's setting is taken. */
   #unbuilt(live: readonly LiveTrial[]): number | null {
-    return unbuiltPretrainings(this.#points, this.#finished.trials(), live.map((t) => t.params), this.#def?.pretrainCache ?? false);
+    return unbuiltPretrainings(
+      this.#points,
+      this.#finished.trials(),
+      live.map((t) => t.params),
+      this.#def?.pretrainCache ?? false,
+    );
   }
 
   get pollMs(): number {
@@ -142,7 +150,9 @@ export class MonitorFeed {
     try {
       const counts = await studyCounts(this.#storage, this.#studyId);
       // Not a trial Optuna runs in this study: its params are not a grid point of ours.
-      const running = (await this.#storage.getTrials(this.#studyId, [TrialState.RUNNING])).filter((t) => t.gridPoint !== '');
+      const running = (await this.#storage.getTrials(this.#studyId, [TrialState.RUNNING])).filter(
+        (t) => t.gridPoint !== '',
+      );
       const logs: ReturnType<typeof logItemOf>[] = [];
       let changed = false;
 
@@ -170,13 +180,18 @@ export class MonitorFeed {
         this.#finished.count(TrialState.PRUNED) !== counts.pruned;
       if (missed && (reload || now - this.#lastReload >= this.#reloadGap)) {
         const t0 = Date.now();
-        const all = await this.#storage.getTrials(this.#studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]);
+        const all = await this.#storage.getTrials(this.#studyId, [
+          TrialState.COMPLETE,
+          TrialState.FAIL,
+          TrialState.PRUNED,
+        ]);
         // Trials that started and ended between two polls were never seen
         // running: they get their log line now (not on the first poll, which
         // reads the study's whole past).
         if (this.#polls > 0) {
           const logged = new Set(logs.map((l) => l.number));
-          for (const t of all) if (t.gridPoint !== '' && !this.#finished.has(t.id) && !logged.has(t.number)) logs.push(logItemOf(t, null));
+          for (const t of all)
+            if (t.gridPoint !== '' && !this.#finished.has(t.id) && !logged.has(t.number)) logs.push(logItemOf(t, null));
         }
         this.#finished.replaceAll(all);
         this.#lastReload = Date.now();
@@ -184,18 +199,20 @@ export class MonitorFeed {
         changed = true;
       }
 
-      const live: LiveTrial[] = running.map((t) => liveFromStored(t, this.#slots.get(t.id)!, this.#def, this.#objective, now));
+      const live: LiveTrial[] = running.map((t) =>
+        liveFromStored(t, this.#slots.get(t.id)!, this.#def, this.#objective, now),
+      );
       const workers = Math.max(this.#def?.workers ?? 1, ...live.map((t) => t.worker + 1));
       const summary = changed || this.#polls === 0 ? this.#finished.summary(now) : null;
-      const firstStart = Math.min(
-        summary?.earliestStart ?? this.store.draft.since,
-        ...live.map((t) => t.startedAt),
-      );
+      const firstStart = Math.min(summary?.earliestStart ?? this.store.draft.since, ...live.map((t) => t.startedAt));
       this.store.update((d) => {
         d.counts = counts;
         d.running = live;
         d.workers = workers;
-        d.backends = Array.from({ length: workers }, (_, i) => live.find((t) => t.worker === i)?.backend ?? d.backends[i] ?? null);
+        d.backends = Array.from(
+          { length: workers },
+          (_, i) => live.find((t) => t.worker === i)?.backend ?? d.backends[i] ?? null,
+        );
         if (logs.length) d.log = [...d.log, ...logs];
         if (summary) {
           d.failed = summary.failed;
@@ -220,4 +237,3 @@ export class MonitorFeed {
     }
   }
 }
-

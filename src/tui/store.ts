@@ -84,7 +84,20 @@ export class SweepStore {
 /** What differs between the start screen's first snapshot and the monitor's; the rest starts empty. */
 export type SnapshotStart = Pick<
   SweepSnapshot,
-  'mode' | 'study' | 'dataset' | 'objective' | 'workers' | 'epochs' | 'counts' | 'points' | 'failed' | 'meanSeconds' | 'costs' | 'unbuilt' | 'finishedAt' | 'stopping'
+  | 'mode'
+  | 'study'
+  | 'dataset'
+  | 'objective'
+  | 'workers'
+  | 'epochs'
+  | 'counts'
+  | 'points'
+  | 'failed'
+  | 'meanSeconds'
+  | 'costs'
+  | 'unbuilt'
+  | 'finishedAt'
+  | 'stopping'
 >;
 
 export function initialSnapshot(start: SnapshotStart, now = Date.now()): SweepSnapshot {

@@ -59,7 +59,10 @@ export function layoutTable(
     });
     return out;
   };
-  const lines = [line((k) => ({ text: byKey.get(k)!.header }), true), ...rows.map((r) => line((k) => r[k] ?? { text: '' }, false))];
+  const lines = [
+    line((k) => ({ text: byKey.get(k)!.header }), true),
+    ...rows.map((r) => line((k) => r[k] ?? { text: '' }, false)),
+  ];
   return { lines, dropped: columns.filter((c) => !kept.has(c.key)).map((c) => c.key) };
 }
 

@@ -14,7 +14,10 @@ export interface Ui {
   readonly glyphs: Glyphs;
 }
 
-const UiContext = createContext<Ui>({ caps: { color: true, unicode: true }, glyphs: glyphsFor({ color: true, unicode: true }) });
+const UiContext = createContext<Ui>({
+  caps: { color: true, unicode: true },
+  glyphs: glyphsFor({ color: true, unicode: true }),
+});
 
 export function UiProvider({ caps, children }: { caps?: Caps; children: ReactNode }) {
   const c = caps ?? detectCaps();
@@ -32,7 +35,9 @@ export type Tone = 'plain' | 'title' | 'head' | 'dim' | 'ok' | 'error' | 'best' 
 export const HEAT_LEVELS = 5;
 
 /** Heat backgrounds, lowest first: the middle of each level's band on the SVG heatmaps' viridis scale. */
-export const HEAT_BACKGROUNDS: readonly string[] = Array.from({ length: HEAT_LEVELS }, (_, k) => viridis((k + 0.5) / HEAT_LEVELS));
+export const HEAT_BACKGROUNDS: readonly string[] = Array.from({ length: HEAT_LEVELS }, (_, k) =>
+  viridis((k + 0.5) / HEAT_LEVELS),
+);
 
 export interface Segment {
   readonly text: string;

@@ -13,7 +13,10 @@ import { datasetKey } from './dataset-key.js';
 
 // Data sets the main thread decoded into shared memory (threads); a worker
 // process, or a data set the main thread did not send, loads its own.
-const shared = ((workerData as { datasets?: Record<string, RawDataset> } | null)?.datasets ?? {}) as Record<string, RawDataset>;
+const shared = ((workerData as { datasets?: Record<string, RawDataset> } | null)?.datasets ?? {}) as Record<
+  string,
+  RawDataset
+>;
 const datasets = new Map<string, Promise<RawDataset>>(Object.entries(shared).map(([k, v]) => [k, Promise.resolve(v)]));
 
 function dataset(spec: Dataset): Promise<RawDataset> {
@@ -30,7 +33,12 @@ function dataset(spec: Dataset): Promise<RawDataset> {
 
 export default defineWorker(async (task, emit, alive) => {
   const backend = await initBackend(task.backend);
-  emit({ type: 'backend', backend: backend.name, notes: backend.notes, ...(backend.kernels ? { kernels: backend.kernels } : {}) });
+  emit({
+    type: 'backend',
+    backend: backend.name,
+    notes: backend.notes,
+    ...(backend.kernels ? { kernels: backend.kernels } : {}),
+  });
   emit({ type: 'step', step: 'data' });
   const raw = await dataset(task.dataset);
   const p = task.params;

@@ -24,7 +24,10 @@ test('clean: --all, --older-than and --study select, and combine', () => {
   put('pretrain/bbbb.bin', 200, 2);
   put('pretrain/cccc.bin.1-2-ff.tmp', 50, 60);
   put('data/fashion-mnist-0123abcd.bin', 1000, 45);
-  const usage = new Map([['aaaa', new Set(['old-study'])], ['bbbb', new Set(['old-study', 'new-study'])]]);
+  const usage = new Map([
+    ['aaaa', new Set(['old-study'])],
+    ['bbbb', new Set(['old-study', 'new-study'])],
+  ]);
   const entries = cacheEntries(dir, usage);
   assert.deepEqual(
     entries.map((e) => [e.kind, e.key, e.bytes, e.studies]),

@@ -28,7 +28,10 @@ async function cli(...args: string[]): Promise<{ code: number | null; out: strin
  * copy does not keep: ids (renumbered) and heartbeats (a finished trial's last
  * heartbeat is no part of its result; Optuna's copy_study drops them too).
  */
-async function snapshot(location: string, name: string): Promise<{ study: Omit<StudySummary, 'id'>; trials: unknown[] }> {
+async function snapshot(
+  location: string,
+  name: string,
+): Promise<{ study: Omit<StudySummary, 'id'>; trials: unknown[] }> {
   const s = await openStorage(location, { readonly: true });
   try {
     const study = await s.getStudy(name);
@@ -57,12 +60,16 @@ describe('sweep copy (SQLite <-> PostgreSQL, real server, real Optuna)', () => {
     server = await startPgServer();
     const s: Storage = await openStorage(source);
     try {
-      const study = await s.openStudy('paper', { search_space: { model: ['CAE', 'IAE-LSTM-KL'] }, definition: 'sha:abc' });
+      const study = await s.openStudy('paper', {
+        search_space: { model: ['CAE', 'IAE-LSTM-KL'] },
+        definition: 'sha:abc',
+      });
       await s.setStudyUserAttr(study.id, 'note', { by: 'λ ünï', weights: [1, NaN, Infinity] });
       await s.enqueuePoints(study.id, makePoints(6), DISTRIBUTIONS);
       const claim = async () => (await s.claimTrial(study.id, 'host-a:1'))!;
       const t0 = await claim();
-      for (const [i, v] of [0.5, NaN, Infinity, -Infinity, 0.75].entries()) await s.setIntermediateValue(t0.id, i + 1, v);
+      for (const [i, v] of [0.5, NaN, Infinity, -Infinity, 0.75].entries())
+        await s.setIntermediateValue(t0.id, i + 1, v);
       await s.setUserAttrs(t0.id, { auroc: { svdd: 0.75, rec: 0.5 }, losses: [1.5, NaN, -Infinity], note: 'λ' });
       await s.setSystemAttrs(t0.id, { fail_kind: null, data: 'sha256:00ff' });
       await s.finishTrial(t0.id, TrialState.COMPLETE, 0.75);
@@ -86,7 +93,12 @@ describe('sweep copy (SQLite <-> PostgreSQL, real server, real Optuna)', () => {
       await s.close();
     }
     // Optuna adds a trial of its own: a FloatDistribution param, timestamps from Python's clock (microseconds).
-    optuna('add', source, 'paper', JSON.stringify({ model: 'DeepSVDD', model_choices: DISTRIBUTIONS.model, lr: 0.01, value: 0.42 }));
+    optuna(
+      'add',
+      source,
+      'paper',
+      JSON.stringify({ model: 'DeepSVDD', model_choices: DISTRIBUTIONS.model, lr: 0.01, value: 0.42 }),
+    );
   });
   after(async () => {
     await server?.stop();
@@ -103,7 +115,10 @@ describe('sweep copy (SQLite <-> PostgreSQL, real server, real Optuna)', () => {
     const home = await cli('copy', url, back); // PostgreSQL holds one study: no --study needed
     assert.equal(home.code, 0, home.err);
     for (const text of [there.out, there.err, home.out, home.err]) {
-      assert.ok(!text.includes(APP_PASSWORD) && !text.includes(encodeURIComponent(APP_PASSWORD)), `password printed: ${text}`);
+      assert.ok(
+        !text.includes(APP_PASSWORD) && !text.includes(encodeURIComponent(APP_PASSWORD)),
+        `password printed: ${text}`,
+      );
     }
 
     const original = await snapshot(source, 'paper');
@@ -112,15 +127,31 @@ describe('sweep copy (SQLite <-> PostgreSQL, real server, real Optuna)', () => {
     assert.deepStrictEqual(await snapshot(back, 'paper'), original);
 
     // The fixture's trials are what this test means them to be (not an empty study compared with itself).
-    const trials = original.trials as { state: TrialState; value: number | null; distributions: Record<string, string>; startedUs: number | null }[];
+    const trials = original.trials as {
+      state: TrialState;
+      value: number | null;
+      distributions: Record<string, string>;
+      startedUs: number | null;
+    }[];
     assert.deepEqual(
       trials.map((t) => t.state),
-      [TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.COMPLETE, TrialState.WAITING, TrialState.WAITING, TrialState.COMPLETE],
+      [
+        TrialState.COMPLETE,
+        TrialState.PRUNED,
+        TrialState.FAIL,
+        TrialState.COMPLETE,
+        TrialState.WAITING,
+        TrialState.WAITING,
+        TrialState.COMPLETE,
+      ],
     );
     assert.equal(trials[1].value, -Infinity);
     assert.equal(trials[3].value, Infinity);
     assert.equal(JSON.parse(trials[6].distributions.lr).name, 'FloatDistribution');
-    assert.ok(trials.some((t) => t.startedUs !== null && t.startedUs % 1000 !== 0), 'a start time with sub-millisecond digits');
+    assert.ok(
+      trials.some((t) => t.startedUs !== null && t.startedUs % 1000 !== 0),
+      'a start time with sub-millisecond digits',
+    );
 
     // Optuna sees the same study in all three places.
     const dump = (where: string) => {

@@ -12,10 +12,16 @@ const TSX = import.meta.resolve('tsx');
 /** Real Fashion-MNIST when installed (CI installs it), else the synthetic set. */
 export function tinyDataset(): Record<string, unknown> {
   const fm = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
-  return existsSync(fm) ? { name: 'fashion-mnist', trainSize: 64, testSize: 128 } : { name: 'synthetic', trainSize: 64, testSize: 128 };
+  return existsSync(fm)
+    ? { name: 'fashion-mnist', trainSize: 64, testSize: 128 }
+    : { name: 'synthetic', trainSize: 64, testSize: 128 };
 }
 
-export function tinyStudy(name: string, grid: Record<string, unknown>, training: Record<string, unknown> = {}): Record<string, unknown> {
+export function tinyStudy(
+  name: string,
+  grid: Record<string, unknown>,
+  training: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     name,
     dataset: tinyDataset(),

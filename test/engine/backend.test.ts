@@ -59,7 +59,10 @@ describe('initBackend', () => {
     const info = await initBackend('auto', { resolveFrom: root });
     assert.equal(info.name, 'wasm');
     assert.equal(info.notes.length, 2);
-    assert.equal(info.notes[0], 'tfjs-node-gpu: fails to load: libcudart.so.11.0: cannot open shared object file: No such file or directory');
+    assert.equal(
+      info.notes[0],
+      'tfjs-node-gpu: fails to load: libcudart.so.11.0: cannot open shared object file: No such file or directory',
+    );
     assert.match(info.notes[1]!, /^tfjs-node: fails to load: Cannot find module 'iae-missing-dependency-of-tfjs-node'/);
   });
 
@@ -70,7 +73,10 @@ describe('initBackend', () => {
     await assert.rejects(initBackend('tensorflow-gpu', { resolveFrom: root }), (e: unknown) => {
       assert.ok(e instanceof BackendError);
       assert.equal(e.exitCode, 2);
-      assert.match(e.message, /backend "tensorflow-gpu" \(@tensorflow\/tfjs-node-gpu\) fails to load: libcudart\.so\.11\.0/);
+      assert.match(
+        e.message,
+        /backend "tensorflow-gpu" \(@tensorflow\/tfjs-node-gpu\) fails to load: libcudart\.so\.11\.0/,
+      );
       assert.match(e.message, /Fix: .*npm install @tensorflow\/tfjs-node-gpu/);
       return true;
     });
@@ -126,7 +132,8 @@ describe('initBackend', () => {
     const x = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 2) as tf.Tensor4D;
     const before = tf.sum(tf.square(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'))).dataSync()[0]!;
     const opt = tf.train.sgd(1e-4);
-    for (let i = 0; i < 3; i++) opt.minimize(() => tf.sum(tf.square(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'))) as tf.Scalar);
+    for (let i = 0; i < 3; i++)
+      opt.minimize(() => tf.sum(tf.square(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'))) as tf.Scalar);
     const afterLoss = tf.sum(tf.square(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'))).dataSync()[0]!;
     assert.ok(afterLoss < before, `loss decreases: ${before} -> ${afterLoss}`);
     tf.dispose([w, x]);

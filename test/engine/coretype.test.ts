@@ -3,13 +3,24 @@
 // that the chosen core is the one that runs).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chooseCore, couldOverride, describeCore, parseCpuinfo, type CpuInfo } from '../../src/engine/native/coretype.js';
+import {
+  chooseCore,
+  couldOverride,
+  describeCore,
+  parseCpuinfo,
+  type CpuInfo,
+} from '../../src/engine/native/coretype.js';
 
 const SSE = 'fpu sse sse2 ssse3 sse4_1 sse4_2 popcnt';
 const AVX2 = `${SSE} avx f16c fma bmi1 bmi2 avx2`;
 const AVX512 = `${AVX2} avx512f avx512dq avx512cd avx512bw avx512vl avx512ifma avx512vbmi`;
 
-const cpu = (vendor: string, family: number, model: number, flags: string): CpuInfo => ({ vendor, family, model, flags: new Set(flags.split(' ')) });
+const cpu = (vendor: string, family: number, model: number, flags: string): CpuInfo => ({
+  vendor,
+  family,
+  model,
+  flags: new Set(flags.split(' ')),
+});
 
 /** An Intel CPU that OpenBLAS 0.3.21 does not know (the one of the report: family 6 model 207). */
 const newIntel = (flags: string) => cpu('GenuineIntel', 6, 207, flags);
@@ -22,11 +33,17 @@ describe('parseCpuinfo', () => {
     ].join('\n');
     const got = parseCpuinfo(text);
     assert.ok(got);
-    assert.deepEqual({ ...got, flags: [...got.flags] }, { vendor: 'AuthenticAMD', family: 25, model: 1, flags: ['fpu', 'sse2', 'avx', 'fma', 'avx2'] });
+    assert.deepEqual(
+      { ...got, flags: [...got.flags] },
+      { vendor: 'AuthenticAMD', family: 25, model: 1, flags: ['fpu', 'sse2', 'avx', 'fma', 'avx2'] },
+    );
   });
 
   it('gives null where there are no x86 flags (arm64 lists "Features")', () => {
-    assert.equal(parseCpuinfo('processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm aes\nCPU implementer\t: 0x41\n'), null);
+    assert.equal(
+      parseCpuinfo('processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd evtstrm aes\nCPU implementer\t: 0x41\n'),
+      null,
+    );
   });
 });
 
@@ -35,7 +52,10 @@ describe('chooseCore', () => {
     const c = chooseCore({ cpu: cpu('AuthenticAMD', 25, 1, AVX2), detected: 'Zen', user: undefined });
     assert.deepEqual(c, { core: 'Zen', force: null, why: '' });
     // A known AVX-512 model keeps its own AVX-512 core too.
-    assert.equal(chooseCore({ cpu: newIntel(`${AVX512} avx512_bf16`), detected: 'SkylakeX', user: undefined }).force, null);
+    assert.equal(
+      chooseCore({ cpu: newIntel(`${AVX512} avx512_bf16`), detected: 'SkylakeX', user: undefined }).force,
+      null,
+    );
   });
 
   it('an unknown model with AVX-512 gets SkylakeX, or Cooperlake where it has bf16, instead of the generic fallback', () => {
@@ -46,7 +66,10 @@ describe('chooseCore', () => {
     const cpx = chooseCore({ cpu: newIntel(`${AVX512} avx512_bf16`), detected: 'Prescott', user: undefined });
     assert.equal(cpx.force, 'Cooperlake');
     // An AVX-512 CPU whose OpenBLAS stops at AVX2 (Zen 4 on OpenBLAS 0.3.21 gets Zen).
-    assert.equal(chooseCore({ cpu: cpu('AuthenticAMD', 25, 97, `${AVX512} avx512_bf16`), detected: 'Zen', user: undefined }).force, 'Cooperlake');
+    assert.equal(
+      chooseCore({ cpu: cpu('AuthenticAMD', 25, 97, `${AVX512} avx512_bf16`), detected: 'Zen', user: undefined }).force,
+      'Cooperlake',
+    );
   });
 
   it('AMD family 26 model 2 (Zen 5, AVX-512 with bf16; /proc/cpuinfo of the 2026-12-01 bench machine): OpenBLAS 0.3.21 is kept, a fallback gets Cooperlake', () => {
@@ -64,19 +87,37 @@ describe('chooseCore', () => {
     assert.ok(zen5);
     assert.deepEqual([zen5.vendor, zen5.family, zen5.model], ['AuthenticAMD', 26, 2]);
     assert.equal(couldOverride({ cpu: zen5, user: undefined }), true, 'worth asking OpenBLAS');
-    assert.deepEqual(chooseCore({ cpu: zen5, detected: 'Cooperlake', user: undefined }), { core: 'Cooperlake', force: null, why: '' });
+    assert.deepEqual(chooseCore({ cpu: zen5, detected: 'Cooperlake', user: undefined }), {
+      core: 'Cooperlake',
+      force: null,
+      why: '',
+    });
     // An OpenBLAS without the feature fallback (generic) or one that maps it to Zen (AVX2) is lifted to the AVX-512 core with bf16.
     const lifted = chooseCore({ cpu: zen5, detected: 'Prescott', user: undefined });
-    assert.deepEqual(lifted, { core: 'Cooperlake', force: 'Cooperlake', why: 'chosen for AVX-512 on AuthenticAMD family 26 model 2 (OpenBLAS alone: Prescott)' });
+    assert.deepEqual(lifted, {
+      core: 'Cooperlake',
+      force: 'Cooperlake',
+      why: 'chosen for AVX-512 on AuthenticAMD family 26 model 2 (OpenBLAS alone: Prescott)',
+    });
     assert.equal(chooseCore({ cpu: zen5, detected: 'Zen', user: undefined }).force, 'Cooperlake');
     // This workplace sets OPENBLAS_CORETYPE=Haswell: a user's choice, kept although the CPU has more.
-    assert.deepEqual(chooseCore({ cpu: zen5, detected: 'Cooperlake', user: 'Haswell' }), { core: 'Haswell', force: 'Haswell', why: 'from your OPENBLAS_CORETYPE' });
+    assert.deepEqual(chooseCore({ cpu: zen5, detected: 'Cooperlake', user: 'Haswell' }), {
+      core: 'Haswell',
+      force: 'Haswell',
+      why: 'from your OPENBLAS_CORETYPE',
+    });
   });
 
   it('AVX2 only: Haswell for Intel, Zen for AMD and Hygon', () => {
     assert.equal(chooseCore({ cpu: newIntel(AVX2), detected: 'Prescott', user: undefined }).force, 'Haswell');
-    assert.equal(chooseCore({ cpu: cpu('AuthenticAMD', 26, 2, AVX2), detected: 'Barcelona', user: undefined }).force, 'Zen');
-    assert.equal(chooseCore({ cpu: cpu('HygonGenuine', 24, 1, AVX2), detected: 'Prescott', user: undefined }).force, 'Zen');
+    assert.equal(
+      chooseCore({ cpu: cpu('AuthenticAMD', 26, 2, AVX2), detected: 'Barcelona', user: undefined }).force,
+      'Zen',
+    );
+    assert.equal(
+      chooseCore({ cpu: cpu('HygonGenuine', 24, 1, AVX2), detected: 'Prescott', user: undefined }).force,
+      'Zen',
+    );
   });
 
   it('neither AVX2 nor AVX-512: the generic core stays', () => {
@@ -86,8 +127,14 @@ describe('chooseCore', () => {
   });
 
   it('never kernels whose instructions the CPU lacks: AVX-512F without VL is AVX2 for OpenBLAS; AVX2 without FMA is AVX', () => {
-    assert.equal(chooseCore({ cpu: newIntel(AVX512.replace(' avx512vl', '')), detected: 'Prescott', user: undefined }).force, 'Haswell');
-    assert.equal(chooseCore({ cpu: newIntel(AVX2.replace(' fma', '')), detected: 'Prescott', user: undefined }).force, 'Sandybridge');
+    assert.equal(
+      chooseCore({ cpu: newIntel(AVX512.replace(' avx512vl', '')), detected: 'Prescott', user: undefined }).force,
+      'Haswell',
+    );
+    assert.equal(
+      chooseCore({ cpu: newIntel(AVX2.replace(' fma', '')), detected: 'Prescott', user: undefined }).force,
+      'Sandybridge',
+    );
   });
 
   it("the user's OPENBLAS_CORETYPE always wins", () => {
@@ -99,7 +146,11 @@ describe('chooseCore', () => {
   it("leaves OpenBLAS alone where it cannot tell: an unknown CPU, a core it does not know, or OpenBLAS's own choice not learnt", () => {
     assert.equal(chooseCore({ cpu: null, detected: 'Prescott', user: undefined }).force, null);
     assert.equal(chooseCore({ cpu: newIntel(AVX512), detected: 'SapphireRapids', user: undefined }).force, null);
-    assert.deepEqual(chooseCore({ cpu: newIntel(AVX512), detected: null, user: undefined }), { core: null, force: null, why: '' });
+    assert.deepEqual(chooseCore({ cpu: newIntel(AVX512), detected: null, user: undefined }), {
+      core: null,
+      force: null,
+      why: '',
+    });
   });
 });
 
@@ -108,13 +159,24 @@ describe('describeCore', () => {
   it('names the version and the core that ran, and why where it was chosen', () => {
     assert.equal(describeCore({ core: 'Zen', config, asked: '', note: '' }), 'OpenBLAS 0.3.21 Zen');
     assert.equal(
-      describeCore({ core: 'SkylakeX', config, asked: 'SkylakeX', note: 'chosen for AVX-512 on GenuineIntel family 6 model 207 (OpenBLAS alone: Prescott)' }),
+      describeCore({
+        core: 'SkylakeX',
+        config,
+        asked: 'SkylakeX',
+        note: 'chosen for AVX-512 on GenuineIntel family 6 model 207 (OpenBLAS alone: Prescott)',
+      }),
       'OpenBLAS 0.3.21 SkylakeX, chosen for AVX-512 on GenuineIntel family 6 model 207 (OpenBLAS alone: Prescott)',
     );
   });
 
   it('says what was asked for where another core ran', () => {
-    assert.equal(describeCore({ core: 'Haswell', config, asked: 'SkylakeX', note: 'from your OPENBLAS_CORETYPE' }), 'OpenBLAS 0.3.21 Haswell, from your OPENBLAS_CORETYPE (asked for SkylakeX)');
-    assert.equal(describeCore({ core: 'Haswell', config, asked: 'haswell', note: 'from your OPENBLAS_CORETYPE' }), 'OpenBLAS 0.3.21 Haswell, from your OPENBLAS_CORETYPE');
+    assert.equal(
+      describeCore({ core: 'Haswell', config, asked: 'SkylakeX', note: 'from your OPENBLAS_CORETYPE' }),
+      'OpenBLAS 0.3.21 Haswell, from your OPENBLAS_CORETYPE (asked for SkylakeX)',
+    );
+    assert.equal(
+      describeCore({ core: 'Haswell', config, asked: 'haswell', note: 'from your OPENBLAS_CORETYPE' }),
+      'OpenBLAS 0.3.21 Haswell, from your OPENBLAS_CORETYPE',
+    );
   });
 });

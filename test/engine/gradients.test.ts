@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { batchNormTrain, FusedAdam, initBackend, installedWasmKernels, seedRandom, upsampleNearest2x, type Rng } from '../../src/engine/index.js';
+import {
+  batchNormTrain,
+  FusedAdam,
+  initBackend,
+  installedWasmKernels,
+  seedRandom,
+  upsampleNearest2x,
+  type Rng,
+} from '../../src/engine/index.js';
 import { simdFor } from '../../src/engine/wasm/simd.js';
 import { loadNativeBlas } from '../../src/engine/native/blas.js';
 
@@ -13,7 +21,12 @@ import { loadNativeBlas } from '../../src/engine/native/blas.js';
  * Runs f with a code path on, then off (the environment switch `name` set to
  * `off`; both switches are read per call), naming the path in a failure.
  */
-async function bothPaths(name: string, off: string, labels: [on: string, off: string], f: (on: boolean) => Promise<void>): Promise<void> {
+async function bothPaths(
+  name: string,
+  off: string,
+  labels: [on: string, off: string],
+  f: (on: boolean) => Promise<void>,
+): Promise<void> {
   for (const on of [true, false]) {
     if (on) delete process.env[name];
     else process.env[name] = off;
@@ -29,7 +42,8 @@ async function bothPaths(name: string, off: string, labels: [on: string, off: st
 }
 
 /** Our SIMD module on and off (IAE_NO_SIMD=1 takes the JS loops). */
-const withAndWithoutSimd = (f: (simd: boolean) => Promise<void>) => bothPaths('IAE_NO_SIMD', '1', ['SIMD', 'JS loops'], f);
+const withAndWithoutSimd = (f: (simd: boolean) => Promise<void>) =>
+  bothPaths('IAE_NO_SIMD', '1', ['SIMD', 'JS loops'], f);
 
 /** The native GEMM kernels on and off (IAE_NATIVE=0 sends them to our XNNPACK kernels below). */
 const withAndWithoutNative = (f: () => Promise<void>) => bothPaths('IAE_NATIVE', '0', ['native GEMM', 'XNNPACK'], f);
@@ -67,7 +81,10 @@ async function expectClose(label: string, f: () => tf.Tensor | tf.Tensor[]): Pro
     const e = relErr(wasm[i]!, c);
     assert.ok(e < TOL, `${label} [output ${i}]: relative error ${e.toExponential(2)} >= ${TOL}`);
     // A check that cannot fail is no check: outputs must not be all zeros.
-    assert.ok(c.some((v) => v !== 0), `${label} [output ${i}]: reference is all zeros`);
+    assert.ok(
+      c.some((v) => v !== 0),
+      `${label} [output ${i}]: reference is all zeros`,
+    );
   });
 }
 
@@ -94,12 +111,37 @@ before(async () => {
 
 describe('conv2d gradients (Conv2DBackpropFilter and Conv2DBackpropInput) on wasm match cpu', () => {
   const rng = seedRandom(20240601);
-  const cases: { n: number; h: number; w: number; ci: number; co: number; kh: number; kw: number; s: [number, number]; pad: Pad }[] = [];
+  const cases: {
+    n: number;
+    h: number;
+    w: number;
+    ci: number;
+    co: number;
+    kh: number;
+    kw: number;
+    s: [number, number];
+    pad: Pad;
+  }[] = [];
   // Fixed corners first, then seeded random shapes.
   cases.push({ n: 2, h: 8, w: 8, ci: 3, co: 4, kh: 5, kw: 5, s: [1, 1], pad: 'same' });
   cases.push({ n: 3, h: 9, w: 7, ci: 2, co: 5, kh: 3, kw: 3, s: [2, 2], pad: 'same' });
   cases.push({ n: 1, h: 10, w: 11, ci: 4, co: 3, kh: 5, kw: 3, s: [2, 2], pad: 'valid' });
-  cases.push({ n: 2, h: 7, w: 8, ci: 1, co: 8, kh: 3, kw: 3, s: [1, 2], pad: [[0, 0], [1, 2], [2, 0], [0, 0]] });
+  cases.push({
+    n: 2,
+    h: 7,
+    w: 8,
+    ci: 1,
+    co: 8,
+    kh: 3,
+    kw: 3,
+    s: [1, 2],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  });
   cases.push({ n: 4, h: 6, w: 6, ci: 16, co: 1, kh: 5, kw: 5, s: [1, 1], pad: 'same' });
   // Patches of one image over the native kernel's chunk (512K floats): three
   // chunks, so the filter gradient accumulates across them.
@@ -108,8 +150,27 @@ describe('conv2d gradients (Conv2DBackpropFilter and Conv2DBackpropInput) on was
     const kh = pick(rng, [1, 3, 5]);
     const kw = pick(rng, [1, 3, 5]);
     const s = pick(rng, [1, 2]);
-    const pad = pick<Pad>(rng, ['same', 'valid', [[0, 0], [rng.int(3), rng.int(3)], [rng.int(3), rng.int(3)], [0, 0]]]);
-    const c = { n: 1 + rng.int(4), h: 5 + rng.int(8), w: 5 + rng.int(8), ci: pick(rng, [1, 3, 8]), co: pick(rng, [1, 4, 16]), kh, kw, s: [s, s] as [number, number], pad };
+    const pad = pick<Pad>(rng, [
+      'same',
+      'valid',
+      [
+        [0, 0],
+        [rng.int(3), rng.int(3)],
+        [rng.int(3), rng.int(3)],
+        [0, 0],
+      ],
+    ]);
+    const c = {
+      n: 1 + rng.int(4),
+      h: 5 + rng.int(8),
+      w: 5 + rng.int(8),
+      ci: pick(rng, [1, 3, 8]),
+      co: pick(rng, [1, 4, 16]),
+      kh,
+      kw,
+      s: [s, s] as [number, number],
+      pad,
+    };
     if (outSize(c.h, kh, s, pad, 1) >= 1 && outSize(c.w, kw, s, pad, 2) >= 1) cases.push(c);
   }
   for (const c of cases) {
@@ -154,9 +215,12 @@ describe('conv2dTranspose (forward and gradients) on wasm matches cpu', () => {
         expectClose(name, () => {
           const x = tf.tensor4d(xv, [c.n, c.h, c.w, c.cin]);
           const f = tf.tensor4d(fv, [c.k, c.k, c.cout, c.cin]);
-          const fwd = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [c.n, oh, ow, c.cout], c.s, c.pad);
+          const fwd = (a: tf.Tensor, b: tf.Tensor) =>
+            tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [c.n, oh, ow, c.cout], c.s, c.pad);
           const y = fwd(x, f);
-          const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fwd(a, b), tf.cos(tf.reshape(tf.range(0, y.size), y.shape)))))([x, f]);
+          const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(fwd(a, b), tf.cos(tf.reshape(tf.range(0, y.size), y.shape)))),
+          )([x, f]);
           return [y, gx!, gf!];
         }),
       );
@@ -188,8 +252,14 @@ describe('matMul with transposes and batches on wasm matches cpu', () => {
       if (tb) [b[b.length - 2], b[b.length - 1]] = [b[b.length - 1]!, b[b.length - 2]!];
       const name = `a${JSON.stringify(a)}${ta ? 'ᵀ' : ''} b${JSON.stringify(b)}${tb ? 'ᵀ' : ''}`;
       it(name, async () => {
-        const av = randn(rng, a.reduce((p, q) => p * q, 1));
-        const bv = randn(rng, b.reduce((p, q) => p * q, 1));
+        const av = randn(
+          rng,
+          a.reduce((p, q) => p * q, 1),
+        );
+        const bv = randn(
+          rng,
+          b.reduce((p, q) => p * q, 1),
+        );
         await withAndWithoutNative(() =>
           expectClose(name, () => {
             const A = tf.tensor(av, a);
@@ -201,8 +271,12 @@ describe('matMul with transposes and batches on wasm matches cpu', () => {
             // A broadcast a (b batched): its gradient keeps the batch (tfjs-core
             // 4.22 on every backend), so compare the product only.
             if (a.length < b.length) return [y];
-            if (a.length !== b.length) return [y, tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, B, ta, tb), r)))(A)];
-            const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r)))([A, B]);
+            if (a.length !== b.length)
+              return [y, tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, B, ta, tb), r)))(A)];
+            const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), r)))([
+              A,
+              B,
+            ]);
             return [y, ga!, gb!];
           }),
         );
@@ -232,7 +306,9 @@ describe('Transpose, Identity and Cast on wasm', () => {
       const v = randn(rng, size);
       const dtype = pick(rng, ['float32', 'int32', 'bool'] as const);
       // (Cast to bool is ours too: the backend's own one wraps -5 to 251.)
-      const { cpu, wasm } = await both(() => tf.cast(tf.transpose(tf.cast(tf.mul(tf.tensor(v, shape), 10), dtype), perm), 'float32'));
+      const { cpu, wasm } = await both(() =>
+        tf.cast(tf.transpose(tf.cast(tf.mul(tf.tensor(v, shape), 10), dtype), perm), 'float32'),
+      );
       assert.deepEqual(Array.from(wasm[0]!), Array.from(cpu[0]!), `${dtype} ${JSON.stringify(shape)} perm ${perm}`);
     }
   });
@@ -240,17 +316,39 @@ describe('Transpose, Identity and Cast on wasm', () => {
   it('transposes big 2-D and 4-D float tensors like cpu, SIMD 4x4 blocks and JS', async () => {
     const rng = seedRandom(12);
     const cases: [number[], number[]][] = [
-      [[64, 96], [1, 0]],
-      [[130, 68], [1, 0]],
-      [[3, 36, 20, 8], [0, 3, 1, 2]],
-      [[8, 16, 16, 12], [3, 1, 2, 0]],
-      [[5, 7, 9], [2, 0, 1]],
+      [
+        [64, 96],
+        [1, 0],
+      ],
+      [
+        [130, 68],
+        [1, 0],
+      ],
+      [
+        [3, 36, 20, 8],
+        [0, 3, 1, 2],
+      ],
+      [
+        [8, 16, 16, 12],
+        [3, 1, 2, 0],
+      ],
+      [
+        [5, 7, 9],
+        [2, 0, 1],
+      ],
     ];
     for (const [shape, perm] of cases) {
-      const v = randn(rng, shape.reduce((p, q) => p * q, 1));
+      const v = randn(
+        rng,
+        shape.reduce((p, q) => p * q, 1),
+      );
       await withAndWithoutSimd(async (simd) => {
         const { cpu, wasm } = await both(() => tf.transpose(tf.tensor(v, shape), perm));
-        assert.deepEqual(Array.from(wasm[0]!), Array.from(cpu[0]!), `${JSON.stringify(shape)} perm ${perm} simd=${simd}`);
+        assert.deepEqual(
+          Array.from(wasm[0]!),
+          Array.from(cpu[0]!),
+          `${JSON.stringify(shape)} perm ${perm} simd=${simd}`,
+        );
       });
     }
   });
@@ -284,12 +382,18 @@ describe('pooling, reductions and leakyRelu on wasm match cpu', () => {
   ];
   for (const p of pools) {
     it(`maxPool ${p.k}x${p.k} stride ${p.s} ${p.pad} on ${JSON.stringify(p.shape)}: forward and gradient`, async () => {
-      const v = randn(rng, p.shape.reduce((a, b) => a * b, 1));
+      const v = randn(
+        rng,
+        p.shape.reduce((a, b) => a * b, 1),
+      );
       await expectClose('maxPool', () => {
         const x = tf.tensor4d(v, p.shape);
         const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, p.k, p.s, p.pad);
         const y = f(x);
-        return [y, tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), tf.sin(tf.reshape(tf.range(0, y.size), y.shape)))))(x)];
+        return [
+          y,
+          tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), tf.sin(tf.reshape(tf.range(0, y.size), y.shape)))))(x),
+        ];
       });
     });
   }
@@ -300,10 +404,15 @@ describe('pooling, reductions and leakyRelu on wasm match cpu', () => {
     await withAndWithoutSimd(async (simd) => {
       const { cpu, wasm } = await both(() => {
         const x = tf.tensor4d(v, [1, 4, 4, 4]);
-        return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), tf.reshape(tf.range(1, 17), [1, 2, 2, 4]))))(x);
+        return tf.grad((a: tf.Tensor) =>
+          tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), tf.reshape(tf.range(1, 17), [1, 2, 2, 4]))),
+        )(x);
       });
       assert.deepEqual(Array.from(wasm[0]!), Array.from(cpu[0]!), `simd=${simd}`);
-      assert.ok(cpu[0]!.some((g) => g !== 0), 'the reference routes some gradient');
+      assert.ok(
+        cpu[0]!.some((g) => g !== 0),
+        'the reference routes some gradient',
+      );
     });
   });
   for (const axes of [[0], [0, 1, 2], [0, 1], [1, 2], [3], [-1], [0, 1, 2, 3]]) {
@@ -311,7 +420,13 @@ describe('pooling, reductions and leakyRelu on wasm match cpu', () => {
       const v = randn(rng, 4 * 5 * 6 * 7);
       await expectClose('reduce', () => {
         const x = tf.tensor4d(v, [4, 5, 6, 7]);
-        return [tf.sum(x, axes), tf.mean(x, axes), tf.sum(x, axes, true), tf.mean(x, axes, true), tf.moments(x, axes).variance];
+        return [
+          tf.sum(x, axes),
+          tf.mean(x, axes),
+          tf.sum(x, axes, true),
+          tf.mean(x, axes, true),
+          tf.moments(x, axes).variance,
+        ];
       });
     });
   }
@@ -339,7 +454,10 @@ describe('batchNormTrain', () => {
   ]) {
     it(`matches tf.moments maths, forward and gradient, on wasm and cpu: ${JSON.stringify(shape)}`, async () => {
       const rng = seedRandom(shape.length);
-      const v = randn(rng, shape.reduce((p, q) => p * q, 1)).map((t, i) => t * 3 + (i % shape.at(-1)!));
+      const v = randn(
+        rng,
+        shape.reduce((p, q) => p * q, 1),
+      ).map((t, i) => t * 3 + (i % shape.at(-1)!));
       const r = randn(rng, v.length);
       const eps = 1e-4;
       const axes = shape.slice(0, -1).map((_, i) => i);
@@ -352,7 +470,9 @@ describe('batchNormTrain', () => {
           return tf.div(tf.sub(a, m.mean), tf.sqrt(tf.add(m.variance, eps)));
         };
         const m = tf.moments(x, axes);
-        return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), tf.tensor(r, shape))))(x), m.mean, m.variance].map((t) => Float32Array.from(t.dataSync()));
+        return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), tf.tensor(r, shape))))(x), m.mean, m.variance].map(
+          (t) => Float32Array.from(t.dataSync()),
+        );
       });
       const stats: Float32Array[][] = [];
       const ours = await both(() => {
@@ -385,7 +505,8 @@ describe('upsampleNearest2x', () => {
     const g = randn(rng, n * 2 * h * 2 * w * c);
     // Plain-JS references. (tfjs-backend-cpu's own ResizeNearestNeighborGrad
     // is wrong for odd widths, so it cannot serve as the reference here.)
-    const at = (y: number, x: number, hh: number, ww: number, ni: number, ci: number) => ((ni * hh + y) * ww + x) * c + ci;
+    const at = (y: number, x: number, hh: number, ww: number, ni: number, ci: number) =>
+      ((ni * hh + y) * ww + x) * c + ci;
     const fwd = new Float32Array(g.length);
     const grad = new Float32Array(v.length);
     for (let ni = 0; ni < n; ni++)
@@ -414,7 +535,11 @@ describe('upsampleNearest2x', () => {
 
 describe('FusedAdam', () => {
   /** torch.optim.Adam(amsgrad, weight_decay) step by step in float64. */
-  function reference(x0: Float32Array, grads: Float32Array[], o: { lr: number; wd: number; amsgrad: boolean }): Float64Array {
+  function reference(
+    x0: Float32Array,
+    grads: Float32Array[],
+    o: { lr: number; wd: number; amsgrad: boolean },
+  ): Float64Array {
     const [b1, b2, eps] = [0.9, 0.999, 1e-8];
     const x = Float64Array.from(x0);
     const m = new Float64Array(x.length);

@@ -23,13 +23,33 @@ const MAX_SAFE = 2 ** 53;
 const MAX_DIM = 2 ** 31 - 1;
 
 /** Values no argument may take, or that some may not (0 and -0 are fine for offsets). */
-const bad = fc.constantFrom<unknown>(-1, -7, 0, -0, 1.5, NaN, Infinity, -Infinity, 2 ** 31, MAX_SAFE + 2, 1e300, '3', undefined, null, 3n, {});
+const bad = fc.constantFrom<unknown>(
+  -1,
+  -7,
+  0,
+  -0,
+  1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 31,
+  MAX_SAFE + 2,
+  1e300,
+  '3',
+  undefined,
+  null,
+  3n,
+  {},
+);
 
 /** Replaces up to two arguments with bad values in about half of the cases. */
 const corruptions = (count: number) =>
   fc.oneof(
     { weight: 1, arbitrary: fc.constant([] as [number, unknown][]) },
-    { weight: 1, arbitrary: fc.array(fc.tuple(fc.integer({ min: 0, max: count - 1 }), bad), { minLength: 1, maxLength: 2 }) },
+    {
+      weight: 1,
+      arbitrary: fc.array(fc.tuple(fc.integer({ min: 0, max: count - 1 }), bad), { minLength: 1, maxLength: 2 }),
+    },
   );
 
 function corrupt(args: number[], with_: [number, unknown][]): unknown[] {
@@ -39,12 +59,14 @@ function corrupt(args: number[], with_: [number, unknown][]): unknown[] {
 }
 
 /** The addon's rule for one argument: a number, a finite integer, in [lo, hi]. */
-const okInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const okInt = (v: unknown, lo: number, hi: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 
 /** Float indices of `count` matrices of rows x cols, ld apart, stride apart, from off. */
 function indices(off: number, count: number, stride: number, rows: number, ld: number, cols: number): number[] {
   const out: number[] = [];
-  for (let b = 0; b < count; b++) for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.push(off + b * stride + i * ld + j);
+  for (let b = 0; b < count; b++)
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.push(off + b * stride + i * ld + j);
   return out;
 }
 
@@ -57,7 +79,12 @@ const end = (off: number, count: number, stride: number, rows: number, ld: numbe
  * `expected` is null (and no float changed), else the floats `expected` gives
  * (index -> value, within a float32 tolerance) and no other float changed.
  */
-function check(heapFloats: number, rngSeed: number, f: (heap: ArrayBuffer) => void, expected: (heap: Float32Array) => Map<number, number> | null | 'aliased'): void {
+function check(
+  heapFloats: number,
+  rngSeed: number,
+  f: (heap: ArrayBuffer) => void,
+  expected: (heap: Float32Array) => Map<number, number> | null | 'aliased',
+): void {
   const heap = new Float32Array(heapFloats);
   let s = rngSeed >>> 0;
   for (let i = 0; i < heap.length; i++) {
@@ -125,7 +152,24 @@ describe('native addon under random arguments', () => {
         const aw = p.ta ? p.m : p.k;
         const bw = p.tb ? p.k : p.n;
         const args = corrupt(
-          [p.ta, p.tb, p.m, p.n, p.k, p.aOff, aw + p.lda, p.bOff, bw + p.ldb, p.cOff, p.n + p.ldc, p.acc, p.batch, p.sA, p.sB, p.sC],
+          [
+            p.ta,
+            p.tb,
+            p.m,
+            p.n,
+            p.k,
+            p.aOff,
+            aw + p.lda,
+            p.bOff,
+            bw + p.ldb,
+            p.cOff,
+            p.n + p.ldc,
+            p.acc,
+            p.batch,
+            p.sA,
+            p.sB,
+            p.sC,
+          ],
           p.bad,
         );
         check(
@@ -133,13 +177,52 @@ describe('native addon under random arguments', () => {
           p.seed,
           (heap) => (blas.gemm as unknown as (h: ArrayBuffer, ...a: unknown[]) => void)(heap, ...args),
           (h) => {
-            const ranges: [number, number][] = [[0, 1], [0, 1], [1, MAX_DIM], [1, MAX_DIM], [1, MAX_DIM], [0, MAX_SAFE], [1, MAX_DIM], [0, MAX_SAFE], [1, MAX_DIM], [0, MAX_SAFE], [1, MAX_DIM], [0, 1], [1, MAX_SAFE], [0, MAX_SAFE], [0, MAX_SAFE], [0, MAX_SAFE]];
+            const ranges: [number, number][] = [
+              [0, 1],
+              [0, 1],
+              [1, MAX_DIM],
+              [1, MAX_DIM],
+              [1, MAX_DIM],
+              [0, MAX_SAFE],
+              [1, MAX_DIM],
+              [0, MAX_SAFE],
+              [1, MAX_DIM],
+              [0, MAX_SAFE],
+              [1, MAX_DIM],
+              [0, 1],
+              [1, MAX_SAFE],
+              [0, MAX_SAFE],
+              [0, MAX_SAFE],
+              [0, MAX_SAFE],
+            ];
             if (!args.every((v, i) => okInt(v, ...ranges[i]!))) return null;
-            const [ta, tb, m, n, k, aOff, lda, bOff, ldb, cOff, ldc, acc, batch, sA, sB, sC] = args as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+            const [ta, tb, m, n, k, aOff, lda, bOff, ldb, cOff, ldc, acc, batch, sA, sB, sC] = args as number[] as [
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+            ];
             const [ar, ac] = ta ? [k, m] : [m, k];
             const [br, bc] = tb ? [n, k] : [k, n];
             if (lda < ac || ldb < bc || ldc < n) return null;
-            if (end(aOff, batch, sA, ar, lda, ac) > H || end(bOff, batch, sB, br, ldb, bc) > H || end(cOff, batch, sC, m, ldc, n) > H) return null;
+            if (
+              end(aOff, batch, sA, ar, lda, ac) > H ||
+              end(bOff, batch, sB, br, ldb, bc) > H ||
+              end(cOff, batch, sC, m, ldc, n) > H
+            )
+              return null;
             valid++;
             const out = new Set(indices(cOff, batch, sC, m, ldc, n));
             const reads = [...indices(aOff, batch, sA, ar, lda, ac), ...indices(bOff, batch, sB, br, ldb, bc)];
@@ -198,7 +281,30 @@ describe('native addon under random arguments', () => {
     let valid = 0;
     fc.assert(
       fc.property(spec, (p) => {
-        const args = corrupt([p.mode, p.inOff, p.otherOff, p.outOff, p.n, p.h, p.w, p.ci, p.oh, p.ow, p.co, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.pt, p.pl], p.bad);
+        const args = corrupt(
+          [
+            p.mode,
+            p.inOff,
+            p.otherOff,
+            p.outOff,
+            p.n,
+            p.h,
+            p.w,
+            p.ci,
+            p.oh,
+            p.ow,
+            p.co,
+            p.kh,
+            p.kw,
+            p.sh,
+            p.sw,
+            p.dh,
+            p.dw,
+            p.pt,
+            p.pl,
+          ],
+          p.bad,
+        );
         check(
           H,
           p.seed,
@@ -206,16 +312,43 @@ describe('native addon under random arguments', () => {
           (h) => {
             const lo = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0];
             if (!args.every((v, i) => okInt(v, lo[i]!, i === 0 ? 2 : i <= 3 ? MAX_SAFE : MAX_DIM))) return null;
-            const [mode, inOff, otherOff, outOff, n, ih, iw, ci, oh, ow, co, kh, kw, sh, sw, dh, dw, pt, pl] = args as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+            const [mode, inOff, otherOff, outOff, n, ih, iw, ci, oh, ow, co, kh, kw, sh, sw, dh, dw, pt, pl] =
+              args as number[] as [
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+                number,
+              ];
             const xLen = n * ih * iw * ci;
             const yLen = n * oh * ow * co;
             const wLen = kh * kw * ci * co;
-            const [inLen, otherLen, outLen] = mode === 0 ? [xLen, wLen, yLen] : mode === 1 ? [xLen, yLen, wLen] : [yLen, wLen, xLen];
+            const [inLen, otherLen, outLen] =
+              mode === 0 ? [xLen, wLen, yLen] : mode === 1 ? [xLen, yLen, wLen] : [yLen, wLen, xLen];
             if (inOff + inLen > H || otherOff + otherLen > H || outOff + outLen > H) return null;
             valid++;
             const overlaps = (a: number, al: number) => a < outOff + outLen && outOff < a + al;
             if (overlaps(inOff, inLen) || overlaps(otherOff, otherLen)) return 'aliased';
-            const [xOff, wOff, yOff] = mode === 0 ? [inOff, otherOff, outOff] : mode === 1 ? [inOff, outOff, otherOff] : [outOff, otherOff, inOff];
+            const [xOff, wOff, yOff] =
+              mode === 0
+                ? [inOff, otherOff, outOff]
+                : mode === 1
+                  ? [inOff, outOff, otherOff]
+                  : [outOff, otherOff, inOff];
             const out = new Float64Array(outLen);
             // Output pixel (oy, ox) sees input (oy*sh + i*dh - pt, ox*sw + j*dw - pl) at tap (i, j).
             for (let b = 0; b < n; b++)

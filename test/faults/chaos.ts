@@ -58,7 +58,11 @@ const WAIT = 240_000;
 /** The study: 36 points of a tiny network, each trial pretraining and training jointly for a few epochs. */
 export function chaosStudy(name: string): Record<string, unknown> {
   return {
-    ...tinyStudy(name, { normalClass: [0, 1, 2, 3, 4, 5, 6, 7, 8], lambdaKl: [0.01, 1], boundary: ['hard', 'soft'] }, { pretrainEpochs: 3, jointEpochs: 3 }),
+    ...tinyStudy(
+      name,
+      { normalClass: [0, 1, 2, 3, 4, 5, 6, 7, 8], lambdaKl: [0.01, 1], boundary: ['hard', 'soft'] },
+      { pretrainEpochs: 3, jointEpochs: 3 },
+    ),
     // Every trial pretrains (a phase to kill in); the decoded data is cached, so restarts are quick.
     pretrainCache: false,
   };
@@ -117,7 +121,9 @@ export async function chaosSweep(opts: ChaosOptions): Promise<ChaosReport> {
     await sweep.done;
     if (exp) await exp.done;
     // Nothing finished is ever lost or rewritten.
-    const now = new Map((await trialsSoFar(db, opts.name)).filter((t) => t.state === TrialState.COMPLETE).map((t) => [t.id, t.value]));
+    const now = new Map(
+      (await trialsSoFar(db, opts.name)).filter((t) => t.state === TrialState.COMPLETE).map((t) => [t.id, t.value]),
+    );
     for (const [id, v] of seenComplete) if (now.get(id) !== v) rewritten++;
     for (const [id, v] of now) seenComplete.set(id, v);
     log(`kill ${i + 1}/${opts.kills} (${phase}, +${delayMs} ms): ${now.size}/${points.length} points complete`);
@@ -131,12 +137,16 @@ export async function chaosSweep(opts: ChaosOptions): Promise<ChaosReport> {
 
   const trials = await trialsOf(db, opts.name);
   const complete = new Map<string, number>();
-  for (const t of trials) if (t.state === TrialState.COMPLETE) complete.set(t.gridPoint, (complete.get(t.gridPoint) ?? 0) + 1);
+  for (const t of trials)
+    if (t.state === TrialState.COMPLETE) complete.set(t.gridPoint, (complete.get(t.gridPoint) ?? 0) + 1);
   const byId = new Map(trials.map((t) => [t.id, t]));
-  for (const [id, v] of seenComplete) if (byId.get(id)?.state !== TrialState.COMPLETE || byId.get(id)?.value !== v) rewritten++;
+  for (const [id, v] of seenComplete)
+    if (byId.get(id)?.state !== TrialState.COMPLETE || byId.get(id)?.value !== v) rewritten++;
   const fails = trials.filter((t) => t.state === TrialState.FAIL);
   const otherFailures = fails
-    .filter((t) => t.systemAttrs[FAIL_KIND_ATTR] !== 'process' || !/died|stale heartbeat/.test(String(t.userAttrs.error)))
+    .filter(
+      (t) => t.systemAttrs[FAIL_KIND_ATTR] !== 'process' || !/died|stale heartbeat/.test(String(t.userAttrs.error)),
+    )
     .map((t) => `trial ${t.number}: ${String(t.userAttrs.error)}`);
   const left = trials.filter((t) => t.state === TrialState.RUNNING || t.state === TrialState.WAITING).length;
   if (left > 0) otherFailures.push(`${left} trial(s) left RUNNING or WAITING after the final start`);

@@ -18,25 +18,39 @@ import { studyDir, written } from './helpers.js';
 const TIMEOUT = { timeout: 120_000 };
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-test('three axes of 1000 values: refused with the count of 10^9 points and the fix; nothing written', TIMEOUT, async () => {
-  const { cwd, file } = studyDir({
-    name: 'huge',
-    dataset: { name: 'synthetic' },
-    grid: { model: ['IAE-LSTM-KL'], normalClass: [0], seed: range(1000), lambdaKl: range(1000).map((i) => i / 1000), lambdaRec: range(1000) },
-  });
-  const run = runCli(['start', file], cwd);
-  const { code } = await run.done;
-  assert.equal(code, 2, run.stderr());
-  assert.equal(
-    run.stderr(),
-    `sweep: ${file}: invalid study file\n  - grid: 1000000000 grid points, more than the limit of 100000; remove values from the longest axes ` +
-      '(lambdaKl: 1000 values, lambdaRec: 1000 values, seed: 1000 values), or raise the limit with --max-points 1000000000\n',
-  );
-  assert.deepEqual(written(cwd), [], 'no db/, no .cache/');
-});
+test(
+  'three axes of 1000 values: refused with the count of 10^9 points and the fix; nothing written',
+  TIMEOUT,
+  async () => {
+    const { cwd, file } = studyDir({
+      name: 'huge',
+      dataset: { name: 'synthetic' },
+      grid: {
+        model: ['IAE-LSTM-KL'],
+        normalClass: [0],
+        seed: range(1000),
+        lambdaKl: range(1000).map((i) => i / 1000),
+        lambdaRec: range(1000),
+      },
+    });
+    const run = runCli(['start', file], cwd);
+    const { code } = await run.done;
+    assert.equal(code, 2, run.stderr());
+    assert.equal(
+      run.stderr(),
+      `sweep: ${file}: invalid study file\n  - grid: 1000000000 grid points, more than the limit of 100000; remove values from the longest axes ` +
+        '(lambdaKl: 1000 values, lambdaRec: 1000 values, seed: 1000 values), or raise the limit with --max-points 1000000000\n',
+    );
+    assert.deepEqual(written(cwd), [], 'no db/, no .cache/');
+  },
+);
 
 test('--max-points sets the limit', TIMEOUT, async () => {
-  const { cwd, file } = studyDir({ name: 'two', dataset: { name: 'synthetic' }, grid: { model: ['IAE-LSTM-KL'], normalClass: [0, 1] } });
+  const { cwd, file } = studyDir({
+    name: 'two',
+    dataset: { name: 'synthetic' },
+    grid: { model: ['IAE-LSTM-KL'], normalClass: [0, 1] },
+  });
   const run = runCli(['start', file, '--max-points', '1'], cwd);
   assert.equal((await run.done).code, 2, run.stderr());
   assert.match(run.stderr(), /grid: 2 grid points, more than the limit of 1; .* --max-points 2\n$/);
@@ -92,38 +106,61 @@ test('queueing 20 000 points: a timer tick between every two chunks', TIMEOUT, a
     // Start in the check phase, as every later chunk does: then each chunk's
     // setImmediate comes after a timers phase, and the ticker's interval is due.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const r = await enqueueInChunks(q.counted, q.study.id, points, searchSpace(QUEUE_GRID), { maxRetries: 2 }, new AbortController().signal);
+    const r = await enqueueInChunks(
+      q.counted,
+      q.study.id,
+      points,
+      searchSpace(QUEUE_GRID),
+      { maxRetries: 2 },
+      new AbortController().signal,
+    );
     assert.deepEqual(r, { added: 20_000, present: 0, exhausted: 0 });
     assert.equal(q.ticksAtChunk.length, 20_000 / ENQUEUE_CHUNK);
     for (let i = 1; i < q.ticksAtChunk.length; i++) {
-      assert.ok(q.ticksAtChunk[i]! > q.ticksAtChunk[i - 1]!, `no timer tick between chunks ${i - 1} and ${i}: ${q.ticksAtChunk.join(',')}`);
+      assert.ok(
+        q.ticksAtChunk[i]! > q.ticksAtChunk[i - 1]!,
+        `no timer tick between chunks ${i - 1} and ${i}: ${q.ticksAtChunk.join(',')}`,
+      );
     }
   } finally {
     await q.done();
   }
 });
 
-test('a signal while 20 000 points are queued stops it before the next chunk; whole chunks stay, the next start queues the rest', TIMEOUT, async () => {
-  const points = interleaveByShareKey(expandGrid(QUEUE_GRID));
-  const q = await queueSetup();
-  try {
-    const ac = new AbortController();
-    const reason = new Error('SIGTERM');
-    // Fired from a timer (as a signal handler runs) once 5 chunks went in.
-    const watcher = setInterval(() => {
-      if (q.ticksAtChunk.length >= 5) ac.abort(reason);
-    }, 1);
-    await assert.rejects(
-      enqueueInChunks(q.counted, q.study.id, points, searchSpace(QUEUE_GRID), {}, ac.signal).finally(() => clearInterval(watcher)),
-      (err) => err === reason,
-    );
-    const chunks = q.ticksAtChunk.length;
-    assert.ok(chunks >= 5 && chunks <= 6, `stopped within a chunk of the signal, after ${chunks} chunks`);
-    const queued = (await q.storage.countTrials(q.study.id))[TrialState.WAITING];
-    assert.equal(queued, chunks * ENQUEUE_CHUNK, 'whole chunks only');
-    const rest = await enqueueInChunks(q.storage, q.study.id, points, searchSpace(QUEUE_GRID), {}, new AbortController().signal);
-    assert.deepEqual(rest, { added: 20_000 - queued, present: queued, exhausted: 0 });
-  } finally {
-    await q.done();
-  }
-});
+test(
+  'a signal while 20 000 points are queued stops it before the next chunk; whole chunks stay, the next start queues the rest',
+  TIMEOUT,
+  async () => {
+    const points = interleaveByShareKey(expandGrid(QUEUE_GRID));
+    const q = await queueSetup();
+    try {
+      const ac = new AbortController();
+      const reason = new Error('SIGTERM');
+      // Fired from a timer (as a signal handler runs) once 5 chunks went in.
+      const watcher = setInterval(() => {
+        if (q.ticksAtChunk.length >= 5) ac.abort(reason);
+      }, 1);
+      await assert.rejects(
+        enqueueInChunks(q.counted, q.study.id, points, searchSpace(QUEUE_GRID), {}, ac.signal).finally(() =>
+          clearInterval(watcher),
+        ),
+        (err) => err === reason,
+      );
+      const chunks = q.ticksAtChunk.length;
+      assert.ok(chunks >= 5 && chunks <= 6, `stopped within a chunk of the signal, after ${chunks} chunks`);
+      const queued = (await q.storage.countTrials(q.study.id))[TrialState.WAITING];
+      assert.equal(queued, chunks * ENQUEUE_CHUNK, 'whole chunks only');
+      const rest = await enqueueInChunks(
+        q.storage,
+        q.study.id,
+        points,
+        searchSpace(QUEUE_GRID),
+        {},
+        new AbortController().signal,
+      );
+      assert.deepEqual(rest, { added: 20_000 - queued, present: queued, exhausted: 0 });
+    } finally {
+      await q.done();
+    }
+  },
+);

@@ -42,9 +42,16 @@ for (const sig of Object.keys(SIGNALS) as Sig[]) {
 
   test(`${sig} while trials train: running trials back to WAITING, none FAIL, exit 0`, { timeout: LONG }, async () => {
     const name = `train-${sig}`;
-    const { file, db } = writeStudy(tinyStudy(name, { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 3, jointEpochs: 3 }));
+    const { file, db } = writeStudy(
+      tinyStudy(name, { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 3, jointEpochs: 3 }),
+    );
     const run = runCli(['start', file, '--db', db, '--no-cache']);
-    const { code, signal } = await signalWhen(run, /trial \d+ \[w\d\] (pretraining|joint training)/, sig, 'a trial training');
+    const { code, signal } = await signalWhen(
+      run,
+      /trial \d+ \[w\d\] (pretraining|joint training)/,
+      sig,
+      'a trial training',
+    );
     assert.equal(signal, null);
     assert.equal(code, 0, run.stderr());
     assert.match(run.stderr(), new RegExp(`${sig}: stopping`));
@@ -54,7 +61,9 @@ for (const sig of Object.keys(SIGNALS) as Sig[]) {
     assert.equal(trials.length, 4, 'no trial duplicated');
     assert.equal(trials.filter((t) => t.state === TrialState.RUNNING || t.state === TrialState.FAIL).length, 0);
     assert.equal(trials.filter((t) => t.state === TrialState.COMPLETE).length, Number(summary[1]));
-    assert.ok(Number(summary[2]) >= 1 && trials.filter((t) => t.state === TrialState.WAITING).length >= Number(summary[2]));
+    assert.ok(
+      Number(summary[2]) >= 1 && trials.filter((t) => t.state === TrialState.WAITING).length >= Number(summary[2]),
+    );
   });
 }
 
@@ -75,7 +84,14 @@ for (const sig of Object.keys(SIGNALS) as Sig[]) {
   test(`${sig} while a 50 000-point grid is queued: whole chunks stay queued, exit 0`, { timeout: LONG }, async () => {
     const name = `queue-${sig}`;
     const points = 50_000;
-    const { file, db } = writeStudy(tinyStudy(name, { normalClass: [0, 1], seed: Array.from({ length: 250 }, (_, i) => i), lambdaKl: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], lambdaRec: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }));
+    const { file, db } = writeStudy(
+      tinyStudy(name, {
+        normalClass: [0, 1],
+        seed: Array.from({ length: 250 }, (_, i) => i),
+        lambdaKl: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        lambdaRec: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      }),
+    );
     const run = runCli(['start', file, '--db', db, '--no-cache']);
     // The first chunk is in: queueing has begun (it takes many chunks more).
     await waitFor(() => queuedTrials(db) >= ENQUEUE_CHUNK, LONG, 'the first queued chunk');
@@ -90,27 +106,33 @@ for (const sig of Object.keys(SIGNALS) as Sig[]) {
   });
 }
 
-test('export: each signal stops it part-way with exit 128 + n; uninterrupted it writes every file', { timeout: LONG }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'faults-export-'));
-  const db = join(dir, 'golden.sqlite3');
-  await fillGoldenDb(db);
-  const full = runCli(['export', 'golden-fmnist', '--db', db, '--out', join(dir, 'full')]);
-  assert.equal((await full.done).code, 0, full.stderr());
-  const all = readdirSync(join(dir, 'full'), { recursive: true }).length;
-  for (const sig of Object.keys(SIGNALS) as Sig[]) {
-    const out = join(dir, sig);
-    const run = runCli(['export', 'golden-fmnist', '--db', db, '--out', out]);
-    const { code, signal } = await signalWhen(run, /golden-fmnist\.md/, sig, 'the first file written');
-    assert.equal(signal, null);
-    assert.equal(code, 128 + SIGNALS[sig], run.stderr());
-    assert.match(run.stderr(), new RegExp(`sweep: stopped by ${sig}`));
-    const written = readdirSync(out, { recursive: true }).length;
-    assert.ok(written < all, `${sig}: ${written} of ${all} entries written`);
-  }
-});
+test(
+  'export: each signal stops it part-way with exit 128 + n; uninterrupted it writes every file',
+  { timeout: LONG },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faults-export-'));
+    const db = join(dir, 'golden.sqlite3');
+    await fillGoldenDb(db);
+    const full = runCli(['export', 'golden-fmnist', '--db', db, '--out', join(dir, 'full')]);
+    assert.equal((await full.done).code, 0, full.stderr());
+    const all = readdirSync(join(dir, 'full'), { recursive: true }).length;
+    for (const sig of Object.keys(SIGNALS) as Sig[]) {
+      const out = join(dir, sig);
+      const run = runCli(['export', 'golden-fmnist', '--db', db, '--out', out]);
+      const { code, signal } = await signalWhen(run, /golden-fmnist\.md/, sig, 'the first file written');
+      assert.equal(signal, null);
+      assert.equal(code, 128 + SIGNALS[sig], run.stderr());
+      assert.match(run.stderr(), new RegExp(`sweep: stopped by ${sig}`));
+      const written = readdirSync(out, { recursive: true }).length;
+      assert.ok(written < all, `${sig}: ${written} of ${all} entries written`);
+    }
+  },
+);
 
 test('a second signal while stopping exits at once with 128 + n', { timeout: LONG }, async () => {
-  const { file, db } = writeStudy(tinyStudy('twice', { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 3, jointEpochs: 3 }));
+  const { file, db } = writeStudy(
+    tinyStudy('twice', { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 3, jointEpochs: 3 }),
+  );
   const run = runCli(['start', file, '--db', db, '--no-cache']);
   await waitFor(() => /trial \d+ \[w\d\] (pretraining|joint training)/.test(run.stdout()), LONG, 'a trial training');
   // Both at once: the clean stop takes several turns of the event loop, so the

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Grid, ModelName } from '../../src/study/schema.js';
-import { expandGrid, expandGridAsync, gridPointId, countGridPoints, gridPoints, searchSpace } from '../../src/grid/expand.js';
+import {
+  expandGrid,
+  expandGridAsync,
+  gridPointId,
+  countGridPoints,
+  gridPoints,
+  searchSpace,
+} from '../../src/grid/expand.js';
 import { canonicalJson } from '../../src/json.js';
 import { gridSizeProblem, DEFAULT_MAX_POINTS } from '../../src/grid/limit.js';
 
@@ -10,7 +17,14 @@ const grid = (g: Record<string, unknown>) => Grid.parse(g);
 
 test('cartesian product over the axes that apply, nu only for soft boundaries', () => {
   const points = expandGrid(
-    grid({ model: ['IAE-LSTM-KL'], normalClass: [0, 1], boundary: ['hard', 'soft'], lambdaKl: [0.1, 1, 10], lambdaRec: [1, 2], nu: [0.05, 0.1] }),
+    grid({
+      model: ['IAE-LSTM-KL'],
+      normalClass: [0, 1],
+      boundary: ['hard', 'soft'],
+      lambdaKl: [0.1, 1, 10],
+      lambdaRec: [1, 2],
+      nu: [0.05, 0.1],
+    }),
   );
   // per class: hard 3*2 = 6, soft 3*2*2 = 12
   assert.equal(points.length, 2 * (6 + 12));
@@ -23,7 +37,14 @@ test('cartesian product over the axes that apply, nu only for soft boundaries', 
 
 test('axes a model lacks are not multiplied in', () => {
   const points = expandGrid(
-    grid({ model: ['CAE', 'DeepSVDD', 'IAE-LSTM'], normalClass: [3], boundary: ['hard', 'soft'], lambdaKl: [1, 2], lambdaRec: [1, 2], nu: [0.1] }),
+    grid({
+      model: ['CAE', 'DeepSVDD', 'IAE-LSTM'],
+      normalClass: [3],
+      boundary: ['hard', 'soft'],
+      lambdaKl: [1, 2],
+      lambdaRec: [1, 2],
+      nu: [0.1],
+    }),
   );
   const byModel = (m: string) => points.filter((p) => p.params.model === m);
   // CAE: no SVDD, no KL, lambdaRec has no effect: one point, no boundary.
@@ -57,7 +78,9 @@ test('adding a value to an axis adds only the new points', () => {
 });
 
 test('duplicate values collapse; points sharing pretraining stand together', () => {
-  const points = expandGrid(grid({ model: ['IAE-LSTM-KL'], normalClass: [0, 0, 1], lambdaKl: [1, 1, 2], seed: [0, 1] }));
+  const points = expandGrid(
+    grid({ model: ['IAE-LSTM-KL'], normalClass: [0, 0, 1], lambdaKl: [1, 1, 2], seed: [0, 1] }),
+  );
   assert.equal(points.length, 2 * 2 * 2);
   // Order: class, then seed, ... so each (class, seed) block is contiguous.
   const keys = points.map((p) => `${p.params.normalClass}/${p.params.seed}`);
@@ -74,11 +97,16 @@ test('the search space lists every axis once, in file order', () => {
 
 test('interleaving puts one point of each pretraining first, and loses none', async () => {
   const { interleaveByShareKey, pretrainShareKey } = await import('../../src/grid/expand.js');
-  const points = expandGrid(grid({ model: ['IAE-LSTM-KL'], normalClass: [0, 1, 2], boundary: ['hard', 'soft'], lambdaKl: [1, 2] }));
+  const points = expandGrid(
+    grid({ model: ['IAE-LSTM-KL'], normalClass: [0, 1, 2], boundary: ['hard', 'soft'], lambdaKl: [1, 2] }),
+  );
   const mixed = interleaveByShareKey(points);
   assert.equal(mixed.length, points.length);
   assert.deepEqual(new Set(mixed.map((p) => p.id)), new Set(points.map((p) => p.id)));
-  assert.deepEqual(mixed.slice(0, 3).map((p) => p.params.normalClass), [0, 1, 2]);
+  assert.deepEqual(
+    mixed.slice(0, 3).map((p) => p.params.normalClass),
+    [0, 1, 2],
+  );
   // hard and soft, all lambdas of a class share one pretraining
   assert.equal(new Set(points.map((p) => pretrainShareKey(p.params))).size, 3);
 });
@@ -110,7 +138,13 @@ test('countGridPoints is the length of expandGrid, for any grid (conditional axe
 
 test('a grid of 10^9 points is counted without being made, and refused over the limit with its count, its longest axes and the fix', () => {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-  const huge = grid({ model: ['IAE-LSTM-KL'], normalClass: [0], seed: range(1000), lambdaKl: range(1000), lambdaRec: range(1000) });
+  const huge = grid({
+    model: ['IAE-LSTM-KL'],
+    normalClass: [0],
+    seed: range(1000),
+    lambdaKl: range(1000),
+    lambdaRec: range(1000),
+  });
   const before = process.memoryUsage().heapUsed;
   assert.equal(countGridPoints(huge), 1e9);
   assert.ok(process.memoryUsage().heapUsed - before < 50e6, 'counting allocates no points');
@@ -125,7 +159,12 @@ test('a grid of 10^9 points is counted without being made, and refused over the 
 });
 
 test('expandGridAsync gives the same points as expandGrid, and stops with the signal', async () => {
-  const g = grid({ model: ['IAE-LSTM-KL'], normalClass: [0], seed: Array.from({ length: 120 }, (_, i) => i), lambdaKl: Array.from({ length: 100 }, (_, i) => i) });
+  const g = grid({
+    model: ['IAE-LSTM-KL'],
+    normalClass: [0],
+    seed: Array.from({ length: 120 }, (_, i) => i),
+    lambdaKl: Array.from({ length: 100 }, (_, i) => i),
+  });
   assert.deepEqual(await expandGridAsync(g), expandGrid(g));
   const ac = new AbortController();
   ac.abort();

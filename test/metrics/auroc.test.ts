@@ -37,7 +37,7 @@ test('hand-computed case with ties', () => {
 
 test('matches the pairwise definition on random data with many ties', () => {
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let trial = 0; trial < 20; trial++) {
     const n = 5 + Math.floor(rand() * 40);
     const s = Array.from({ length: n }, () => Math.floor(rand() * 5));

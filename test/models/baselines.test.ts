@@ -37,8 +37,15 @@ test('hard shrinkage keeps the weights above lambda and zeroes the others', () =
 });
 
 test('MemAE memory read: softmax(z M^T), shrinkage at 1/N, L1 re-normalisation, w M; and its entropy', () => {
-  const m = tf.tensor2d([[1, 0], [0, 1], [1, 1]]);
-  const z = tf.tensor2d([[2, 0], [0.1, 0.1]]);
+  const m = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ]);
+  const z = tf.tensor2d([
+    [2, 0],
+    [0.1, 0.1],
+  ]);
   const { out, attention } = readMemory(z, m, 1 / 3);
   // Row 1: logits (2, 0, 2) -> softmax (e^2, 1, e^2) / (2e^2 + 1) = (0.468, 0.063, 0.468);
   // 0.063 < 1/3 is cut, the rest re-normalised to (0.5, 0, 0.5); read 0.5 m1 + 0.5 m3 = (1, 0.5).
@@ -54,15 +61,38 @@ test('MemAE memory read: softmax(z M^T), shrinkage at 1/N, L1 re-normalisation, 
   assertClose(h.dataSync(), [Math.LN2 / 2], 1e-6, 'entropy');
   // Without shrinkage the plain softmax is read.
   const plain = readMemory(z, m, 0);
-  assertClose(plain.attention.dataSync().slice(0, 3), [e2 / (2 * e2 + 1), 1 / (2 * e2 + 1), e2 / (2 * e2 + 1)], 1e-6, 'softmax');
+  assertClose(
+    plain.attention.dataSync().slice(0, 3),
+    [e2 / (2 * e2 + 1), 1 / (2 * e2 + 1), e2 / (2 * e2 + 1)],
+    1e-6,
+    'softmax',
+  );
   tf.dispose([m, z, out, attention, h, plain.out, plain.attention]);
 });
 
 test('MemAE addresses one query per image on the LeNet, one per position on MVTec', () => {
-  const lenet = modelStructure('MemAE', { arch: { channels: [4, 8, 8], latent: 16 }, input: { height: 32, width: 32, channels: 1 }, seed: 0 });
-  assert.deepEqual(lenet.baseline, { model: 'memae', memoryItems: 500, shrink: 1 / 500, entropyWeight: 0.0002, addressing: 'vector' });
-  const a = buildModel('MemAE', { arch: { channels: [4, 8, 8], latent: 16 }, input: { height: 32, width: 32, channels: 1 }, seed: 0 });
-  const b = buildModel('MemAE', { arch: { channels: [4, 8, 8, 8], latent: 16 }, input: { height: 64, width: 64, channels: 3 }, seed: 0 });
+  const lenet = modelStructure('MemAE', {
+    arch: { channels: [4, 8, 8], latent: 16 },
+    input: { height: 32, width: 32, channels: 1 },
+    seed: 0,
+  });
+  assert.deepEqual(lenet.baseline, {
+    model: 'memae',
+    memoryItems: 500,
+    shrink: 1 / 500,
+    entropyWeight: 0.0002,
+    addressing: 'vector',
+  });
+  const a = buildModel('MemAE', {
+    arch: { channels: [4, 8, 8], latent: 16 },
+    input: { height: 32, width: 32, channels: 1 },
+    seed: 0,
+  });
+  const b = buildModel('MemAE', {
+    arch: { channels: [4, 8, 8, 8], latent: 16 },
+    input: { height: 64, width: 64, channels: 3 },
+    seed: 0,
+  });
   assert.deepEqual(a.params.get('memory.items').shape, [MEMAE.items, 16]);
   assert.deepEqual(b.params.get('memory.items').shape, [MEMAE.items, 8]);
   a.dispose();
@@ -97,10 +127,17 @@ test('the density of z_j depends on z_1 .. z_{j-1} only', () => {
   store.dispose();
 });
 
-test('LSA\'s NLL: equal-width bins of [0, 1], minus the log-softmax of the bin', () => {
+test("LSA's NLL: equal-width bins of [0, 1], minus the log-softmax of the bin", () => {
   const z = tf.tensor2d([[0, 0.5, 0.99, 1]]);
   assert.deepEqual(Array.from(quantise(z, 3).dataSync()), [0, 1, 2, 2]);
-  const logits = tf.tensor3d([[[0, 0, 0], [1, 2, 3], [1, 2, 3], [0, 5, 0]]]);
+  const logits = tf.tensor3d([
+    [
+      [0, 0, 0],
+      [1, 2, 3],
+      [1, 2, 3],
+      [0, 5, 0],
+    ],
+  ]);
   const nll = categoricalNll(logits, z, 3);
   const lse = Math.log(Math.E + Math.E ** 2 + Math.E ** 3);
   const lse5 = Math.log(2 + Math.E ** 5);
@@ -109,16 +146,22 @@ test('LSA\'s NLL: equal-width bins of [0, 1], minus the log-softmax of the bin',
   tf.dispose([z, logits, nll]);
 });
 
-test('the VAE\'s KL to N(0, 1), per sample', () => {
-  const mu = tf.tensor2d([[1, 0], [0, 0]]);
-  const logVar = tf.tensor2d([[0, Math.log(2)], [0, 0]]);
+test("the VAE's KL to N(0, 1), per sample", () => {
+  const mu = tf.tensor2d([
+    [1, 0],
+    [0, 0],
+  ]);
+  const logVar = tf.tensor2d([
+    [0, Math.log(2)],
+    [0, 0],
+  ]);
   const kl = gaussianKl(mu, logVar);
   // 0.5 * [(1 + 1 - 0 - 1) + (0 + 2 - ln 2 - 1)] = 1 - ln(2)/2; N(0, 1) itself: 0.
   assertClose(kl.dataSync(), [1 - Math.LN2 / 2, 0], 1e-6);
   tf.dispose([mu, logVar, kl]);
 });
 
-test('Ledoit-Wolf matches scikit-learn\'s LedoitWolf', () => {
+test("Ledoit-Wolf matches scikit-learn's LedoitWolf", () => {
   const n = 12;
   const x: number[] = [];
   for (let i = 0; i < n; i++) x.push(Math.sin(i), Math.sin(i) + 0.3 * Math.cos(2 * i), 0.1 * i - 0.5 * Math.sin(3 * i));
@@ -128,14 +171,20 @@ test('Ledoit-Wolf matches scikit-learn\'s LedoitWolf', () => {
   assertClose([g.shrinkage], [0.1705919600164681], 1e-12, 'shrinkage_');
   assertClose(
     g.covariance,
-    [0.48599003485337106, 0.4151223611136695, -0.043579906248286567, 0.4151223611136695, 0.5290002286474024, -0.05262936066498795, -0.043579906248286567, -0.05262936066498795, 0.25404444914025753],
+    [
+      0.48599003485337106, 0.4151223611136695, -0.043579906248286567, 0.4151223611136695, 0.5290002286474024,
+      -0.05262936066498795, -0.043579906248286567, -0.05262936066498795, 0.25404444914025753,
+    ],
     1e-12,
     'covariance_',
   );
   // And the distances sklearn's fit gives, through our inverse and the tf op.
   const p = tf.tensor2d(Float32Array.from(invertSpd(g.covariance, 3)), [3, 3]);
   const mean = tf.tensor1d(Float32Array.from(g.mean));
-  const t = tf.tensor2d([[0, 0, 0], [1, -1, 0.5]]);
+  const t = tf.tensor2d([
+    [0, 0, 0],
+    [1, -1, 0.5],
+  ]);
   const m = mahalanobis(t, mean, p);
   assertClose(m.dataSync(), [1.0661679499623615, 4.666943323154128], 1e-5, 'mahalanobis');
   tf.dispose([p, mean, t, m]);
@@ -148,7 +197,11 @@ test('Mahalanobis distance and the SPD inverse by hand', () => {
   assertClose(inv, [2 / 3, -1 / 3, -1 / 3, 2 / 3], 1e-12, 'inverse');
   const p = tf.tensor2d(Float32Array.from(inv), [2, 2]);
   const mean = tf.tensor1d([1, 2]);
-  const x = tf.tensor2d([[2, 4], [0, 3], [1, 2]]);
+  const x = tf.tensor2d([
+    [2, 4],
+    [0, 3],
+    [1, 2],
+  ]);
   const m = mahalanobis(x, mean, p);
   assertClose(m.dataSync(), [Math.SQRT2, Math.SQRT2, 0], 1e-6);
   tf.dispose([p, mean, x, m]);

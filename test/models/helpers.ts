@@ -15,6 +15,9 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < actual.length; i++) {
     const d = Math.abs(actual[i] - expected[i]);
-    assert.ok(d <= tol * Math.max(1, Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} vs ${expected[i]} (|d| = ${d})`);
+    assert.ok(
+      d <= tol * Math.max(1, Math.abs(expected[i])),
+      `${what}[${i}]: ${actual[i]} vs ${expected[i]} (|d| = ${d})`,
+    );
   }
 }

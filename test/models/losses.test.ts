@@ -25,7 +25,11 @@ const val = (t: tf.Tensor) => {
 };
 
 // z = [[1, 2], [3, 0]], c = [1, 1]: distances 0 + 1 = 1 and 4 + 1 = 5.
-const z = () => tf.tensor2d([[1, 2], [3, 0]]);
+const z = () =>
+  tf.tensor2d([
+    [1, 2],
+    [3, 0],
+  ]);
 const c = () => tf.tensor1d([1, 1]);
 
 test('squared distance to the center, per sample', () => {
@@ -57,8 +61,14 @@ test('reconstruction: MSE over pixels and summed error per sample', () => {
 });
 
 test("authors' KL equals torch's KLDivLoss(batchmean) on a hand case", () => {
-  const zz = tf.tensor2d([[0.1, -0.2], [0.3, 0.4]]);
-  const t = tf.tensor2d([[0.25, 0.75], [0.5, 0.5]]);
+  const zz = tf.tensor2d([
+    [0.1, -0.2],
+    [0.3, 0.4],
+  ]);
+  const t = tf.tensor2d([
+    [0.25, 0.75],
+    [0.5, 0.5],
+  ]);
   // (0.25(ln .25 - .1) + 0.75(ln .75 + .2) + 0.5(ln .5 - .3) + 0.5(ln .5 - .4)) / 2;
   // torch.nn.KLDivLoss(reduction='batchmean')(z, t) gives -0.7402411625893768.
   assertClose([val(klAuthors(zz, t)) as number], [-0.7402411625893768], 1e-6);
@@ -73,11 +83,38 @@ test("authors' KL target is the softmax of the noise", () => {
 test('Gaussian KL: N(mu, sigma^2) fitted per dimension against N(0, 1)', () => {
   // Columns [1, 3, 2] and [2, 0, 1]: mu = 2 and 1, biased variance 2/3 each.
   const expected = 0.5 * (4 + 2 / 3 - Math.log(2 / 3) - 1 + (1 + 2 / 3 - Math.log(2 / 3) - 1));
-  assertClose([val(klGaussian(tf.tensor2d([[1, 2], [3, 0], [2, 1]]))) as number], [expected], 1e-5);
+  assertClose(
+    [
+      val(
+        klGaussian(
+          tf.tensor2d([
+            [1, 2],
+            [3, 0],
+            [2, 1],
+          ]),
+        ),
+      ) as number,
+    ],
+    [expected],
+    1e-5,
+  );
   // torch (float64, var(unbiased=False)) gives 2.5721317747748316.
   assertClose([expected], [2.5721317747748316], 1e-12);
   // Standard-normal-like batch statistics (mu 0, var 1) give 0.
-  assertClose([val(klGaussian(tf.tensor2d([[1, -1], [-1, 1]]))) as number], [0], 1e-6);
+  assertClose(
+    [
+      val(
+        klGaussian(
+          tf.tensor2d([
+            [1, -1],
+            [-1, 1],
+          ]),
+        ),
+      ) as number,
+    ],
+    [0],
+    1e-6,
+  );
 });
 
 test('klLoss picks the form; only the authors form draws noise', () => {
@@ -90,14 +127,27 @@ test('klLoss picks the form; only the authors form draws noise', () => {
   // target [0.25, 0.75] against z = 0: sum t log t.
   assertClose([val(klLoss('authors', zz, noise)) as number], [0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)], 1e-6);
   assert.equal(draws, 1);
-  val(klLoss('gaussian', tf.tensor2d([[1, 2], [3, 0]]), noise));
+  val(
+    klLoss(
+      'gaussian',
+      tf.tensor2d([
+        [1, 2],
+        [3, 0],
+      ]),
+      noise,
+    ),
+  );
   assert.equal(draws, 1);
   zz.dispose();
 });
 
 test('total = svdd + lambdaRec rec + lambdaKl kl, over the terms present', () => {
   const s = (v: number) => tf.scalar(v);
-  assertClose([val(combineLosses({ svdd: s(2), rec: s(3), kl: s(5) }, { lambdaRec: 10, lambdaKl: 0.1 })) as number], [32.5], 1e-6);
+  assertClose(
+    [val(combineLosses({ svdd: s(2), rec: s(3), kl: s(5) }, { lambdaRec: 10, lambdaKl: 0.1 })) as number],
+    [32.5],
+    1e-6,
+  );
   assert.equal(val(combineLosses({ rec: s(3) }, { lambdaRec: 1, lambdaKl: 0.1 })), 3);
   assert.equal(val(combineLosses({ svdd: s(2), kl: s(5) }, { lambdaRec: 10, lambdaKl: 2 })), 12);
   assert.throws(() => combineLosses({}, { lambdaRec: 1, lambdaKl: 1 }), /no loss terms/);

@@ -56,11 +56,13 @@ function reference(store: ParamStore, spec: LstmSpec, x: Float32Array, b: number
 /** Non-zero biases, so that a bias mixed up between gates would show. */
 function randomizeBiases(store: ParamStore, seed: number): void {
   const rng = rngStream(seed, 'test-biases');
-  for (const e of store.list()) if (e.name.includes('bias')) e.variable.assign(tf.tensor(normals(e.variable.size, rng), e.variable.shape));
+  for (const e of store.list())
+    if (e.name.includes('bias')) e.variable.assign(tf.tensor(normals(e.variable.size, rng), e.variable.shape));
 }
 
 const cases: Array<[LstmSpec['mode'], boolean, boolean]> = [];
-for (const mode of ['cell', 'sequence'] as const) for (const input of [true, false]) for (const output of [true, false]) cases.push([mode, input, output]);
+for (const mode of ['cell', 'sequence'] as const)
+  for (const input of [true, false]) for (const output of [true, false]) cases.push([mode, input, output]);
 
 for (const [mode, input, output] of cases) {
   test(`LSTM ${mode} mode, input gate ${input ? 'on' : '= 1'}, output gate ${output ? 'on' : '= 1'} matches the equations`, () => {
@@ -82,16 +84,30 @@ test('LSTM parameters: which exist per mode and gate ablation', () => {
   const names = (spec: LstmSpec) => {
     const store = new ParamStore();
     lstm(store, spec, 0);
-    const n = store.list().map((e) => e.name).sort();
+    const n = store
+      .list()
+      .map((e) => e.name)
+      .sort();
     store.dispose();
     return n;
   };
   const cell = names({ inputSize: 4, hiddenSize: 4, mode: 'cell', gates: { input: true, output: true } });
-  assert.deepEqual(cell.filter((n) => n.includes('weight')), ['lstm.weight_ih.g', 'lstm.weight_ih.i', 'lstm.weight_ih.o']);
+  assert.deepEqual(
+    cell.filter((n) => n.includes('weight')),
+    ['lstm.weight_ih.g', 'lstm.weight_ih.i', 'lstm.weight_ih.o'],
+  );
   const seq = names({ inputSize: 4, hiddenSize: 4, mode: 'sequence', gates: { input: false, output: true } });
-  assert.deepEqual(seq.filter((n) => n.includes('weight')), [
-    'lstm.weight_hh.f', 'lstm.weight_hh.g', 'lstm.weight_hh.o', 'lstm.weight_ih.f', 'lstm.weight_ih.g', 'lstm.weight_ih.o',
-  ]);
+  assert.deepEqual(
+    seq.filter((n) => n.includes('weight')),
+    [
+      'lstm.weight_hh.f',
+      'lstm.weight_hh.g',
+      'lstm.weight_hh.o',
+      'lstm.weight_ih.f',
+      'lstm.weight_ih.g',
+      'lstm.weight_ih.o',
+    ],
+  );
 });
 
 test('LSTM init: orthogonal over the whole [4H, in] matrix, zero biases; ablations keep the same weights', () => {
@@ -160,7 +176,12 @@ function tapedSequence(store: ParamStore, gates: string[], x: tf.Tensor2D): tf.T
   return tf.concat(hs, 0) as tf.Tensor2D;
 }
 
-for (const [input, output] of [[true, true], [false, true], [true, false], [false, false]]) {
+for (const [input, output] of [
+  [true, true],
+  [false, true],
+  [true, false],
+  [false, false],
+]) {
   test(`sequence mode gradients (input gate ${input}, output gate ${output}) equal the tape's`, () => {
     const spec: LstmSpec = { inputSize: 5, hiddenSize: 4, mode: 'sequence', gates: { input, output } };
     const store = new ParamStore();
@@ -180,7 +201,14 @@ for (const [input, output] of [[true, true], [false, true], [true, false], [fals
     const ours = grad((xx) => f(xx, TRAIN));
     const ref = grad((xx) => tapedSequence(store, gates, xx));
     assert.equal(ours.length, vars.length + 1);
-    ours.forEach((g, k) => assertClose(g.dataSync(), ref[k].dataSync(), 1e-4, k === 0 ? 'dx' : store.list().filter((e) => e.trainable)[k - 1].name));
+    ours.forEach((g, k) =>
+      assertClose(
+        g.dataSync(),
+        ref[k].dataSync(),
+        1e-4,
+        k === 0 ? 'dx' : store.list().filter((e) => e.trainable)[k - 1].name,
+      ),
+    );
     assertClose(f(x, TRAIN).dataSync(), tapedSequence(store, gates, x).dataSync(), 1e-5, 'h');
     tf.dispose([x, weights, ...ours, ...ref]);
     store.dispose();

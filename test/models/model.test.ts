@@ -21,11 +21,25 @@ import { assertClose, useCpu } from './helpers.js';
 
 before(useCpu);
 
-const tiny: BuildOptions = { arch: { channels: [4, 8, 8], latent: 16 }, input: { height: 32, width: 32, channels: 1 }, seed: 3 };
+const tiny: BuildOptions = {
+  arch: { channels: [4, 8, 8], latent: 16 },
+  input: { height: 32, width: 32, channels: 1 },
+  seed: 3,
+};
 
 const RECIPE_MODELS: ModelName[] = [
-  'CAE', 'DeepSVDD', 'IAEAD', 'DSVDD-KL', 'DLSVDD', 'DLSVDD-KL', 'IAE-KL', 'IAE-LSTM', 'IAE-LSTM-KL',
-  'IAE-LSTM-KL-noInputGate', 'IAE-LSTM-KL-noOutputGate', 'IAE-LSTM-KL-noGates',
+  'CAE',
+  'DeepSVDD',
+  'IAEAD',
+  'DSVDD-KL',
+  'DLSVDD',
+  'DLSVDD-KL',
+  'IAE-KL',
+  'IAE-LSTM',
+  'IAE-LSTM-KL',
+  'IAE-LSTM-KL-noInputGate',
+  'IAE-LSTM-KL-noOutputGate',
+  'IAE-LSTM-KL-noGates',
 ];
 
 test('the registry implements the 12 recipe variants and the 4 Table I baselines', () => {
@@ -41,14 +55,23 @@ for (const name of RECIPE_MODELS) {
     const xHat = tf.tidy(() => m.reconstruct(z, EVAL));
     assert.deepEqual(xHat.shape, [3, 32, 32, 1]);
     const v = xHat.dataSync();
-    assert.ok(v.every((p) => p > 0 && p < 1), 'sigmoid output');
+    assert.ok(
+      v.every((p) => p > 0 && p < 1),
+      'sigmoid output',
+    );
     assert.deepEqual(m.scores, modelScores(name));
-    assert.equal(m.params.list().some((e) => e.name.startsWith('lstm.')), m.traits.lstm);
+    assert.equal(
+      m.params.list().some((e) => e.name.startsWith('lstm.')),
+      m.traits.lstm,
+    );
     // Pretraining trains the whole autoencoder; joint training drops the decoder of decoder-less models.
     const all = m.trainable('pretrain');
     const joint = m.trainable('joint');
     assert.equal(joint.length < all.length, !m.traits.decoder);
-    const { grads, value } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(m.reconstruct(m.embed(x, TRAIN), TRAIN), x))) as tf.Scalar, all);
+    const { grads, value } = tf.variableGrads(
+      () => tf.mean(tf.square(tf.sub(m.reconstruct(m.embed(x, TRAIN), TRAIN), x))) as tf.Scalar,
+      all,
+    );
     assert.equal(Object.keys(grads).length, all.length, 'a weight without gradient is dead weight');
     tf.dispose([x, z, xHat, value, grads]);
     m.dispose();
@@ -58,7 +81,12 @@ for (const name of RECIPE_MODELS) {
 test('the gate ablations drop exactly the replaced gates', () => {
   const weights = (name: ModelName) => {
     const m = buildModel(name, tiny);
-    const n = m.params.list().filter((e) => e.name.startsWith('lstm.weight_ih')).map((e) => e.name.slice(-1)).sort().join('');
+    const n = m.params
+      .list()
+      .filter((e) => e.name.startsWith('lstm.weight_ih'))
+      .map((e) => e.name.slice(-1))
+      .sort()
+      .join('');
     m.dispose();
     return n;
   };
@@ -80,7 +108,10 @@ test('init is a function of the seed', () => {
 });
 
 test('wrong sizes throw user errors', () => {
-  assert.throws(() => buildModel('CAE', { ...tiny, input: { height: 28, width: 28, channels: 1 } }), (e: unknown) => e instanceof UserInputError && /32x32 images/.test(e.message));
+  assert.throws(
+    () => buildModel('CAE', { ...tiny, input: { height: 28, width: 28, channels: 1 } }),
+    (e: unknown) => e instanceof UserInputError && /32x32 images/.test(e.message),
+  );
   assert.throws(() => buildModel('CAE', { ...tiny, arch: { channels: [4, 8], latent: 16 } }), /16x16 images/);
   assert.throws(() => buildModel('CAE', { ...tiny, arch: { channels: [4, 8, 8], latent: 24 } }), /multiple of 16/);
 });
@@ -88,10 +119,25 @@ test('wrong sizes throw user errors', () => {
 test('BN: batch statistics in train mode, running ones (momentum 0.1, unbiased) in eval mode', () => {
   const store = new ParamStore();
   const bn = batchNorm(store, 'bn', 2);
-  const x = tf.tensor2d([[1, 10], [3, 10], [5, 16]]);
+  const x = tf.tensor2d([
+    [1, 10],
+    [3, 10],
+    [5, 16],
+  ]);
   const y = tf.tidy(() => bn(x, TRAIN));
   // Feature 0: mean 3, biased var 8/3, unbiased 4; feature 1: mean 12, biased var 8, unbiased 12.
-  assertClose(y.dataSync(), [-2 / Math.sqrt(8 / 3 + 1e-4), -2 / Math.sqrt(8 + 1e-4), 0, -2 / Math.sqrt(8 + 1e-4), 2 / Math.sqrt(8 / 3 + 1e-4), 4 / Math.sqrt(8 + 1e-4)], 1e-5);
+  assertClose(
+    y.dataSync(),
+    [
+      -2 / Math.sqrt(8 / 3 + 1e-4),
+      -2 / Math.sqrt(8 + 1e-4),
+      0,
+      -2 / Math.sqrt(8 + 1e-4),
+      2 / Math.sqrt(8 / 3 + 1e-4),
+      4 / Math.sqrt(8 + 1e-4),
+    ],
+    1e-5,
+  );
   assertClose(store.get('bn.running_mean').dataSync(), [0.3, 1.2], 1e-6);
   assertClose(store.get('bn.running_var').dataSync(), [0.9 + 0.4, 0.9 + 1.2], 1e-6);
   const e = tf.tidy(() => bn(tf.tensor2d([[0.3, 1.2]]), EVAL));

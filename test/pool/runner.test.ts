@@ -6,13 +6,24 @@ import { createProcessRunner } from '../../src/pool/process-runner.js';
 import type { Progress, TrialTask } from '../../src/pool/messages.js';
 
 const workerFile = new URL('./fixtures/env-worker.ts', import.meta.url);
-const study = Study.parse({ name: 't', dataset: { name: 'synthetic' }, grid: { model: ['IAE-LSTM-KL'], normalClass: [0] } });
+const study = Study.parse({
+  name: 't',
+  dataset: { name: 'synthetic' },
+  grid: { model: ['IAE-LSTM-KL'], normalClass: [0] },
+});
 
 function task(i: number, normalClass = 0, sleepMs = 0): TrialTask {
   return {
-    trialId: i, trialNumber: i, study: 't',
+    trialId: i,
+    trialNumber: i,
+    study: 't',
     params: { model: 'IAE-LSTM-KL', normalClass, seed: sleepMs, contamination: 0, minmax: 'train' },
-    dataset: study.dataset, training: study.training, arch: study.arch, objective: 'svdd', backend: 'cpu', cacheDir: null,
+    dataset: study.dataset,
+    training: study.training,
+    arch: study.arch,
+    objective: 'svdd',
+    backend: 'cpu',
+    cacheDir: null,
   };
 }
 
@@ -21,8 +32,14 @@ async function contract(runner: TrialRunner) {
   const r = await runner.run(task(1), (p) => seen.push(p), new AbortController().signal);
   assert.equal(r.value, 0.7);
   // Every progress message arrives, the last epoch included, before the result resolves.
-  assert.deepEqual(seen.map((p) => (p.type === 'epoch' ? p.epoch : p.type)), ['phase', 1, 2]);
-  await assert.rejects(runner.run(task(2, 9), () => {}, new AbortController().signal), /class 9 fails on purpose/);
+  assert.deepEqual(
+    seen.map((p) => (p.type === 'epoch' ? p.epoch : p.type)),
+    ['phase', 1, 2],
+  );
+  await assert.rejects(
+    runner.run(task(2, 9), () => {}, new AbortController().signal),
+    /class 9 fails on purpose/,
+  );
   const ac = new AbortController();
   const slow = runner.run(task(3, 0, 5000), () => {}, ac.signal);
   setTimeout(() => ac.abort(), 200);
@@ -50,11 +67,16 @@ test('process runner: one process per GPU, each with its environment set before 
   });
   try {
     assert.equal(runner.concurrency, 2);
-    const results = await Promise.all([0, 1, 2, 3].map((i) => runner.run(task(i, 0, 100), () => {}, new AbortController().signal)));
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) => runner.run(task(i, 0, 100), () => {}, new AbortController().signal)),
+    );
     const gpus = new Set(results.map((r) => r.attrs.gpu));
     assert.deepEqual([...gpus].sort(), ['0', '1']);
     assert.ok(results.every((r) => r.attrs.growth === 'true'));
-    assert.ok(results.every((r) => r.attrs.pid !== process.pid), 'trials ran in child processes');
+    assert.ok(
+      results.every((r) => r.attrs.pid !== process.pid),
+      'trials ran in child processes',
+    );
     assert.equal(new Set(results.map((r) => r.attrs.pid)).size, 2, 'processes are kept between trials');
     await contract(runner);
   } finally {
@@ -69,11 +91,16 @@ test('runner plan: threads for wasm/cpu, a process per GPU for tfjs-node-gpu, pr
   // Unasked, wasm/cpu get one thread per core, native CPU TensorFlow one process.
   assert.equal(planRunner('auto', undefined, none, [], 6).workers, 6);
   assert.equal(planRunner('tensorflow', undefined, none, [], 6).workers, 1);
-  assert.deepEqual(planRunner('tensorflow-gpu', 1, { gpu: true, node: false }, ['0', '1']).processes, [{ CUDA_VISIBLE_DEVICES: '0', TF_FORCE_GPU_ALLOW_GROWTH: 'true' }]);
+  assert.deepEqual(planRunner('tensorflow-gpu', 1, { gpu: true, node: false }, ['0', '1']).processes, [
+    { CUDA_VISIBLE_DEVICES: '0', TF_FORCE_GPU_ALLOW_GROWTH: 'true' },
+  ]);
   assert.equal(planRunner('wasm', 3, { gpu: true, node: true }, ['0']).kind, 'threads');
   const gpu = planRunner('auto', undefined, { gpu: true, node: false }, ['0', '1', '2']);
   assert.equal(gpu.kind, 'processes');
-  assert.deepEqual(gpu.processes.map((e) => e.CUDA_VISIBLE_DEVICES), ['0', '1', '2']);
+  assert.deepEqual(
+    gpu.processes.map((e) => e.CUDA_VISIBLE_DEVICES),
+    ['0', '1', '2'],
+  );
   assert.equal(gpu.workers, 3);
   const cpuNative = planRunner('tensorflow', 2, none, []);
   assert.equal(cpuNative.kind, 'processes');
@@ -98,7 +125,11 @@ test('process runner: a worker process ended by a stop signal (Ctrl-C reaches th
     const seen: Progress[] = [];
     const run = runner.run(task(n, 0, 30_000), (p) => seen.push(p), new AbortController().signal);
     while (seen.length === 0) await new Promise((r) => setImmediate(r));
-    for (const pid of execFileSync('pgrep', ['-P', String(process.pid)]).toString().trim().split('\n')) process.kill(Number(pid), sig);
+    for (const pid of execFileSync('pgrep', ['-P', String(process.pid)])
+      .toString()
+      .trim()
+      .split('\n'))
+      process.kill(Number(pid), sig);
     return { run };
   };
   try {

@@ -16,9 +16,15 @@ const sha = (o: Record<string, unknown> = {}) => {
   return p;
 };
 
-test('schema defaults are Optuna\'s', () => {
+test("schema defaults are Optuna's", () => {
   assert.deepEqual(median(), { kind: 'median', warmupEpochs: 0, minPeers: 5 });
-  assert.deepEqual(sha(), { kind: 'successive-halving', minResource: 1, reductionFactor: 4, minEarlyStoppingRate: 0, bootstrapCount: 0 });
+  assert.deepEqual(sha(), {
+    kind: 'successive-halving',
+    minResource: 1,
+    reductionFactor: 4,
+    minEarlyStoppingRate: 0,
+    bootstrapCount: 0,
+  });
   assert.equal(Pruner.safeParse({ kind: 'median', nSteps: 3 }).success, false);
   assert.equal(Pruner.safeParse({ kind: 'successive-halving', reductionFactor: 1 }).success, false);
 });
@@ -64,8 +70,14 @@ test('nanPercentile matches numpy (linear interpolation, NaN ignored)', () => {
 });
 
 test('successive halving: rungs at minResource * rf^(rate + r)', () => {
-  assert.deepEqual([0, 1, 2].map((r) => rungEpoch(sha({ reductionFactor: 3 }), r)), [1, 3, 9]);
-  assert.deepEqual([0, 1].map((r) => rungEpoch(sha({ minResource: 2, reductionFactor: 2, minEarlyStoppingRate: 1 }), r)), [4, 8]);
+  assert.deepEqual(
+    [0, 1, 2].map((r) => rungEpoch(sha({ reductionFactor: 3 }), r)),
+    [1, 3, 9],
+  );
+  assert.deepEqual(
+    [0, 1].map((r) => rungEpoch(sha({ minResource: 2, reductionFactor: 2, minEarlyStoppingRate: 1 }), r)),
+    [4, 8],
+  );
 });
 
 test('successive halving: promotable as Optuna (top 1/rf; the first rf-1 must be the best)', () => {
@@ -110,10 +122,24 @@ test('successive halving: bootstrapCount prunes until enough trials reached the 
 });
 
 test('the comparison group: every setting but lambdaKl, lambdaRec and nu', () => {
-  const base = { model: 'IAE-LSTM-KL', normalClass: 1, seed: 0, contamination: 0, minmax: 'train', boundary: 'soft' } as const;
+  const base = {
+    model: 'IAE-LSTM-KL',
+    normalClass: 1,
+    seed: 0,
+    contamination: 0,
+    minmax: 'train',
+    boundary: 'soft',
+  } as const;
   const k = pruningGroupKey({ ...base, lambdaKl: 0.1, lambdaRec: 1, nu: 0.1 });
   assert.equal(pruningGroupKey({ ...base, lambdaKl: 0.001, lambdaRec: 5, nu: 0.05 }), k);
-  for (const other of [{ normalClass: 2 }, { seed: 1 }, { contamination: 0.1 }, { boundary: 'hard' as const }, { model: 'IAEAD' as const }, { 'kl.form': 'gaussian' as const }]) {
+  for (const other of [
+    { normalClass: 2 },
+    { seed: 1 },
+    { contamination: 0.1 },
+    { boundary: 'hard' as const },
+    { model: 'IAEAD' as const },
+    { 'kl.form': 'gaussian' as const },
+  ]) {
     assert.notEqual(pruningGroupKey({ ...base, lambdaKl: 0.1, ...other }), k, JSON.stringify(other));
   }
 });

@@ -30,7 +30,13 @@ function cases(n: number, seed: number): Case[] {
     const spec =
       i % 2 === 0
         ? Pruner.parse({ kind: 'median', warmupEpochs: int(0, 2), minPeers: int(1, 4) })
-        : Pruner.parse({ kind: 'successive-halving', minResource: int(1, 2), reductionFactor: int(2, 4), minEarlyStoppingRate: int(0, 1), bootstrapCount: int(0, 3) });
+        : Pruner.parse({
+            kind: 'successive-halving',
+            minResource: int(1, 2),
+            reductionFactor: int(2, 4),
+            minEarlyStoppingRate: int(0, 1),
+            bootstrapCount: int(0, 3),
+          });
     const epoch = int(1, 9);
     const peers = Array.from({ length: int(0, 8) }, () => {
       const state = (['COMPLETE', 'PRUNED', 'RUNNING'] as const)[int(0, 2)]!;
@@ -41,13 +47,17 @@ function cases(n: number, seed: number): Case[] {
   return out;
 }
 
-test('our decisions equal Optuna 3.1\'s on 600 random cases', () => {
+test("our decisions equal Optuna 3.1's on 600 random cases", () => {
   const all = cases(600, 20261201);
   let theirs: boolean[];
   try {
-    theirs = JSON.parse(execFileSync(PYTHON, [SCRIPT], { input: JSON.stringify(all), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] })) as boolean[];
+    theirs = JSON.parse(
+      execFileSync(PYTHON, [SCRIPT], { input: JSON.stringify(all), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }),
+    ) as boolean[];
   } catch (err) {
-    assert.fail(`${PYTHON} with optuna could not answer (${(err as Error).message.split('\n')[0]}); install python3-optuna`);
+    assert.fail(
+      `${PYTHON} with optuna could not answer (${(err as Error).message.split('\n')[0]}); install python3-optuna`,
+    );
   }
   assert.equal(theirs.length, all.length);
   let pruned = 0;
@@ -55,7 +65,11 @@ test('our decisions equal Optuna 3.1\'s on 600 random cases', () => {
     const peers: Peer[] = c.peers.map((p) => ({ complete: p.state === 'COMPLETE', curve: new Map(p.curve) }));
     // lastEpoch beyond every case: the "never at the last epoch" rule is ours, not Optuna's.
     const ours = decide(c.spec, new Map(c.own), c.epoch, 100, peers);
-    assert.equal(ours.prune, theirs[i], `case ${i}: ${JSON.stringify(c)}: ours ${ours.prune} (${ours.reason}), Optuna ${theirs[i]}`);
+    assert.equal(
+      ours.prune,
+      theirs[i],
+      `case ${i}: ${JSON.stringify(c)}: ours ${ours.prune} (${ours.reason}), Optuna ${theirs[i]}`,
+    );
     if (ours.prune) pruned++;
   });
   // Both answers occur, for both pruners: the comparison is not vacuous.

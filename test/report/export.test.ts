@@ -34,20 +34,33 @@ describe('runExport', () => {
     const before = sha(db);
     const filesBefore = readdirSync(dir).sort();
     const out = join(dir, 'out');
-    const r = await runExport({ db, study: 'golden-fmnist', outDir: out, formats: ['md', 'csv', 'json'], compare: 'paper', figures: false, version: '0.1.0', commit: '0123456789abcdef', now: NOW });
-    assert.deepEqual(r.files.map((f) => basename(f)), [
-      'golden-fmnist.md',
-      'golden-fmnist.oracle.csv',
-      'golden-fmnist.median.csv',
-      'golden-fmnist.default.csv',
-      'golden-fmnist.grids.csv',
-      'golden-fmnist.curves.oracle.csv',
-      'golden-fmnist.curves.median.csv',
-      'golden-fmnist.curves.default.csv',
-      'golden-fmnist.oracle.json',
-      'golden-fmnist.median.json',
-      'golden-fmnist.default.json',
-    ]);
+    const r = await runExport({
+      db,
+      study: 'golden-fmnist',
+      outDir: out,
+      formats: ['md', 'csv', 'json'],
+      compare: 'paper',
+      figures: false,
+      version: '0.1.0',
+      commit: '0123456789abcdef',
+      now: NOW,
+    });
+    assert.deepEqual(
+      r.files.map((f) => basename(f)),
+      [
+        'golden-fmnist.md',
+        'golden-fmnist.oracle.csv',
+        'golden-fmnist.median.csv',
+        'golden-fmnist.default.csv',
+        'golden-fmnist.grids.csv',
+        'golden-fmnist.curves.oracle.csv',
+        'golden-fmnist.curves.median.csv',
+        'golden-fmnist.curves.default.csv',
+        'golden-fmnist.oracle.json',
+        'golden-fmnist.median.json',
+        'golden-fmnist.default.json',
+      ],
+    );
     const md = readFileSync(join(out, 'golden-fmnist.md'), 'utf8');
     assertGolden('golden-fmnist.md', md);
     assert.match(md, /## Selection gap/);
@@ -55,7 +68,8 @@ describe('runExport', () => {
     // write-ahead log (SQLite's reader may create an empty -wal and the -shm index).
     assert.equal(sha(db), before);
     assert.deepEqual(filesBefore, ['golden.sqlite3']);
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('-wal'))) assert.equal(statSync(join(dir, f)).size, 0, `${f} has frames`);
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('-wal')))
+      assert.equal(statSync(join(dir, f)).size, 0, `${f} has frames`);
     const json = JSON.parse(readFileSync(join(out, 'golden-fmnist.median.json'), 'utf8'));
     assert.equal(json.selection.select, 'median');
     assert.equal(json.provenance.commit, '0123456789abcdef');
@@ -63,8 +77,19 @@ describe('runExport', () => {
 
   it('one selection, one format', async () => {
     const out = join(dir, 'one');
-    const r = await runExport({ db, study: 'golden-fmnist', outDir: out, formats: ['md'], select: 'default', figures: false, now: NOW });
-    assert.deepEqual(r.files.map((f) => basename(f)), ['golden-fmnist.md']);
+    const r = await runExport({
+      db,
+      study: 'golden-fmnist',
+      outDir: out,
+      formats: ['md'],
+      select: 'default',
+      figures: false,
+      now: NOW,
+    });
+    assert.deepEqual(
+      r.files.map((f) => basename(f)),
+      ['golden-fmnist.md'],
+    );
     const md = readFileSync(r.files[0]!, 'utf8');
     assert.match(md, /default point \(no test labels\)/);
     assert.doesNotMatch(md, /oracle selection/);
@@ -103,7 +128,15 @@ describe('runExport', () => {
     raw.exec('BEGIN IMMEDIATE'); // the writer's lock, as during a sweep's transaction
     try {
       const out = join(dir, 'live');
-      const r = await runExport({ db, study: 'golden-fmnist', outDir: out, formats: ['json'], select: 'oracle', figures: false, now: NOW });
+      const r = await runExport({
+        db,
+        study: 'golden-fmnist',
+        outDir: out,
+        formats: ['json'],
+        select: 'oracle',
+        figures: false,
+        now: NOW,
+      });
       const model = JSON.parse(readFileSync(r.files[0]!, 'utf8'));
       assert.equal(model.progress.states.RUNNING, 2);
       assert.equal(model.progress.states.WAITING, 16);
@@ -119,27 +152,54 @@ describe('runExport', () => {
     const missing = join(dir, 'nope.sqlite3');
     await assert.rejects(
       runExport({ db: missing, study: 'x', outDir: join(dir, 'x'), formats: ['md'] }),
-      (e: unknown) => e instanceof UserInputError && e.message.includes(missing) && /no database for study/.test(e.message),
+      (e: unknown) =>
+        e instanceof UserInputError && e.message.includes(missing) && /no database for study/.test(e.message),
     );
   });
 
   it('an unknown study: a typed error naming the file and the studies it has', async () => {
     await assert.rejects(
       runExport({ db, study: 'other', outDir: join(dir, 'x'), formats: ['md'] }),
-      (e: unknown) => e instanceof UserInputError && e.message.includes(db) && /no study "other".*it has: golden-fmnist/.test(e.message),
+      (e: unknown) =>
+        e instanceof UserInputError &&
+        e.message.includes(db) &&
+        /no study "other".*it has: golden-fmnist/.test(e.message),
     );
   });
 
   it('the command: checks its flags and prints the files', async () => {
     const lines: string[] = [];
     const write = (l: string) => lines.push(l);
-    await assert.rejects(runExportCommand({ target: 'golden-fmnist', db, format: 'md,xlsx', write }), (e: unknown) => e instanceof UserInputError && /--format/.test(e.message));
-    await assert.rejects(runExportCommand({ target: 'golden-fmnist', db, select: 'best', write }), (e: unknown) => e instanceof UserInputError && /--select/.test(e.message));
-    await assert.rejects(runExportCommand({ target: 'golden-fmnist', db, score: 'mse', write }), (e: unknown) => e instanceof UserInputError && /--score/.test(e.message));
-    await assert.rejects(runExportCommand({ target: 'golden-fmnist', db, compare: 'arxiv', write }), (e: unknown) => e instanceof UserInputError && /--compare/.test(e.message));
+    await assert.rejects(
+      runExportCommand({ target: 'golden-fmnist', db, format: 'md,xlsx', write }),
+      (e: unknown) => e instanceof UserInputError && /--format/.test(e.message),
+    );
+    await assert.rejects(
+      runExportCommand({ target: 'golden-fmnist', db, select: 'best', write }),
+      (e: unknown) => e instanceof UserInputError && /--select/.test(e.message),
+    );
+    await assert.rejects(
+      runExportCommand({ target: 'golden-fmnist', db, score: 'mse', write }),
+      (e: unknown) => e instanceof UserInputError && /--score/.test(e.message),
+    );
+    await assert.rejects(
+      runExportCommand({ target: 'golden-fmnist', db, compare: 'arxiv', write }),
+      (e: unknown) => e instanceof UserInputError && /--compare/.test(e.message),
+    );
     const out = join(dir, 'cmd');
-    await runExportCommand({ target: 'golden-fmnist', db, out, format: 'csv', select: 'median', 'no-figures': true, write });
-    assert.deepEqual(lines.map((l) => basename(l)), ['golden-fmnist.median.csv', 'golden-fmnist.grids.csv', 'golden-fmnist.curves.median.csv']);
+    await runExportCommand({
+      target: 'golden-fmnist',
+      db,
+      out,
+      format: 'csv',
+      select: 'median',
+      'no-figures': true,
+      write,
+    });
+    assert.deepEqual(
+      lines.map((l) => basename(l)),
+      ['golden-fmnist.median.csv', 'golden-fmnist.grids.csv', 'golden-fmnist.curves.median.csv'],
+    );
   });
 
   // A signal during the export (issue 14): the report is built in a worker
@@ -157,7 +217,15 @@ describe('runExport', () => {
     }, 1);
     try {
       await assert.rejects(
-        runExport({ db, study: 'golden-fmnist', outDir: out, formats: ['md', 'csv', 'json'], now: NOW, signal: ac.signal, onFile: (f) => written.push(f) }),
+        runExport({
+          db,
+          study: 'golden-fmnist',
+          outDir: out,
+          formats: ['md', 'csv', 'json'],
+          now: NOW,
+          signal: ac.signal,
+          onFile: (f) => written.push(f),
+        }),
         (e) => e === reason,
       );
     } finally {
@@ -191,7 +259,14 @@ describe('runExport', () => {
     );
     assert.deepEqual(written, ['golden-fmnist.md', 'golden-fmnist.oracle.csv']);
     assert.deepEqual((readdirSync(out) as string[]).sort(), ['golden-fmnist.md', 'golden-fmnist.oracle.csv']);
-    const full = await runExport({ db, study: 'golden-fmnist', outDir: join(dir, 'whole'), formats: ['md'], figures: false, now: NOW });
+    const full = await runExport({
+      db,
+      study: 'golden-fmnist',
+      outDir: join(dir, 'whole'),
+      formats: ['md'],
+      figures: false,
+      now: NOW,
+    });
     assert.equal(readFileSync(join(out, 'golden-fmnist.md'), 'utf8'), readFileSync(full.files[0]!, 'utf8'));
   });
 

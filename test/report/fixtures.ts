@@ -77,4 +77,8 @@ export function trialsFor(study: Study, value: (p: TrialParams) => TrialSpec | u
   return out;
 }
 
-export const FIXED_META = { version: '0.1.0', commit: '0123456789abcdef0123456789abcdef01234567', generatedAt: '2025-01-02T03:04:05.000Z' };
+export const FIXED_META = {
+  version: '0.1.0',
+  commit: '0123456789abcdef0123456789abcdef01234567',
+  generatedAt: '2025-01-02T03:04:05.000Z',
+};

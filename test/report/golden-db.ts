@@ -36,7 +36,11 @@ export const GOLDEN_STUDY_INPUT: StudyInput = {
   defaultPoint: { lambdaKl: 0.001, lambdaRec: 1, nu: 0.1 },
 };
 
-type Outcome = { kind: 'complete'; svdd: number | null; rec: number | null } | { kind: 'fail' } | { kind: 'running' } | { kind: 'waiting' };
+type Outcome =
+  | { kind: 'complete'; svdd: number | null; rec: number | null }
+  | { kind: 'fail' }
+  | { kind: 'running' }
+  | { kind: 'waiting' };
 
 const BASE: Record<string, number> = {
   DeepSVDD: 0.8,
@@ -51,10 +55,21 @@ const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 export function goldenOutcome(p: TrialParams): Outcome {
   const clean = p.contamination === 0;
   if (p.model === 'IAE-KL' && p.boundary === 'soft' && p.normalClass === 1 && clean) {
-    return p.lambdaKl === 0.1 && p.lambdaRec === 10 && p.nu === 0.1 && p.seed === 0 ? { kind: 'fail' } : { kind: 'waiting' };
+    return p.lambdaKl === 0.1 && p.lambdaRec === 10 && p.nu === 0.1 && p.seed === 0
+      ? { kind: 'fail' }
+      : { kind: 'waiting' };
   }
-  if (p.model === 'DeepSVDD' && p.boundary === 'soft' && p.normalClass === 1 && p.seed === 1 && clean && p.nu === 0.05) return { kind: 'waiting' };
-  if (p.model === 'IAE-LSTM-KL-noGates' && p.boundary === 'hard' && p.normalClass === 0 && p.seed === 1 && !clean && p.lambdaKl === 0.1 && p.lambdaRec === 10)
+  if (p.model === 'DeepSVDD' && p.boundary === 'soft' && p.normalClass === 1 && p.seed === 1 && clean && p.nu === 0.05)
+    return { kind: 'waiting' };
+  if (
+    p.model === 'IAE-LSTM-KL-noGates' &&
+    p.boundary === 'hard' &&
+    p.normalClass === 0 &&
+    p.seed === 1 &&
+    !clean &&
+    p.lambdaKl === 0.1 &&
+    p.lambdaRec === 10
+  )
     return { kind: 'running' };
   const common = 0.05 * p.normalClass + 0.004 * p.seed - 0.3 * p.contamination;
   if (p.model === 'CAE') return { kind: 'complete', svdd: null, rec: r4(0.75 + common) };
@@ -74,10 +89,18 @@ export async function fillGoldenDb(path: string): Promise<{ study: Study; counts
   try {
     const summary = await storage.openStudy(study.name, {});
     await storage.setStudySystemAttr(summary.id, 'definition', JSON.parse(JSON.stringify(study)) as JsonValue);
-    await storage.setStudySystemAttr(summary.id, 'definition_hash', createHash('sha256').update(canonicalJson(study)).digest('hex'));
+    await storage.setStudySystemAttr(
+      summary.id,
+      'definition_hash',
+      createHash('sha256').update(canonicalJson(study)).digest('hex'),
+    );
     await storage.setStudySystemAttr(summary.id, 'search_space', distributions as unknown as JsonValue);
     // First the points that run; the WAITING ones are enqueued afterwards so no claim takes them.
-    await storage.enqueuePoints(summary.id, points.filter((p) => goldenOutcome(p.params).kind !== 'waiting'), distributions);
+    await storage.enqueuePoints(
+      summary.id,
+      points.filter((p) => goldenOutcome(p.params).kind !== 'waiting'),
+      distributions,
+    );
     for (;;) {
       const t = await storage.claimTrial(summary.id, 'golden-worker');
       if (!t) break;
@@ -94,7 +117,11 @@ export async function fillGoldenDb(path: string): Promise<{ study: Study; counts
       const objective = o.svdd !== null ? 'svdd' : 'rec';
       const auroc: Record<string, number> = {};
       const history: Record<string, number[]> = {};
-      for (const [score, v] of [['svdd', o.svdd], ['rec', o.rec], ['svdd+rec', o.svdd !== null && o.rec !== null ? r4((o.svdd + o.rec) / 2) : null]] as const) {
+      for (const [score, v] of [
+        ['svdd', o.svdd],
+        ['rec', o.rec],
+        ['svdd+rec', o.svdd !== null && o.rec !== null ? r4((o.svdd + o.rec) / 2) : null],
+      ] as const) {
         if (v === null) continue;
         auroc[score] = v;
         history[score] = [r4(v - 0.04), r4(v - 0.01), v];

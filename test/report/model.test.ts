@@ -41,17 +41,35 @@ const HAND: StudyInput = {
  * CAE (rec only): class 0: 0.50 for every seed; class 1: 0.55.
  */
 function handValues(p: TrialParams): TrialSpec | undefined {
-  const svdd = (v: number): TrialSpec => ({ auroc: { svdd: v, rec: v - 0.1 }, history: { svdd: [v - 0.1, v], rec: [v - 0.2, v - 0.1] } });
-  if (p.model === 'CAE') return { auroc: { rec: p.normalClass === 0 ? 0.5 : 0.55 }, history: { rec: [0.45, p.normalClass === 0 ? 0.5 : 0.55] } };
+  const svdd = (v: number): TrialSpec => ({
+    auroc: { svdd: v, rec: v - 0.1 },
+    history: { svdd: [v - 0.1, v], rec: [v - 0.2, v - 0.1] },
+  });
+  if (p.model === 'CAE')
+    return {
+      auroc: { rec: p.normalClass === 0 ? 0.5 : 0.55 },
+      history: { rec: [0.45, p.normalClass === 0 ? 0.5 : 0.55] },
+    };
   if (p.model === 'DeepSVDD') return p.normalClass === 0 ? { auroc: { svdd: [0.85, 0.8, 0.8][p.seed]! } } : undefined;
   const k = p.lambdaKl === 0.001 ? 0 : 1;
-  if (p.normalClass === 0) return svdd([[0.7, 0.8], [0.75, 0.65], [0.9, 0.9]][p.seed]![k]!);
+  if (p.normalClass === 0)
+    return svdd(
+      [
+        [0.7, 0.8],
+        [0.75, 0.65],
+        [0.9, 0.9],
+      ][p.seed]![k]!,
+    );
   if (p.seed === 0) return svdd([0.6, 0.62][k]!);
   if (p.seed === 1) return k === 0 ? svdd(0.64) : undefined;
   return { state: k === 0 ? TrialState.FAIL : TrialState.RUNNING };
 }
 
-function build(select: 'oracle' | 'default' | 'median', extra: { score?: 'svdd' | 'rec'; compare?: 'paper' } = {}, input: StudyInput = HAND) {
+function build(
+  select: 'oracle' | 'default' | 'median',
+  extra: { score?: 'svdd' | 'rec'; compare?: 'paper' } = {},
+  input: StudyInput = HAND,
+) {
   const { study, summary } = studyOf(input);
   const trials = trialsFor(study, handValues);
   return buildReport({ study: summary, trials, meta: FIXED_META }, { select, ...extra });
@@ -76,13 +94,23 @@ describe('buildReport: oracle', () => {
 
   it('selects the best final AUROC per seed, then mean and sample std over seeds', () => {
     const c = cell(m, 'IAE-LSTM-KL(h)', 't-shirt');
-    assert.deepEqual(c.seeds.map((s) => s.value), [0.8, 0.75, 0.9]);
+    assert.deepEqual(
+      c.seeds.map((s) => s.value),
+      [0.8, 0.75, 0.9],
+    );
     close(c.mean, (0.8 + 0.75 + 0.9) / 3);
     close(c.std, sd([0.8, 0.75, 0.9]));
     assert.equal(c.n, 3);
     assert.equal(c.seedsExpected, 3);
     assert.equal(c.complete, true);
-    assert.deepEqual(c.seeds.map((s) => s.point), [{ lambdaKl: 0.1, lambdaRec: 1 }, { lambdaKl: 0.001, lambdaRec: 1 }, { lambdaKl: 0.001, lambdaRec: 1 }]);
+    assert.deepEqual(
+      c.seeds.map((s) => s.point),
+      [
+        { lambdaKl: 0.1, lambdaRec: 1 },
+        { lambdaKl: 0.001, lambdaRec: 1 },
+        { lambdaKl: 0.001, lambdaRec: 1 },
+      ],
+    );
   });
 
   it('breaks a tie by the smallest lambdaKl and counts it', () => {
@@ -96,10 +124,13 @@ describe('buildReport: oracle', () => {
 
   it('uses what finished, and says the cell is incomplete', () => {
     const c = cell(m, 'IAE-LSTM-KL(h)', 'trouser');
-    assert.deepEqual(c.seeds.map((s) => [s.seed, s.value, s.pointsUsed, s.pointsExpected]), [
-      [0, 0.62, 2, 2],
-      [1, 0.64, 1, 2],
-    ]);
+    assert.deepEqual(
+      c.seeds.map((s) => [s.seed, s.value, s.pointsUsed, s.pointsExpected]),
+      [
+        [0, 0.62, 2, 2],
+        [1, 0.64, 1, 2],
+      ],
+    );
     close(c.mean, 0.63);
     assert.equal(c.n, 2);
     assert.equal(c.seedsExpected, 3);
@@ -147,9 +178,18 @@ describe('buildReport: oracle', () => {
   });
 
   it('keeps rows in the paper order and makes no ablation or gate table without their models', () => {
-    assert.deepEqual(table(m, 'main').rows.map((r) => r.label), ['CAE', 'Deep SVDD(h)', 'IAE-LSTM-KL(h)']);
-    assert.deepEqual(m.tables.map((t) => t.id), ['main']);
-    assert.deepEqual(table(m, 'main').columns.map((c) => c.label), ['t-shirt', 'trouser', 'Avg.']);
+    assert.deepEqual(
+      table(m, 'main').rows.map((r) => r.label),
+      ['CAE', 'Deep SVDD(h)', 'IAE-LSTM-KL(h)'],
+    );
+    assert.deepEqual(
+      m.tables.map((t) => t.id),
+      ['main'],
+    );
+    assert.deepEqual(
+      table(m, 'main').columns.map((c) => c.label),
+      ['t-shirt', 'trouser', 'Avg.'],
+    );
   });
 
   it('counts trials used and missing for the provenance', () => {
@@ -192,7 +232,7 @@ describe('buildReport: oracle', () => {
     );
   });
 
-  it('averages the selected points\' histories per epoch for Fig. 4', () => {
+  it("averages the selected points' histories per epoch for Fig. 4", () => {
     const c = m.curves.find((x) => x.row.label === 'IAE-LSTM-KL(h)')!;
     assert.deepEqual(c.epochs, [1, 2]);
     const finals = [0.8, 0.75, 0.9, 0.62, 0.64];
@@ -202,12 +242,18 @@ describe('buildReport: oracle', () => {
     assert.equal(c.classes, 2);
     assert.equal(c.classesExpected, 2);
     // Deep SVDD's trials have no history: no curve rather than a flat one.
-    assert.equal(m.curves.some((x) => x.row.label === 'Deep SVDD(h)'), false);
+    assert.equal(
+      m.curves.some((x) => x.row.label === 'Deep SVDD(h)'),
+      false,
+    );
   });
 
   it('lays out hyperparameter grids with the oracle picks and the default point', () => {
     const g = m.grids.find((x) => x.row.label === 'IAE-LSTM-KL(h)' && x.normalClass === 0)!;
-    assert.deepEqual([g.x.key, g.x.values, g.y.key, g.y.values, g.nu], ['lambdaKl', [0.001, 0.1], 'lambdaRec', [1], null]);
+    assert.deepEqual(
+      [g.x.key, g.x.values, g.y.key, g.y.values, g.nu],
+      ['lambdaKl', [0.001, 0.1], 'lambdaRec', [1], null],
+    );
     const [a, b] = g.cells[0]!;
     close(a!.mean, (0.7 + 0.75 + 0.9) / 3);
     close(b!.mean, (0.8 + 0.65 + 0.9) / 3);
@@ -216,7 +262,10 @@ describe('buildReport: oracle', () => {
     assert.equal(a!.isDefault, true);
     assert.equal(b!.isDefault, false);
     // Models with nothing tuned have no grid.
-    assert.equal(m.grids.some((x) => x.row.model !== 'IAE-LSTM-KL'), false);
+    assert.equal(
+      m.grids.some((x) => x.row.model !== 'IAE-LSTM-KL'),
+      false,
+    );
   });
 });
 
@@ -224,28 +273,43 @@ describe('buildReport: median and default', () => {
   it('median: the median over the grid per seed, then the mean over seeds', () => {
     const m = build('median');
     const c = cell(m, 'IAE-LSTM-KL(h)', 't-shirt');
-    assert.deepEqual(c.seeds.map((s) => s.value), [0.75, 0.7, 0.9]);
+    assert.deepEqual(
+      c.seeds.map((s) => s.value),
+      [0.75, 0.7, 0.9],
+    );
     assert.equal(c.seeds[0]!.point, null);
     close(c.mean, (0.75 + 0.7 + 0.9) / 3);
     close(cell(m, 'IAE-LSTM-KL(h)', 'trouser').mean, (0.61 + 0.64) / 2);
     assert.match(m.selection.caption, /median/);
   });
 
-  it('default: the study\'s defaultPoint, wherever it lands', () => {
+  it("default: the study's defaultPoint, wherever it lands", () => {
     const m = build('default');
     const c = cell(m, 'IAE-LSTM-KL(h)', 't-shirt');
-    assert.deepEqual(c.seeds.map((s) => s.value), [0.7, 0.75, 0.9]);
-    assert.deepEqual(c.seeds.map((s) => s.trialNumbers.length), [1, 1, 1]);
+    assert.deepEqual(
+      c.seeds.map((s) => s.value),
+      [0.7, 0.75, 0.9],
+    );
+    assert.deepEqual(
+      c.seeds.map((s) => s.trialNumbers.length),
+      [1, 1, 1],
+    );
     const t = cell(m, 'IAE-LSTM-KL(h)', 'trouser');
     // Seed 2's default point FAILed: missing, not replaced by another point.
-    assert.deepEqual(t.seeds.map((s) => s.value), [0.6, 0.64]);
+    assert.deepEqual(
+      t.seeds.map((s) => s.value),
+      [0.6, 0.64],
+    );
     assert.equal(t.complete, false);
     assert.match(m.selection.caption, /lambdaKl=0\.001, lambdaRec=1/);
   });
 
   it('default: an error that names the fix when the study has no defaultPoint', () => {
     const { defaultPoint: _, ...noDefault } = HAND;
-    assert.throws(() => build('default', {}, noDefault), (e: unknown) => e instanceof UserInputError && /needs a defaultPoint/.test(e.message));
+    assert.throws(
+      () => build('default', {}, noDefault),
+      (e: unknown) => e instanceof UserInputError && /needs a defaultPoint/.test(e.message),
+    );
   });
 
   it('default: an error when the defaultPoint leaves a swept axis open, or is not on the grid', () => {
@@ -292,7 +356,9 @@ describe('buildReport: scores, paper, variants, missing definition', () => {
     close(cell(m, 'CAE', 'Avg.').paper!, (0.846 + 0.966) / 2);
     close(cell(m, 'CAE', 'Avg.').diff!, cell(m, 'CAE', 'Avg.').mean! - (0.846 + 0.966) / 2);
     assert.ok(
-      table(m, 'main').notes.some((n) => /mean over the 2 classes this study has \(t-shirt, trouser\), not its published 10-class average/.test(n)),
+      table(m, 'main').notes.some((n) =>
+        /mean over the 2 classes this study has \(t-shirt, trouser\), not its published 10-class average/.test(n),
+      ),
       table(m, 'main').notes.join('\n'),
     );
     assert.equal(cell(build('oracle'), 'CAE', 'Avg.').paper, undefined);
@@ -305,7 +371,11 @@ describe('buildReport: scores, paper, variants, missing definition', () => {
     const shrunk = studyOf({ ...HAND, grid: { ...HAND.grid, lambdaKl: [0.001] } });
     const history = [{ hash: 'a' }, { hash: 'b' }] as unknown as JsonValue;
     const m = buildReport(
-      { study: { ...shrunk.summary, systemAttrs: { ...shrunk.summary.systemAttrs, definition_history: history } }, trials, meta: FIXED_META },
+      {
+        study: { ...shrunk.summary, systemAttrs: { ...shrunk.summary.systemAttrs, definition_history: history } },
+        trials,
+        meta: FIXED_META,
+      },
       { select: 'oracle' },
     );
     const removed = trials.filter((t) => t.params.lambdaKl === 0.1).length;
@@ -314,24 +384,45 @@ describe('buildReport: scores, paper, variants, missing definition', () => {
     assert.equal(m.progress.trials, trials.length - removed);
     // class 0 of IAE-LSTM-KL(h) at lambdaKl 0.001 only: seeds 0.70, 0.75, 0.90.
     close(cell(m, 'IAE-LSTM-KL(h)', 't-shirt').mean!, (0.7 + 0.75 + 0.9) / 3);
-    assert.ok(m.grids.every((g) => !g.x.values.includes(0.1)), 'no figure plots a removed point');
+    assert.ok(
+      m.grids.every((g) => !g.x.values.includes(0.1)),
+      'no figure plots a removed point',
+    );
     const md = renderMarkdown([m]);
     assert.match(md, new RegExp(`${removed} trials of points removed from the study definition, left out`));
     assert.match(md, /definition changed 1 time\(s\)/);
 
     // Two COMPLETE trials of one point: the newest (highest number) is used, and counted.
-    const point = trials.find((t) => t.params.model === 'DeepSVDD' && t.params.normalClass === 0 && t.params.seed === 0)!;
-    const newer = { ...point, id: 9999, number: 9999, value: 0.5, userAttrs: { ...point.userAttrs, auroc: { svdd: 0.5 } } };
-    const twice = buildReport({ study: full.summary, trials: [...trials, newer], meta: FIXED_META }, { select: 'oracle' });
+    const point = trials.find(
+      (t) => t.params.model === 'DeepSVDD' && t.params.normalClass === 0 && t.params.seed === 0,
+    )!;
+    const newer = {
+      ...point,
+      id: 9999,
+      number: 9999,
+      value: 0.5,
+      userAttrs: { ...point.userAttrs, auroc: { svdd: 0.5 } },
+    };
+    const twice = buildReport(
+      { study: full.summary, trials: [...trials, newer], meta: FIXED_META },
+      { select: 'oracle' },
+    );
     assert.equal(twice.provenance.severalComplete, 1);
     close(cell(twice, 'Deep SVDD(h)', 't-shirt').mean!, (0.5 + 0.8 + 0.8) / 3);
     assert.match(renderMarkdown([twice]), /1 point\(s\) with several COMPLETE trials: the newest of ours used/);
   });
 
-  it('compares a study of all ten classes with the paper\'s published Avg.', () => {
-    const input: StudyInput = { name: 'ten', dataset: { name: 'fashion-mnist' }, grid: { model: ['CAE'], normalClass: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] } };
+  it("compares a study of all ten classes with the paper's published Avg.", () => {
+    const input: StudyInput = {
+      name: 'ten',
+      dataset: { name: 'fashion-mnist' },
+      grid: { model: ['CAE'], normalClass: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
+    };
     const { study, summary } = studyOf(input);
-    const m = buildReport({ study: summary, trials: trialsFor(study, () => ({ auroc: { rec: 0.8 } })) }, { select: 'oracle', compare: 'paper' });
+    const m = buildReport(
+      { study: summary, trials: trialsFor(study, () => ({ auroc: { rec: 0.8 } })) },
+      { select: 'oracle', compare: 'paper' },
+    );
     assert.equal(cell(m, 'CAE', 'Avg.').paper, 0.843);
     assert.ok(!table(m, 'main').notes.some((n) => /classes this study has/.test(n)));
   });
@@ -343,12 +434,23 @@ describe('buildReport: scores, paper, variants, missing definition', () => {
       grid: { model: ['CAE', 'IAE-LSTM-KL'], normalClass: [0], 'lstm.mode': ['cell', 'sequence'] },
     };
     const { study, summary } = studyOf(input);
-    const trials = trialsFor(study, (p) => (p.model === 'CAE' ? { auroc: { rec: 0.6 } } : { auroc: { svdd: p['lstm.mode'] === 'cell' ? 0.7 : 0.65 } }));
+    const trials = trialsFor(study, (p) =>
+      p.model === 'CAE' ? { auroc: { rec: 0.6 } } : { auroc: { svdd: p['lstm.mode'] === 'cell' ? 0.7 : 0.65 } },
+    );
     const m = buildReport({ study: summary, trials }, { select: 'oracle' });
     const t = table(m, 'main');
-    assert.deepEqual(t.rows.map((r) => r.label), ['CAE', 'IAE-LSTM-KL(h) [lstm.mode=cell]', 'IAE-LSTM-KL(h) [lstm.mode=sequence]']);
-    assert.deepEqual(t.columns.map((c) => c.label), ['airplane', 'Avg.']);
-    assert.deepEqual(t.rows.map((r) => r.cells[0]!.mean), [0.6, 0.7, 0.65]);
+    assert.deepEqual(
+      t.rows.map((r) => r.label),
+      ['CAE', 'IAE-LSTM-KL(h) [lstm.mode=cell]', 'IAE-LSTM-KL(h) [lstm.mode=sequence]'],
+    );
+    assert.deepEqual(
+      t.columns.map((c) => c.label),
+      ['airplane', 'Avg.'],
+    );
+    assert.deepEqual(
+      t.rows.map((r) => r.cells[0]!.mean),
+      [0.6, 0.7, 0.65],
+    );
   });
 
   it('without a definition: expected points are those with trials, and it says so', () => {
@@ -358,7 +460,10 @@ describe('buildReport: scores, paper, variants, missing definition', () => {
     assert.ok(m.warnings.some((w) => /no definition or search space/.test(w)));
     assert.equal(m.progress.pointsExpected, trials.length);
     // Without the data set, classes are named by number.
-    assert.deepEqual(table(m, 'main').columns.map((c) => c.label), ['class 0', 'class 1', 'Avg.']);
+    assert.deepEqual(
+      table(m, 'main').columns.map((c) => c.label),
+      ['class 0', 'class 1', 'Avg.'],
+    );
     // With the search space alone the grid is known again.
     const withSpace = buildReport(
       { study: { name: 'space', systemAttrs: { search_space: summary.systemAttrs['search_space']! } }, trials },
@@ -369,7 +474,25 @@ describe('buildReport: scores, paper, variants, missing definition', () => {
 
   it('reads the final AUROC from the trial value when the auroc attribute lacks the score', () => {
     const { study } = studyOf(HAND);
-    const t = trialOf(0, { id: 'x', params: { model: 'IAE-LSTM-KL', normalClass: 0, seed: 0, contamination: 0, minmax: 'train', boundary: 'hard', lambdaKl: 0.1, lambdaRec: 1, 'lstm.mode': 'cell', 'kl.form': 'authors' } }, { auroc: { svdd: 0.7 } });
+    const t = trialOf(
+      0,
+      {
+        id: 'x',
+        params: {
+          model: 'IAE-LSTM-KL',
+          normalClass: 0,
+          seed: 0,
+          contamination: 0,
+          minmax: 'train',
+          boundary: 'hard',
+          lambdaKl: 0.1,
+          lambdaRec: 1,
+          'lstm.mode': 'cell',
+          'kl.form': 'authors',
+        },
+      },
+      { auroc: { svdd: 0.7 } },
+    );
     const bare = { ...t, userAttrs: { objective_score: 'svdd' } };
     assert.equal(finalAuroc(bare, 'svdd', study.objective), 0.7);
     assert.equal(finalAuroc(bare, 'rec', study.objective), null);
@@ -403,7 +526,10 @@ describe('pruned points', () => {
     assert.equal(t.provenance.pointsPruned, 1);
     assert.equal(t.provenance.pointsMissing, 0);
     assert.equal(t.provenance.trialsUsed, 2);
-    assert.match(t.notes.join(' '), /1 grid point\(s\) of this table were pruned.*oracle choice among the rest still used their final test AUROC/);
+    assert.match(
+      t.notes.join(' '),
+      /1 grid point\(s\) of this table were pruned.*oracle choice among the rest still used their final test AUROC/,
+    );
     assert.equal(m.progress.pointsPruned, 1);
     assert.equal(m.progress.pointsComplete, 2);
   });
@@ -421,8 +547,16 @@ describe('pruned points', () => {
 
 it('with training.evalEvery the history is read at the scored epochs (auroc_epochs)', () => {
   const { study } = studyOf(HAND);
-  const [t] = trialsFor(study, (p) => (p.model === 'IAE-LSTM-KL' ? { auroc: { svdd: 0.7 }, history: { svdd: [0.5, 0.7] } } : undefined));
+  const [t] = trialsFor(study, (p) =>
+    p.model === 'IAE-LSTM-KL' ? { auroc: { svdd: 0.7 }, history: { svdd: [0.5, 0.7] } } : undefined,
+  );
   const sparse = { ...t!, userAttrs: { ...t!.userAttrs, auroc_epochs: [2, 3] } };
-  assert.deepEqual(aurocHistory(sparse, 'svdd', 'svdd'), [{ epoch: 2, value: 0.5 }, { epoch: 3, value: 0.7 }]);
-  assert.deepEqual(aurocHistory(t!, 'svdd', 'svdd'), [{ epoch: 1, value: 0.5 }, { epoch: 2, value: 0.7 }]);
+  assert.deepEqual(aurocHistory(sparse, 'svdd', 'svdd'), [
+    { epoch: 2, value: 0.5 },
+    { epoch: 3, value: 0.7 },
+  ]);
+  assert.deepEqual(aurocHistory(t!, 'svdd', 'svdd'), [
+    { epoch: 1, value: 0.5 },
+    { epoch: 2, value: 0.7 },
+  ]);
 });

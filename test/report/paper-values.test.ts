@@ -49,7 +49,10 @@ describe('paper values', () => {
     assert.deepEqual(paperValue('mvtec', 'main', 'Deep SVDD(h)', 'avg'), { table: 'IV', value: 0.766 });
     assert.deepEqual(paperValue('cifar10', 'ablation', 'DLSVDD-KL(h)', 0), { table: 'V', value: 0.689 });
     assert.deepEqual(paperValue('fashion-mnist', 'ablation', 'IAE-LSTM(s)', 'avg'), { table: 'VI', value: 0.916 });
-    assert.deepEqual(paperValue(null, 'gates', 'IAE-LSTM-KL(h) w/o input and output gates', 'avg'), { table: 'VII', value: 0.866 });
+    assert.deepEqual(paperValue(null, 'gates', 'IAE-LSTM-KL(h) w/o input and output gates', 'avg'), {
+      table: 'VII',
+      value: 0.866,
+    });
   });
 
   it('has nothing where the paper has nothing', () => {

@@ -88,7 +88,13 @@ describe('golden outputs from a real SQLite study', () => {
     // The partial cell.
     const dsvddS = row(main, 'Deep SVDD(s)').cells[1]!;
     assert.equal(dsvddS.complete, false);
-    assert.deepEqual(dsvddS.seeds.map((s) => [s.pointsUsed, s.pointsExpected]), [[2, 2], [1, 2]]);
+    assert.deepEqual(
+      dsvddS.seeds.map((s) => [s.pointsUsed, s.pointsExpected]),
+      [
+        [2, 2],
+        [1, 2],
+      ],
+    );
     // CAE scored with rec; both backends in the provenance.
     assert.equal(row(main, 'CAE').row.score, 'rec');
     assert.deepEqual(o.provenance.backends, ['cpu', 'wasm']);
@@ -104,7 +110,10 @@ describe('golden outputs from a real SQLite study', () => {
     assert.match(csv, /,0\.0028284271247461927,/);
     const lines = csv.trim().split('\n');
     const header = lines[0]!.split(',');
-    assert.equal(lines.length - 1, o.tables.reduce((s, t) => s + t.rows.length * t.columns.length, 0));
+    assert.equal(
+      lines.length - 1,
+      o.tables.reduce((s, t) => s + t.rows.length * t.columns.length, 0),
+    );
     // A missing cell is an empty field, never 0.
     const missing = lines.find((l) => l.includes('IAE-KL(s)') && l.includes(',trouser,'))!.split(',');
     assert.equal(missing[header.indexOf('mean')], '');
@@ -115,7 +124,10 @@ describe('golden outputs from a real SQLite study', () => {
     const o = models.get('oracle')!;
     const csv = renderGridsCsv(o);
     const lines = csv.trim().split('\n');
-    assert.equal(lines.length - 1, o.grids.reduce((s, g) => s + g.cells.flat().length, 0));
+    assert.equal(
+      lines.length - 1,
+      o.grids.reduce((s, g) => s + g.cells.flat().length, 0),
+    );
     assert.match(lines[0]!, /^study,row_id,row_label,/);
   });
 
@@ -132,7 +144,9 @@ describe('golden outputs from a real SQLite study', () => {
     const o = models.get('oracle')!;
     assertGolden('fig4-auroc-vs-epoch.oracle.svg', fig4(o).svg);
     assertGolden('fig5-auroc-vs-contamination.oracle.svg', fig5(o)!.svg);
-    const g = o.grids.find((x) => x.row.label === 'IAE-LSTM-KL(s)' && x.normalClass === 0 && x.contamination === 0 && x.nu === 0.1)!;
+    const g = o.grids.find(
+      (x) => x.row.label === 'IAE-LSTM-KL(s)' && x.normalClass === 0 && x.contamination === 0 && x.nu === 0.1,
+    )!;
     assertGolden('grid-IAE-LSTM-KL-s-class0-cont0-nu0.1.svg', gridFigure(g).svg);
   });
 });

@@ -54,7 +54,12 @@ type World = Awaited<ReturnType<typeof world>>;
 async function host(
   w: World,
   name: string,
-  opts: { note?: (m: string) => void; wrap?: (s: Storage) => Storage; threads?: number; stopAtFirstPretrainEpoch?: boolean } = {},
+  opts: {
+    note?: (m: string) => void;
+    wrap?: (s: Storage) => Storage;
+    threads?: number;
+    stopAtFirstPretrainEpoch?: boolean;
+  } = {},
 ): Promise<{ summary: SweepSummary; cacheDir: string }> {
   const opened = openSqliteStorage(w.db, { clock: () => w.clock.now });
   const storage = opts.wrap ? opts.wrap(opened) : opened;
@@ -124,111 +129,140 @@ function cacheUse(trials: readonly FrozenTrial[], keyOf: (t: FrozenTrial) => str
   return out;
 }
 
-test('two hosts of two workers each on one study pretrain each class once; a third host with an empty cache pretrains nothing', { timeout: 300_000 }, async () => {
-  const w = await world({ normalClass: [0, 1], lambdaKl: [0.1, 1, 3] });
-  try {
-    // Two workers per host: a host's second trial of a class is held while its first builds (or waits for the other host).
-    const [a, b] = await Promise.all([host(w, 'hostA', { threads: 2 }), host(w, 'hostB', { threads: 2 })]);
-    assert.equal(a.summary.completed + b.summary.completed, 6);
-    let trials = (await w.first.getTrials(w.id));
-    assert.ok(trials.every((t) => t.state === TrialState.COMPLETE));
-    let use = cacheUse(trials, w.keyOf);
-    assert.equal(use.size, 2, 'one key per class');
-    for (const [key, u] of use) assert.deepEqual([u.miss, u.hit], [1, 2], `key ${key}`);
-    // Both shared, and no lease left behind: anyone takes it at once.
-    for (const key of use.keys()) {
-      assert.ok(await w.first.artifacts!.getArtifact(PRETRAIN_ARTIFACT_PREFIX + key));
-      assert.equal(await w.first.artifacts!.acquireLease(PRETRAIN_ARTIFACT_PREFIX + key, 'probe:1', 1), true);
-      await w.first.artifacts!.releaseLease(PRETRAIN_ARTIFACT_PREFIX + key, 'probe:1');
+test(
+  'two hosts of two workers each on one study pretrain each class once; a third host with an empty cache pretrains nothing',
+  { timeout: 300_000 },
+  async () => {
+    const w = await world({ normalClass: [0, 1], lambdaKl: [0.1, 1, 3] });
+    try {
+      // Two workers per host: a host's second trial of a class is held while its first builds (or waits for the other host).
+      const [a, b] = await Promise.all([host(w, 'hostA', { threads: 2 }), host(w, 'hostB', { threads: 2 })]);
+      assert.equal(a.summary.completed + b.summary.completed, 6);
+      let trials = await w.first.getTrials(w.id);
+      assert.ok(trials.every((t) => t.state === TrialState.COMPLETE));
+      let use = cacheUse(trials, w.keyOf);
+      assert.equal(use.size, 2, 'one key per class');
+      for (const [key, u] of use) assert.deepEqual([u.miss, u.hit], [1, 2], `key ${key}`);
+      // Both shared, and no lease left behind: anyone takes it at once.
+      for (const key of use.keys()) {
+        assert.ok(await w.first.artifacts!.getArtifact(PRETRAIN_ARTIFACT_PREFIX + key));
+        assert.equal(await w.first.artifacts!.acquireLease(PRETRAIN_ARTIFACT_PREFIX + key, 'probe:1', 1), true);
+        await w.first.artifacts!.releaseLease(PRETRAIN_ARTIFACT_PREFIX + key, 'probe:1');
+      }
+
+      // More points of the same classes; a new host, nothing in its cache: every trial is a hit, from the database.
+      const more = studyOf({ normalClass: [0, 1], lambdaKl: [10] });
+      await w.first.enqueuePoints(w.id, expandGrid(more.grid), { ...w.distributions, lambdaKl: [0.1, 1, 3, 10] });
+      const c = await host(w, 'hostC');
+      assert.equal(c.summary.completed, 2);
+      trials = await w.first.getTrials(w.id);
+      use = cacheUse(trials, w.keyOf);
+      for (const [key, u] of use) {
+        assert.deepEqual([u.miss, u.hit], [1, 3], `key ${key}: pretrained once across three hosts`);
+        assert.ok(u.hosts.has('hostC'));
+      }
+      assert.equal(readdirSync(join(c.cacheDir, 'pretrain')).length, 2, "host C's local cache got both entries");
+    } finally {
+      await w.first.close();
     }
+  },
+);
 
-    // More points of the same classes; a new host, nothing in its cache: every trial is a hit, from the database.
-    const more = studyOf({ normalClass: [0, 1], lambdaKl: [10] });
-    await w.first.enqueuePoints(w.id, expandGrid(more.grid), { ...w.distributions, lambdaKl: [0.1, 1, 3, 10] });
-    const c = await host(w, 'hostC');
-    assert.equal(c.summary.completed, 2);
-    trials = (await w.first.getTrials(w.id));
-    use = cacheUse(trials, w.keyOf);
-    for (const [key, u] of use) {
-      assert.deepEqual([u.miss, u.hit], [1, 3], `key ${key}: pretrained once across three hosts`);
-      assert.ok(u.hosts.has('hostC'));
+test(
+  'a holder that died (its lease expires) is taken over; meanwhile the other class runs',
+  { timeout: 300_000 },
+  async () => {
+    const w = await world({ normalClass: [0, 1] });
+    try {
+      const [t0, t1] = await w.first.getTrials(w.id);
+      const deadKey = w.keyOf(t0!)!;
+      // A host took the lease of class 0's pretraining, then died: it never renews or releases it.
+      assert.equal(await w.first.artifacts!.acquireLease(PRETRAIN_ARTIFACT_PREFIX + deadKey, 'deadhost:999', 60), true);
+      let waits = 0;
+      const { summary } = await host(w, 'hostB', {
+        note: (m) => {
+          // Time passes while host B works on and waits: past the dead holder's lease.
+          if (/being built by another host/.test(m) && ++waits === 1) w.clock.now += 61_000;
+        },
+      });
+      assert.equal(summary.completed, 2);
+      assert.equal(waits, 1);
+      const [a, b] = [await w.first.getTrial(t0!.id), await w.first.getTrial(t1!.id)];
+      assert.equal(a.state, TrialState.COMPLETE);
+      assert.equal(b.state, TrialState.COMPLETE);
+      // Class 1 ran first, though queued second; class 0 was then built by host B.
+      assert.ok(b.startedAt! <= a.startedAt!, 'the free class ran while the lease was live');
+      assert.equal(a.userAttrs.pretrain_cache, 'miss');
+      assert.ok(await w.first.artifacts!.getArtifact(PRETRAIN_ARTIFACT_PREFIX + deadKey));
+      // The dead holder's lease was taken over and released.
+      assert.equal(await w.first.artifacts!.acquireLease(PRETRAIN_ARTIFACT_PREFIX + deadKey, 'probe:1', 1), true);
+    } finally {
+      await w.first.close();
     }
-    assert.equal(readdirSync(join(c.cacheDir, 'pretrain')).length, 2, "host C's local cache got both entries");
-  } finally {
-    await w.first.close();
-  }
-});
+  },
+);
 
-test('a holder that died (its lease expires) is taken over; meanwhile the other class runs', { timeout: 300_000 }, async () => {
-  const w = await world({ normalClass: [0, 1] });
-  try {
-    const [t0, t1] = (await w.first.getTrials(w.id));
-    const deadKey = w.keyOf(t0!)!;
-    // A host took the lease of class 0's pretraining, then died: it never renews or releases it.
-    assert.equal(await w.first.artifacts!.acquireLease(PRETRAIN_ARTIFACT_PREFIX + deadKey, 'deadhost:999', 60), true);
-    let waits = 0;
-    const { summary } = await host(w, 'hostB', {
-      note: (m) => {
-        // Time passes while host B works on and waits: past the dead holder's lease.
-        if (/being built by another host/.test(m) && ++waits === 1) w.clock.now += 61_000;
-      },
-    });
-    assert.equal(summary.completed, 2);
-    assert.equal(waits, 1);
-    const [a, b] = [(await w.first.getTrial(t0!.id)), (await w.first.getTrial(t1!.id))];
-    assert.equal(a.state, TrialState.COMPLETE);
-    assert.equal(b.state, TrialState.COMPLETE);
-    // Class 1 ran first, though queued second; class 0 was then built by host B.
-    assert.ok(b.startedAt! <= a.startedAt!, 'the free class ran while the lease was live');
-    assert.equal(a.userAttrs.pretrain_cache, 'miss');
-    assert.ok(await w.first.artifacts!.getArtifact(PRETRAIN_ARTIFACT_PREFIX + deadKey));
-    // The dead holder's lease was taken over and released.
-    assert.equal(await w.first.artifacts!.acquireLease(PRETRAIN_ARTIFACT_PREFIX + deadKey, 'probe:1', 1), true);
-  } finally {
-    await w.first.close();
-  }
-});
+test(
+  'a damaged shared copy is a miss: the trial builds it, renews its lease while it runs, and stores it again',
+  { timeout: 300_000 },
+  async () => {
+    const w = await world({ normalClass: [0] });
+    try {
+      const [t0] = await w.first.getTrials(w.id);
+      const id = PRETRAIN_ARTIFACT_PREFIX + w.keyOf(t0!)!;
+      await w.first.artifacts!.putArtifact(id, new Uint8Array([1, 2, 3]));
+      const raw = new Database(w.db);
+      raw.prepare("UPDATE iae_artifacts SET bytes = x'0102ff' WHERE key = ?").run(id);
+      raw.close();
+      const notes: string[] = [];
+      const log: string[] = [];
+      const { summary } = await host(w, 'hostB', {
+        note: (m) => notes.push(m),
+        wrap: (s) => logArtifactWrites(s, log),
+      });
+      assert.equal(summary.completed, 1);
+      assert.ok(
+        notes.some((m) => /is damaged/.test(m)),
+        notes.join('\n'),
+      );
+      assert.equal((await w.first.getTrial(t0!.id)).userAttrs.pretrain_cache, 'miss');
+      const stored = await w.first.artifacts!.getArtifact(id);
+      assert.equal(
+        checkPretrainEntry(stored!.bytes, w.keyOf(t0!)!),
+        null,
+        'the rebuilt entry replaced the damaged copy',
+      );
+      // Taken, renewed with the heartbeat while the trial ran, then stored and released, in that order.
+      const leases = log.filter((l) => l === `lease ${id}`).length;
+      assert.ok(leases >= 2, `lease taken and renewed: ${leases} call(s)`);
+      assert.deepEqual(
+        log.filter((l) => !l.startsWith('lease')),
+        [`put ${id}`, `release ${id}`],
+      );
+    } finally {
+      await w.first.close();
+    }
+  },
+);
 
-test('a damaged shared copy is a miss: the trial builds it, renews its lease while it runs, and stores it again', { timeout: 300_000 }, async () => {
-  const w = await world({ normalClass: [0] });
-  try {
-    const [t0] = (await w.first.getTrials(w.id));
-    const id = PRETRAIN_ARTIFACT_PREFIX + w.keyOf(t0!)!;
-    await w.first.artifacts!.putArtifact(id, new Uint8Array([1, 2, 3]));
-    const raw = new Database(w.db);
-    raw.prepare("UPDATE iae_artifacts SET bytes = x'0102ff' WHERE key = ?").run(id);
-    raw.close();
-    const notes: string[] = [];
-    const log: string[] = [];
-    const { summary } = await host(w, 'hostB', { note: (m) => notes.push(m), wrap: (s) => logArtifactWrites(s, log) });
-    assert.equal(summary.completed, 1);
-    assert.ok(notes.some((m) => /is damaged/.test(m)), notes.join('\n'));
-    assert.equal((await w.first.getTrial(t0!.id)).userAttrs.pretrain_cache, 'miss');
-    const stored = await w.first.artifacts!.getArtifact(id);
-    assert.equal(checkPretrainEntry(stored!.bytes, w.keyOf(t0!)!), null, 'the rebuilt entry replaced the damaged copy');
-    // Taken, renewed with the heartbeat while the trial ran, then stored and released, in that order.
-    const leases = log.filter((l) => l === `lease ${id}`).length;
-    assert.ok(leases >= 2, `lease taken and renewed: ${leases} call(s)`);
-    assert.deepEqual(log.filter((l) => !l.startsWith('lease')), [`put ${id}`, `release ${id}`]);
-  } finally {
-    await w.first.close();
-  }
-});
-
-test('a host stopped while it builds gives the trial back and frees the lease at once', { timeout: 300_000 }, async () => {
-  const w = await world({ normalClass: [0] });
-  try {
-    const [t0] = (await w.first.getTrials(w.id));
-    const id = PRETRAIN_ARTIFACT_PREFIX + w.keyOf(t0!)!;
-    const { summary } = await host(w, 'hostB', { stopAtFirstPretrainEpoch: true });
-    assert.ok(summary.interrupted);
-    assert.equal((await w.first.getTrial(t0!.id)).state, TrialState.WAITING);
-    // The stop may reach the worker before or after it saved its entry: shared only if whole.
-    const art = await w.first.artifacts!.getArtifact(id);
-    if (art) assert.equal(checkPretrainEntry(art.bytes, w.keyOf(t0!)!), null);
-    // Not left to expire: another host takes it now (the clock has not moved).
-    assert.equal(await w.first.artifacts!.acquireLease(id, 'probe:1', 1), true);
-  } finally {
-    await w.first.close();
-  }
-});
+test(
+  'a host stopped while it builds gives the trial back and frees the lease at once',
+  { timeout: 300_000 },
+  async () => {
+    const w = await world({ normalClass: [0] });
+    try {
+      const [t0] = await w.first.getTrials(w.id);
+      const id = PRETRAIN_ARTIFACT_PREFIX + w.keyOf(t0!)!;
+      const { summary } = await host(w, 'hostB', { stopAtFirstPretrainEpoch: true });
+      assert.ok(summary.interrupted);
+      assert.equal((await w.first.getTrial(t0!.id)).state, TrialState.WAITING);
+      // The stop may reach the worker before or after it saved its entry: shared only if whole.
+      const art = await w.first.artifacts!.getArtifact(id);
+      if (art) assert.equal(checkPretrainEntry(art.bytes, w.keyOf(t0!)!), null);
+      // Not left to expire: another host takes it now (the clock has not moved).
+      assert.equal(await w.first.artifacts!.acquireLease(id, 'probe:1', 1), true);
+    } finally {
+      await w.first.close();
+    }
+  },
+);

@@ -66,7 +66,15 @@ test('a dead-process recovery is one transaction: when queuing the point again f
   await storage.enqueuePoints(s.id, makePoints(1), DISTRIBUTIONS);
   const dead = (await storage.claimTrial(s.id, 'here:101'))!;
   // No choices for the point's params: enqueuePoints throws inside the transaction.
-  const opts = { storage, studyId: s.id, owner: 'here:1', staleSeconds: 60, distributions: {}, limits: {}, isAlive: () => false };
+  const opts = {
+    storage,
+    studyId: s.id,
+    owner: 'here:1',
+    staleSeconds: 60,
+    distributions: {},
+    limits: {},
+    isAlive: () => false,
+  };
   await assert.rejects(recoverDeadTrials(opts), /no choices/);
   const still = await storage.getTrial(dead.id);
   assert.equal(still.state, TrialState.RUNNING, 'the FAIL was rolled back with the failed requeue');

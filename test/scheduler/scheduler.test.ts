@@ -32,8 +32,16 @@ async function setup(grid: Record<string, unknown>, threads = 2, worker: URL = w
     distributions,
     signal: new AbortController().signal,
     makeTask: (t) => ({
-      trialId: t.id, trialNumber: t.number, study: 's', params: t.params, dataset: study.dataset,
-      training: study.training, arch: study.arch, objective: 'svdd', backend: 'cpu', cacheDir: null,
+      trialId: t.id,
+      trialNumber: t.number,
+      study: 's',
+      params: t.params,
+      dataset: study.dataset,
+      training: study.training,
+      arch: study.arch,
+      objective: 'svdd',
+      backend: 'cpu',
+      cacheDir: null,
     }),
   };
   return { storage, id, points, runner, base, distributions };
@@ -54,14 +62,23 @@ test('runs every point; records per-epoch values; a failing trial does not stop 
       } else {
         assert.equal(t.state, TrialState.COMPLETE);
         assert.equal(t.value, 0.7);
-        assert.deepEqual([...t.intermediate.entries()], [[1, 0.6], [2, 0.7]]);
+        assert.deepEqual(
+          [...t.intermediate.entries()],
+          [
+            [1, 0.6],
+            [2, 0.7],
+          ],
+        );
         assert.deepEqual(t.userAttrs.auroc_history, { svdd: [0.6, 0.7] });
         assert.equal((t.userAttrs.loss_history as unknown[]).length, 2);
         assert.deepEqual(t.userAttrs.auroc, { svdd: 0.7 });
         // One objective key, snake_case (older databases also have `objectiveScore`: read by trial/attrs.ts).
         assert.equal(t.userAttrs.objective_score, 'svdd');
         assert.equal(t.userAttrs.objectiveScore, undefined);
-        assert.ok(Object.keys(t.userAttrs).every((k) => /^[a-z0-9_]+$/.test(k)), Object.keys(t.userAttrs).join(', '));
+        assert.ok(
+          Object.keys(t.userAttrs).every((k) => /^[a-z0-9_]+$/.test(k)),
+          Object.keys(t.userAttrs).join(', '),
+        );
       }
     }
   } finally {
@@ -110,7 +127,10 @@ test('trials sharing pretraining wait for the first to build it; others run mean
       },
     });
     // The second trial started is class 1's (class 0's others are held back).
-    assert.deepEqual(started.slice(0, 2).map((s) => s.cls), [0, 1]);
+    assert.deepEqual(
+      started.slice(0, 2).map((s) => s.cls),
+      [0, 1],
+    );
     const class0 = started.filter((s) => s.cls === 0);
     assert.equal(class0.length, 3);
     for (const s of class0.slice(1)) assert.ok(s.at >= jointAt.get(0)! - 5, 'held until pretraining was done');
@@ -141,7 +161,10 @@ test('epochs without a score (training.evalEvery): the history lists the scored 
   const { storage, id, runner, base } = await setup({ normalClass: [0] }, 1);
   try {
     const makeTask = base.makeTask;
-    await runSweep({ ...base, makeTask: (t) => ({ ...makeTask(t), training: { ...makeTask(t).training, evalEvery: 2 } }) });
+    await runSweep({
+      ...base,
+      makeTask: (t) => ({ ...makeTask(t), training: { ...makeTask(t).training, evalEvery: 2 } }),
+    });
     const [t] = await storage.getTrials(id);
     assert.equal(t!.state, TrialState.COMPLETE);
     assert.deepEqual([...t!.intermediate.entries()], [[2, 0.7]]);
@@ -154,25 +177,36 @@ test('epochs without a score (training.evalEvery): the history lists the scored 
   }
 });
 
-test('a trial over trialTimeout is stopped, its stuck thread replaced, and it FAILs with the reason', { timeout: 120_000 }, async () => {
-  // One thread: class 7 spins in a synchronous loop on it; class 1 runs after it on a new thread.
-  const { storage, id, runner, base } = await setup({ normalClass: [0, 7, 1] }, 1, stuckWorker);
-  try {
-    const summary = await runSweep({ ...base, trialTimeoutSeconds: 1 });
-    assert.equal(summary.completed, 2);
-    assert.equal(summary.failed, 1);
-    const byClass = new Map((await storage.getTrials(id)).map((t) => [t.params.normalClass, t]));
-    const stuck = byClass.get(7)!;
-    assert.equal(stuck.state, TrialState.FAIL);
-    assert.match(String(stuck.userAttrs.error), /timed out: ran longer than trialTimeout 1 s; the worker was stopped and replaced/);
-    assert.equal(stuck.systemAttrs[FAIL_KIND_ATTR], 'trial', 'a timeout counts against maxRetries');
-    assert.equal(byClass.get(1)!.state, TrialState.COMPLETE);
-    assert.notEqual(byClass.get(1)!.userAttrs.threadId, byClass.get(0)!.userAttrs.threadId, 'the stuck thread was replaced');
-  } finally {
-    await runner.close();
-    await storage.close();
-  }
-});
+test(
+  'a trial over trialTimeout is stopped, its stuck thread replaced, and it FAILs with the reason',
+  { timeout: 120_000 },
+  async () => {
+    // One thread: class 7 spins in a synchronous loop on it; class 1 runs after it on a new thread.
+    const { storage, id, runner, base } = await setup({ normalClass: [0, 7, 1] }, 1, stuckWorker);
+    try {
+      const summary = await runSweep({ ...base, trialTimeoutSeconds: 1 });
+      assert.equal(summary.completed, 2);
+      assert.equal(summary.failed, 1);
+      const byClass = new Map((await storage.getTrials(id)).map((t) => [t.params.normalClass, t]));
+      const stuck = byClass.get(7)!;
+      assert.equal(stuck.state, TrialState.FAIL);
+      assert.match(
+        String(stuck.userAttrs.error),
+        /timed out: ran longer than trialTimeout 1 s; the worker was stopped and replaced/,
+      );
+      assert.equal(stuck.systemAttrs[FAIL_KIND_ATTR], 'trial', 'a timeout counts against maxRetries');
+      assert.equal(byClass.get(1)!.state, TrialState.COMPLETE);
+      assert.notEqual(
+        byClass.get(1)!.userAttrs.threadId,
+        byClass.get(0)!.userAttrs.threadId,
+        'the stuck thread was replaced',
+      );
+    } finally {
+      await runner.close();
+      await storage.close();
+    }
+  },
+);
 
 test('a pruner that throws (e.g. the database is locked) is noted and the trial runs on to COMPLETE', async () => {
   const { storage, id, runner, base } = await setup({ normalClass: [0] }, 1);
@@ -190,42 +224,56 @@ test('a pruner that throws (e.g. the database is locked) is noted and the trial 
     assert.equal(summary.completed, 1);
     assert.equal(summary.pruned, 0);
     assert.equal((await storage.getTrials(id))[0]!.state, TrialState.COMPLETE);
-    assert.ok(notes.some((n) => /pruner: trial 0 epoch 1: database is locked/.test(n)), notes.join('\n'));
+    assert.ok(
+      notes.some((n) => /pruner: trial 0 epoch 1: database is locked/.test(n)),
+      notes.join('\n'),
+    );
   } finally {
     await runner.close();
     await storage.close();
   }
 });
 
-test('heartbeats come from the worker: a silent (stuck) thread is caught as hung; long synchronous steps that report alive are not', { timeout: 120_000 }, async () => {
-  // Class 7 spins; class 8 runs eight synchronous 400 ms steps (3.2 s), more than
-  // the 1.5 s silence allowed in all, but it reports between steps, as training does.
-  const { storage, id, runner, base } = await setup({ normalClass: [7, 8], seed: [400] }, 2, stuckWorker);
-  const beats = new Map<number, number>();
-  // The real storage, counting the heartbeats written per trial.
-  const counted = new Proxy(storage, {
-    get(target, key) {
-      if (key === 'heartbeat') return (trialId: number) => (beats.set(trialId, (beats.get(trialId) ?? 0) + 1), target.heartbeat(trialId));
-      const v: unknown = Reflect.get(target, key, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  try {
-    const summary = await runSweep({ ...base, storage: counted, staleSeconds: 1.5, heartbeatMs: 100 });
-    assert.equal(summary.failed, 1);
-    assert.equal(summary.completed, 1);
-    const byClass = new Map((await storage.getTrials(id)).map((t) => [t.params.normalClass, t]));
-    assert.equal(byClass.get(8)!.state, TrialState.COMPLETE);
-    const hung = byClass.get(7)!;
-    assert.equal(hung.state, TrialState.FAIL);
-    assert.match(String(hung.userAttrs.error), /worker hung: no sign of life from its thread for \d+ s \(limit --stale-after 1\.5 s\)/);
-    // The stuck thread's trial stopped getting heartbeats once it fell silent; the busy one kept getting them.
-    assert.ok((beats.get(hung.id) ?? 0) < beats.get(byClass.get(8)!.id)!, `heartbeats: hung ${beats.get(hung.id)}, busy ${beats.get(byClass.get(8)!.id)}`);
-  } finally {
-    await runner.close();
-    await storage.close();
-  }
-});
+test(
+  'heartbeats come from the worker: a silent (stuck) thread is caught as hung; long synchronous steps that report alive are not',
+  { timeout: 120_000 },
+  async () => {
+    // Class 7 spins; class 8 runs eight synchronous 400 ms steps (3.2 s), more than
+    // the 1.5 s silence allowed in all, but it reports between steps, as training does.
+    const { storage, id, runner, base } = await setup({ normalClass: [7, 8], seed: [400] }, 2, stuckWorker);
+    const beats = new Map<number, number>();
+    // The real storage, counting the heartbeats written per trial.
+    const counted = new Proxy(storage, {
+      get(target, key) {
+        if (key === 'heartbeat')
+          return (trialId: number) => (beats.set(trialId, (beats.get(trialId) ?? 0) + 1), target.heartbeat(trialId));
+        const v: unknown = Reflect.get(target, key, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    try {
+      const summary = await runSweep({ ...base, storage: counted, staleSeconds: 1.5, heartbeatMs: 100 });
+      assert.equal(summary.failed, 1);
+      assert.equal(summary.completed, 1);
+      const byClass = new Map((await storage.getTrials(id)).map((t) => [t.params.normalClass, t]));
+      assert.equal(byClass.get(8)!.state, TrialState.COMPLETE);
+      const hung = byClass.get(7)!;
+      assert.equal(hung.state, TrialState.FAIL);
+      assert.match(
+        String(hung.userAttrs.error),
+        /worker hung: no sign of life from its thread for \d+ s \(limit --stale-after 1\.5 s\)/,
+      );
+      // The stuck thread's trial stopped getting heartbeats once it fell silent; the busy one kept getting them.
+      assert.ok(
+        (beats.get(hung.id) ?? 0) < beats.get(byClass.get(8)!.id)!,
+        `heartbeats: hung ${beats.get(hung.id)}, busy ${beats.get(byClass.get(8)!.id)}`,
+      );
+    } finally {
+      await runner.close();
+      await storage.close();
+    }
+  },
+);
 
 test('maxRetries: a point that failed 1 + maxRetries times is not queued again, by start or stale recovery; a dead process does not count', async () => {
   // Class 9 always fails (env-worker).
@@ -233,12 +281,23 @@ test('maxRetries: a point that failed 1 + maxRetries times is not queued again, 
   const failing = points.find((p) => p.params.normalClass === 9)!;
   try {
     await runSweep({ ...base, maxRetries: 1 });
-    assert.deepEqual(await storage.enqueuePoints(id, points, distributions, { maxRetries: 1 }), { added: 1, present: 1, exhausted: 0 });
+    assert.deepEqual(await storage.enqueuePoints(id, points, distributions, { maxRetries: 1 }), {
+      added: 1,
+      present: 1,
+      exhausted: 0,
+    });
     await runSweep({ ...base, maxRetries: 1 });
     // Two counted failures: past maxRetries 1, so start does not queue it; without a limit it would.
-    assert.deepEqual(await storage.enqueuePoints(id, points, distributions, { maxRetries: 1 }), { added: 0, present: 1, exhausted: 1 });
+    assert.deepEqual(await storage.enqueuePoints(id, points, distributions, { maxRetries: 1 }), {
+      added: 0,
+      present: 1,
+      exhausted: 1,
+    });
     const given = givenUpPoints(await storage.getTrials(id), 1);
-    assert.deepEqual(given.map((g) => [g.gridPoint, g.failures]), [[failing.id, 2]]);
+    assert.deepEqual(
+      given.map((g) => [g.gridPoint, g.failures]),
+      [[failing.id, 2]],
+    );
     assert.match(given[0]!.lastError, /class 9 fails on purpose/);
     assert.deepEqual(givenUpPoints(await storage.getTrials(id), 2), []);
 
@@ -290,7 +349,10 @@ test('a trial failed by another process meanwhile (its heartbeat looked stale) i
     const first = await storage.getTrial(takenOver!);
     assert.equal(first.state, TrialState.FAIL);
     assert.match(String(first.userAttrs.error), /stale heartbeat/);
-    assert.ok(notes.some((n) => /trial 0 was finished by another process meanwhile .*this run's outcome is dropped/.test(n)), notes.join('\n'));
+    assert.ok(
+      notes.some((n) => /trial 0 was finished by another process meanwhile .*this run's outcome is dropped/.test(n)),
+      notes.join('\n'),
+    );
     // The point was queued again by the stale recovery and ran here.
     assert.equal(summary.completed, 1);
     assert.equal((await storage.getTrials(id, [TrialState.COMPLETE])).length, 1);
@@ -300,18 +362,27 @@ test('a trial failed by another process meanwhile (its heartbeat looked stale) i
   }
 });
 
-test('claimAttrs go to every claimed trial; waitForOthers false returns with another host\'s trial still RUNNING', async () => {
+test("claimAttrs go to every claimed trial; waitForOthers false returns with another host's trial still RUNNING", async () => {
   const { storage, id, runner, base } = await setup({ normalClass: [0, 1, 2] });
   try {
     // Another host's live trial (fresh heartbeat): start would wait for it, a worker leaves.
     const theirs = (await storage.claimTrial(id, 'elsewhere:1'))!;
     await storage.heartbeat(theirs.id);
-    const summary = await runSweep({ ...base, owner: 'me:42', claimAttrs: { host: 'me', pid: 42, cuda_visible_devices: '3' }, waitForOthers: false });
+    const summary = await runSweep({
+      ...base,
+      owner: 'me:42',
+      claimAttrs: { host: 'me', pid: 42, cuda_visible_devices: '3' },
+      waitForOthers: false,
+    });
     assert.deepEqual([summary.completed, summary.failed, summary.recovered], [2, 0, 0]);
     assert.equal((await storage.getTrial(theirs.id)).state, TrialState.RUNNING);
     const mine = await storage.getTrials(id, [TrialState.COMPLETE]);
     assert.equal(mine.length, 2);
-    for (const t of mine) assert.deepEqual([t.systemAttrs.worker, t.systemAttrs.host, t.systemAttrs.pid, t.systemAttrs.cuda_visible_devices], ['me:42', 'me', 42, '3']);
+    for (const t of mine)
+      assert.deepEqual(
+        [t.systemAttrs.worker, t.systemAttrs.host, t.systemAttrs.pid, t.systemAttrs.cuda_visible_devices],
+        ['me:42', 'me', 42, '3'],
+      );
   } finally {
     await runner.close();
     await storage.close();

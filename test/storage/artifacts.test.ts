@@ -63,7 +63,11 @@ describe('ArtifactStore on SQLite', () => {
       const raw = new Database(path);
       raw.prepare("UPDATE iae_artifacts SET bytes = x'010203ff' WHERE key = 'k'").run();
       raw.close();
-      await assert.rejects(store.getArtifact('k'), (e: unknown) => e instanceof ArtifactDamagedError && e instanceof StorageError && /artifact "k" is damaged/.test(e.message));
+      await assert.rejects(
+        store.getArtifact('k'),
+        (e: unknown) =>
+          e instanceof ArtifactDamagedError && e instanceof StorageError && /artifact "k" is damaged/.test(e.message),
+      );
       await store.putArtifact('k', new Uint8Array([4, 5]));
       assert.deepEqual([...(await store.getArtifact('k'))!.bytes], [4, 5]);
     } finally {

@@ -51,7 +51,9 @@ export function makePoints(n: number, offset = 0): GridPoint[] {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // .ts under tsx, .js once compiled to dist/ (npm test).
-const CHILD = fileURLToPath(new URL(`./fixtures/child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+const CHILD = fileURLToPath(
+  new URL(`./fixtures/child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
 
 export interface Child {
   readonly proc: ChildProcess;

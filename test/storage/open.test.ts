@@ -23,7 +23,10 @@ test('a path opens SQLite, and location is that path', async (t) => {
   }
   const ro = await openStorage(path, { readonly: true });
   try {
-    assert.deepEqual((await ro.listStudies()).map((s) => s.name), ['x']);
+    assert.deepEqual(
+      (await ro.listStudies()).map((s) => s.name),
+      ['x'],
+    );
     await assert.rejects(ro.openStudy('y', {}), StorageError);
   } finally {
     await ro.close();

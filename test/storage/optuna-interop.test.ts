@@ -92,7 +92,11 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
       assert.deepEqual(theirs.params, { ...mine.params }, at);
       assert.deepEqual(theirs.params, { ...points[i].params }, `${at}: what we enqueued`);
       for (const [k, json] of Object.entries(theirs.distributions)) {
-        assert.deepEqual(JSON.parse(json), { name: 'CategoricalDistribution', attributes: { choices: DISTRIBUTIONS[k] } }, `${at} ${k}`);
+        assert.deepEqual(
+          JSON.parse(json),
+          { name: 'CategoricalDistribution', attributes: { choices: DISTRIBUTIONS[k] } },
+          `${at} ${k}`,
+        );
       }
       assert.equal(theirs.value, mine.value, at);
       assert.deepEqual(
@@ -109,7 +113,7 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
     assert.deepEqual(dump.trials[0].intermediate_values, { 1: 0.5, 2: 0.625, 3: NaN, 4: 0.75 });
     assert.equal(dump.trials[0].value, 0.75);
     assert.equal((dump.trials[0].user_attrs.auroc as Record<string, number>).svdd, 0.75);
-    assert.ok(Number.isNaN(((dump.trials[0].user_attrs.losses as Record<string, number[]>).total)[2]));
+    assert.ok(Number.isNaN((dump.trials[0].user_attrs.losses as Record<string, number[]>).total[2]));
     assert.equal(dump.trials[0].user_attrs.note, 'λ ünï');
     assert.equal(dump.trials[1].user_attrs.error, 'Error: out of memory\n    at train');
     assert.equal(dump.trials[1].value, null);
@@ -117,7 +121,12 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
     assert.equal(dump.trials[5].datetime_start, null);
 
     // Optuna writes into our file (checking its categorical choices against ours), and we read it.
-    optuna('add', path, 'interop', JSON.stringify({ model: 'DeepSVDD', model_choices: DISTRIBUTIONS.model, lr: 0.01, value: 0.42 }));
+    optuna(
+      'add',
+      path,
+      'interop',
+      JSON.stringify({ model: 'DeepSVDD', model_choices: DISTRIBUTIONS.model, lr: 0.01, value: 0.42 }),
+    );
     const again = openSqliteStorage(path);
     try {
       const added = (await again.getTrials(study.id)).at(-1)!;
@@ -155,7 +164,13 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
     }
     const ours = await storage.getTrials(s.id);
     await storage.close();
-    const before = buildReport({ study: { name: 'foreign', systemAttrs: { definition: JSON.parse(JSON.stringify(study)) as JsonValue } }, trials: ours }, { select: 'oracle' });
+    const before = buildReport(
+      {
+        study: { name: 'foreign', systemAttrs: { definition: JSON.parse(JSON.stringify(study)) as JsonValue } },
+        trials: ours,
+      },
+      { select: 'oracle' },
+    );
 
     const target = ours[0]!;
     // GridSampler first: Optuna's optimize() would take the enqueued trial first.
@@ -167,7 +182,13 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
     const again = openSqliteStorage(path);
     try {
       const all = await again.getTrials(s.id);
-      assert.deepEqual(all.slice(points.length).map((t) => TRIAL_STATE_NAMES[t.state]).sort(), ['COMPLETE', 'RUNNING', 'WAITING']);
+      assert.deepEqual(
+        all
+          .slice(points.length)
+          .map((t) => TRIAL_STATE_NAMES[t.state])
+          .sort(),
+        ['COMPLETE', 'RUNNING', 'WAITING'],
+      );
       const grid = all.find((t) => t.state === TrialState.COMPLETE && t.gridPoint === '')!;
       assert.deepEqual({ ...grid.params }, { ...target.params }, 'the GridSampler ran a point we had finished');
       // Our scheduler never claims the enqueued trial; the counts keep it apart.
@@ -195,7 +216,10 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
       assert.equal(status.states.COMPLETE, points.length);
       assert.deepEqual(
         status.best.map((b) => [b.label, b.normalClass, b.value]),
-        [['IAE-LSTM-KL(h)', 0, 0.65], ['IAE-LSTM-KL(h)', 1, 0.75]],
+        [
+          ['IAE-LSTM-KL(h)', 0, 0.65],
+          ['IAE-LSTM-KL(h)', 1, 0.75],
+        ],
         'best per class, of our trials only',
       );
     } finally {
@@ -211,7 +235,11 @@ describe('Optuna interop (real optuna via /usr/bin/python3)', () => {
     const objects = (path: string): Map<string, string | null> => {
       const db = new Database(path, { readonly: true });
       try {
-        const rows = db.prepare('SELECT type, name, sql FROM sqlite_master').all() as { type: string; name: string; sql: string | null }[];
+        const rows = db.prepare('SELECT type, name, sql FROM sqlite_master').all() as {
+          type: string;
+          name: string;
+          sql: string | null;
+        }[];
         return new Map(rows.map((r) => [`${r.type} ${r.name}`, r.sql]));
       } finally {
         db.close();

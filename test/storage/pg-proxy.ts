@@ -38,7 +38,14 @@ class Frames {
   }
 }
 
-const isCommitQuery = (m: Buffer) => m[0] === 0x51 /* Q */ && /^COMMIT\b/i.test(m.subarray(5, m.length - 1).toString('utf8').trim());
+const isCommitQuery = (m: Buffer) =>
+  m[0] === 0x51 /* Q */ &&
+  /^COMMIT\b/i.test(
+    m
+      .subarray(5, m.length - 1)
+      .toString('utf8')
+      .trim(),
+  );
 const isCommitDone = (m: Buffer) => m[0] === 0x43 /* C */ && m.subarray(5, m.length - 1).toString('utf8') === 'COMMIT';
 
 export async function startPgProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<PgProxy> {

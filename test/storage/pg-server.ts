@@ -7,7 +7,16 @@
 // No skipping: without the server binaries this throws and says what to install.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,12 +41,14 @@ const MISSING =
 export function binDir(): string {
   const env = process.env.PG_BIN;
   if (env) {
-    if (!existsSync(join(env, 'initdb'))) throw new Error(`PostgreSQL server binaries not found: no initdb in PG_BIN=${env}. ${MISSING}`);
+    if (!existsSync(join(env, 'initdb')))
+      throw new Error(`PostgreSQL server binaries not found: no initdb in PG_BIN=${env}. ${MISSING}`);
     return env;
   }
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : [];
-  if (versions.length === 0) throw new Error(`PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb). ${MISSING}`);
+  if (versions.length === 0)
+    throw new Error(`PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb). ${MISSING}`);
   versions.sort((a, b) => Number(b) - Number(a));
   return join(root, versions[0], 'bin');
 }
@@ -61,7 +72,9 @@ function runAs(): { uid: number; gid: number; wrap: (cmd: string[]) => string[] 
   if (spawnSync('id', ['-u', RUN_AS]).status !== 0) {
     const r = spawnSync('useradd', ['-r', '-M', '-s', '/usr/sbin/nologin', RUN_AS], { encoding: 'utf8' });
     if (r.status !== 0 && spawnSync('id', ['-u', RUN_AS]).status !== 0) {
-      throw new Error(`cannot create the system user ${RUN_AS} to run PostgreSQL as (root cannot): ${r.stderr || r.error?.message}`);
+      throw new Error(
+        `cannot create the system user ${RUN_AS} to run PostgreSQL as (root cannot): ${r.stderr || r.error?.message}`,
+      );
     }
   }
   const id = (flag: string) => Number(execFileSync('id', [flag, RUN_AS], { encoding: 'utf8' }).trim());
@@ -131,7 +144,20 @@ export async function startPgServer(): Promise<PgServer> {
   chownSync(pwfile, who.uid, who.gid);
   // Socket: trust for the admin; TCP: scram passwords (the wrong-password tests).
   run(
-    [join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--pwfile', pwfile, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8'],
+    [
+      join(bin, 'initdb'),
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--pwfile',
+      pwfile,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+    ],
     'initdb',
   );
   const port = await freePort();
@@ -146,7 +172,8 @@ export async function startPgServer(): Promise<PgServer> {
     '-c max_connections=200',
     '-c shared_buffers=32MB',
   ].join(' ');
-  const startServer = () => run([join(bin, 'pg_ctl'), '-D', data, '-l', join(dir, 'server.log'), '-o', opts, '-w', 'start'], 'pg_ctl start');
+  const startServer = () =>
+    run([join(bin, 'pg_ctl'), '-D', data, '-l', join(dir, 'server.log'), '-o', opts, '-w', 'start'], 'pg_ctl start');
   const stopServer = () => run([join(bin, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop'], 'pg_ctl stop');
   startServer();
   let running = true;
@@ -175,7 +202,8 @@ export async function startPgServer(): Promise<PgServer> {
   const url = (database: string, o: { user?: string; password?: string | null; query?: string } = {}) => {
     const user = o.user ?? APP_USER;
     const password = o.password === undefined ? (user === READER_USER ? READER_PASSWORD : APP_PASSWORD) : o.password;
-    const auth = password === null ? encodeURIComponent(user) : `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+    const auth =
+      password === null ? encodeURIComponent(user) : `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
     return `postgresql://${auth}@127.0.0.1:${port}/${database}${o.query ? `?${o.query}` : ''}`;
   };
   let template: string | null = null;
@@ -228,7 +256,17 @@ export async function startPgServer(): Promise<PgServer> {
       // Asynchronous, so that queries in flight meet the shutdown as they would on a real restart.
       const stop = who.wrap([join(bin, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop']);
       await execFileAsync(stop[0], stop.slice(1), { cwd: dir });
-      const start = who.wrap([join(bin, 'pg_ctl'), '-D', data, '-l', join(dir, 'server.log'), '-o', opts, '-w', 'start']);
+      const start = who.wrap([
+        join(bin, 'pg_ctl'),
+        '-D',
+        data,
+        '-l',
+        join(dir, 'server.log'),
+        '-o',
+        opts,
+        '-w',
+        'start',
+      ]);
       await execFileAsync(start[0], start.slice(1), { cwd: dir });
     },
     stopServer,

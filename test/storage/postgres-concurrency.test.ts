@@ -51,12 +51,17 @@ describe('PostgreSQL storage: concurrent claimers and dropped connections', () =
     const study = await first.openStudy('race', {});
     await first.enqueuePoints(study.id, makePoints(200), DISTRIBUTIONS);
     const pools = [first, ...(await Promise.all([1, 2, 3].map(async () => (await open(url)).s)))];
-    const jobs = pools.flatMap((p, i) => [0, 1, 2].map((j) => work(p, study.id, `host${i}:${j}`).then((ids) => ({ worker: `host${i}:${j}`, ids }))));
+    const jobs = pools.flatMap((p, i) =>
+      [0, 1, 2].map((j) => work(p, study.id, `host${i}:${j}`).then((ids) => ({ worker: `host${i}:${j}`, ids }))),
+    );
     const results = await Promise.all(jobs);
     const all = results.flatMap((r) => r.ids);
     assert.equal(all.length, 200, `claims: ${results.map((r) => r.ids.length).join(' + ')}`);
     assert.equal(new Set(all).size, 200, 'no trial claimed twice');
-    assert.ok(results.filter((r) => r.ids.length > 0).length >= 4, `the claims were shared: ${results.map((r) => r.ids.length).join(' + ')}`);
+    assert.ok(
+      results.filter((r) => r.ids.length > 0).length >= 4,
+      `the claims were shared: ${results.map((r) => r.ids.length).join(' + ')}`,
+    );
     const trials = await first.getTrials(study.id);
     const claimer = new Map(results.flatMap((r) => r.ids.map((id) => [id, r.worker] as const)));
     for (const t of trials) {
@@ -89,7 +94,11 @@ describe('PostgreSQL storage: concurrent claimers and dropped connections', () =
       await cut2;
       assert.equal(b.number, 1, 'the committed claim, not a second one');
       assert.equal(b.state, TrialState.RUNNING);
-      assert.deepEqual(await s.countTrials(study.id), { 0: 2, 1: 0, 2: 0, 3: 0, 4: 2 }, 'exactly two RUNNING: none orphaned');
+      assert.deepEqual(
+        await s.countTrials(study.id),
+        { 0: 2, 1: 0, 2: 0, 3: 0, 4: 2 },
+        'exactly two RUNNING: none orphaned',
+      );
 
       // A finish whose reply is lost is not finished twice (a second finish would be COMPLETE -> COMPLETE).
       const cut3 = proxy.arm('after-commit');
@@ -155,7 +164,11 @@ describe('PostgreSQL storage: concurrent claimers and dropped connections', () =
     assert.equal(new Set(all).size, all.length, 'no trial claimed twice');
     const trials = await workers[0].s.getTrials(study.id);
     assert.equal(trials.length, N, 'no trial added');
-    assert.deepEqual(await workers[0].s.countTrials(study.id), { 0: 0, 1: N, 2: 0, 3: 0, 4: 0 }, 'every trial COMPLETE, none left RUNNING');
+    assert.deepEqual(
+      await workers[0].s.countTrials(study.id),
+      { 0: 0, 1: N, 2: 0, 3: 0, 4: 0 },
+      'every trial COMPLETE, none left RUNNING',
+    );
     assert.equal(all.length, N);
   });
 });

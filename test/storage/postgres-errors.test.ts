@@ -19,7 +19,9 @@ const SECRETS = [APP_PASSWORD, encodeURIComponent(APP_PASSWORD), READER_PASSWORD
 
 /** The error, everything it carries, and its cause, printed as a log line would: no password anywhere. */
 function assertMasked(err: unknown, what: string): void {
-  const text = [String(err), inspect(err, { depth: 8 }), JSON.stringify(err), String((err as Error).cause ?? '')].join('\n');
+  const text = [String(err), inspect(err, { depth: 8 }), JSON.stringify(err), String((err as Error).cause ?? '')].join(
+    '\n',
+  );
   for (const s of SECRETS) assert.ok(!text.includes(s), `${what}: the password appears in ${text}`);
 }
 
@@ -38,13 +40,15 @@ async function refusal(p: Promise<unknown>, pattern: RegExp, what: string): Prom
 
 const withEnv = async <T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> => {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k];
-  else process.env[k] = v;
+  for (const [k, v] of Object.entries(vars))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   try {
     return await fn();
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 };
 
@@ -72,21 +76,46 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
     await s.enqueuePoints(study.id, makePoints(1), DISTRIBUTIONS);
     const t = (await s.claimTrial(study.id, 'h:1'))!;
     await s.finishTrial(t.id, TrialState.COMPLETE, 0.5);
-    const dump = await server.sql(db, "SELECT string_agg(value_json, ' ') AS all FROM (SELECT value_json FROM study_system_attributes UNION ALL SELECT value_json FROM trial_system_attributes) x");
+    const dump = await server.sql(
+      db,
+      "SELECT string_agg(value_json, ' ') AS all FROM (SELECT value_json FROM study_system_attributes UNION ALL SELECT value_json FROM trial_system_attributes) x",
+    );
     assertMasked(String(dump.rows[0].all), 'stored attributes');
     assertMasked(s.location, 'location');
   });
 
   it('refuses an unreachable server, a wrong or missing password, a missing database, naming the fix', async () => {
     const db = await server.createDatabase();
-    await refusal(openPostgresStorage(`postgresql://${APP_USER}:${encodeURIComponent(APP_PASSWORD)}@127.0.0.1:1/${db}`), /cannot reach the PostgreSQL server.*ECONNREFUSED.*host and port/, 'unreachable');
-    await refusal(openPostgresStorage(server.url(db, { password: 'not-the-password' })), /wrong password.*URL, PGPASSWORD or ~\/\.pgpass/, 'wrong password');
-    await withEnv(noPgpass, () => refusal(openPostgresStorage(server.url(db, { password: null })), /asks for a password and none was given.*PGPASSWORD.*\.pgpass/, 'no password'));
+    await refusal(
+      openPostgresStorage(`postgresql://${APP_USER}:${encodeURIComponent(APP_PASSWORD)}@127.0.0.1:1/${db}`),
+      /cannot reach the PostgreSQL server.*ECONNREFUSED.*host and port/,
+      'unreachable',
+    );
+    await refusal(
+      openPostgresStorage(server.url(db, { password: 'not-the-password' })),
+      /wrong password.*URL, PGPASSWORD or ~\/\.pgpass/,
+      'wrong password',
+    );
+    await withEnv(noPgpass, () =>
+      refusal(
+        openPostgresStorage(server.url(db, { password: null })),
+        /asks for a password and none was given.*PGPASSWORD.*\.pgpass/,
+        'no password',
+      ),
+    );
     await refusal(openPostgresStorage(server.url('no_such_db')), /no such database.*createdb/, 'missing database');
     // A password with unescaped @ and / makes the URL invalid: still masked, and the fix named.
-    const bad = await refusal(openPostgresStorage(`postgresql://${APP_USER}:${APP_PASSWORD}@127.0.0.1:99999/${db}`), /not a valid PostgreSQL URL.*percent-encode/, 'invalid URL');
+    const bad = await refusal(
+      openPostgresStorage(`postgresql://${APP_USER}:${APP_PASSWORD}@127.0.0.1:99999/${db}`),
+      /not a valid PostgreSQL URL.*percent-encode/,
+      'invalid URL',
+    );
     assert.match(bad.message, /^postgresql:\/\/iae:\*\*\*@127/);
-    const e = await refusal(openPostgresStorage(server.url(db, { query: 'sslmode=require' })), /SSL.*sslmode/, 'sslmode=require against a server without SSL');
+    const e = await refusal(
+      openPostgresStorage(server.url(db, { query: 'sslmode=require' })),
+      /SSL.*sslmode/,
+      'sslmode=require against a server without SSL',
+    );
     assert.match(e.message, /postgresql:\/\/iae:\*\*\*@/);
     // sslmode=disable is passed through and works.
     keep(await openPostgresStorage(server.url(db, { query: 'sslmode=disable' })));
@@ -103,11 +132,19 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
     const s = keep(await withEnv({ PGPASSWORD: undefined, PGPASSFILE: file }, () => openPostgresStorage(url)));
     assert.equal(s.location, url, 'no password in the URL, none added to the location');
     chmodSync(file, 0o644);
-    await withEnv({ PGPASSWORD: undefined, PGPASSFILE: file }, () => refusal(openPostgresStorage(url), /asks for a password/, '.pgpass readable by others'));
+    await withEnv({ PGPASSWORD: undefined, PGPASSFILE: file }, () =>
+      refusal(openPostgresStorage(url), /asks for a password/, '.pgpass readable by others'),
+    );
     // A retry message after a dropped connection is masked too (the onRetry text goes to logs).
     const messages: string[] = [];
-    const r = keep(await openPostgresStorage(server.url(db), { retryBaseMs: 20, onRetry: (i) => messages.push(i.message) }));
-    await server.sql('postgres', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND datname = $2", [APP_USER, db]);
+    const r = keep(
+      await openPostgresStorage(server.url(db), { retryBaseMs: 20, onRetry: (i) => messages.push(i.message) }),
+    );
+    await server.sql(
+      'postgres',
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND datname = $2',
+      [APP_USER, db],
+    );
     await r.listStudies();
     for (const m of messages) assertMasked(m, 'retry message');
   });
@@ -115,7 +152,11 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
   it('refuses a non-Optuna database, Optuna tables of another revision, and read-only opens of an empty one, changing nothing', async () => {
     const foreign = await server.createDatabase();
     await server.sql(foreign, 'CREATE TABLE invoices (id int); ALTER TABLE invoices OWNER TO iae');
-    await refusal(openPostgresStorage(server.url(foreign)), /not an Optuna study database.*invoices.*createdb/, 'foreign tables');
+    await refusal(
+      openPostgresStorage(server.url(foreign)),
+      /not an Optuna study database.*invoices.*createdb/,
+      'foreign tables',
+    );
 
     for (const [rev, pattern] of [
       ['v3.0.0.d', /revision v3\.0\.0\.d is older than v3\.2\.0\.a.*optuna storage upgrade/],
@@ -129,8 +170,15 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
     }
 
     const empty = await server.createDatabase();
-    await refusal(openPostgresStorage(server.url(empty), { readonly: true }), /no study tables yet/, 'read-only open of an empty database');
-    const tables = await server.sql(empty, "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'");
+    await refusal(
+      openPostgresStorage(server.url(empty), { readonly: true }),
+      /no study tables yet/,
+      'read-only open of an empty database',
+    );
+    const tables = await server.sql(
+      empty,
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'",
+    );
     assert.equal(tables.rows[0].n, 0, 'a read-only open created nothing');
   });
 
@@ -152,7 +200,11 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
 
   it('a Unix-socket URL (host= the socket folder) opens the same way', async () => {
     const db = await server.createDatabase();
-    const s = keep(await openPostgresStorage(`postgresql://${APP_USER}@/${db}?host=${encodeURIComponent(server.socketDir)}&port=${server.port}`));
+    const s = keep(
+      await openPostgresStorage(
+        `postgresql://${APP_USER}@/${db}?host=${encodeURIComponent(server.socketDir)}&port=${server.port}`,
+      ),
+    );
     assert.deepEqual(await s.listStudies(), []);
   });
 
@@ -175,11 +227,20 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
     await w.setIntermediateValue(t.id, 1, 0.5);
     await w.finishTrial(t.id, TrialState.COMPLETE, 0.5);
     await w.artifacts!.putArtifact('weights/0', new Uint8Array([7]));
-    await server.sql(db, `GRANT USAGE ON SCHEMA public TO ${READER_USER}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER_USER}`);
-    const before = await server.sql(db, "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace");
+    await server.sql(
+      db,
+      `GRANT USAGE ON SCHEMA public TO ${READER_USER}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER_USER}`,
+    );
+    const before = await server.sql(
+      db,
+      "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace",
+    );
 
     const r = keep(await openPostgresStorage(server.url(db, { user: READER_USER }), { readonly: true }));
-    assert.deepEqual((await r.listStudies()).map((s) => s.name), ['ro']);
+    assert.deepEqual(
+      (await r.listStudies()).map((s) => s.name),
+      ['ro'],
+    );
     assert.equal((await r.getStudy('ro'))?.systemAttrs.definition, 'h');
     assert.equal((await r.openStudy('ro', {})).id, study.id, 'openStudy of an existing study is a read');
     assert.equal((await r.getTrials(study.id)).length, 3);
@@ -193,8 +254,15 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
     await refusal(r.openStudy('new', {}), /read-only/, 'a new study on a read-only storage');
     // The same role opened read-write is refused by the server, with the fix.
     const rw = keep(await openPostgresStorage(server.url(db, { user: READER_USER })));
-    await refusal(rw.setUserAttrs(t.id + 1, { a: 1 }), /permission denied.*SELECT-only role is for read-only tools/, 'a write by the SELECT-only role');
-    const afterOpen = await server.sql(db, "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace");
+    await refusal(
+      rw.setUserAttrs(t.id + 1, { a: 1 }),
+      /permission denied.*SELECT-only role is for read-only tools/,
+      'a write by the SELECT-only role',
+    );
+    const afterOpen = await server.sql(
+      db,
+      "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace",
+    );
     assert.equal(afterOpen.rows[0].n, before.rows[0].n, 'nothing created');
   });
 });

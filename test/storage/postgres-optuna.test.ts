@@ -106,7 +106,10 @@ describe('Optuna interop on PostgreSQL (real optuna + psycopg2 via /usr/bin/pyth
     await storage.requeueTrial((await claim()).id); // t5 back to WAITING
 
     const ours = await storage.getTrials(study.id);
-    assert.deepEqual(ours.map((t) => TRIAL_STATE_NAMES[t.state]), ['COMPLETE', 'FAIL', 'COMPLETE', 'PRUNED', 'RUNNING', 'WAITING', 'WAITING', 'WAITING']);
+    assert.deepEqual(
+      ours.map((t) => TRIAL_STATE_NAMES[t.state]),
+      ['COMPLETE', 'FAIL', 'COMPLETE', 'PRUNED', 'RUNNING', 'WAITING', 'WAITING', 'WAITING'],
+    );
 
     const dump = pyJsonLoads(optuna('dump', url, 'interop')) as unknown as OptunaDump;
     assert.equal(dump.direction, 'MAXIMIZE');
@@ -120,10 +123,18 @@ describe('Optuna interop on PostgreSQL (real optuna + psycopg2 via /usr/bin/pyth
       assert.deepEqual(theirs.params, { ...mine.params }, at);
       assert.deepEqual(theirs.params, { ...points[i].params }, `${at}: what we enqueued`);
       for (const [k, json] of Object.entries(theirs.distributions)) {
-        assert.deepEqual(JSON.parse(json), { name: 'CategoricalDistribution', attributes: { choices: DISTRIBUTIONS[k] } }, `${at} ${k}`);
+        assert.deepEqual(
+          JSON.parse(json),
+          { name: 'CategoricalDistribution', attributes: { choices: DISTRIBUTIONS[k] } },
+          `${at} ${k}`,
+        );
       }
       assert.equal(theirs.value, mine.value, at);
-      assert.deepEqual(Object.entries(theirs.intermediate_values).map(([k, v]) => [Number(k), v]), [...mine.intermediate.entries()], at);
+      assert.deepEqual(
+        Object.entries(theirs.intermediate_values).map(([k, v]) => [Number(k), v]),
+        [...mine.intermediate.entries()],
+        at,
+      );
       assert.deepEqual(theirs.user_attrs, mine.userAttrs, at);
       assert.deepEqual(theirs.system_attrs, mine.systemAttrs, at);
       assert.equal(theirs.datetime_start?.slice(0, 23) ?? null, naive(mine.startedAt), at);
@@ -138,7 +149,12 @@ describe('Optuna interop on PostgreSQL (real optuna + psycopg2 via /usr/bin/pyth
     assert.equal(dump.trials[5].datetime_start, null);
 
     // Optuna writes into our database (checking its categorical choices against ours), and we read it.
-    optuna('add', url, 'interop', JSON.stringify({ model: 'DeepSVDD', model_choices: DISTRIBUTIONS.model, lr: 0.01, value: 0.42 }));
+    optuna(
+      'add',
+      url,
+      'interop',
+      JSON.stringify({ model: 'DeepSVDD', model_choices: DISTRIBUTIONS.model, lr: 0.01, value: 0.42 }),
+    );
     const added = (await storage.getTrials(study.id)).at(-1)!;
     assert.equal(added.number, 8);
     assert.equal(added.state, TrialState.COMPLETE);
@@ -161,7 +177,10 @@ describe('Optuna interop on PostgreSQL (real optuna + psycopg2 via /usr/bin/pyth
       value: 0.8125,
       params: { model: 'CAE', normalClass: 4 } as unknown as TrialParams,
       distributions: { model: DISTRIBUTIONS.model, normalClass: DISTRIBUTIONS.normalClass },
-      intermediate: new Map([[1, 0.5], [2, NaN]]),
+      intermediate: new Map([
+        [1, 0.5],
+        [2, NaN],
+      ]),
       userAttrs: { auroc: { svdd: 0.8125 } },
       systemAttrs: { grid_point: 'abc', worker: 'old:1' },
       startedAt: started,
@@ -194,7 +213,13 @@ describe('Optuna interop on PostgreSQL (real optuna + psycopg2 via /usr/bin/pyth
     optuna('ask', url, 'foreign');
     optuna('enqueue', url, 'foreign', JSON.stringify({ model: 'CAE' }));
     const all = await storage.getTrials(s.id);
-    assert.deepEqual(all.slice(points.length).map((t) => TRIAL_STATE_NAMES[t.state]).sort(), ['COMPLETE', 'RUNNING', 'WAITING']);
+    assert.deepEqual(
+      all
+        .slice(points.length)
+        .map((t) => TRIAL_STATE_NAMES[t.state])
+        .sort(),
+      ['COMPLETE', 'RUNNING', 'WAITING'],
+    );
     assert.equal(await storage.claimTrial(s.id, 'host:2'), null);
     assert.deepEqual(await storage.failStaleTrials(s.id, 0), []);
     assert.deepEqual(await storage.countTrials(s.id, 'foreign'), { 0: 1, 1: 1, 2: 0, 3: 0, 4: 1 });
@@ -210,26 +235,25 @@ describe('Optuna interop on PostgreSQL (real optuna + psycopg2 via /usr/bin/pyth
     const b = await catalog(server, ours);
     assert.ok(a.size > 50, `Optuna created its schema (${a.size} objects)`);
     for (const [key, def] of a) assert.equal(b.get(key), def, `${key} differs from Optuna's`);
-    assert.deepEqual(
-      [...b.keys()].filter((k) => !a.has(k)).sort(),
-      [
-        'column iae_artifacts.bytes',
-        'column iae_artifacts.created_at',
-        'column iae_artifacts.key',
-        'column iae_artifacts.sha256',
-        'column iae_leases.expires_at',
-        'column iae_leases.holder',
-        'column iae_leases.key',
-        'constraint iae_artifacts iae_artifacts_pkey',
-        'constraint iae_leases iae_leases_pkey',
-        'index iae_artifacts_pkey',
-        'index iae_leases_pkey',
-        'index iae_trials_study_state_number',
-        'index trials_study_id_key',
-      ],
-    );
+    assert.deepEqual([...b.keys()].filter((k) => !a.has(k)).sort(), [
+      'column iae_artifacts.bytes',
+      'column iae_artifacts.created_at',
+      'column iae_artifacts.key',
+      'column iae_artifacts.sha256',
+      'column iae_leases.expires_at',
+      'column iae_leases.holder',
+      'column iae_leases.key',
+      'constraint iae_artifacts iae_artifacts_pkey',
+      'constraint iae_leases iae_leases_pkey',
+      'index iae_artifacts_pkey',
+      'index iae_leases_pkey',
+      'index iae_trials_study_state_number',
+      'index trials_study_id_key',
+    ]);
     // Optuna 3.1 stamps its own head; ours is v3.2.0.a (one index more, trials_study_id_key).
     assert.equal((await server.sql(ours, 'SELECT version_num FROM alembic_version')).rows[0].version_num, 'v3.2.0.a');
-    assert.deepEqual((await server.sql(ours, 'SELECT * FROM version_info')).rows, [{ version_info_id: 1, schema_version: 12, library_version: '3.2.0' }]);
+    assert.deepEqual((await server.sql(ours, 'SELECT * FROM version_info')).rows, [
+      { version_info_id: 1, schema_version: 12, library_version: '3.2.0' },
+    ]);
   });
 });

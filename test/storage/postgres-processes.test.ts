@@ -13,7 +13,9 @@ import { DISTRIBUTIONS, makePoints } from './helpers.js';
 import { startPgServer, type PgServer } from './pg-server.js';
 
 // .ts under tsx, .js once compiled to dist/.
-const WORKER = fileURLToPath(new URL(`./fixtures/pg-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+const WORKER = fileURLToPath(
+  new URL(`./fixtures/pg-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
 
 interface Proc {
   readonly proc: ChildProcess;
@@ -105,7 +107,11 @@ describe('PostgreSQL storage: worker processes on one study', () => {
     assert.equal(orphan.intermediate.get(1), 0.25, 'what it committed before SIGKILL is there');
     assert.deepEqual(await storage.failStaleTrials(s.id, 60), [], 'not stale yet by the server clock');
     // Its last heartbeat 90 s ago by the server's clock (instead of waiting 60 s).
-    await server.sql(new URL(url).pathname.slice(1), "UPDATE trial_heartbeats SET heartbeat = heartbeat - interval '90 seconds' WHERE trial_id = $1", [trialId]);
+    await server.sql(
+      new URL(url).pathname.slice(1),
+      "UPDATE trial_heartbeats SET heartbeat = heartbeat - interval '90 seconds' WHERE trial_id = $1",
+      [trialId],
+    );
     assert.deepEqual(await storage.failStaleTrials(s.id, 60), [trialId]);
     const failed = await storage.getTrial(trialId);
     assert.equal(failed.state, TrialState.FAIL);

@@ -32,7 +32,9 @@ storageSuite(
         return s;
       },
       advanceClock: async (seconds) => {
-        await server.sql(db, 'UPDATE trial_heartbeats SET heartbeat = heartbeat - make_interval(secs => $1)', [seconds]);
+        await server.sql(db, 'UPDATE trial_heartbeats SET heartbeat = heartbeat - make_interval(secs => $1)', [
+          seconds,
+        ]);
       },
       cleanup: async () => {
         await storage.close();

@@ -43,7 +43,10 @@ describe('PostgreSQL storage: every method', () => {
     assert.equal(again.systemAttrs.definition, 'h1');
     const b = await storage.openStudy('beta', {});
     assert.notEqual(b.id, a.id);
-    assert.deepEqual((await storage.listStudies()).map((s) => s.name), ['alpha', 'beta']);
+    assert.deepEqual(
+      (await storage.listStudies()).map((s) => s.name),
+      ['alpha', 'beta'],
+    );
     assert.equal(await storage.getStudy('gamma'), null);
     await storage.setStudySystemAttr(a.id, 'definition', 'h3');
     assert.equal((await storage.getStudy('alpha'))?.systemAttrs.definition, 'h3');
@@ -65,9 +68,15 @@ describe('PostgreSQL storage: every method', () => {
     assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 50 });
     const more = makePoints(60);
     assert.deepEqual(await storage.enqueuePoints(s.id, more, DISTRIBUTIONS), { added: 10, present: 50 });
-    assert.deepEqual(await storage.enqueuePoints(other.id, [...points.slice(0, 3), points[0]], DISTRIBUTIONS), { added: 3, present: 1 });
+    assert.deepEqual(await storage.enqueuePoints(other.id, [...points.slice(0, 3), points[0]], DISTRIBUTIONS), {
+      added: 3,
+      present: 1,
+    });
     const trials = await storage.getTrials(s.id);
-    assert.deepEqual(trials.map((t) => t.number), [...Array(60).keys()]);
+    assert.deepEqual(
+      trials.map((t) => t.number),
+      [...Array(60).keys()],
+    );
     for (const [i, t] of trials.entries()) {
       assert.equal(t.state, TrialState.WAITING);
       assert.equal(t.gridPoint, more[i].id);
@@ -78,16 +87,25 @@ describe('PostgreSQL storage: every method', () => {
     assert.deepEqual(await storage.countTrials(s.id), { 0: 0, 1: 0, 2: 0, 3: 0, 4: 60 });
     const empty = await storage.openStudy('empty', {});
     const [p] = makePoints(1);
-    await assert.rejects(storage.enqueuePoints(empty.id, [p], { ...DISTRIBUTIONS, normalClass: [5, 6] }), /normalClass=0 is not among its choices/);
+    await assert.rejects(
+      storage.enqueuePoints(empty.id, [p], { ...DISTRIBUTIONS, normalClass: [5, 6] }),
+      /normalClass=0 is not among its choices/,
+    );
     const { seed: _seed, ...noSeed } = DISTRIBUTIONS;
     await assert.rejects(storage.enqueuePoints(empty.id, [p], noSeed), /"seed"/);
     assert.equal((await storage.getTrials(empty.id)).length, 0);
     await assert.rejects(storage.enqueuePoints(99_999, makePoints(1), DISTRIBUTIONS), StorageError);
     // Two hosts enqueueing the same points at once queue each once.
     const race = await storage.openStudy('race', {});
-    const both = await Promise.all([storage.enqueuePoints(race.id, points, DISTRIBUTIONS), storage.enqueuePoints(race.id, points, DISTRIBUTIONS)]);
+    const both = await Promise.all([
+      storage.enqueuePoints(race.id, points, DISTRIBUTIONS),
+      storage.enqueuePoints(race.id, points, DISTRIBUTIONS),
+    ]);
     assert.equal(both[0].added + both[1].added, 50);
-    assert.deepEqual((await storage.getTrials(race.id)).map((t) => t.number), [...Array(50).keys()]);
+    assert.deepEqual(
+      (await storage.getTrials(race.id)).map((t) => t.number),
+      [...Array(50).keys()],
+    );
   });
 
   it('re-queues FAIL-only points, PRUNED-only ones when asked, and stops at maxRetries (exhausted)', async () => {
@@ -105,8 +123,14 @@ describe('PostgreSQL storage: every method', () => {
     assert.equal(requeued?.number, 5);
     assert.deepEqual({ ...requeued.params }, { ...points[1].params });
     assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 5 });
-    assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), { added: 1, present: 4 });
-    assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), { added: 0, present: 5 });
+    assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), {
+      added: 1,
+      present: 4,
+    });
+    assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), {
+      added: 0,
+      present: 5,
+    });
 
     // maxRetries: failures of kind "trial" count, "process" ones do not.
     const r = await storage.openStudy('retries', {});
@@ -120,8 +144,16 @@ describe('PostgreSQL storage: every method', () => {
     await failOnce('trial');
     await failOnce('process');
     await failOnce('trial');
-    assert.deepEqual(await storage.enqueuePoints(r.id, [pt], DISTRIBUTIONS, { maxRetries: 1 }), { added: 0, present: 0, exhausted: 1 });
-    assert.deepEqual(await storage.enqueuePoints(r.id, [pt], DISTRIBUTIONS, { maxRetries: 2 }), { added: 1, present: 0, exhausted: 0 });
+    assert.deepEqual(await storage.enqueuePoints(r.id, [pt], DISTRIBUTIONS, { maxRetries: 1 }), {
+      added: 0,
+      present: 0,
+      exhausted: 1,
+    });
+    assert.deepEqual(await storage.enqueuePoints(r.id, [pt], DISTRIBUTIONS, { maxRetries: 2 }), {
+      added: 1,
+      present: 0,
+      exhausted: 0,
+    });
   });
 
   it('claims the oldest WAITING grid trial with start, heartbeat (server clock) and worker; `accept` skips', async () => {
@@ -141,7 +173,10 @@ describe('PostgreSQL storage: every method', () => {
     assert.equal((await storage.claimTrial(s.id, 'w', (x) => keep.has(x.gridPoint)))?.gridPoint, points[3].id);
     assert.equal(await storage.claimTrial(s.id, 'w', (x) => keep.has(x.gridPoint)), null);
     const waiting = await storage.getTrials(s.id, [TrialState.WAITING]);
-    assert.deepEqual(waiting.map((x) => x.gridPoint), [points[1].id, points[2].id]);
+    assert.deepEqual(
+      waiting.map((x) => x.gridPoint),
+      [points[1].id, points[2].id],
+    );
     assert.ok(waiting.every((x) => x.startedAt === null && x.systemAttrs.worker === undefined));
     assert.deepEqual(await storage.countTrials(s.id), { 0: 2, 1: 0, 2: 0, 3: 0, 4: 2 });
   });
@@ -151,7 +186,12 @@ describe('PostgreSQL storage: every method', () => {
     const s = await storage.openStudy('s', {});
     await storage.enqueuePoints(s.id, makePoints(6), DISTRIBUTIONS);
     const waiting = (await storage.getTrials(s.id))[5];
-    const [a, b, c, d] = [(await storage.claimTrial(s.id, 'w'))!, (await storage.claimTrial(s.id, 'w'))!, (await storage.claimTrial(s.id, 'w'))!, (await storage.claimTrial(s.id, 'w'))!];
+    const [a, b, c, d] = [
+      (await storage.claimTrial(s.id, 'w'))!,
+      (await storage.claimTrial(s.id, 'w'))!,
+      (await storage.claimTrial(s.id, 'w'))!,
+      (await storage.claimTrial(s.id, 'w'))!,
+    ];
     await storage.finishTrial(a.id, TrialState.COMPLETE, 0.875);
     const done = await storage.getTrial(a.id);
     assert.equal(done.value, 0.875);
@@ -203,7 +243,14 @@ describe('PostgreSQL storage: every method', () => {
     const s = await storage.openStudy('s', {});
     await storage.enqueuePoints(s.id, makePoints(1), DISTRIBUTIONS);
     const t = (await storage.claimTrial(s.id, 'w'))!;
-    for (const [step, v] of [[3, Infinity], [1, 0.5], [2, NaN], [4, -Infinity], [5, 0.625]] as const) await storage.setIntermediateValue(t.id, step, v);
+    for (const [step, v] of [
+      [3, Infinity],
+      [1, 0.5],
+      [2, NaN],
+      [4, -Infinity],
+      [5, 0.625],
+    ] as const)
+      await storage.setIntermediateValue(t.id, step, v);
     await storage.setIntermediateValue(t.id, 5, 0.75);
     const got = (await storage.getTrial(t.id)).intermediate;
     assert.deepEqual([...got.keys()], [1, 2, 3, 4, 5]);
@@ -212,7 +259,13 @@ describe('PostgreSQL storage: every method', () => {
     assert.equal(got.get(4), -Infinity);
     assert.equal(got.get(5), 0.75);
     await assert.rejects(storage.setIntermediateValue(t.id, 1.5, 0.1), StorageError);
-    const attrs = { losses: { total: [0.5, NaN, Infinity], svdd: [-Infinity] }, note: 'λ_KL "quoted" NaN \n ünï', flag: true, nothing: null, count: 3 };
+    const attrs = {
+      losses: { total: [0.5, NaN, Infinity], svdd: [-Infinity] },
+      note: 'λ_KL "quoted" NaN \n ünï',
+      flag: true,
+      nothing: null,
+      count: 3,
+    };
     await storage.setUserAttrs(t.id, attrs);
     await storage.setUserAttrs(t.id, { count: 4 });
     await storage.setSystemAttrs(t.id, { cache: 'hit' });
@@ -222,7 +275,10 @@ describe('PostgreSQL storage: every method', () => {
     assert.ok(Object.isFrozen(snap) && Object.isFrozen(snap.params) && Object.isFrozen(snap.userAttrs));
     assert.throws(() => (snap.intermediate as Map<number, number>).set(9, 1), TypeError);
     const bulk = (await storage.getTrials(s.id))[0];
-    assert.deepEqual([...bulk.intermediate.entries()].map(([k, v]) => [k, String(v)]), [...got.entries()].map(([k, v]) => [k, String(v)]));
+    assert.deepEqual(
+      [...bulk.intermediate.entries()].map(([k, v]) => [k, String(v)]),
+      [...got.entries()].map(([k, v]) => [k, String(v)]),
+    );
     await storage.finishTrial(t.id, TrialState.COMPLETE, 0.75);
     assert.equal(snap.state, TrialState.RUNNING, 'a snapshot does not change with later writes');
   });
@@ -246,10 +302,13 @@ describe('PostgreSQL storage: every method', () => {
       await tx.setIntermediateValue(t.id, 1, 0.8);
       await tx.setUserAttrs(t.id, { auroc: 0.8 });
       // A failing nested part is undone alone, the rest goes on.
-      await assert.rejects(tx.atomically(async (inner) => {
-        await inner.setUserAttrs(t.id, { inner: true });
-        throw new Error('inner');
-      }), /inner/);
+      await assert.rejects(
+        tx.atomically(async (inner) => {
+          await inner.setUserAttrs(t.id, { inner: true });
+          throw new Error('inner');
+        }),
+        /inner/,
+      );
       // A refused call inside leaves the transaction usable.
       await assert.rejects(tx.enqueuePoints(s.id, makePoints(1), { model: ['x'] }), StorageError);
       await tx.finishTrial(t.id, TrialState.COMPLETE, 0.8);
@@ -272,14 +331,21 @@ describe('PostgreSQL storage: every method', () => {
     await storage.setIntermediateValue(dead.id, 1, 0.3);
     assert.deepEqual(await storage.failStaleTrials(s.id, 60), []);
     // The dead host's last heartbeat 2 minutes ago by the server's clock (no sleeping).
-    await server.sql(dbOf(url), "UPDATE trial_heartbeats SET heartbeat = (now() AT TIME ZONE 'UTC') - interval '2 minutes' WHERE trial_id = $1", [dead.id]);
+    await server.sql(
+      dbOf(url),
+      "UPDATE trial_heartbeats SET heartbeat = (now() AT TIME ZONE 'UTC') - interval '2 minutes' WHERE trial_id = $1",
+      [dead.id],
+    );
     await storage.heartbeat(alive.id);
     const beat = (await storage.getTrial(alive.id)).heartbeatAt!;
     assert.ok(beat >= alive.heartbeatAt!, 'heartbeat moved forward');
     assert.deepEqual(await storage.failStaleTrials(s.id, 60), [dead.id]);
     const failed = await storage.getTrial(dead.id);
     assert.equal(failed.state, TrialState.FAIL);
-    assert.match(String(failed.userAttrs.error), /stale heartbeat: none since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} UTC.*process died\?/);
+    assert.match(
+      String(failed.userAttrs.error),
+      /stale heartbeat: none since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} UTC.*process died\?/,
+    );
     assert.equal(failed.systemAttrs.fail_kind, 'process');
     assert.equal(failed.intermediate.get(1), 0.3);
     assert.equal((await storage.getTrial(alive.id)).state, TrialState.RUNNING);
@@ -291,7 +357,11 @@ describe('PostgreSQL storage: every method', () => {
     assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 3 });
     const hb = (await storage.getTrial(dead.id)).heartbeatAt;
     await storage.heartbeat(dead.id);
-    assert.deepEqual((await storage.getTrial(dead.id)).heartbeatAt, hb, 'a late heartbeat of a failed trial changes nothing');
+    assert.deepEqual(
+      (await storage.getTrial(dead.id)).heartbeatAt,
+      hb,
+      'a late heartbeat of a failed trial changes nothing',
+    );
     await assert.rejects(storage.failStaleTrials(s.id, -1), RangeError);
   });
 
@@ -300,7 +370,10 @@ describe('PostgreSQL storage: every method', () => {
     const s = await storage.openStudy('s', {});
     await storage.enqueuePoints(s.id, makePoints(40), DISTRIBUTIONS);
     for (let i = 0; i < 5; i++) await storage.claimTrial(s.id, 'w');
-    assert.deepEqual((await storage.getTrials(s.id, [TrialState.RUNNING])).map((t) => t.number), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      (await storage.getTrials(s.id, [TrialState.RUNNING])).map((t) => t.number),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal((await storage.getTrials(s.id, [TrialState.WAITING])).length, 35);
     assert.equal((await storage.getTrials(s.id, [TrialState.RUNNING, TrialState.WAITING])).length, 40);
     assert.equal((await storage.getTrials(s.id, [])).length, 0);
@@ -334,7 +407,11 @@ describe('PostgreSQL storage: every method', () => {
       params: { model: 'CAE', normalClass: 3, lr: 0.01 } as unknown as TrialParams,
       // A param Optuna sampled from a float distribution comes with its stored JSON, kept verbatim.
       distributions: { model: DISTRIBUTIONS.model, normalClass: DISTRIBUTIONS.normalClass, lr: LR_JSON },
-      intermediate: new Map([[1, 0.5], [2, NaN], [3, Infinity]]),
+      intermediate: new Map([
+        [1, 0.5],
+        [2, NaN],
+        [3, Infinity],
+      ]),
       userAttrs: { auroc: { svdd: 0.625 }, note: 'ü' },
       systemAttrs: { grid_point: 'p1', worker: 'h:1' },
       startedAt: started,
@@ -346,13 +423,30 @@ describe('PostgreSQL storage: every method', () => {
     assert.equal(t.value, 0.625);
     assert.deepEqual({ ...t.params }, { model: 'CAE', normalClass: 3, lr: 0.01 });
     assert.equal(t.distributions.lr, LR_JSON);
-    assert.deepEqual([...t.intermediate.entries()].map(([k, v]) => [k, String(v)]), [[1, '0.5'], [2, 'NaN'], [3, 'Infinity']]);
+    assert.deepEqual(
+      [...t.intermediate.entries()].map(([k, v]) => [k, String(v)]),
+      [
+        [1, '0.5'],
+        [2, 'NaN'],
+        [3, 'Infinity'],
+      ],
+    );
     assert.deepEqual(t.userAttrs, { auroc: { svdd: 0.625 }, note: 'ü' });
     assert.equal(t.gridPoint, 'p1');
     assert.equal(t.startedAt?.toISOString(), started.toISOString());
     assert.equal(t.completedAt?.getTime(), started.getTime() + 1500);
     await assert.rejects(
-      storage.importTrial(a.id, { state: TrialState.FAIL, value: null, params: { model: 'VAE' } as unknown as TrialParams, distributions: { model: DISTRIBUTIONS.model }, intermediate: new Map(), userAttrs: {}, systemAttrs: {}, startedAt: null, completedAt: null }),
+      storage.importTrial(a.id, {
+        state: TrialState.FAIL,
+        value: null,
+        params: { model: 'VAE' } as unknown as TrialParams,
+        distributions: { model: DISTRIBUTIONS.model },
+        intermediate: new Map(),
+        userAttrs: {},
+        systemAttrs: {},
+        startedAt: null,
+        completedAt: null,
+      }),
       /not among its choices/,
     );
     await storage.enqueuePoints(a.id, makePoints(3), DISTRIBUTIONS);
@@ -362,7 +456,10 @@ describe('PostgreSQL storage: every method', () => {
     await storage.finishTrial(c.id, TrialState.COMPLETE, 0.5);
     await storage.deleteStudy(a.id);
     assert.equal(await storage.getStudy('a'), null);
-    assert.deepEqual((await storage.listStudies()).map((x) => x.name), ['b']);
+    assert.deepEqual(
+      (await storage.listStudies()).map((x) => x.name),
+      ['b'],
+    );
     assert.equal((await storage.getTrials(b.id)).length, 2);
     await assert.rejects(storage.deleteStudy(a.id), StorageError);
     const again = await storage.openStudy('a', {});
@@ -384,7 +481,11 @@ describe('PostgreSQL storage: every method', () => {
     assert.ok(got.createdAt instanceof Date);
     const other = await openPostgresStorage(url);
     opened.push(other);
-    assert.deepEqual([...(await other.artifacts!.getArtifact('w/CAE/0'))!.bytes], [1, 2, 3, 250], 'another host reads it');
+    assert.deepEqual(
+      [...(await other.artifacts!.getArtifact('w/CAE/0'))!.bytes],
+      [1, 2, 3, 250],
+      'another host reads it',
+    );
 
     assert.equal(await store.acquireLease('build/0', 'host-a', 60), true);
     assert.equal(await other.artifacts!.acquireLease('build/0', 'host-b', 60), false);

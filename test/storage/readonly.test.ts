@@ -39,19 +39,37 @@ describe('read-only commands leave no -wal/-shm behind', () => {
     assert.match(status.join('\n'), /complete/i);
     assert.deepEqual(sideFiles(), [], 'status');
 
-    const r = await runExport({ db, study: STUDY, outDir: join(dir, 'out'), formats: ['md'], select: 'oracle', figures: false });
+    const r = await runExport({
+      db,
+      study: STUDY,
+      outDir: join(dir, 'out'),
+      formats: ['md'],
+      select: 'oracle',
+      figures: false,
+    });
     assert.ok(r.files.length > 0);
     assert.deepEqual(sideFiles(), [], 'export');
 
     const lines: string[] = [];
     const stdout = new PassThrough() as unknown as NodeJS.WriteStream; // a pipe: one pass while nothing runs
     const abort = new AbortController();
-    const monitor = runMonitor({ target: STUDY, db, signal: abort.signal, pollMs: 20, stdout, write: (l) => lines.push(l) });
+    const monitor = runMonitor({
+      target: STUDY,
+      db,
+      signal: abort.signal,
+      pollMs: 20,
+      stdout,
+      write: (l) => lines.push(l),
+    });
     // The golden study has RUNNING and WAITING trials and no writer: stop the monitor once it has read them.
-    for (let i = 0; i < 500 && !lines.some((l) => /trials \d+\/\d+ done/.test(l)); i++) await new Promise((res) => setImmediate(res));
+    for (let i = 0; i < 500 && !lines.some((l) => /trials \d+\/\d+ done/.test(l)); i++)
+      await new Promise((res) => setImmediate(res));
     abort.abort();
     await monitor;
-    assert.ok(lines.some((l) => /trials \d+\/\d+ done/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /trials \d+\/\d+ done/.test(l)),
+      lines.join('\n'),
+    );
     assert.deepEqual(sideFiles(), [], 'monitor');
     assert.equal(sha(db), before, 'not a byte of the file changed');
   });

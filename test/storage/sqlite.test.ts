@@ -57,7 +57,9 @@ describe('SQLite file', () => {
       assert.deepEqual(db.prepare('SELECT * FROM version_info').all(), [
         { version_info_id: 1, schema_version: 12, library_version: '3.2.0' },
       ]);
-      const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'trials'").all();
+      const indexes = db
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'trials'")
+        .all();
       assert.deepEqual(indexes, [
         { name: 'trials_study_id_key', sql: 'CREATE INDEX trials_study_id_key ON trials (study_id)' },
         {
@@ -84,34 +86,51 @@ describe('SQLite file', () => {
 
     const db = new Database(path, { readonly: true });
     try {
-      assert.deepEqual(db.prepare('SELECT direction, objective FROM study_directions').all(), [{ direction: 'MAXIMIZE', objective: 0 }]);
+      assert.deepEqual(db.prepare('SELECT direction, objective FROM study_directions').all(), [
+        { direction: 'MAXIMIZE', objective: 0 },
+      ]);
       assert.deepEqual(db.prepare('SELECT "key", value_json FROM study_system_attributes').all(), [
         { key: 'search_space', value_json: '{"model": ["CAE", "IAE-LSTM-KL"]}' },
       ]);
       const params = db
-        .prepare('SELECT param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ? ORDER BY param_id')
+        .prepare(
+          'SELECT param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ? ORDER BY param_id',
+        )
         .all(t.id) as { param_name: string; param_value: number; distribution_json: string }[];
       const model = params.find((r) => r.param_name === 'model')!;
       assert.equal(model.param_value, 0);
-      assert.equal(model.distribution_json, '{"name": "CategoricalDistribution", "attributes": {"choices": ["CAE", "IAE-LSTM-KL", "DeepSVDD"]}}');
+      assert.equal(
+        model.distribution_json,
+        '{"name": "CategoricalDistribution", "attributes": {"choices": ["CAE", "IAE-LSTM-KL", "DeepSVDD"]}}',
+      );
       const contamination = params.find((r) => r.param_name === 'contamination')!;
-      assert.equal(contamination.distribution_json, '{"name": "CategoricalDistribution", "attributes": {"choices": [0, 0.05, 0.1]}}');
+      assert.equal(
+        contamination.distribution_json,
+        '{"name": "CategoricalDistribution", "attributes": {"choices": [0, 0.05, 0.1]}}',
+      );
       assert.deepEqual(
         params.map((r) => r.param_name),
         Object.keys(p0.params),
       );
       // The second point (IAE-LSTM-KL) has its own keys, and model index 1.
       const p1Params = db
-        .prepare("SELECT param_name, param_value FROM trial_params p JOIN trials t USING (trial_id) WHERE t.number = 1 AND param_name IN ('model', 'nu', 'lambdaKl')")
+        .prepare(
+          "SELECT param_name, param_value FROM trial_params p JOIN trials t USING (trial_id) WHERE t.number = 1 AND param_name IN ('model', 'nu', 'lambdaKl')",
+        )
         .all();
-      assert.deepEqual(new Set(p1Params.map((r) => JSON.stringify(r))), new Set([
-        JSON.stringify({ param_name: 'model', param_value: 1 }),
-        JSON.stringify({ param_name: 'lambdaKl', param_value: 2 }),
-        JSON.stringify({ param_name: 'nu', param_value: 1 }),
-      ]));
+      assert.deepEqual(
+        new Set(p1Params.map((r) => JSON.stringify(r))),
+        new Set([
+          JSON.stringify({ param_name: 'model', param_value: 1 }),
+          JSON.stringify({ param_name: 'lambdaKl', param_value: 2 }),
+          JSON.stringify({ param_name: 'nu', param_value: 1 }),
+        ]),
+      );
       assert.deepEqual(db.prepare('SELECT DISTINCT typeof(param_value) AS t FROM trial_params').all(), [{ t: 'real' }]);
 
-      const trial = db.prepare('SELECT number, state, datetime_start, datetime_complete FROM trials WHERE trial_id = ?').get(t.id) as Record<string, string>;
+      const trial = db
+        .prepare('SELECT number, state, datetime_start, datetime_complete FROM trials WHERE trial_id = ?')
+        .get(t.id) as Record<string, string>;
       assert.equal(trial.state, 'COMPLETE');
       const stamp = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
       assert.match(trial.datetime_start, stamp);
@@ -119,11 +138,20 @@ describe('SQLite file', () => {
       // Naive UTC: the stored wall clock is within a minute of UTC now.
       assert.ok(Math.abs(Date.parse(trial.datetime_complete.replace(' ', 'T') + 'Z') - Date.now()) < 60_000);
       assert.deepEqual(db.prepare('SELECT state FROM trials WHERE number = 1').get(), { state: 'WAITING' });
-      assert.deepEqual(db.prepare('SELECT value, value_type FROM trial_values').all(), [{ value: null, value_type: 'INF_POS' }]);
-      assert.deepEqual(db.prepare('SELECT step, intermediate_value, intermediate_value_type FROM trial_intermediate_values ORDER BY step').all(), [
-        { step: 1, intermediate_value: null, intermediate_value_type: 'NAN' },
-        { step: 2, intermediate_value: 0.5, intermediate_value_type: 'FINITE' },
+      assert.deepEqual(db.prepare('SELECT value, value_type FROM trial_values').all(), [
+        { value: null, value_type: 'INF_POS' },
       ]);
+      assert.deepEqual(
+        db
+          .prepare(
+            'SELECT step, intermediate_value, intermediate_value_type FROM trial_intermediate_values ORDER BY step',
+          )
+          .all(),
+        [
+          { step: 1, intermediate_value: null, intermediate_value_type: 'NAN' },
+          { step: 2, intermediate_value: 0.5, intermediate_value_type: 'FINITE' },
+        ],
+      );
       assert.deepEqual(
         db.prepare('SELECT "key", value_json FROM trial_system_attributes WHERE trial_id = ? ORDER BY "key"').all(t.id),
         [
@@ -131,7 +159,10 @@ describe('SQLite file', () => {
           { key: 'worker', value_json: '"w"' },
         ],
       );
-      assert.match((db.prepare('SELECT heartbeat FROM trial_heartbeats').get() as { heartbeat: string }).heartbeat, stamp);
+      assert.match(
+        (db.prepare('SELECT heartbeat FROM trial_heartbeats').get() as { heartbeat: string }).heartbeat,
+        stamp,
+      );
     } finally {
       db.close();
     }
@@ -155,7 +186,10 @@ describe('SQLite file', () => {
     const indexNames = () => {
       const db = new Database(path, { readonly: true });
       try {
-        return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'iae_%' ORDER BY name").pluck().all();
+        return db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'iae_%' ORDER BY name")
+          .pluck()
+          .all();
       } finally {
         db.close();
       }
@@ -274,7 +308,8 @@ describe('SQLite file', () => {
     db.close();
     assert.throws(
       () => openSqliteStorage(path),
-      (e: unknown) => e instanceof StorageError && e.message.includes(path) && /v9\.0\.0\.a.*newer Optuna/.test(e.message),
+      (e: unknown) =>
+        e instanceof StorageError && e.message.includes(path) && /v9\.0\.0\.a.*newer Optuna/.test(e.message),
     );
   });
 
@@ -285,7 +320,8 @@ describe('SQLite file', () => {
     for (const readonly of [false, true]) {
       assert.throws(
         () => openSqliteStorage(garbage, { readonly }),
-        (e: unknown) => e instanceof StorageError && e.message.includes(garbage) && /not an SQLite database/.test(e.message),
+        (e: unknown) =>
+          e instanceof StorageError && e.message.includes(garbage) && /not an SQLite database/.test(e.message),
       );
     }
     assert.equal(sha(garbage), before);
@@ -297,7 +333,10 @@ describe('SQLite file', () => {
     const fBefore = sha(foreign);
     assert.throws(
       () => openSqliteStorage(foreign),
-      (e: unknown) => e instanceof StorageError && e.message.includes(foreign) && /not an Optuna study database.*invoices/.test(e.message),
+      (e: unknown) =>
+        e instanceof StorageError &&
+        e.message.includes(foreign) &&
+        /not an Optuna study database.*invoices/.test(e.message),
     );
     assert.equal(sha(foreign), fBefore);
   });

@@ -158,10 +158,19 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       // A second enqueue does not add it again (it now has a WAITING trial).
       assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS), { added: 0, present: 5 });
       // Asked to (start --rerun-pruned), the PRUNED-only point gets a new WAITING trial, once.
-      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), { added: 1, present: 4 });
-      assert.equal((await storage.getTrials(s.id, [TrialState.WAITING])).filter((t) => t.gridPoint === points[2].id).length, 1);
+      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), {
+        added: 1,
+        present: 4,
+      });
+      assert.equal(
+        (await storage.getTrials(s.id, [TrialState.WAITING])).filter((t) => t.gridPoint === points[2].id).length,
+        1,
+      );
       assert.equal((await storage.getTrial(claimed[2].id)).state, TrialState.PRUNED);
-      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), { added: 0, present: 5 });
+      assert.deepEqual(await storage.enqueuePoints(s.id, points, DISTRIBUTIONS, { rerunPruned: true }), {
+        added: 0,
+        present: 5,
+      });
     });
 
     it('claims the oldest WAITING trial first, marking it RUNNING with start, heartbeat and worker', async () => {
@@ -177,7 +186,10 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       assert.equal(t.state, TrialState.RUNNING);
       assert.equal(t.gridPoint, points[0].id);
       assert.equal(t.systemAttrs.worker, 'host:1');
-      assert.ok(t.startedAt && Math.abs(t.startedAt.getTime() - before) < 5000, `startedAt ${t.startedAt?.toISOString()}`);
+      assert.ok(
+        t.startedAt && Math.abs(t.startedAt.getTime() - before) < 5000,
+        `startedAt ${t.startedAt?.toISOString()}`,
+      );
       assert.ok(t.heartbeatAt);
       assert.equal((await storage.claimTrial(s.id, 'w'))?.number, 1);
       assert.equal((await storage.claimTrial(s.id, 'w'))?.number, 2);
@@ -197,7 +209,10 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       assert.equal((await storage.claimTrial(s.id, 'w', accept))?.gridPoint, points[3].id);
       assert.equal(await storage.claimTrial(s.id, 'w', accept), null);
       const waiting = await storage.getTrials(s.id, [TrialState.WAITING]);
-      assert.deepEqual(waiting.map((t) => t.gridPoint), [points[0].id, points[2].id]);
+      assert.deepEqual(
+        waiting.map((t) => t.gridPoint),
+        [points[0].id, points[2].id],
+      );
       assert.ok(waiting.every((t) => t.startedAt === null && t.systemAttrs.worker === undefined));
     });
 
@@ -213,7 +228,10 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       await storage.finishTrial(t.id, TrialState.COMPLETE, 0.5);
       await storage.deleteStudy(a.id);
       assert.equal(await storage.getStudy('a'), null);
-      assert.deepEqual((await storage.listStudies()).map((x) => x.name), ['b']);
+      assert.deepEqual(
+        (await storage.listStudies()).map((x) => x.name),
+        ['b'],
+      );
       assert.equal((await storage.getTrials(b.id)).length, 2);
       assert.deepEqual((await storage.getStudy('b'))!.systemAttrs, { k: 2 });
       await assert.rejects(async () => await storage.deleteStudy(a.id), StorageError);
@@ -248,7 +266,10 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       await assert.rejects(async () => await storage.requeueTrial(a.id), TrialStateError);
       assert.equal((await storage.getTrial(a.id)).value, 0.875);
       assert.equal((await storage.getTrial(a.id)).state, TrialState.COMPLETE);
-      await assert.rejects(async () => await storage.finishTrial(waiting.id, TrialState.COMPLETE, 0.5), TrialStateError);
+      await assert.rejects(
+        async () => await storage.finishTrial(waiting.id, TrialState.COMPLETE, 0.5),
+        TrialStateError,
+      );
       await assert.rejects(async () => await storage.requeueTrial(waiting.id), TrialStateError);
       assert.equal((await storage.getTrial(waiting.id)).state, TrialState.WAITING);
 
@@ -326,13 +347,15 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       const s = await storage.openStudy('s', {});
       await storage.enqueuePoints(s.id, makePoints(2), DISTRIBUTIONS);
       const t = (await storage.claimTrial(s.id, 'w'))!;
-      await assert.rejects(async () =>
-        await storage.atomically(async (tx) => {
-          await tx.setUserAttrs(t.id, { auroc: 0.9 });
-          await tx.finishTrial(t.id, TrialState.COMPLETE, 0.9);
-          throw new Error('crash between the writes');
-        }),
-      /crash between the writes/);
+      await assert.rejects(
+        async () =>
+          await storage.atomically(async (tx) => {
+            await tx.setUserAttrs(t.id, { auroc: 0.9 });
+            await tx.finishTrial(t.id, TrialState.COMPLETE, 0.9);
+            throw new Error('crash between the writes');
+          }),
+        /crash between the writes/,
+      );
       const after = await storage.getTrial(t.id);
       assert.equal(after.state, TrialState.RUNNING);
       assert.equal(after.userAttrs.auroc, undefined);
@@ -383,7 +406,10 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       assert.equal(await outer, 'outer');
       await outside;
       assert.deepEqual(order, ['tx wrote', 'nested inner']);
-      assert.ok(seen === undefined || seen === 2, `an outside read saw step ${String(seen)}: the open transaction's own write`);
+      assert.ok(
+        seen === undefined || seen === 2,
+        `an outside read saw step ${String(seen)}: the open transaction's own write`,
+      );
       assert.equal((await storage.getTrial(t.id)).userAttrs.step, 2);
 
       // A throw after a nested atomically rolls back the nested writes too.
@@ -456,9 +482,21 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       assert.equal((await storage.claimTrial(s.id, 'w'))?.gridPoint, p0.id, 'the oldest waiting point first');
       assert.equal((await storage.claimTrial(s.id, 'w'))?.id, waitingId);
       // A RUNNING trial has no worker here; a param without choices cannot be encoded.
-      const base = { value: null, params: p2.params, distributions: DISTRIBUTIONS, intermediate: new Map<number, number>(), userAttrs: {}, systemAttrs: {}, startedAt: null, completedAt: null };
+      const base = {
+        value: null,
+        params: p2.params,
+        distributions: DISTRIBUTIONS,
+        intermediate: new Map<number, number>(),
+        userAttrs: {},
+        systemAttrs: {},
+        startedAt: null,
+        completedAt: null,
+      };
       await assert.rejects(storage.importTrial(s.id, { ...base, state: TrialState.RUNNING }), StorageError);
-      await assert.rejects(storage.importTrial(s.id, { ...base, state: TrialState.FAIL, distributions: {} }), StorageError);
+      await assert.rejects(
+        storage.importTrial(s.id, { ...base, state: TrialState.FAIL, distributions: {} }),
+        StorageError,
+      );
       await assert.rejects(storage.importTrial(s.id + 1000, { ...base, state: TrialState.FAIL }), StorageError);
     });
 
@@ -596,7 +634,10 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       assert.ok(trials.every((t) => t.state === TrialState.COMPLETE));
       const byWorker = new Map(reports.map((r) => [r.worker as string, new Set(r.claimed as number[])]));
       for (const t of trials) {
-        assert.ok(byWorker.get(t.systemAttrs.worker as string)?.has(t.id), `trial ${t.id} worker attr matches its claimer`);
+        assert.ok(
+          byWorker.get(t.systemAttrs.worker as string)?.has(t.id),
+          `trial ${t.id} worker attr matches its claimer`,
+        );
         assert.equal(t.value, t.number / 1000);
       }
     });

@@ -44,7 +44,10 @@ function withValue(path: readonly (string | number)[], value: unknown): unknown 
 
 /** A field path (grid.lambdaKl[0], ["odd key"].x) or (top level), then ": "; or where text stops being JSON. */
 const KEY = String.raw`(?:\.?[A-Za-z_$][\w.$-]*|\[(?:\d+|"(?:[^"\\]|\\.)*")\])`;
-const NAMES_WHERE = new RegExp(String.raw`^(?:\(top level\)|${KEY}+): |^not valid JSON: .* at line \d+, column \d+`, 's');
+const NAMES_WHERE = new RegExp(
+  String.raw`^(?:\(top level\)|${KEY}+): |^not valid JSON: .* at line \d+, column \d+`,
+  's',
+);
 
 /** A placeholder that JSON.stringify keeps as one string token, replaced by raw text afterwards. */
 const HOLE = '"@@HOLE@@"';
@@ -59,7 +62,8 @@ function assertAnswered(text: string): 'loaded' | 'refused' {
     parseStudyText(text, FILE);
     return 'loaded';
   } catch (err) {
-    if (!(err instanceof UserInputError)) throw new Error(`not a UserInputError: ${(err as Error)?.stack ?? String(err)}`);
+    if (!(err instanceof UserInputError))
+      throw new Error(`not a UserInputError: ${(err as Error)?.stack ?? String(err)}`);
     assert.ok(err instanceof StudyFileError, err.message);
     assert.ok(err.message.length < 20_000, `message of ${err.message.length} characters`);
     for (const issue of err.issues) assert.ok(NAMES_WHERE.test(issue), issue);
@@ -72,10 +76,35 @@ const deep = fc.integer({ min: 1, max: 20_000 }).map((d) => '['.repeat(d) + ']'.
 const deepObject = fc.integer({ min: 1, max: 10_000 }).map((d) => '{"a":'.repeat(d) + '1' + '}'.repeat(d));
 const hugeString = fc.integer({ min: 1, max: 200_000 }).map((n) => JSON.stringify('x'.repeat(n)));
 const oddNumber = fc.constantFrom(
-  '1e400', '-1e400', '1e-400', '-0', '5e-324', '1.7976931348623157e308', '9007199254740993', '1e21', '0.1e1', '123456789012345678901234567890',
-  '0.30000000000000004', '-1', '2.5', '1E3',
+  '1e400',
+  '-1e400',
+  '1e-400',
+  '-0',
+  '5e-324',
+  '1.7976931348623157e308',
+  '9007199254740993',
+  '1e21',
+  '0.1e1',
+  '123456789012345678901234567890',
+  '0.30000000000000004',
+  '-1',
+  '2.5',
+  '1E3',
 );
-const notJson = fc.constantFrom('NaN', 'Infinity', '-Infinity', '+1', '.5', '1.', '0x10', "'a'", 'undefined', '01', '1e', '--1');
+const notJson = fc.constantFrom(
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '+1',
+  '.5',
+  '1.',
+  '0x10',
+  "'a'",
+  'undefined',
+  '01',
+  '1e',
+  '--1',
+);
 /** Raw text for a value: any JSON value, or one of the hostile kinds above. */
 const rawValue = fc.oneof(
   { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? 'null') },
@@ -147,14 +176,22 @@ test('named cases: 1e400 is out of range (not "found null"), NaN is not JSON, 10
   };
   const at = (path: (string | number)[], raw: string) => JSON.stringify(withValue(path, '@@HOLE@@')).replace(HOLE, raw);
   const kl = refused(at(['grid', 'lambdaKl', 0], '1e400'));
-  assert.deepEqual(kl.issues, ['grid.lambdaKl[0]: number out of range (beyond the largest double, about 1.8e308); write a smaller number']);
+  assert.deepEqual(kl.issues, [
+    'grid.lambdaKl[0]: number out of range (beyond the largest double, about 1.8e308); write a smaller number',
+  ]);
   assert.doesNotMatch(kl.message, /null/);
   const nan = refused(at(['training', 'lr'], 'NaN'));
-  assert.match(nan.issues[0]!, /^not valid JSON: .* at line 1, column \d+; NaN is not a JSON number, write a finite number$/);
+  assert.match(
+    nan.issues[0]!,
+    /^not valid JSON: .* at line 1, column \d+; NaN is not a JSON number, write a finite number$/,
+  );
   const d = 100_000;
   const deepErr = refused(at(['description'], '['.repeat(d) + ']'.repeat(d)));
   assert.equal(deepErr.issues.length, 1);
-  assert.match(deepErr.issues[0]!, new RegExp(`^description(\\[0\\]){${MAX_JSON_DEPTH - 1}}: nested deeper than ${MAX_JSON_DEPTH} levels`));
+  assert.match(
+    deepErr.issues[0]!,
+    new RegExp(`^description(\\[0\\]){${MAX_JSON_DEPTH - 1}}: nested deeper than ${MAX_JSON_DEPTH} levels`),
+  );
 });
 
 test('bounds with their reasons: epochs, batch size, name length', () => {
@@ -167,12 +204,31 @@ test('bounds with their reasons: epochs, batch size, name length', () => {
     }
     assert.fail('expected a refusal');
   };
-  assert.match(issuesOf({ training: { jointEpochs: 1e9 } })[0]!, /^training\.jointEpochs: at most 10000 epochs \(the paper trains a few hundred; more would run for days per trial\)/);
-  assert.match(issuesOf({ training: { pretrainEpochs: 10_001 } })[0]!, /^training\.pretrainEpochs: at most 10000 epochs/);
-  assert.match(issuesOf({ training: { batchSize: 100_000 } })[0]!, /^training\.batchSize: at most 4096 \(one batch and its activations are held in memory at once\)/);
+  assert.match(
+    issuesOf({ training: { jointEpochs: 1e9 } })[0]!,
+    /^training\.jointEpochs: at most 10000 epochs \(the paper trains a few hundred; more would run for days per trial\)/,
+  );
+  assert.match(
+    issuesOf({ training: { pretrainEpochs: 10_001 } })[0]!,
+    /^training\.pretrainEpochs: at most 10000 epochs/,
+  );
+  assert.match(
+    issuesOf({ training: { batchSize: 100_000 } })[0]!,
+    /^training\.batchSize: at most 4096 \(one batch and its activations are held in memory at once\)/,
+  );
   const name = issuesOf({ name: 'n'.repeat(10_000) });
   assert.equal(name.length, 1);
-  assert.match(name[0]!, /^name: at most 100 characters \(it names the database file db\/<name>\.sqlite3; file names are limited to 255 bytes\) \(found a string of 10000 characters\)$/);
+  assert.match(
+    name[0]!,
+    /^name: at most 100 characters \(it names the database file db\/<name>\.sqlite3; file names are limited to 255 bytes\) \(found a string of 10000 characters\)$/,
+  );
   // At the limits, a study loads.
-  parseStudyText(JSON.stringify({ ...valid, name: 'n'.repeat(100), training: { pretrainEpochs: 10_000, jointEpochs: 10_000, batchSize: 4096 } }), FILE);
+  parseStudyText(
+    JSON.stringify({
+      ...valid,
+      name: 'n'.repeat(100),
+      training: { pretrainEpochs: 10_000, jointEpochs: 10_000, batchSize: 4096 },
+    }),
+    FILE,
+  );
 });

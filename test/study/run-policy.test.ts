@@ -17,7 +17,13 @@ test('trialTimeout and maxRetries: absent they add nothing to the parsed study; 
   const set = Study.parse({ ...base, trialTimeout: 90.5, maxRetries: 0 });
   assert.equal(set.trialTimeout, 90.5);
   assert.equal(retryLimit(set), 0);
-  for (const [field, value] of [['trialTimeout', 0], ['trialTimeout', -1], ['maxRetries', -1], ['maxRetries', 1.5], ['maxRetries', 'many']] as const) {
+  for (const [field, value] of [
+    ['trialTimeout', 0],
+    ['trialTimeout', -1],
+    ['maxRetries', -1],
+    ['maxRetries', 1.5],
+    ['maxRetries', 'many'],
+  ] as const) {
     const r = Study.safeParse({ ...base, [field]: value });
     assert.equal(r.success, false, `${field}: ${value}`);
     assert.deepEqual(r.error!.issues[0]!.path, [field]);

@@ -34,9 +34,21 @@ const cases: [string, string, RegExp][] = [
     JSON.stringify({ ...base, grid: { ...base.grid, lambdaKl: ['@@HOLE@@'] } }).replace(HOLE, '1e400'),
     /^ {2}- grid\.lambdaKl\[0\]: number out of range \(beyond the largest double, about 1\.8e308\); write a smaller number$/m,
   ],
-  ['a 10k-character name', JSON.stringify({ ...base, name: 'x'.repeat(10_000) }), /^ {2}- name: at most 100 characters \(it names the database file/m],
-  ['jointEpochs: 1e9', JSON.stringify({ ...base, training: { ...base.training, jointEpochs: 1e9 } }), /^ {2}- training\.jointEpochs: at most 10000 epochs \(the paper trains a few hundred/m],
-  ['batchSize: 1e5', JSON.stringify({ ...base, training: { ...base.training, batchSize: 1e5 } }), /^ {2}- training\.batchSize: at most 4096 \(one batch/m],
+  [
+    'a 10k-character name',
+    JSON.stringify({ ...base, name: 'x'.repeat(10_000) }),
+    /^ {2}- name: at most 100 characters \(it names the database file/m,
+  ],
+  [
+    'jointEpochs: 1e9',
+    JSON.stringify({ ...base, training: { ...base.training, jointEpochs: 1e9 } }),
+    /^ {2}- training\.jointEpochs: at most 10000 epochs \(the paper trains a few hundred/m,
+  ],
+  [
+    'batchSize: 1e5',
+    JSON.stringify({ ...base, training: { ...base.training, batchSize: 1e5 } }),
+    /^ {2}- training\.batchSize: at most 4096 \(one batch/m,
+  ],
   [
     'arch.channels [4, 8] on 32x32 images',
     JSON.stringify({ ...base, arch: { channels: [4, 8], latent: 16 } }),
@@ -51,7 +63,10 @@ test('each hostile study file: exit 2, the field named, nothing written', { time
       const run = runCli(['start', file], cwd);
       const { code } = await run.done;
       assert.equal(code, 2, `${what}: ${run.stderr()}`);
-      assert.ok(run.stderr().startsWith(`sweep: ${file}: invalid study file\n`), `${what}: ${run.stderr().slice(0, 500)}`);
+      assert.ok(
+        run.stderr().startsWith(`sweep: ${file}: invalid study file\n`),
+        `${what}: ${run.stderr().slice(0, 500)}`,
+      );
       assert.match(run.stderr(), issue, what);
       assert.doesNotMatch(run.stderr(), /internal error|RangeError|found null/, what);
       assert.deepEqual(written(cwd), [], `${what}: no db/, no .cache/`);
@@ -59,26 +74,52 @@ test('each hostile study file: exit 2, the field named, nothing written', { time
   );
 });
 
-test('a stop before the database is opened writes nothing and ends as an interrupted run', { timeout: 120_000 }, async () => {
-  const { cwd, file } = studyDir(base);
-  const ac = new AbortController();
-  ac.abort();
-  const result = await runStart({ studyFile: file, db: join(cwd, 'db', 'x.sqlite3'), cacheDir: join(cwd, '.cache'), signal: ac.signal, write: () => undefined });
-  assert.deepEqual(result, { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: true, dbPath: join(cwd, 'db', 'x.sqlite3'), studyName: 'refused' });
-  // The data cache of the valid study may be written; the database is not.
-  assert.deepEqual(written(cwd, ['.cache']), []);
-});
+test(
+  'a stop before the database is opened writes nothing and ends as an interrupted run',
+  { timeout: 120_000 },
+  async () => {
+    const { cwd, file } = studyDir(base);
+    const ac = new AbortController();
+    ac.abort();
+    const result = await runStart({
+      studyFile: file,
+      db: join(cwd, 'db', 'x.sqlite3'),
+      cacheDir: join(cwd, '.cache'),
+      signal: ac.signal,
+      write: () => undefined,
+    });
+    assert.deepEqual(result, {
+      completed: 0,
+      failed: 0,
+      pruned: 0,
+      requeued: 0,
+      recovered: 0,
+      interrupted: true,
+      dbPath: join(cwd, 'db', 'x.sqlite3'),
+      studyName: 'refused',
+    });
+    // The data cache of the valid study may be written; the database is not.
+    assert.deepEqual(written(cwd, ['.cache']), []);
+  },
+);
 
-test("the size of the data actually read is checked too, before the database: 64x64 IDX images (the MVTec network, by their size) with 3 encoder blocks", { timeout: 120_000 }, async () => {
-  const { cwd, file } = studyDir({ ...base, dataset: { name: 'fashion-mnist', dir: 'fm' } });
-  const dir = join(cwd, 'fm');
-  mkdirSync(dir);
-  writeFileSync(join(dir, FASHION_MNIST_FILES.trainImages), idxBytes('u8', [2, 64, 64], new Uint8Array(2 * 64 * 64)));
-  writeFileSync(join(dir, FASHION_MNIST_FILES.trainLabels), idxBytes('u8', [2], [0, 1]));
-  writeFileSync(join(dir, FASHION_MNIST_FILES.testImages), idxBytes('u8', [2, 64, 64], new Uint8Array(2 * 64 * 64)));
-  writeFileSync(join(dir, FASHION_MNIST_FILES.testLabels), idxBytes('u8', [2], [0, 1]));
-  const run = runCli(['start', file, '--no-cache'], cwd);
-  assert.equal((await run.done).code, 2, run.stderr());
-  assert.match(run.stderr(), /^ {2}- arch\.channels: the mvtec network needs 32x32 images for 3 encoder blocks .*the data are 64x64; change arch\.channels \(to 4 values\)/m);
-  assert.deepEqual(written(cwd, ['fm']), [], 'no db/');
-});
+test(
+  'the size of the data actually read is checked too, before the database: 64x64 IDX images (the MVTec network, by their size) with 3 encoder blocks',
+  { timeout: 120_000 },
+  async () => {
+    const { cwd, file } = studyDir({ ...base, dataset: { name: 'fashion-mnist', dir: 'fm' } });
+    const dir = join(cwd, 'fm');
+    mkdirSync(dir);
+    writeFileSync(join(dir, FASHION_MNIST_FILES.trainImages), idxBytes('u8', [2, 64, 64], new Uint8Array(2 * 64 * 64)));
+    writeFileSync(join(dir, FASHION_MNIST_FILES.trainLabels), idxBytes('u8', [2], [0, 1]));
+    writeFileSync(join(dir, FASHION_MNIST_FILES.testImages), idxBytes('u8', [2, 64, 64], new Uint8Array(2 * 64 * 64)));
+    writeFileSync(join(dir, FASHION_MNIST_FILES.testLabels), idxBytes('u8', [2], [0, 1]));
+    const run = runCli(['start', file, '--no-cache'], cwd);
+    assert.equal((await run.done).code, 2, run.stderr());
+    assert.match(
+      run.stderr(),
+      /^ {2}- arch\.channels: the mvtec network needs 32x32 images for 3 encoder blocks .*the data are 64x64; change arch\.channels \(to 4 values\)/m,
+    );
+    assert.deepEqual(written(cwd, ['fm']), [], 'no db/');
+  },
+);

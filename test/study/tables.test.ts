@@ -6,7 +6,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DATASET_NAMES, DATASETS } from '../../src/study/datasets.js';
-import { MODEL_NAMES, MODEL_TRAITS, modelLabel, modelPretrains, modelScores, modelsOfTable } from '../../src/study/models.js';
+import {
+  MODEL_NAMES,
+  MODEL_TRAITS,
+  modelLabel,
+  modelPretrains,
+  modelScores,
+  modelsOfTable,
+} from '../../src/study/models.js';
 import { Arch, DatasetName, ModelName, Score, type StudyInput } from '../../src/study/schema.js';
 import { parseStudyText } from '../../src/study/load.js';
 import { StudyFileError } from '../../src/errors/index.js';
@@ -38,12 +45,17 @@ describe('the model table', () => {
       if (isBaseline(m)) assert.ok(BASELINES[m], `${m} is a baseline without a builder`);
       else assert.equal(modelPretrains(m), true, `${m} is composed of the parts, so it pretrains`);
       assert.ok(t.tables.length > 0, `${m} is a row of no table`);
-      if (t.gateLabel !== undefined) assert.deepEqual(t.tables, ['gates'], `${m}: a gate ablation is a row of Table VII only`);
+      if (t.gateLabel !== undefined)
+        assert.deepEqual(t.tables, ['gates'], `${m}: a gate ablation is a row of Table VII only`);
     }
   });
 
   it('is known to the report (rows, tables, order, labels) and the TUI', () => {
-    const input: StudyInput = { name: 'all-models', dataset: { name: 'synthetic' }, grid: { model: [...MODEL_NAMES].reverse(), normalClass: [0] } };
+    const input: StudyInput = {
+      name: 'all-models',
+      dataset: { name: 'synthetic' },
+      grid: { model: [...MODEL_NAMES].reverse(), normalClass: [0] },
+    };
     const { summary, study } = studyOf(input);
     const trials = trialsFor(study, (p: TrialParams) => ({
       auroc: Object.fromEntries(modelScores(p.model).map((s, i) => [s, 0.6 + 0.01 * i])),
@@ -55,7 +67,10 @@ describe('the model table', () => {
     assert.deepEqual(labelsOf('ablation'), modelsOfTable('ablation'));
     // Table VII prints the full model last.
     const gates = modelsOfTable('gates');
-    assert.deepEqual(labelsOf('gates'), [...gates.filter((m) => MODEL_TRAITS[m].gateLabel), ...gates.filter((m) => !MODEL_TRAITS[m].gateLabel)]);
+    assert.deepEqual(labelsOf('gates'), [
+      ...gates.filter((m) => MODEL_TRAITS[m].gateLabel),
+      ...gates.filter((m) => !MODEL_TRAITS[m].gateLabel),
+    ]);
     const gateTable = report.tables.find((t) => t.kind === 'gates')!;
     for (const r of gateTable.rows) {
       const gl = MODEL_TRAITS[r.row.model].gateLabel;
@@ -102,13 +117,24 @@ describe('the data-set table', () => {
       const text = (normalClass: number) =>
         JSON.stringify({ name: 'x', dataset: { name }, grid: { model: ['CAE'], normalClass: [normalClass] } });
       assert.equal(parseStudyText(text(d.normalClasses - 1), 'x.json').study.dataset.name, name);
-      assert.throws(() => parseStudyText(text(d.normalClasses), 'x.json'), (e: unknown) => e instanceof StudyFileError && /grid\.normalClass\[0\]/.test(e.message));
+      assert.throws(
+        () => parseStudyText(text(d.normalClasses), 'x.json'),
+        (e: unknown) => e instanceof StudyFileError && /grid\.normalClass\[0\]/.test(e.message),
+      );
       const shape = expectedInputShape(name);
       assert.ok(shape, `no input shape for ${name}`);
-      assert.equal(resolveNetwork(Arch.parse({}), shape).network, d.network, 'the network its shape gets is the table\'s');
+      assert.equal(
+        resolveNetwork(Arch.parse({}), shape).network,
+        d.network,
+        "the network its shape gets is the table's",
+      );
       assert.equal(datasetTitle(name), d.title);
       d.classes.forEach((c, i) => assert.equal(className(name, i), c));
-      const { summary, study } = studyOf({ name: 'x', dataset: { name }, grid: { model: ['IAE-LSTM-KL'], normalClass: [0] } });
+      const { summary, study } = studyOf({
+        name: 'x',
+        dataset: { name },
+        grid: { model: ['IAE-LSTM-KL'], normalClass: [0] },
+      });
       const trials = trialsFor(study, () => ({ auroc: { svdd: 0.7 } }));
       const report = buildReport({ study: summary, trials }, { select: 'oracle' });
       const main = report.tables.find((t) => t.kind === 'main')!;

@@ -7,7 +7,11 @@ before(useCpu);
 
 // torch.optim.Adam([p], lr=0.1, weight_decay=0.01, amsgrad=...) from p = [1, -2, 0.5]
 // with these three gradients gives (float64):
-const GRADS = [[0.5, -1.0, 2.0], [-0.1, 0.3, 0.0], [0.05, -2.0, -1.0]];
+const GRADS = [
+  [0.5, -1.0, 2.0],
+  [-0.1, 0.3, 0.0],
+  [0.05, -2.0, -1.0],
+];
 const TORCH = {
   amsgrad: [0.7993210179022373, -1.7825108264425078, 0.31486269353602764],
   plain: [0.7993210179022373, -1.7825108264425078, 0.31482925248476795],

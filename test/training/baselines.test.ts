@@ -26,11 +26,20 @@ const data = tinyData({ nTrain: 16, nTest: 16 });
 const training = { ...TINY_TRAINING, jointEpochs: 2 };
 type Epoch = Extract<Progress, { type: 'epoch' }>;
 // Steps before the first epoch (data, model, cache) are the pretrain-cache test's concern.
-const kinds = (events: Progress[]) => events.flatMap((e) => (e.type === 'step' ? [] : [e.type === 'backend' ? e.type : `${e.type}:${e.phase}${e.type === 'phase' && e.cached ? ':cached' : ''}`]));
-const epochsOf = (events: Progress[], phase: 'pretrain' | 'joint') => events.filter((e): e is Epoch => e.type === 'epoch' && e.phase === phase);
+const kinds = (events: Progress[]) =>
+  events.flatMap((e) =>
+    e.type === 'step'
+      ? []
+      : [e.type === 'backend' ? e.type : `${e.type}:${e.phase}${e.type === 'phase' && e.cached ? ':cached' : ''}`],
+  );
+const epochsOf = (events: Progress[], phase: 'pretrain' | 'joint') =>
+  events.filter((e): e is Epoch => e.type === 'epoch' && e.phase === phase);
 
 /** Each baseline's loss terms and how its total weighs them. */
-const TERMS: Record<'VAE' | 'MemAE' | 'LSA' | 'GaussianAD', { terms: string[]; total: (l: Record<string, number>) => number }> = {
+const TERMS: Record<
+  'VAE' | 'MemAE' | 'LSA' | 'GaussianAD',
+  { terms: string[]; total: (l: Record<string, number>) => number }
+> = {
   VAE: { terms: ['kl', 'rec', 'total'], total: (l) => l.rec + l.kl },
   MemAE: { terms: ['entropy', 'rec', 'total'], total: (l) => l.rec + MEMAE.entropyWeight * l.entropy },
   LSA: { terms: ['nll', 'rec', 'total'], total: (l) => l.rec + LSA.lambda * l.nll },
@@ -43,14 +52,22 @@ for (const model of ['VAE', 'MemAE', 'LSA', 'GaussianAD'] as const) {
     const task = tinyTask({ model }, { training });
     const a = await collect((emit) => runTrial(task, data, emit));
     const pretrains = model === 'GaussianAD';
-    assert.deepEqual(kinds(a.events), [...(pretrains ? ['phase:pretrain', 'epoch:pretrain'] : []), 'phase:joint', 'epoch:joint', 'epoch:joint']);
+    assert.deepEqual(kinds(a.events), [
+      ...(pretrains ? ['phase:pretrain', 'epoch:pretrain'] : []),
+      'phase:joint',
+      'epoch:joint',
+      'epoch:joint',
+    ]);
     const joint = epochsOf(a.events, 'joint');
     const scores = modelScores(model);
     for (const e of joint) {
       assert.deepEqual(Object.keys(e.losses).sort(), TERMS[model].terms);
       for (const [k, v] of Object.entries(e.losses)) assert.ok(Number.isFinite(v), `${k} = ${v}`);
       const expected = TERMS[model].total(e.losses);
-      assert.ok(Math.abs(e.losses.total - expected) <= 1e-4 * Math.max(1, Math.abs(expected)), `total ${e.losses.total} vs ${expected}`);
+      assert.ok(
+        Math.abs(e.losses.total - expected) <= 1e-4 * Math.max(1, Math.abs(expected)),
+        `total ${e.losses.total} vs ${expected}`,
+      );
       assert.deepEqual(Object.keys(e.auroc!).sort(), [...scores].sort());
       for (const s of scores) assert.ok(e.auroc![s]! >= 0 && e.auroc![s]! <= 1, `${s} = ${e.auroc![s]}`);
     }
@@ -70,7 +87,11 @@ for (const model of ['VAE', 'MemAE', 'LSA', 'GaussianAD'] as const) {
 }
 
 test('LSA scores each test image by its NLL (>= 0, categorical) and its reconstruction error', () => {
-  const m = buildModel('LSA', { arch: { channels: [4, 8, 8], latent: 16 }, input: { height: 32, width: 32, channels: 1 }, seed: 0 });
+  const m = buildModel('LSA', {
+    arch: { channels: [4, 8, 8], latent: 16 },
+    input: { height: 32, width: 32, channels: 1 },
+    seed: 0,
+  });
   const raw = scoreBaseline(m, new Images(data.testX, data.nTest, [32, 32, 1]), 5);
   assert.equal(raw.svdd!.length, data.nTest);
   assert.equal(raw.rec!.length, data.nTest);
@@ -78,12 +99,17 @@ test('LSA scores each test image by its NLL (>= 0, categorical) and its reconstr
   assert.ok(raw.rec!.every((v) => v > 0 && Number.isFinite(v)));
   // Batch size does not change a score (eval mode, per-sample terms).
   const again = scoreBaseline(m, new Images(data.testX, data.nTest, [32, 32, 1]), 16);
-  for (let i = 0; i < data.nTest; i++) assert.ok(Math.abs(again.svdd![i] - raw.svdd![i]) < 1e-4 && Math.abs(again.rec![i] - raw.rec![i]) < 1e-3);
+  for (let i = 0; i < data.nTest; i++)
+    assert.ok(Math.abs(again.svdd![i] - raw.svdd![i]) < 1e-4 && Math.abs(again.rec![i] - raw.rec![i]) < 1e-3);
   m.dispose();
 });
 
 test('Gaussian AD cannot score before its Gaussians are fitted', () => {
-  const m = buildModel('GaussianAD', { arch: { channels: [4, 8, 8], latent: 16 }, input: { height: 32, width: 32, channels: 1 }, seed: 0 });
+  const m = buildModel('GaussianAD', {
+    arch: { channels: [4, 8, 8], latent: 16 },
+    input: { height: 32, width: 32, channels: 1 },
+    seed: 0,
+  });
   assert.throws(() => scoreBaseline(m, new Images(data.testX, data.nTest, [32, 32, 1]), 8), /score before fit/);
   m.dispose();
 });
@@ -102,7 +128,13 @@ test('Gaussian AD reuses the pretrained autoencoder of CAE (same structure, same
 
 test('the models that do not pretrain skip it even when the study asks for it', async () => {
   for (const model of ['VAE', 'MemAE', 'LSA'] as ModelName[]) {
-    const { events, result } = await collect((emit) => runTrial(tinyTask({ model }, { training: { ...TINY_TRAINING, pretrainEpochs: 3 }, cacheDir: join(dir, 'unused') }), data, emit));
+    const { events, result } = await collect((emit) =>
+      runTrial(
+        tinyTask({ model }, { training: { ...TINY_TRAINING, pretrainEpochs: 3 }, cacheDir: join(dir, 'unused') }),
+        data,
+        emit,
+      ),
+    );
     assert.deepEqual(kinds(events), ['phase:joint', 'epoch:joint'], model);
     assert.equal(result.attrs.pretrain_cache, 'off');
   }

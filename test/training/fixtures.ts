@@ -17,7 +17,10 @@ export const TINY_TRAINING: Training = {
   lrMilestone: 250,
 };
 
-export function tinyTask(params: Partial<TrialParams> & Pick<TrialParams, 'model'>, over: Partial<TrialTask> = {}): TrialTask {
+export function tinyTask(
+  params: Partial<TrialParams> & Pick<TrialParams, 'model'>,
+  over: Partial<TrialTask> = {},
+): TrialTask {
   return {
     trialId: 1,
     trialNumber: 0,
@@ -47,7 +50,8 @@ export function tinyData(opts: { nTrain?: number; nTest?: number; channels?: num
     for (let y = 0; y < 32; y++)
       for (let x = 0; x < 32; x++) {
         const v = anomaly ? (Math.floor(y / 4) % 2 ? 0.8 : 0.1) : Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 40);
-        for (let c = 0; c < channels; c++) out[i * px + (y * 32 + x) * channels + c] = Math.min(1, Math.max(0, v + 0.05 * rng.normal()));
+        for (let c = 0; c < channels; c++)
+          out[i * px + (y * 32 + x) * channels + c] = Math.min(1, Math.max(0, v + 0.05 * rng.normal()));
       }
   };
   const trainX = new Float32Array(nTrain * px);
@@ -72,7 +76,9 @@ export async function useTestBackend(): Promise<string> {
 }
 
 /** Runs a trial and collects its progress messages. */
-export async function collect<T>(run: (emit: (p: Progress) => void) => Promise<T>): Promise<{ result: T; events: Progress[] }> {
+export async function collect<T>(
+  run: (emit: (p: Progress) => void) => Promise<T>,
+): Promise<{ result: T; events: Progress[] }> {
   const events: Progress[] = [];
   const result = await run((p) => events.push(p));
   return { result, events };

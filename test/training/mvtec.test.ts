@@ -17,7 +17,16 @@ function randomMvtec(nTrain: number, nTest: number): TrialData {
   const rng = rngStream(0, 'mvtec-random');
   const px = 64 * 64 * 3;
   const draw = (n: number) => Float32Array.from({ length: n * px }, () => 2 * rng.next() - 1);
-  return { height: 64, width: 64, channels: 3, trainX: draw(nTrain), nTrain, testX: draw(nTest), testY: Uint8Array.from({ length: nTest }, (_, i) => i % 2), nTest };
+  return {
+    height: 64,
+    width: 64,
+    channels: 3,
+    trainX: draw(nTrain),
+    nTrain,
+    testX: draw(nTest),
+    testY: Uint8Array.from({ length: nTest }, (_, i) => i % 2),
+    nTest,
+  };
 }
 
 const data = randomMvtec(8, 6);
@@ -28,12 +37,19 @@ for (const [model, params] of [
 ] as const) {
   test(`${model} trains an epoch on 64x64x3 data with the MVTec network`, async () => {
     const tensors = tf.memory().numTensors;
-    const task = tinyTask({ model: model as ModelName, ...params }, { arch: { channels: [4, 8, 8, 8], latent: 16 }, training: { ...TINY_TRAINING, batchSize: 4 } });
+    const task = tinyTask(
+      { model: model as ModelName, ...params },
+      { arch: { channels: [4, 8, 8, 8], latent: 16 }, training: { ...TINY_TRAINING, batchSize: 4 } },
+    );
     const { result, events } = await collect((emit) => runTrial(task, data, emit));
     assert.equal(result.attrs.network, 'mvtec');
     const epochs = events.filter((e) => e.type === 'epoch');
-    assert.deepEqual(epochs.map((e) => e.phase), ['pretrain', 'joint']);
-    for (const e of epochs) for (const [k, v] of Object.entries(e.losses)) assert.ok(Number.isFinite(v), `${e.phase} ${k} = ${v}`);
+    assert.deepEqual(
+      epochs.map((e) => e.phase),
+      ['pretrain', 'joint'],
+    );
+    for (const e of epochs)
+      for (const [k, v] of Object.entries(e.losses)) assert.ok(Number.isFinite(v), `${e.phase} ${k} = ${v}`);
     assert.deepEqual(Object.keys(result.auroc).sort(), modelScores(model).sort());
     for (const v of Object.values(result.auroc)) assert.ok(v! >= 0 && v! <= 1);
     assert.equal(tf.memory().numTensors, tensors, 'tensors leaked');

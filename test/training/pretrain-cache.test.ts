@@ -20,17 +20,36 @@ after(() => rm(dir, { recursive: true, force: true }));
 const data = tinyData({ nTrain: 12, nTest: 10 });
 const input = { height: 32, width: 32, channels: 1 };
 const kinds = (events: Progress[]) =>
-  events.map((e) => (e.type === 'backend' ? e.type : e.type === 'step' ? `step:${e.step}` : `${e.type}:${e.phase}${e.type === 'phase' && e.cached ? ':cached' : ''}`));
+  events.map((e) =>
+    e.type === 'backend'
+      ? e.type
+      : e.type === 'step'
+        ? `step:${e.step}`
+        : `${e.type}:${e.phase}${e.type === 'phase' && e.cached ? ':cached' : ''}`,
+  );
 
 function keyOf(task: TrialTask): string {
-  const m = buildModel(task.params.model, { arch: task.arch, input, lstmMode: task.params['lstm.mode'], seed: task.params.seed, initialise: false });
+  const m = buildModel(task.params.model, {
+    arch: task.arch,
+    input,
+    lstmMode: task.params['lstm.mode'],
+    seed: task.params.seed,
+    initialise: false,
+  });
   const k = pretrainKey(task, m.structure).key;
   m.dispose();
   return k;
 }
 
 test('the key ignores what pretraining does not use, and follows what it does', () => {
-  const base = tinyTask({ model: 'IAE-LSTM-KL', boundary: 'hard', lambdaKl: 0.1, lambdaRec: 1, 'lstm.mode': 'cell', 'kl.form': 'authors' });
+  const base = tinyTask({
+    model: 'IAE-LSTM-KL',
+    boundary: 'hard',
+    lambdaKl: 0.1,
+    lambdaRec: 1,
+    'lstm.mode': 'cell',
+    'kl.form': 'authors',
+  });
   const k = keyOf(base);
   const withParams = (p: Partial<TrialParams>) => keyOf({ ...base, params: { ...base.params, ...p } });
   const withTraining = (t: Partial<TrialTask['training']>) => keyOf({ ...base, training: { ...base.training, ...t } });
@@ -65,12 +84,21 @@ test('the key ignores what pretraining does not use, and follows what it does', 
 });
 
 test('miss, then hit with identical results; a trial with other loss weights shares the entry', async () => {
-  const task = tinyTask({ model: 'IAE-LSTM-KL', boundary: 'soft', nu: 0.2, lambdaKl: 0.1, lambdaRec: 1, 'lstm.mode': 'sequence' }, { cacheDir: dir });
+  const task = tinyTask(
+    { model: 'IAE-LSTM-KL', boundary: 'soft', nu: 0.2, lambdaKl: 0.1, lambdaRec: 1, 'lstm.mode': 'sequence' },
+    { cacheDir: dir },
+  );
   const tensors = tf.memory().numTensors;
   const miss = await collect((emit) => runTrial(task, data, emit));
   assert.equal(miss.result.attrs.pretrain_cache, 'miss');
   // The trial says it is loading the cache before it knows whether the weights are there (no silent start).
-  assert.deepEqual(kinds(miss.events), ['step:cache', 'phase:pretrain', 'epoch:pretrain', 'phase:joint', 'epoch:joint']);
+  assert.deepEqual(kinds(miss.events), [
+    'step:cache',
+    'phase:pretrain',
+    'epoch:pretrain',
+    'phase:joint',
+    'epoch:joint',
+  ]);
   const files = await readdir(join(dir, 'pretrain'));
   assert.deepEqual(files, [`${keyOf(task)}.bin`], 'one entry, no temp files left');
 
@@ -81,7 +109,11 @@ test('miss, then hit with identical results; a trial with other loss weights sha
   assert.deepEqual(hit.result.auroc, miss.result.auroc);
   assert.deepEqual(hit.events.at(-1), miss.events.at(-1));
 
-  const other = await runTrial({ ...task, params: { ...task.params, lambdaKl: 5, boundary: 'hard', nu: undefined } }, data, () => {});
+  const other = await runTrial(
+    { ...task, params: { ...task.params, lambdaKl: 5, boundary: 'hard', nu: undefined } },
+    data,
+    () => {},
+  );
   assert.equal(other.attrs.pretrain_cache, 'hit');
   assert.equal(tf.memory().numTensors, tensors);
 });
@@ -103,7 +135,10 @@ test('a corrupt entry is detected, deleted and rebuilt, never used', async () =>
     await writeFile(path, bytes);
     const { result, events } = await collect((emit) => runTrial(task, data, emit));
     assert.equal(result.attrs.pretrain_cache, 'rebuilt', what);
-    assert.ok(events.some((e) => e.type === 'epoch' && e.phase === 'pretrain'), `${what}: pretrained again`);
+    assert.ok(
+      events.some((e) => e.type === 'epoch' && e.phase === 'pretrain'),
+      `${what}: pretrained again`,
+    );
     assert.deepEqual(result.auroc, first.auroc, `${what}: same outcome as a fresh pretraining`);
     assert.deepEqual(await readFile(path), good, `${what}: the rebuilt entry is valid again`);
   }
@@ -130,7 +165,11 @@ test('racing writers: both renames land whole entries, no temp files stay', asyn
   const sub = join(dir, 'race');
   const m = buildModel('CAE', { arch: { channels: [4, 8, 8], latent: 16 }, input, seed: 4 });
   const key = pretrainKey(tinyTask({ model: 'CAE' }), m.structure);
-  await Promise.all([savePretrained(sub, key, m.params), savePretrained(sub, key, m.params), savePretrained(sub, key, m.params)]);
+  await Promise.all([
+    savePretrained(sub, key, m.params),
+    savePretrained(sub, key, m.params),
+    savePretrained(sub, key, m.params),
+  ]);
   assert.deepEqual(await readdir(join(sub, 'pretrain')), [`${key.key}.bin`]);
   const fresh = buildModel('CAE', { arch: { channels: [4, 8, 8], latent: 16 }, input, seed: 5 });
   assert.equal((await loadPretrained(sub, key, fresh.params)).status, 'hit');
@@ -142,7 +181,11 @@ test('racing writers: both renames land whole entries, no temp files stay', asyn
 test('an unwritable cache costs the reuse, not the trial', async () => {
   const file = join(dir, 'a-file');
   await writeFile(file, 'x');
-  const r = await runTrial(tinyTask({ model: 'CAE' }, { cacheDir: file, training: { ...TINY_TRAINING } }), data, () => {});
+  const r = await runTrial(
+    tinyTask({ model: 'CAE' }, { cacheDir: file, training: { ...TINY_TRAINING } }),
+    data,
+    () => {},
+  );
   assert.equal(r.attrs.pretrain_cache, 'miss');
   assert.match(String(r.attrs.pretrain_cache_error), /ENOTDIR.*; .*(ENOTDIR|EEXIST)/);
 });

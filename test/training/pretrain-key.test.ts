@@ -36,5 +36,8 @@ test('trialPretrainKey equals the key of the built model, for every model and LS
 });
 
 test('no pretraining epochs: no key', () => {
-  assert.equal(trialPretrainKey(tinyTask({ model: 'IAE-LSTM-KL' }, { training: { ...TINY_TRAINING, pretrainEpochs: 0 } }), input), null);
+  assert.equal(
+    trialPretrainKey(tinyTask({ model: 'IAE-LSTM-KL' }, { training: { ...TINY_TRAINING, pretrainEpochs: 0 } }), input),
+    null,
+  );
 });

@@ -12,8 +12,18 @@ import { collect, tinyData, tinyTask, useTestBackend } from './fixtures.js';
 before(useTestBackend);
 
 const VARIANTS: ModelName[] = [
-  'CAE', 'DeepSVDD', 'IAEAD', 'DSVDD-KL', 'DLSVDD', 'DLSVDD-KL', 'IAE-KL', 'IAE-LSTM', 'IAE-LSTM-KL',
-  'IAE-LSTM-KL-noInputGate', 'IAE-LSTM-KL-noOutputGate', 'IAE-LSTM-KL-noGates',
+  'CAE',
+  'DeepSVDD',
+  'IAEAD',
+  'DSVDD-KL',
+  'DLSVDD',
+  'DLSVDD-KL',
+  'IAE-KL',
+  'IAE-LSTM',
+  'IAE-LSTM-KL',
+  'IAE-LSTM-KL-noInputGate',
+  'IAE-LSTM-KL-noOutputGate',
+  'IAE-LSTM-KL-noGates',
 ];
 const data = tinyData({ nTrain: 12, nTest: 10 });
 
@@ -50,11 +60,15 @@ VARIANTS.forEach((model, i) => {
     if (t.kl) expectedTerms.push('kl');
     if (params.boundary === 'soft') expectedTerms.push('R');
     assert.deepEqual(Object.keys(joint.losses).sort(), expectedTerms.sort());
-    for (const [k, v] of Object.entries({ ...pre.losses, ...joint.losses })) assert.ok(Number.isFinite(v), `${k} = ${v}`);
+    for (const [k, v] of Object.entries({ ...pre.losses, ...joint.losses }))
+      assert.ok(Number.isFinite(v), `${k} = ${v}`);
     // The total is the weighted sum of the epoch-mean terms (means of a linear combination).
     const l = joint.losses;
     const expectTotal = (l.svdd ?? 0) + (t.decoder ? (t.svdd ? 2 : 1) * l.rec : 0) + (t.kl ? 0.01 * l.kl : 0);
-    assert.ok(Math.abs(l.total - expectTotal) < 1e-4 * Math.max(1, Math.abs(expectTotal)), `total ${l.total} vs ${expectTotal}`);
+    assert.ok(
+      Math.abs(l.total - expectTotal) < 1e-4 * Math.max(1, Math.abs(expectTotal)),
+      `total ${l.total} vs ${expectTotal}`,
+    );
 
     const scores = modelScores(model);
     assert.deepEqual(Object.keys(joint.auroc!).sort(), [...scores].sort());

@@ -81,7 +81,11 @@ it('reads the stored definition, as an object or as JSON text, and says why not'
 it('reads a database written with the old camelCase keys', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'attrs-'));
   try {
-    const study = Study.parse({ name: 'old', dataset: { name: 'synthetic' }, grid: { model: ['IAEAD'], normalClass: [0] } });
+    const study = Study.parse({
+      name: 'old',
+      dataset: { name: 'synthetic' },
+      grid: { model: ['IAEAD'], normalClass: [0] },
+    });
     const storage = openSqliteStorage(join(dir, 'old.sqlite3'));
     try {
       const points = expandGrid(study.grid);
@@ -89,7 +93,13 @@ it('reads a database written with the old camelCase keys', async () => {
       await storage.enqueuePoints(summary.id, points, searchSpace(study.grid));
       const t = (await storage.claimTrial(summary.id, 'w:1'))!;
       // What a trial of the old release stored.
-      await storage.setUserAttrs(t.id, { objectiveScore: 'rec', objective_score: 'rec', pretrainCache: 'hit', pretrainSeconds: 4.5, pretrainCacheKey: 'abc' });
+      await storage.setUserAttrs(t.id, {
+        objectiveScore: 'rec',
+        objective_score: 'rec',
+        pretrainCache: 'hit',
+        pretrainSeconds: 4.5,
+        pretrainCacheKey: 'abc',
+      });
       await storage.finishTrial(t.id, TrialState.COMPLETE, 0.8);
       const stored = await storage.getTrial(t.id);
       assert.equal(trialObjective(stored, 'svdd'), 'rec');

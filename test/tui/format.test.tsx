@@ -28,7 +28,16 @@ test('fmtLoss stays short', () => {
 });
 
 test('ETA says "after first trial" until one finished', () => {
-  const e = estimateEta({ costs: null, waiting: 100, running: [{ elapsed: 10, pretrains: null }, { elapsed: 20, pretrains: true }], unbuilt: null, workers: 2 });
+  const e = estimateEta({
+    costs: null,
+    waiting: 100,
+    running: [
+      { elapsed: 10, pretrains: null },
+      { elapsed: 20, pretrains: true },
+    ],
+    unbuilt: null,
+    workers: 2,
+  });
   assert.deepEqual(e, { kind: 'first' });
   assert.equal(formatEta(e), 'ETA: after first trial');
 });
@@ -41,21 +50,41 @@ test('ETA is the work left at the expected cost, shared by the workers', () => {
   assert.deepEqual(e, { kind: 'eta', seconds: 550 });
   assert.equal(formatEta(e), 'ETA: 9m10s');
   // A trial past its cost counts as nearly done, never negative.
-  assert.deepEqual(estimateEta({ costs, waiting: 0, running: run(500), unbuilt: null, workers: 4 }), { kind: 'eta', seconds: 0 });
+  assert.deepEqual(estimateEta({ costs, waiting: 0, running: run(500), unbuilt: null, workers: 4 }), {
+    kind: 'eta',
+    seconds: 0,
+  });
   assert.deepEqual(estimateEta({ costs, waiting: 0, running: [], unbuilt: null, workers: 4 }), { kind: 'done' });
   // The last running trial bounds it from below: 8 workers do not make one trial faster.
-  assert.deepEqual(estimateEta({ costs, waiting: 0, running: run(10), unbuilt: null, workers: 8 }), { kind: 'eta', seconds: 90 });
+  assert.deepEqual(estimateEta({ costs, waiting: 0, running: run(10), unbuilt: null, workers: 8 }), {
+    kind: 'eta',
+    seconds: 90,
+  });
 });
 
 test('ETA prices the remaining trials by what they still do: pretraining or the cached one', () => {
   // The quick study's shape: 3 classes (3 share keys) x 6 points, 2 workers. The first
   // two trials pretrained (200 s) and trained (40 s); the rest of their keys load the cache.
-  const study = Study.parse({ name: 'eta', dataset: { name: 'synthetic' }, grid: { model: ['IAE-LSTM-KL'], normalClass: [0, 1, 2], boundary: ['hard'], lambdaKl: [0.001, 0.01, 0.1], lambdaRec: [1, 5] } });
+  const study = Study.parse({
+    name: 'eta',
+    dataset: { name: 'synthetic' },
+    grid: {
+      model: ['IAE-LSTM-KL'],
+      normalClass: [0, 1, 2],
+      boundary: ['hard'],
+      lambdaKl: [0.001, 0.01, 0.1],
+      lambdaRec: [1, 5],
+    },
+  });
   const points = expandGrid(study.grid);
   assert.equal(points.length, 18);
   const byClass = (c: number) => points.filter((p) => p.params.normalClass === c);
   const done = [byClass(0)[0]!, byClass(1)[0]!].map((p, i) =>
-    frozen(i + 1, p, TrialState.COMPLETE, { value: 0.9, seconds: 240, userAttrs: { duration_s: 240, pretrainSeconds: 200, pretrainCache: 'miss' } }),
+    frozen(i + 1, p, TrialState.COMPLETE, {
+      value: 0.9,
+      seconds: 240,
+      userAttrs: { duration_s: 240, pretrainSeconds: 200, pretrainCache: 'miss' },
+    }),
   );
   const costs = trialCosts(done.map((t) => finishedCostOf(t, 240)!));
   assert.deepEqual(costs, { full: 240, cached: 40 });
@@ -63,17 +92,42 @@ test('ETA prices the remaining trials by what they still do: pretraining or the 
   const running = [byClass(0)[1]!.params, byClass(1)[1]!.params];
   const unbuilt = unbuiltPretrainings(points, done, running, true);
   assert.equal(unbuilt, 1);
-  const eta = estimateEta({ costs, waiting: 14, running: [{ elapsed: 0, pretrains: null }, { elapsed: 0, pretrains: false }], unbuilt, workers: 2 });
+  const eta = estimateEta({
+    costs,
+    waiting: 14,
+    running: [
+      { elapsed: 0, pretrains: null },
+      { elapsed: 0, pretrains: false },
+    ],
+    unbuilt,
+    workers: 2,
+  });
   // (40 + 40 running, 1 x 240 + 13 x 40 waiting) / 2 workers = 420 s; the mean of the two finished (240 s) would say 32 min.
   assert.deepEqual(eta, { kind: 'eta', seconds: 420 });
   // Without shared pretraining every waiting trial pretrains.
   assert.equal(unbuiltPretrainings(points, done, running, false), null);
-  assert.deepEqual(estimateEta({ costs, waiting: 14, running: [{ elapsed: 0, pretrains: true }], unbuilt: null, workers: 2 }), { kind: 'eta', seconds: (240 + 14 * 240) / 2 });
+  assert.deepEqual(
+    estimateEta({ costs, waiting: 14, running: [{ elapsed: 0, pretrains: true }], unbuilt: null, workers: 2 }),
+    { kind: 'eta', seconds: (240 + 14 * 240) / 2 },
+  );
   // A cache hit prices the load as it was measured.
-  const hit = frozen(3, byClass(0)[2]!, TrialState.COMPLETE, { value: 0.9, seconds: 50, userAttrs: { duration_s: 50, pretrainSeconds: 6, pretrainCache: 'hit' } });
-  assert.deepEqual(trialCosts([...done, hit].map((t) => finishedCostOf(t, t.userAttrs['duration_s'] as number)!)), { full: (40 + 40 + 44) / 3 + 200, cached: (40 + 40 + 44) / 3 + 6 });
+  const hit = frozen(3, byClass(0)[2]!, TrialState.COMPLETE, {
+    value: 0.9,
+    seconds: 50,
+    userAttrs: { duration_s: 50, pretrainSeconds: 6, pretrainCache: 'hit' },
+  });
+  assert.deepEqual(trialCosts([...done, hit].map((t) => finishedCostOf(t, t.userAttrs['duration_s'] as number)!)), {
+    full: (40 + 40 + 44) / 3 + 200,
+    cached: (40 + 40 + 44) / 3 + 6,
+  });
   // Trials that did not record their pretraining time are averaged by kind.
-  assert.deepEqual(trialCosts([{ seconds: 300, pretrainSeconds: null, cacheHit: false }, { seconds: 30, pretrainSeconds: null, cacheHit: true }]), { full: 300, cached: 30 });
+  assert.deepEqual(
+    trialCosts([
+      { seconds: 300, pretrainSeconds: null, cacheHit: false },
+      { seconds: 30, pretrainSeconds: null, cacheHit: true },
+    ]),
+    { full: 300, cached: 30 },
+  );
 });
 
 test('trials per hour counts the last hour, or less when the sweep is younger', () => {

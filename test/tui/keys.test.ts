@@ -48,7 +48,10 @@ describe('keys', () => {
     assert.deepEqual(asked.effects, []);
     // While asking, other keys do nothing.
     assert.equal(press(['2'], START, asked.state).state.view, 'running');
-    assert.deepEqual(press(['y'], START, asked.state), { state: { ...asked.state, confirming: false }, effects: [{ kind: 'stop' }] });
+    assert.deepEqual(press(['y'], START, asked.state), {
+      state: { ...asked.state, confirming: false },
+      effects: [{ kind: 'stop' }],
+    });
     assert.deepEqual(press(['n'], START, asked.state).effects, []);
     assert.equal(press([{ input: '', escape: true }], START, asked.state).state.confirming, false);
     // Already stopping: q asks nothing more.
@@ -62,10 +65,25 @@ describe('keys', () => {
 
   it('best: arrows move between tables, s cycles the selections (default only when the study names one)', () => {
     const best = press(['2'], MONITOR).state;
-    assert.equal(press([{ input: '', rightArrow: true }, { input: '', rightArrow: true }, { input: '', leftArrow: true }], MONITOR, best).state.table, 1);
+    assert.equal(
+      press(
+        [
+          { input: '', rightArrow: true },
+          { input: '', rightArrow: true },
+          { input: '', leftArrow: true },
+        ],
+        MONITOR,
+        best,
+      ).state.table,
+      1,
+    );
     assert.deepEqual(press(['s'], MONITOR, best).effects, [{ kind: 'select', select: 'median' }]);
-    assert.deepEqual(press(['s'], { ...MONITOR, select: 'median' }, best).effects, [{ kind: 'select', select: 'oracle' }]);
-    assert.deepEqual(press(['s'], { ...MONITOR, select: 'median', canSelectDefault: true }, best).effects, [{ kind: 'select', select: 'default' }]);
+    assert.deepEqual(press(['s'], { ...MONITOR, select: 'median' }, best).effects, [
+      { kind: 'select', select: 'oracle' },
+    ]);
+    assert.deepEqual(press(['s'], { ...MONITOR, select: 'median', canSelectDefault: true }, best).effects, [
+      { kind: 'select', select: 'default' },
+    ]);
     assert.deepEqual(press(['s'], { ...MONITOR, canSelect: false }, best).effects, []);
   });
 
@@ -73,17 +91,56 @@ describe('keys', () => {
     const ctx = { ...MONITOR, failedCount: 20, body: 7 };
     const failed = press(['4'], ctx).state;
     assert.equal(press([{ input: '', upArrow: true }], ctx, failed).state.failedOffset, 0);
-    assert.equal(press([{ input: '', downArrow: true }, { input: '', downArrow: true }], ctx, failed).state.failedOffset, 2);
+    assert.equal(
+      press(
+        [
+          { input: '', downArrow: true },
+          { input: '', downArrow: true },
+        ],
+        ctx,
+        failed,
+      ).state.failedOffset,
+      2,
+    );
     assert.equal(press([{ input: '', pageDown: true }], ctx, failed).state.failedOffset, 5);
-    assert.equal(press([{ input: '', pageDown: true }, { input: '', pageDown: true }, { input: '', pageDown: true }, { input: '', pageDown: true }], ctx, failed).state.failedOffset, 19);
-    assert.equal(press([{ input: '', pageDown: true }, { input: '', pageUp: true }], ctx, failed).state.failedOffset, 0);
+    assert.equal(
+      press(
+        [
+          { input: '', pageDown: true },
+          { input: '', pageDown: true },
+          { input: '', pageDown: true },
+          { input: '', pageDown: true },
+        ],
+        ctx,
+        failed,
+      ).state.failedOffset,
+      19,
+    );
+    assert.equal(
+      press(
+        [
+          { input: '', pageDown: true },
+          { input: '', pageUp: true },
+        ],
+        ctx,
+        failed,
+      ).state.failedOffset,
+      0,
+    );
   });
 
   it('grid: arrows move between rows and classes, n/p between nu pages, c between contaminations', () => {
     const { study, summary } = studyOf({
       name: 'nav',
       dataset: { name: 'synthetic' },
-      grid: { model: ['IAE-LSTM-KL', 'IAEAD'], normalClass: [0, 1], boundary: ['soft'], lambdaKl: [0.001, 0.01], nu: [0.05, 0.1], contamination: [0, 0.1] },
+      grid: {
+        model: ['IAE-LSTM-KL', 'IAEAD'],
+        normalClass: [0, 1],
+        boundary: ['soft'],
+        lambdaKl: [0.001, 0.01],
+        nu: [0.05, 0.1],
+        contamination: [0, 0.1],
+      },
     });
     const trials = trialsFor(study, (p) => ({ auroc: { svdd: 0.6 + 0.1 * p.normalClass } }));
     const report = buildReport({ study: summary, trials }, { select: 'oracle' });

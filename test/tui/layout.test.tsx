@@ -2,7 +2,17 @@
 import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellWidth, firstLine, fit, fitColumns, heatLevel, progressBar, sparkline, truncate, visibleCount } from '../../src/tui/layout.js';
+import {
+  cellWidth,
+  firstLine,
+  fit,
+  fitColumns,
+  heatLevel,
+  progressBar,
+  sparkline,
+  truncate,
+  visibleCount,
+} from '../../src/tui/layout.js';
 import { ASCII_GLYPHS, UNICODE_GLYPHS } from '../../src/tui/caps.js';
 import { layoutTable } from '../../src/tui/table.js';
 

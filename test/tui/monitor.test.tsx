@@ -44,7 +44,13 @@ test('the monitor shows running trials, finished trials and failures as the data
   await until(() => runner.runs.size === 2, 'two trials to start');
 
   const reader = openSqliteStorage(db, { readonly: true });
-  const feed = new MonitorFeed({ storage: reader, study: (await reader.getStudy(study.name))!, pollMs: 20, intervalMs: 0, minReloadMs: 0 });
+  const feed = new MonitorFeed({
+    storage: reader,
+    study: (await reader.getStudy(study.name))!,
+    pollMs: 20,
+    intervalMs: 0,
+    minReloadMs: 0,
+  });
   try {
     // Trial A: pretraining done, two joint epochs. Trial B: just started.
     const [a, b] = [...runner.runs.values()];
@@ -53,8 +59,22 @@ test('the monitor shows running trials, finished trials and failures as the data
     a!.emit({ type: 'epoch', phase: 'pretrain', epoch: 1, epochs: 2, losses: { total: 1, rec: 1 } });
     a!.emit({ type: 'epoch', phase: 'pretrain', epoch: 2, epochs: 2, losses: { total: 0.5, rec: 0.5 } });
     a!.emit({ type: 'phase', phase: 'joint', epochs: 3 });
-    a!.emit({ type: 'epoch', phase: 'joint', epoch: 1, epochs: 3, losses: { total: 0.3, svdd: 0.1, rec: 0.2, kl: 0.01 }, auroc: { svdd: 0.61 } });
-    a!.emit({ type: 'epoch', phase: 'joint', epoch: 2, epochs: 3, losses: { total: 0.2, svdd: 0.05, rec: 0.15, kl: 0.02 }, auroc: { svdd: 0.66 } });
+    a!.emit({
+      type: 'epoch',
+      phase: 'joint',
+      epoch: 1,
+      epochs: 3,
+      losses: { total: 0.3, svdd: 0.1, rec: 0.2, kl: 0.01 },
+      auroc: { svdd: 0.61 },
+    });
+    a!.emit({
+      type: 'epoch',
+      phase: 'joint',
+      epoch: 2,
+      epochs: 3,
+      losses: { total: 0.2, svdd: 0.05, rec: 0.15, kl: 0.02 },
+      auroc: { svdd: 0.66 },
+    });
     // The scheduler writes a trial's progress in order, asynchronously: the last epoch stored means all of it is.
     await until(async () => (await writer.getTrial(a!.task.trialId)).intermediate.has(2), 'the progress written');
 
@@ -78,7 +98,12 @@ test('the monitor shows running trials, finished trials and failures as the data
     // A finishes, B fails: both appear once in the log; the report is export's.
     a!.finish({ value: 0.7, auroc: { svdd: 0.7 }, attrs: {} });
     b!.fail(new Error('tensor shape mismatch [4,8] vs [8,4]\n    at decoder (models.ts:10:3)'));
-    await until(async () => (await writer.countTrials(studyId))[TrialState.COMPLETE] === 1 && (await writer.countTrials(studyId))[TrialState.FAIL] === 1, 'outcomes written');
+    await until(
+      async () =>
+        (await writer.countTrials(studyId))[TrialState.COMPLETE] === 1 &&
+        (await writer.countTrials(studyId))[TrialState.FAIL] === 1,
+      'outcomes written',
+    );
     await feed.poll();
     feed.keeper.computeNow();
     feed.store.flush();
@@ -95,7 +120,10 @@ test('the monitor shows running trials, finished trials and failures as the data
     assert.equal(s.failed[0]!.error, 'tensor shape mismatch [4,8] vs [8,4]');
     assert.ok(s.meanSeconds !== null, 'a finished trial gives the ETA its mean');
     const expected = buildReport(
-      { study: (await writer.getStudy(study.name))!, trials: await writer.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]) },
+      {
+        study: (await writer.getStudy(study.name))!,
+        trials: await writer.getTrials(studyId, [TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED]),
+      },
       { select: 'oracle' },
     );
     assert.deepEqual(s.report!.tables, expected.tables);
@@ -104,7 +132,8 @@ test('the monitor shows running trials, finished trials and failures as the data
     // Trials that start and finish between two polls are still counted (reload on mismatch).
     await until(() => runner.runs.size === 4, 'the next two trials');
     const later = [...runner.runs.values()].slice(2);
-    for (const r of later) r.finish({ value: aurocFor(r.task.params), auroc: { svdd: aurocFor(r.task.params) }, attrs: {} });
+    for (const r of later)
+      r.finish({ value: aurocFor(r.task.params), auroc: { svdd: aurocFor(r.task.params) }, attrs: {} });
     await until(async () => (await writer.countTrials(studyId))[TrialState.COMPLETE] === 3, 'both written');
     await until(() => runner.runs.size === 6, 'two more to start');
     await feed.poll();
@@ -132,9 +161,13 @@ test('the monitor shows running trials, finished trials and failures as the data
 test('a monitor polling all the time never makes a sweep in another process fail', async (t) => {
   const { dir, db } = tmpDb();
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'child-sweep.ts'), db, '6', '10'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'child-sweep.ts'), db, '6', '10'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -154,7 +187,13 @@ test('a monitor polling all the time never makes a sweep in another process fail
       }
       await delay(20);
     }
-    const feed = new MonitorFeed({ storage: reader, study: (await reader.getStudy('concurrent'))!, pollMs: 1, intervalMs: 0, minReloadMs: 0 });
+    const feed = new MonitorFeed({
+      storage: reader,
+      study: (await reader.getStudy('concurrent'))!,
+      pollMs: 1,
+      intervalMs: 0,
+      minReloadMs: 0,
+    });
     let polls = 0;
     let sawRunning = 0;
     let childCode: number | null | undefined;
@@ -174,7 +213,9 @@ test('a monitor polling all the time never makes a sweep in another process fail
     assert.equal(summary.failed, 0, `trials failed under the monitor: ${summary.errors.join('; ')}`);
     assert.equal(summary.completed, 6 * 9);
     assert.ok(polls > 50, `${polls} polls`);
-    t.diagnostic(`${polls} polls while the child ran ${summary.completed} trials in ${summary.ms} ms; at most ${sawRunning} running seen`);
+    t.diagnostic(
+      `${polls} polls while the child ran ${summary.completed} trials in ${summary.ms} ms; at most ${sawRunning} running seen`,
+    );
     assert.ok(sawRunning > 0, 'the monitor saw trials running');
     await feed.poll();
     feed.store.flush();
@@ -196,7 +237,14 @@ test('monitor into a pipe: plain ASCII lines, no escape codes, ends when nothing
     const done = sweep(writer, study, studyId, runner, abort.signal);
     const lines: string[] = [];
     const stdout = new PassThrough() as unknown as NodeJS.WriteStream; // not a TTY
-    const monitor = runMonitor({ target: 'piped', db, signal: new AbortController().signal, pollMs: 20, stdout, write: (l) => lines.push(l) });
+    const monitor = runMonitor({
+      target: 'piped',
+      db,
+      signal: new AbortController().signal,
+      pollMs: 20,
+      stdout,
+      write: (l) => lines.push(l),
+    });
     // Drive the sweep to its end while the monitor watches.
     const finished = new Set<number>();
     while (finished.size < 8) {
@@ -204,7 +252,8 @@ test('monitor into a pipe: plain ASCII lines, no escape codes, ends when nothing
       for (const [id, r] of runner.runs) {
         if (finished.has(id)) continue;
         finished.add(id);
-        if (r.task.params.normalClass === 1 && r.task.params.lambdaKl === 0.01 && r.task.params.lambdaRec === 1) r.fail(new Error('boom\nstack'));
+        if (r.task.params.normalClass === 1 && r.task.params.lambdaKl === 0.01 && r.task.params.lambdaRec === 1)
+          r.fail(new Error('boom\nstack'));
         else r.finish({ value: aurocFor(r.task.params), auroc: { svdd: aurocFor(r.task.params) }, attrs: {} });
       }
     }
@@ -234,15 +283,33 @@ test('monitor in a terminal: the live screen from the database, q leaves and the
     await until(() => runner.runs.size === 2, 'two trials to start');
     const stdout = new FakeStdout(120, 30);
     const stdin = new FakeStdin();
-    const monitor = runMonitor({ target: 'watched', db, signal: new AbortController().signal, pollMs: 20, stdout: asStdout(stdout), stdin: asStdin(stdin), caps: { color: false, unicode: false } });
-    await until(() => /trials 0\/8 done \| 2 running \| 6 waiting \| 0 failed/.test(stdout.text()), 'the counts on screen');
+    const monitor = runMonitor({
+      target: 'watched',
+      db,
+      signal: new AbortController().signal,
+      pollMs: 20,
+      stdout: asStdout(stdout),
+      stdin: asStdin(stdin),
+      caps: { color: false, unicode: false },
+    });
+    await until(
+      () => /trials 0\/8 done \| 2 running \| 6 waiting \| 0 failed/.test(stdout.text()),
+      'the counts on screen',
+    );
     const [a] = [...runner.runs.values()];
     a!.finish({ value: 0.777, auroc: { svdd: 0.777 }, attrs: {} });
-    await until(() => /\+ #\d+ w\d IAE-LSTM-KL\(h\) .* AUROC 0\.777/.test(stdout.text()), 'the finished trial above the live area');
+    await until(
+      () => /\+ #\d+ w\d IAE-LSTM-KL\(h\) .* AUROC 0\.777/.test(stdout.text()),
+      'the finished trial above the live area',
+    );
     const before = (await writer.getTrials(studyId)).map((t) => [t.id, t.state, t.value]);
     stdin.type('q');
     await monitor;
-    assert.deepEqual((await writer.getTrials(studyId)).map((t) => [t.id, t.state, t.value]), before, 'the monitor wrote nothing');
+    assert.deepEqual(
+      (await writer.getTrials(studyId)).map((t) => [t.id, t.state, t.value]),
+      before,
+      'the monitor wrote nothing',
+    );
     assert.match(stdout.text(), /^[\x00-\x7f]*$/, 'ASCII when asked');
     abort.abort();
     await done;
@@ -260,7 +327,13 @@ test('trials that start and end between two polls still get their log line (at t
     const { studyId } = await prepareStudy(writer, study);
     const reader = openSqliteStorage(db, { readonly: true });
     // A reload gap far longer than the test: only the forced last poll may reload.
-    const feed = new MonitorFeed({ storage: reader, study: (await reader.getStudy('between'))!, pollMs: 20, intervalMs: 0, minReloadMs: 3_600_000 });
+    const feed = new MonitorFeed({
+      storage: reader,
+      study: (await reader.getStudy('between'))!,
+      pollMs: 20,
+      intervalMs: 0,
+      minReloadMs: 3_600_000,
+    });
     try {
       await feed.poll();
       // Two trials claimed and finished with no poll in between: never seen RUNNING.
@@ -273,13 +346,10 @@ test('trials that start and end between two polls still get their log line (at t
       await feed.poll(true);
       feed.store.flush();
       const log = feed.store.getSnapshot().log;
-      assert.deepEqual(
-        log.map((l) => [l.number, l.kind]).sort(),
-        [
-          [a.number, 'COMPLETE'],
-          [b.number, 'FAIL'],
-        ],
-      );
+      assert.deepEqual(log.map((l) => [l.number, l.kind]).sort(), [
+        [a.number, 'COMPLETE'],
+        [b.number, 'FAIL'],
+      ]);
     } finally {
       await feed.stop();
       await reader.close();

@@ -54,20 +54,31 @@ test('3000 finished trials, 8 workers: report, views and render rate stay within
     const v = aurocOf(p);
     return frozen(i + 1, p, TrialState.COMPLETE, {
       value: v,
-      userAttrs: { auroc: { svdd: v }, auroc_history: { svdd: Array(20).fill(v) }, loss_history: history, duration_s: 300 },
+      userAttrs: {
+        auroc: { svdd: v },
+        auroc_history: { svdd: Array(20).fill(v) },
+        loss_history: history,
+        duration_s: 300,
+      },
     });
   });
   const finished = new FinishedTrials();
   finished.replaceAll(trials);
 
   let report: ReportModel | null = null;
-  const keeper = new ReportKeeper({ name: 'big', systemAttrs: { definition: BIG as unknown as JsonValue } }, () => finished.trials(), (r) => (report = r));
+  const keeper = new ReportKeeper(
+    { name: 'big', systemAttrs: { definition: BIG as unknown as JsonValue } },
+    () => finished.trials(),
+    (r) => (report = r),
+  );
   const t0 = performance.now();
   keeper.computeNow();
   const reportMs = performance.now() - t0;
   keeper.dispose();
   assert.ok(report, 'the report builds');
-  t.diagnostic(`report over 3000 trials: ${reportMs.toFixed(0)} ms (rebuilt at most every ${Math.max(1000, 10 * reportMs).toFixed(0)} ms)`);
+  t.diagnostic(
+    `report over 3000 trials: ${reportMs.toFixed(0)} ms (rebuilt at most every ${Math.max(1000, 10 * reportMs).toFixed(0)} ms)`,
+  );
   assert.ok(reportMs < 10_000, `report took ${reportMs} ms`);
 
   const s0 = finished.summary(Date.now());
@@ -130,7 +141,11 @@ test('3000 finished trials, 8 workers: report, views and render rate stay within
       for (let w = 0; w < 8; w++) {
         store.update((d) => {
           const running = [...d.running];
-          running[w] = { ...running[w]!, epoch: epoch % 20, auroc: [...running[w]!.auroc.slice(-19), 0.8 + (epoch % 7) / 100] };
+          running[w] = {
+            ...running[w]!,
+            epoch: epoch % 20,
+            auroc: [...running[w]!.auroc.slice(-19), 0.8 + (epoch % 7) / 100],
+          };
           d.running = running;
         });
       }

@@ -69,7 +69,8 @@ function projectRoot(): string | null {
   }
 }
 
-export type NativeStatus = { readonly blas: NativeBlas; readonly why: string } | { readonly blas: null; readonly why: string };
+export type NativeStatus =
+  { readonly blas: NativeBlas; readonly why: string } | { readonly blas: null; readonly why: string };
 
 let loaded: NativeStatus | undefined;
 
@@ -79,7 +80,10 @@ export function loadNativeBlas(): NativeStatus {
   const root = projectRoot();
   const file = root ? join(root, ADDON_RELATIVE) : null;
   if (!file || !existsSync(file)) {
-    loaded = { blas: null, why: `native GEMM not built (${ADDON_RELATIVE} missing; run \`npm run build:native\`, which needs libopenblas-dev and a C compiler)` };
+    loaded = {
+      blas: null,
+      why: `native GEMM not built (${ADDON_RELATIVE} missing; run \`npm run build:native\`, which needs libopenblas-dev and a C compiler)`,
+    };
   } else {
     try {
       const blas = createRequire(import.meta.url)(file) as NativeBlas;

@@ -18,7 +18,12 @@ export function maxPoolGradJs(
   backend: BackendWasm,
   dy: TI,
   input: TI,
-  attrs: { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' },
+  attrs: {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  },
 ): TI | null {
   if (input.dtype !== 'float32' || input.shape.length !== 4) return null;
   const info = tf.backend_util.computePool2DInfo(
@@ -29,7 +34,18 @@ export function maxPoolGradJs(
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels: c,
+    outHeight,
+    outWidth,
+    strideHeight,
+    strideWidth,
+    filterHeight,
+    filterWidth,
+  } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const out = backend.makeOutput([...input.shape], 'float32');
@@ -40,10 +56,24 @@ export function maxPoolGradJs(
   DX.fill(0);
   const simd = simdFor(backend);
   const plain2x2 =
-    filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && pt === 0 && pl === 0 &&
-    outHeight === inHeight >> 1 && outWidth === inWidth >> 1;
+    filterHeight === 2 &&
+    filterWidth === 2 &&
+    strideHeight === 2 &&
+    strideWidth === 2 &&
+    pt === 0 &&
+    pl === 0 &&
+    outHeight === inHeight >> 1 &&
+    outWidth === inWidth >> 1;
   if (simd && plain2x2 && c % 4 === 0) {
-    simd.maxpool2_grad(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), batchSize, inHeight, inWidth, c);
+    simd.maxpool2_grad(
+      heapOffset(backend, input),
+      heapOffset(backend, dy),
+      heapOffset(backend, out),
+      batchSize,
+      inHeight,
+      inWidth,
+      c,
+    );
     return out;
   }
   const best = new Float32Array(c);
@@ -94,7 +124,12 @@ function leadingAxes(axis: number | number[], rank: number): number | null {
  * Sum or mean over the leading axes (e.g. [0,1,2] of NHWC: per-channel
  * statistics) as one streaming pass with float64 accumulators.
  */
-export function reduceLeadingJs(backend: BackendWasm, x: TI, attrs: { axis: number | number[]; keepDims: boolean }, mean: boolean): TI | null {
+export function reduceLeadingJs(
+  backend: BackendWasm,
+  x: TI,
+  attrs: { axis: number | number[]; keepDims: boolean },
+  mean: boolean,
+): TI | null {
   if (x.dtype !== 'float32') return null;
   const k = leadingAxes(attrs.axis, x.shape.length);
   if (k === null) return null;
@@ -120,7 +155,14 @@ export function leakyReluJs(backend: BackendWasm, x: TI, alpha: number): TI | nu
   const out = backend.makeOutput([...x.shape], 'float32');
   const simd = simdFor(backend);
   if (simd) {
-    simd.leaky_relu(heapOffset(backend, x), 0, heapOffset(backend, out), x.shape.reduce((p, q) => p * q, 1), alpha, 0);
+    simd.leaky_relu(
+      heapOffset(backend, x),
+      0,
+      heapOffset(backend, out),
+      x.shape.reduce((p, q) => p * q, 1),
+      alpha,
+      0,
+    );
     return out;
   }
   const X = view(backend, x);
@@ -167,7 +209,15 @@ export const leakyReluGradWasm: tf.KernelConfig = {
     const out = be.makeOutput([...x.shape], 'float32');
     const alpha = (attrs as unknown as { alpha: number }).alpha;
     const simd = simdFor(be);
-    if (simd) simd.leaky_relu(heapOffset(be, x), heapOffset(be, dy), heapOffset(be, out), x.shape.reduce((p, q) => p * q, 1), alpha, 1);
+    if (simd)
+      simd.leaky_relu(
+        heapOffset(be, x),
+        heapOffset(be, dy),
+        heapOffset(be, out),
+        x.shape.reduce((p, q) => p * q, 1),
+        alpha,
+        1,
+      );
     else leakyReluGradInto(view(be, x), view(be, dy), view(be, out), alpha);
     return out;
   },
@@ -177,7 +227,10 @@ export const leakyReluGradCpu: tf.KernelConfig = {
   kernelName: LEAKY_RELU_GRAD,
   backendName: 'cpu',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const be = backend as unknown as { data: { get(id: object): { values: unknown } }; makeTensorInfo(s: number[], d: string, v: F32): TI };
+    const be = backend as unknown as {
+      data: { get(id: object): { values: unknown } };
+      makeTensorInfo(s: number[], d: string, v: F32): TI;
+    };
     const { x, dy } = inputs as { x: TI; dy: TI };
     const X = be.data.get(x.dataId).values as F32;
     const DY = be.data.get(dy.dataId).values as F32;
@@ -200,7 +253,12 @@ export const leakyReluGradConfig: tf.GradConfig = {
     const alpha = (attrs as unknown as { alpha: number }).alpha;
     const d = dy as tf.Tensor;
     if (x!.dtype === 'float32' && d.dtype === 'float32' && tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend()) != null) {
-      return { x: () => tf.engine().runKernel(LEAKY_RELU_GRAD, { x: x!, dy: d }, { alpha } as unknown as tf.NamedAttrMap) as tf.Tensor };
+      return {
+        x: () =>
+          tf
+            .engine()
+            .runKernel(LEAKY_RELU_GRAD, { x: x!, dy: d }, { alpha } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      };
     }
     return { x: () => tf.where(tf.greater(x!, 0), d, tf.mul(d, alpha)) };
   },

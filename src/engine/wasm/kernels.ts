@@ -21,7 +21,15 @@ import { heapOffset, simdFor } from './simd.js';
 import { convInfoOf, type ConvAttrs } from './conv-info.js';
 import { loadNativeBlas } from '../native/blas.js';
 import { NATIVE_KERNEL_NAMES, nativeKernel } from './native-kernels.js';
-import { LEAKY_RELU_GRAD, leakyReluGradConfig, leakyReluGradCpu, leakyReluGradWasm, leakyReluJs, maxPoolGradJs, reduceLeadingJs } from './js-kernels.js';
+import {
+  LEAKY_RELU_GRAD,
+  leakyReluGradConfig,
+  leakyReluGradCpu,
+  leakyReluGradWasm,
+  leakyReluJs,
+  maxPoolGradJs,
+  reduceLeadingJs,
+} from './js-kernels.js';
 
 const { util } = tf;
 
@@ -38,7 +46,19 @@ const MAX_IM2COL = 1 << 24;
 
 /** dW = patches(x)^T @ dy: patches^T [KH*KW*Ci, N*OH*OW] built in JS, then one matMul. */
 function filterGradIm2col(ops: Ops, x: TI, dy: TI, info: tf.backend_util.Conv2DInfo): TI {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: ci,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: co,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const p = n * oh * ow;
@@ -78,7 +98,19 @@ function filterGradIm2col(ops: Ops, x: TI, dy: TI, info: tf.backend_util.Conv2DI
 
 /** dx via Z = dy @ W^T ([N*OH*OW, KH*KW*Ci], one matMul) and a JS scatter-add of Z's columns into dx. */
 function inputGradCol2im(ops: Ops, dy: TI, filter: TI, info: tf.backend_util.Conv2DInfo): TI {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: ci,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: co,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const kkc = kh * kw * ci;
@@ -126,10 +158,24 @@ function inputGradCol2im(ops: Ops, dy: TI, filter: TI, info: tf.backend_util.Con
  * is a convolution of x^T [Ci,H,W,N] (batch Ci, channels N) with dy^T
  * [OH,OW,N,Co] used as the filter, dilated by the stride: output [Ci,KH,KW,Co].
  */
-export function conv2DBackpropFilterImpl(backend: BackendWasm, x: TI, dy: TI, attrs: ConvAttrs & { filterShape: number[] }): TI {
+export function conv2DBackpropFilterImpl(
+  backend: BackendWasm,
+  x: TI,
+  dy: TI,
+  attrs: ConvAttrs & { filterShape: number[] },
+): TI {
   const ops = new Ops(backend);
   const info = convInfoOf(x.shape, attrs.filterShape, attrs, 'Conv2DBackpropFilter');
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, inHeight: h, inWidth: w } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    outHeight: oh,
+    outWidth: ow,
+    inHeight: h,
+    inWidth: w,
+  } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const patchElems = kh * kw * info.inChannels * info.batchSize * oh * ow;
@@ -184,10 +230,26 @@ function phases(k: number, s: number, p: number, inLen: number, outLen: number):
  * filter's taps of that phase; the phases are then interleaved. No FLOP is
  * spent on the zeros a zero-insertion formulation would multiply.
  */
-export function conv2DBackpropInputImpl(backend: BackendWasm, dy: TI, filter: TI, attrs: ConvAttrs & { inputShape: number[] }): TI {
+export function conv2DBackpropInputImpl(
+  backend: BackendWasm,
+  dy: TI,
+  filter: TI,
+  attrs: ConvAttrs & { inputShape: number[] },
+): TI {
   const ops = new Ops(backend);
   const info = convInfoOf(attrs.inputShape, filter.shape, attrs, 'Conv2DBackpropInput');
-  const { batchSize: n, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, inHeight: h, inWidth: w, inChannels: ci } = info;
+  const {
+    batchSize: n,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    outHeight: oh,
+    outWidth: ow,
+    inHeight: h,
+    inWidth: w,
+    inChannels: ci,
+  } = info;
   if (ci <= SMALL_CHANNELS && n * oh * ow * kh * kw * ci <= MAX_IM2COL) return inputGradCol2im(ops, dy, filter, info);
   const swapped = ops.transpose(filter, [0, 1, 3, 2]);
   const reversed = ops.reverse(swapped, [0, 1]);
@@ -211,7 +273,12 @@ export function conv2DBackpropInputImpl(backend: BackendWasm, dy: TI, filter: TI
               { x: reversed },
               {
                 begin: [fy.start, fx.start, 0, 0],
-                end: [fy.start + sh * (fy.taps - 1) + 1, fx.start + sw * (fx.taps - 1) + 1, reversed.shape[2], reversed.shape[3]],
+                end: [
+                  fy.start + sh * (fy.taps - 1) + 1,
+                  fx.start + sw * (fx.taps - 1) + 1,
+                  reversed.shape[2],
+                  reversed.shape[3],
+                ],
                 strides: [sh, sw, 1, 1],
                 beginMask: 0,
                 endMask: 0,
@@ -284,7 +351,13 @@ const seen = new WeakSet<object>();
  * packing of the right operand. So the LSTM's x W transposes W once (cheaper
  * than packing it) and dy W^T packs only dy^T.
  */
-export function batchMatMulImpl(backend: BackendWasm, a: TI, b: TI, transposeA: boolean, transposeB: boolean): TI | null {
+export function batchMatMulImpl(
+  backend: BackendWasm,
+  a: TI,
+  b: TI,
+  transposeA: boolean,
+  transposeB: boolean,
+): TI | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const ra = a.shape.length;
   const rb = b.shape.length;
@@ -433,14 +506,24 @@ const conv2DBackpropFilterConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropFilter,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend, attrs }: KFArgs) =>
-    conv2DBackpropFilterImpl(backend as BackendWasm, inputs.x as TI, inputs.dy as TI, attrs as unknown as ConvAttrs & { filterShape: number[] }),
+    conv2DBackpropFilterImpl(
+      backend as BackendWasm,
+      inputs.x as TI,
+      inputs.dy as TI,
+      attrs as unknown as ConvAttrs & { filterShape: number[] },
+    ),
 };
 
 const conv2DBackpropInputConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropInput,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend, attrs }: KFArgs) =>
-    conv2DBackpropInputImpl(backend as BackendWasm, inputs.dy as TI, inputs.filter as TI, attrs as unknown as ConvAttrs & { inputShape: number[] }),
+    conv2DBackpropInputImpl(
+      backend as BackendWasm,
+      inputs.dy as TI,
+      inputs.filter as TI,
+      attrs as unknown as ConvAttrs & { inputShape: number[] },
+    ),
 };
 
 const batchMatMulConfig: tf.KernelConfig = {
@@ -489,7 +572,11 @@ const transposeConfig: tf.KernelConfig = {
   kernelName: tf.Transpose,
   backendName: 'wasm',
   kernelFunc: (args: KFArgs) => {
-    const out = transposeKernel(args.backend as BackendWasm, args.inputs.x as TI, (args.attrs as { perm: number[] }).perm);
+    const out = transposeKernel(
+      args.backend as BackendWasm,
+      args.inputs.x as TI,
+      (args.attrs as { perm: number[] }).perm,
+    );
     return out ?? originals.get(tf.Transpose)!.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
   },
 };
@@ -499,18 +586,34 @@ function withFallback(kernelName: string, impl: (args: KFArgs) => TI | null): tf
   return {
     kernelName,
     backendName: 'wasm',
-    kernelFunc: (args: KFArgs) => impl(args) ?? originals.get(kernelName)!.kernelFunc(args as Parameters<tf.KernelFunc>[0]),
+    kernelFunc: (args: KFArgs) =>
+      impl(args) ?? originals.get(kernelName)!.kernelFunc(args as Parameters<tf.KernelFunc>[0]),
   };
 }
 
 const maxPoolGradConfig = withFallback(tf.MaxPoolGrad, ({ inputs, backend, attrs }) =>
-  maxPoolGradJs(backend as BackendWasm, inputs.dy as TI, inputs.input as TI, attrs as unknown as Parameters<typeof maxPoolGradJs>[3]),
+  maxPoolGradJs(
+    backend as BackendWasm,
+    inputs.dy as TI,
+    inputs.input as TI,
+    attrs as unknown as Parameters<typeof maxPoolGradJs>[3],
+  ),
 );
 const sumConfig = withFallback(tf.Sum, ({ inputs, backend, attrs }) =>
-  reduceLeadingJs(backend as BackendWasm, inputs.x as TI, attrs as unknown as { axis: number[]; keepDims: boolean }, false),
+  reduceLeadingJs(
+    backend as BackendWasm,
+    inputs.x as TI,
+    attrs as unknown as { axis: number[]; keepDims: boolean },
+    false,
+  ),
 );
 const meanConfig = withFallback(tf.Mean, ({ inputs, backend, attrs }) =>
-  reduceLeadingJs(backend as BackendWasm, inputs.x as TI, attrs as unknown as { axis: number[]; keepDims: boolean }, true),
+  reduceLeadingJs(
+    backend as BackendWasm,
+    inputs.x as TI,
+    attrs as unknown as { axis: number[]; keepDims: boolean },
+    true,
+  ),
 );
 const leakyReluConfig = withFallback(tf.LeakyRelu, ({ inputs, backend, attrs }) =>
   leakyReluJs(backend as BackendWasm, inputs.x as TI, (attrs as unknown as { alpha: number }).alpha),

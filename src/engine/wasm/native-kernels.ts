@@ -53,7 +53,12 @@ const floats = (...ts: TI[]) => ts.every((t) => t.dtype === 'float32');
 const nonEmpty = (...shapes: number[][]) => shapes.every((s) => util.sizeFromShape(s) > 0);
 
 /** Conv attrs with dilations (Conv2D has them; the gradient kernels are always undilated). */
-function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs & { dilations?: number | [number, number] }, name: string): tf.backend_util.Conv2DInfo | null {
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvAttrs & { dilations?: number | [number, number] },
+  name: string,
+): tf.backend_util.Conv2DInfo | null {
   if (attrs.dataFormat === 'NCHW') return null;
   const info = convInfoOf(xShape, filterShape, attrs, name);
   if (attrs.dilations === undefined || attrs.dilations === 1) return info;
@@ -79,7 +84,10 @@ type ConvOperands = { first: TI; second: TI; xShape: number[]; filterShape: numb
 function convKernel(
   mode: number,
   name: string,
-  operands: (inputs: tf.NamedTensorInfoMap, attrs: ConvAttrs & { filterShape: number[]; inputShape: number[] }) => ConvOperands,
+  operands: (
+    inputs: tf.NamedTensorInfoMap,
+    attrs: ConvAttrs & { filterShape: number[]; inputShape: number[] },
+  ) => ConvOperands,
   outShape: (o: ConvOperands, info: tf.backend_util.Conv2DInfo) => number[],
 ): Impl {
   return (blas, backend, { inputs, attrs }) => {

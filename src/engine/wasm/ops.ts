@@ -77,7 +77,13 @@ export class Ops {
   }
 
   /** Plain NHWC conv2d, stride and dilation given, explicit non-negative pads. */
-  conv2d(x: TI, filter: TI, strides: [number, number], dilations: [number, number], pads: [number, number, number, number]): TI {
+  conv2d(
+    x: TI,
+    filter: TI,
+    strides: [number, number],
+    dilations: [number, number],
+    pads: [number, number, number, number],
+  ): TI {
     const [t, b, l, r] = pads;
     return this.run(
       tf.Conv2D,
@@ -101,7 +107,13 @@ export class Ops {
    * conv2d with possibly negative pads: a negative pad crops the input on
    * that side (XNNPACK takes only non-negative padding).
    */
-  conv2dSigned(x: TI, filter: TI, strides: [number, number], dilations: [number, number], pads: [number, number, number, number]): TI {
+  conv2dSigned(
+    x: TI,
+    filter: TI,
+    strides: [number, number],
+    dilations: [number, number],
+    pads: [number, number, number, number],
+  ): TI {
     const [t, b, l, r] = pads;
     if (t >= 0 && b >= 0 && l >= 0 && r >= 0) return this.conv2d(x, filter, strides, dilations, pads);
     const [n, h, w, c] = x.shape as [number, number, number, number];
@@ -110,7 +122,12 @@ export class Ops {
     const cl = Math.max(0, -l);
     const cr = Math.max(0, -r);
     const cropped = this.slice(x, [0, ct, cl, 0], [n, h - ct - cb, w - cl - cr, c]);
-    const out = this.conv2d(cropped, filter, strides, dilations, [Math.max(0, t), Math.max(0, b), Math.max(0, l), Math.max(0, r)]);
+    const out = this.conv2d(cropped, filter, strides, dilations, [
+      Math.max(0, t),
+      Math.max(0, b),
+      Math.max(0, l),
+      Math.max(0, r),
+    ]);
     this.free(cropped);
     return out;
   }

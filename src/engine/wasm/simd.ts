@@ -10,9 +10,33 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { SIMD_WASM_BASE64 } from './simd-module.js';
 
 export interface SimdKernels {
-  adam(x: number, g: number, m: number, v: number, vm: number, o: number, n: number, b1: number, b2: number, eps: number, wd: number, step: number, invSqrtBc2: number): void;
+  adam(
+    x: number,
+    g: number,
+    m: number,
+    v: number,
+    vm: number,
+    o: number,
+    n: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    wd: number,
+    step: number,
+    invSqrtBc2: number,
+  ): void;
   leaky_relu(x: number, dy: number, o: number, n: number, alpha: number, grad: number): void;
-  bn_apply(x: number, w: number, y: number, rows: number, c: number, s1: number, s2: number, s3: number, mode: number): void;
+  bn_apply(
+    x: number,
+    w: number,
+    y: number,
+    rows: number,
+    c: number,
+    s1: number,
+    s2: number,
+    s3: number,
+    mode: number,
+  ): void;
   col_sums(x: number, w: number, rows: number, c: number, m: number, a: number, b: number, mode: number): void;
   maxpool2_grad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number): void;
   transpose_tile(src: number, sStride: number, dst: number, dStride: number, ni: number, nj: number): void;

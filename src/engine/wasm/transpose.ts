@@ -31,7 +31,16 @@ export function collapse(shape: readonly number[], perm: readonly number[]): { s
 }
 
 /** dst[d0 + i + j*dStride] = src[s0 + i*sStride + j] for i < ni, j < nj, tiled for the caches. */
-function tile2d(src: Arr, s0: number, sStride: number, dst: Arr, d0: number, dStride: number, ni: number, nj: number): void {
+function tile2d(
+  src: Arr,
+  s0: number,
+  sStride: number,
+  dst: Arr,
+  d0: number,
+  dStride: number,
+  ni: number,
+  nj: number,
+): void {
   for (let j0 = 0; j0 < nj; j0 += TILE) {
     const j1 = Math.min(nj, j0 + TILE);
     for (let i0 = 0; i0 < ni; i0 += TILE) {
@@ -49,7 +58,17 @@ function tile2d(src: Arr, s0: number, sStride: number, dst: Arr, d0: number, dSt
 }
 
 /** tile2d cut into TILE x TILE blocks, each offered to fastTile first (edges that it declines run in JS). */
-function tiled(src: Arr, s0: number, sStride: number, dst: Arr, d0: number, dStride: number, ni: number, nj: number, fastTile: TileFn): void {
+function tiled(
+  src: Arr,
+  s0: number,
+  sStride: number,
+  dst: Arr,
+  d0: number,
+  dStride: number,
+  ni: number,
+  nj: number,
+  fastTile: TileFn,
+): void {
   for (let j0 = 0; j0 < nj; j0 += TILE) {
     const bj = Math.min(TILE, nj - j0);
     for (let i0 = 0; i0 < ni; i0 += TILE) {
@@ -62,7 +81,17 @@ function tiled(src: Arr, s0: number, sStride: number, dst: Arr, d0: number, dStr
 }
 
 /** Like tile2d, but each element is a contiguous run of `es` values. */
-function tile2dRuns(src: Arr, s0: number, sStride: number, dst: Arr, d0: number, dStride: number, ni: number, nj: number, es: number): void {
+function tile2dRuns(
+  src: Arr,
+  s0: number,
+  sStride: number,
+  dst: Arr,
+  d0: number,
+  dStride: number,
+  ni: number,
+  nj: number,
+  es: number,
+): void {
   for (let j = 0; j < nj; j++) {
     let d = d0 + j * dStride;
     let s = s0 + j * es;
@@ -82,7 +111,13 @@ function tile2dRuns(src: Arr, s0: number, sStride: number, dst: Arr, d0: number,
 export type TileFn = (s0: number, sStride: number, d0: number, dStride: number, ni: number, nj: number) => boolean;
 
 /** Writes the transpose of src (shape, perm) into dst. Any rank; dtype-agnostic. */
-export function transposeInto(src: Arr, dst: Arr, shapeIn: readonly number[], permIn: readonly number[], fastTile?: TileFn): void {
+export function transposeInto(
+  src: Arr,
+  dst: Arr,
+  shapeIn: readonly number[],
+  permIn: readonly number[],
+  fastTile?: TileFn,
+): void {
   const collapsed = collapse(shapeIn, permIn);
   let { shape, perm } = collapsed;
   if (shape.length <= 1 || perm.every((p, i) => p === i)) {

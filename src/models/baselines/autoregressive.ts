@@ -52,7 +52,12 @@ export function categoricalNll(logits: tf.Tensor3D, z: tf.Tensor2D, bins: number
 }
 
 /** z [B, d] in [0, 1] -> logits [B, d, bins] of p(z_d | z_<d). */
-export function autoregressiveDensity(store: ParamStore, spec: AutoregressiveSpec, seed: number, name = 'estimator'): (z: tf.Tensor2D) => tf.Tensor3D {
+export function autoregressiveDensity(
+  store: ParamStore,
+  spec: AutoregressiveSpec,
+  seed: number,
+  name = 'estimator',
+): (z: tf.Tensor2D) => tf.Tensor3D {
   const { dims: d, hidden: h, bins } = spec;
   const masks = madeMasks(d, h);
   // The masks live in the store (not trained) so that the model's dispose frees them.
@@ -62,15 +67,26 @@ export function autoregressiveDensity(store: ParamStore, spec: AutoregressiveSpe
     () => {
       // Output column (j, bin) sees what output j sees.
       const m = new Float32Array(h * d * bins);
-      for (let k = 0; k < h; k++) for (let j = 0; j < d; j++) if (masks.output[k * d + j]) m.fill(1, (k * d + j) * bins, (k * d + j + 1) * bins);
+      for (let k = 0; k < h; k++)
+        for (let j = 0; j < d; j++) if (masks.output[k * d + j]) m.fill(1, (k * d + j) * bins, (k * d + j + 1) * bins);
       return m;
     },
     [h, d * bins],
     false,
   );
-  const w1 = store.add(`${name}.weight_in`, () => linearDefault(d * h, d, rngStream(seed, `init:${name}.weight_in`)), [d, h], true);
+  const w1 = store.add(
+    `${name}.weight_in`,
+    () => linearDefault(d * h, d, rngStream(seed, `init:${name}.weight_in`)),
+    [d, h],
+    true,
+  );
   const b1 = store.add(`${name}.bias_in`, () => new Float32Array(h), [h], true);
-  const w2 = store.add(`${name}.weight_out`, () => linearDefault(h * d * bins, h, rngStream(seed, `init:${name}.weight_out`)), [h, d * bins], true);
+  const w2 = store.add(
+    `${name}.weight_out`,
+    () => linearDefault(h * d * bins, h, rngStream(seed, `init:${name}.weight_out`)),
+    [h, d * bins],
+    true,
+  );
   const b2 = store.add(`${name}.bias_out`, () => new Float32Array(d * bins), [d * bins], true);
   return (z) => {
     const hid = leaky(tf.add(tf.matMul(z, tf.mul(w1, maskIn) as tf.Tensor2D), b1));

@@ -80,7 +80,10 @@ export const gaussianAd: BaselineBuilder = {
             let trace = 0;
             for (let i = 0; i < d; i++) trace += g.covariance[i * d + i];
             const precision = invertSpd(g.covariance, d, RIDGE * Math.max(trace / d, 1e-12));
-            return { mean: tf.tensor1d(Float32Array.from(g.mean)), precision: tf.tensor2d(Float32Array.from(precision), [d, d]) };
+            return {
+              mean: tf.tensor1d(Float32Array.from(g.mean)),
+              precision: tf.tensor2d(Float32Array.from(precision), [d, d]),
+            };
           });
           free();
           levels = fitted;
@@ -88,7 +91,11 @@ export const gaussianAd: BaselineBuilder = {
         score(x) {
           if (!levels) throw new Error('GaussianAD: score before fit');
           const fitted = levels;
-          return { latent: tf.addN(features(x).map((f, l) => mahalanobis(f, fitted[l].mean, fitted[l].precision))) as tf.Tensor1D };
+          return {
+            latent: tf.addN(
+              features(x).map((f, l) => mahalanobis(f, fitted[l].mean, fitted[l].precision)),
+            ) as tf.Tensor1D,
+          };
         },
       },
       dispose: free,

@@ -29,7 +29,13 @@ export const LSA = {
 } as const;
 
 export const lsa: BaselineBuilder = {
-  structure: () => ({ model: 'lsa', estimator: 'made-1-hidden', hidden: LSA.hidden, bins: LSA.bins, lambda: LSA.lambda }),
+  structure: () => ({
+    model: 'lsa',
+    estimator: 'made-1-hidden',
+    hidden: LSA.hidden,
+    bins: LSA.bins,
+    lambda: LSA.lambda,
+  }),
   build(name, traits, s, store, seed) {
     const b = buildBackbone(store, s, seed);
     const density = autoregressiveDensity(store, { dims: s.latent, hidden: LSA.hidden, bins: LSA.bins }, seed);

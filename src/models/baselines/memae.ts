@@ -42,9 +42,14 @@ export const memAe: BaselineBuilder = {
     const size = perPosition ? s.latent / POSITIONS : s.latent;
     const read = memory(store, { items: MEMAE.items, size, shrink: 1 / MEMAE.items }, seed);
     // z [B, C*16] (NCHW order: channel-major) <-> queries [B*16, C].
-    const toQueries = (z: tf.Tensor2D) => (perPosition ? tf.reshape(tf.transpose(tf.reshape(z, [z.shape[0], size, POSITIONS]), [0, 2, 1]), [-1, size]) : z) as tf.Tensor2D;
+    const toQueries = (z: tf.Tensor2D) =>
+      (perPosition
+        ? tf.reshape(tf.transpose(tf.reshape(z, [z.shape[0], size, POSITIONS]), [0, 2, 1]), [-1, size])
+        : z) as tf.Tensor2D;
     const fromQueries = (q: tf.Tensor2D, batch: number) =>
-      (perPosition ? tf.reshape(tf.transpose(tf.reshape(q, [batch, POSITIONS, size]), [0, 2, 1]), [batch, size * POSITIONS]) : q) as tf.Tensor2D;
+      (perPosition
+        ? tf.reshape(tf.transpose(tf.reshape(q, [batch, POSITIONS, size]), [0, 2, 1]), [batch, size * POSITIONS])
+        : q) as tf.Tensor2D;
     const throughMemory = (z: tf.Tensor2D): MemoryRead => {
       const r = read(toQueries(z));
       return { out: fromQueries(r.out, z.shape[0]), attention: r.attention };

@@ -54,7 +54,17 @@ export function attentionEntropy(w: tf.Tensor2D): tf.Scalar {
 }
 
 /** The memory as a part: items initialised U(-1/sqrt(size), 1/sqrt(size)) as the official code. */
-export function memory(store: ParamStore, spec: MemorySpec, seed: number, name = 'memory'): (z: tf.Tensor2D) => MemoryRead {
-  const m = store.add(`${name}.items`, () => linearDefault(spec.items * spec.size, spec.size, rngStream(seed, `init:${name}.items`)), [spec.items, spec.size], true);
+export function memory(
+  store: ParamStore,
+  spec: MemorySpec,
+  seed: number,
+  name = 'memory',
+): (z: tf.Tensor2D) => MemoryRead {
+  const m = store.add(
+    `${name}.items`,
+    () => linearDefault(spec.items * spec.size, spec.size, rngStream(seed, `init:${name}.items`)),
+    [spec.items, spec.size],
+    true,
+  );
   return (z) => readMemory(z, m as tf.Tensor2D, spec.shrink);
 }

@@ -33,7 +33,8 @@ export function classCell(chosen: readonly Chosen[]): MutableCell {
 export function averageCell(classCells: readonly MutableCell[]): MutableCell {
   const used = classCells.filter((c) => c.mean !== null);
   const bySeed = used.map((c) => new Map(c.seeds.map((s) => [s.seed, s.value])));
-  const common = used.length === 0 ? [] : used[0]!.seeds.map((s) => s.seed).filter((s) => bySeed.every((m) => m.has(s)));
+  const common =
+    used.length === 0 ? [] : used[0]!.seeds.map((s) => s.seed).filter((s) => bySeed.every((m) => m.has(s)));
   const perSeed = common.map((s) => mean(bySeed.map((m) => m.get(s)!))!);
   return {
     mean: mean(used.map((c) => c.mean!)),

@@ -18,7 +18,9 @@ export function buildCurves(ctx: Ctx): Curve[] {
         if (ctx.select === 'median') {
           // The per-epoch median over the group's finished points (not the curve of any one point).
           const byEpoch = new Map<number, number[]>();
-          for (const p of g.points) if (p.final !== null && p.final !== undefined) for (const h of p.history ?? []) push(byEpoch, h.epoch, h.value);
+          for (const p of g.points)
+            if (p.final !== null && p.final !== undefined)
+              for (const h of p.history ?? []) push(byEpoch, h.epoch, h.value);
           hist = [...byEpoch].map(([epoch, vs]) => ({ epoch, value: median(vs)! }));
         } else hist = ctx.chosen.get(g.key)!.point?.history ?? null;
         if (!hist || hist.length === 0) continue;

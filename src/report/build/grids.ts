@@ -9,7 +9,8 @@ import type { GridCell, HyperGrid } from '../types.js';
 export function buildGrids(ctx: Ctx): HyperGrid[] {
   const dp = ctx.def?.defaultPoint;
   const isDefault = (p: Point): boolean =>
-    !!dp && TUNED_KEYS.every((k) => p.params[k] === undefined || (dp[k] !== undefined && sameNumber(p.params[k]!, dp[k]!)));
+    !!dp &&
+    TUNED_KEYS.every((k) => p.params[k] === undefined || (dp[k] !== undefined && sameNumber(p.params[k]!, dp[k]!)));
   const grids: HyperGrid[] = [];
   for (const row of ctx.rows) {
     for (const c of ctx.classes) {
@@ -36,7 +37,8 @@ export function buildGrids(ctx: Ctx): HyperGrid[] {
         // Index the points by cell once: a grid of 10 x 10 x 5 with many seeds stays linear.
         const cellKey = (xv: unknown, yv: unknown, pv: unknown) => `${xv}|${yv}|${pv}`;
         const byCell = new Map<string, Point[]>();
-        for (const p of pts) push(byCell, cellKey(xKey && p.params[xKey], yKey && p.params[yKey], pageKey && p.params[pageKey]), p);
+        for (const p of pts)
+          push(byCell, cellKey(xKey && p.params[xKey], yKey && p.params[yKey], pageKey && p.params[pageKey]), p);
         const oracleIds = new Set(gs.map((g) => ctx.oracle.get(g.key)!.point?.id).filter(Boolean));
         for (const nu of pageKey ? values(pageKey) : [null]) {
           const cells: GridCell[][] = y.values.map((yv) =>
@@ -50,7 +52,10 @@ export function buildGrids(ctx: Ctx): HyperGrid[] {
                 seedsExpected: here.length,
                 oracleSeeds: here.filter((p) => oracleIds.has(p.id)).length,
                 isDefault: here.length > 0 && isDefault(here[0]!),
-                trialNumbers: here.filter((p) => p.complete).map((p) => p.complete!.number).sort((a, b) => a - b),
+                trialNumbers: here
+                  .filter((p) => p.complete)
+                  .map((p) => p.complete!.number)
+                  .sort((a, b) => a - b),
               };
             }),
           );

@@ -89,7 +89,13 @@ export function variantOf(params: TrialParams): RowVariant {
 
 export function rowIdOf(params: TrialParams): string {
   const v = variantOf(params) as Record<string, string>;
-  return [params.model, params.boundary ?? '-', ...Object.keys(v).sort().map((k) => `${k}=${v[k]}`)].join('|');
+  return [
+    params.model,
+    params.boundary ?? '-',
+    ...Object.keys(v)
+      .sort()
+      .map((k) => `${k}=${v[k]}`),
+  ].join('|');
 }
 
 export function tunedOf(params: TrialParams): TunedPoint {
@@ -121,7 +127,11 @@ export function finalAuroc(t: FrozenTrial, score: Score, objective: Score): numb
 }
 
 /** AUROC per joint epoch of a score: user attr `auroc_history`, else the intermediate values. */
-export function aurocHistory(t: FrozenTrial, score: Score, objective: Score): { epoch: number; value: number }[] | null {
+export function aurocHistory(
+  t: FrozenTrial,
+  score: Score,
+  objective: Score,
+): { epoch: number; value: number }[] | null {
   const h = t.userAttrs[ATTR.aurocHistory];
   if (isRecord(h) && Array.isArray(h[score])) {
     const arr = h[score] as JsonValue[];
@@ -181,7 +191,14 @@ export function collectPoints(grid: Grid | null, trials: readonly FrozenTrial[])
     } else if (t.state === TrialState.FAIL) p.failed++;
     else if (t.state === TrialState.PRUNED) p.pruned++;
   }
-  return { points, expected, states, trials: ours.length, ignored: { foreign: foreign.length, removed: removed.length }, severalComplete };
+  return {
+    points,
+    expected,
+    states,
+    trials: ours.length,
+    ignored: { foreign: foreign.length, removed: removed.length },
+    severalComplete,
+  };
 }
 
 /**
@@ -189,10 +206,16 @@ export function collectPoints(grid: Grid | null, trials: readonly FrozenTrial[])
  * returns the rows in table order. A variant option enters the label only
  * when the study sweeps it.
  */
-export function assignRows(points: ReadonlyMap<string, Point>, score: Score, objective: Score, warnings: string[]): ReportRow[] {
+export function assignRows(
+  points: ReadonlyMap<string, Point>,
+  score: Score,
+  objective: Score,
+  warnings: string[],
+): ReportRow[] {
   const optionValues = new Map<string, Set<string>>();
   for (const p of points.values())
-    for (const k of VARIANT_KEYS) if (p.params[k] !== undefined) (optionValues.get(k) ?? optionValues.set(k, new Set()).get(k)!).add(p.params[k]!);
+    for (const k of VARIANT_KEYS)
+      if (p.params[k] !== undefined) (optionValues.get(k) ?? optionValues.set(k, new Set()).get(k)!).add(p.params[k]!);
   const varying = VARIANT_KEYS.filter((k) => (optionValues.get(k)?.size ?? 0) > 1);
   const rows = new Map<string, ReportRow>();
   let withoutScore = 0;
@@ -219,7 +242,8 @@ export function assignRows(points: ReadonlyMap<string, Point>, score: Score, obj
     p.history = p.complete ? aurocHistory(p.complete, row.score, objective) : null;
     if (p.complete && p.final === null) withoutScore++;
   }
-  if (withoutScore > 0) warnings.push(`${withoutScore} finished trial(s) have no final AUROC for their row's score; they count as missing`);
+  if (withoutScore > 0)
+    warnings.push(`${withoutScore} finished trial(s) have no final AUROC for their row's score; they count as missing`);
   return [...rows.values()].sort(
     (a, b) =>
       rowOrder(a.model) - rowOrder(b.model) ||

@@ -34,7 +34,10 @@ export function defaultMatcher(study: Study | null, studyName: string) {
       const vals = TUNED_KEYS.filter((k) => dp[k] !== undefined && group.points.some((p) => p.params[k] !== undefined))
         .map((k) => `${k}=${dp[k]} (grid: ${[...new Set(group.points.map((p) => p.params[k]))].join(', ')})`)
         .join('; ');
-      throw new UserInputError(`defaultPoint is not a point of the grid of ${group.row.label}: ${vals}`, `study ${studyName}`);
+      throw new UserInputError(
+        `defaultPoint is not a point of the grid of ${group.row.label}: ${vals}`,
+        `study ${studyName}`,
+      );
     }
     return match;
   };
@@ -55,7 +58,15 @@ export function choose(group: Group, select: Selection, defaultOf: (g: Group) =>
     // A pruned default point has no value and never will (unless run again with --rerun-pruned).
     return {
       result: ok
-        ? { ...base, value: p.final!, trialNumbers: [p.complete!.number], point: tunedOf(p.params), ties: 0, pointsUsed: 1, pointsExpected: 1 }
+        ? {
+            ...base,
+            value: p.final!,
+            trialNumbers: [p.complete!.number],
+            point: tunedOf(p.params),
+            ties: 0,
+            pointsUsed: 1,
+            pointsExpected: 1,
+          }
         : null,
       complete: ok || isPruned(p),
       missing: ok || isPruned(p) ? 0 : 1,
@@ -66,7 +77,12 @@ export function choose(group: Group, select: Selection, defaultOf: (g: Group) =>
   if (done.length === 0) return { result: null, complete: false, missing, point: null };
   if (select === 'median') {
     const value = median(done.map((p) => p.final!))!;
-    return { result: { ...base, value, trialNumbers, point: null, ties: 0 }, complete: missing === 0, missing, point: null };
+    return {
+      result: { ...base, value, trialNumbers, point: null, ties: 0 },
+      complete: missing === 0,
+      missing,
+      point: null,
+    };
   }
   // oracle: best final test AUROC; ties go to the smallest (lambdaKl, lambdaRec, nu).
   const sorted = [...done].sort((a, b) => compareTuned(a.params, b.params));
@@ -88,26 +104,46 @@ export function fmtPoint(p: TunedPoint): string {
 }
 
 /** The caption sentence: selection, score, seeds. Renderers print it above every table. */
-export function selectionCaption(select: Selection, score: Score, rows: readonly ReportRow[], def: Study | null): string {
+export function selectionCaption(
+  select: Selection,
+  score: Score,
+  rows: readonly ReportRow[],
+  def: Study | null,
+): string {
   const how =
     select === 'oracle'
       ? 'Selection: oracle. For each class and seed, the grid point (lambdaKl, lambdaRec, nu) with the best final test AUROC, as in the paper; it looks at test labels, so it is an optimistic upper bound.'
       : select === 'default'
         ? `Selection: default point (${def?.defaultPoint ? fmtPoint(def.defaultPoint) : 'none'}) from the study file; no test labels used.`
         : 'Selection: median over the grid points of the final test AUROC; no test labels used.';
-  const others = [...new Set(rows.filter((r) => r.score !== score).map((r) => `${r.paperLabel.replace(/\([hs]\)$/, '')}: ${r.score}`))];
+  const others = [
+    ...new Set(
+      rows.filter((r) => r.score !== score).map((r) => `${r.paperLabel.replace(/\([hs]\)$/, '')}: ${r.score}`),
+    ),
+  ];
   const scoreText = `Score: AUROC of the ${score} score after the last joint epoch${others.length ? ` (models without it use their own: ${others.join(', ')})` : ''}.`;
   return `${how} ${scoreText} With several seeds: selected per seed, then mean ± sample std over seeds.`;
 }
 
 /** Groups the points by (row, class, contamination, seed) and makes the selection's choice in each. */
-export function groupAndChoose(points: ReadonlyMap<string, Point>, select: Selection, defaultOf: (g: Group) => Point | null) {
+export function groupAndChoose(
+  points: ReadonlyMap<string, Point>,
+  select: Selection,
+  defaultOf: (g: Group) => Point | null,
+) {
   const groups = new Map<string, Group>();
   for (const p of points.values()) {
     const key = `${p.row!.id}#${p.params.normalClass}#${p.params.contamination}#${p.params.seed}`;
     let g = groups.get(key);
     if (!g) {
-      g = { key, row: p.row!, normalClass: p.params.normalClass, contamination: p.params.contamination, seed: p.params.seed, points: [] };
+      g = {
+        key,
+        row: p.row!,
+        normalClass: p.params.normalClass,
+        contamination: p.params.contamination,
+        seed: p.params.seed,
+        points: [],
+      };
       groups.set(key, g);
     }
     g.points.push(p);

@@ -51,7 +51,8 @@ export function addPaper(
   for (const r of built) {
     r.cells.forEach((cell, j) => {
       const col = columns[j]!;
-      const found = col.kind === 'avg' ? paperAvg(r.paperKey) : paperValue(ctx.dataset, kind, r.paperKey, col.normalClass!);
+      const found =
+        col.kind === 'avg' ? paperAvg(r.paperKey) : paperValue(ctx.dataset, kind, r.paperKey, col.normalClass!);
       if (!found) return;
       covered++;
       cell.paper = found.value;
@@ -62,14 +63,22 @@ export function addPaper(
   const which = ctx.classes.map((c) => className(ctx.dataset, c)).join(', ');
   const avgNotes = [
     ...(subsetAverages > 0
-      ? [`Paper Avg. here is the paper's mean over the ${ctx.classes.length} classes this study has (${which}), not its published ${allClasses}-class average.`]
+      ? [
+          `Paper Avg. here is the paper's mean over the ${ctx.classes.length} classes this study has (${which}), not its published ${allClasses}-class average.`,
+        ]
       : []),
     ...(noSubsetValues > 0
-      ? [`No paper Avg. for ${noSubsetValues} row(s): the paper publishes only a ${allClasses}-class average there, and this study has ${ctx.classes.length} class(es) (${which}).`]
+      ? [
+          `No paper Avg. for ${noSubsetValues} row(s): the paper publishes only a ${allClasses}-class average there, and this study has ${ctx.classes.length} class(es) (${which}).`,
+        ]
       : []),
   ];
-  if (covered === 0 && noSubsetValues === 0) return [`The paper publishes no ${kind} values for ${datasetTitle(ctx.dataset)}.`];
-  return [...paperTablesFor(ctx.dataset, kind).flatMap((t) => (t.note ? [`Paper Table ${t.id}: ${t.note}`] : [])), ...avgNotes];
+  if (covered === 0 && noSubsetValues === 0)
+    return [`The paper publishes no ${kind} values for ${datasetTitle(ctx.dataset)}.`];
+  return [
+    ...paperTablesFor(ctx.dataset, kind).flatMap((t) => (t.note ? [`Paper Table ${t.id}: ${t.note}`] : [])),
+    ...avgNotes,
+  ];
 }
 
 /** Tables I-VI: rows = models, columns = classes and Avg., at the main contamination. */
@@ -85,7 +94,12 @@ export function classTable(ctx: Ctx, kind: 'main' | 'ablation', models: Readonly
   });
   flagBest(built);
   const columns: TableColumn[] = [
-    ...ctx.classes.map((c): TableColumn => ({ key: `class:${c}`, label: className(ctx.dataset, c), kind: 'class', normalClass: c })),
+    ...ctx.classes.map((c): TableColumn => ({
+      key: `class:${c}`,
+      label: className(ctx.dataset, c),
+      kind: 'class',
+      normalClass: c,
+    })),
     { key: 'avg', label: 'Avg.', kind: 'avg' },
   ];
   const notes = ctx.compare ? addPaper(ctx, kind, built, columns) : [];
@@ -123,7 +137,9 @@ export function gateTable(ctx: Ctx): ReportTable | null {
     return { row, label: `${paperKey}${suffix}`, paperKey, cells: [averageCell(cells)] };
   });
   flagBest(built);
-  const columns: TableColumn[] = [{ key: 'avg', label: ctx.classes.length > 1 ? 'AUROC (avg. over classes)' : 'AUROC', kind: 'avg' }];
+  const columns: TableColumn[] = [
+    { key: 'avg', label: ctx.classes.length > 1 ? 'AUROC (avg. over classes)' : 'AUROC', kind: 'avg' },
+  ];
   return {
     kind: 'gates',
     id: 'gates',
@@ -151,7 +167,12 @@ export function contaminationTable(ctx: Ctx): ReportTable | null {
     title: `Average AUROC over classes vs training contamination on ${datasetTitle(ctx.dataset)}`,
     paperTable: 'Fig. 5',
     notes: [],
-    columns: ctx.contaminations.map((c) => ({ key: `contamination:${c}`, label: contaminationLabel(c), kind: 'contamination', contamination: c })),
+    columns: ctx.contaminations.map((c) => ({
+      key: `contamination:${c}`,
+      label: contaminationLabel(c),
+      kind: 'contamination',
+      contamination: c,
+    })),
     rows: built,
     provenance: provenanceOf(ctx, ctx.rows, ctx.contaminations),
   };

@@ -69,26 +69,33 @@ export function App(props: AppProps) {
 
   // Keys need raw mode; with stdin not a terminal (`< /dev/null`) the screen still shows, without keys.
   const { isRawModeSupported } = useStdin();
-  useInput((input, key) => {
-    const { screen, snapshot, body } = latest.current;
-    const { state, effect } = reduceKey(screen, { ...key, input }, {
-      start,
-      stopping: snapshot.stopping,
-      report: snapshot.report,
-      failedCount: snapshot.failed.length,
-      body,
-      select: snapshot.select,
-      canSelect: props.onSelect !== undefined,
-      canSelectDefault: props.canSelectDefault ?? false,
-    });
-    if (state !== screen) {
-      latest.current.screen = state;
-      setScreen(state);
-    }
-    if (effect?.kind === 'quit') props.onQuit();
-    else if (effect?.kind === 'stop') props.onStop?.();
-    else if (effect?.kind === 'select') props.onSelect?.(effect.select);
-  }, { isActive: isRawModeSupported === true });
+  useInput(
+    (input, key) => {
+      const { screen, snapshot, body } = latest.current;
+      const { state, effect } = reduceKey(
+        screen,
+        { ...key, input },
+        {
+          start,
+          stopping: snapshot.stopping,
+          report: snapshot.report,
+          failedCount: snapshot.failed.length,
+          body,
+          select: snapshot.select,
+          canSelect: props.onSelect !== undefined,
+          canSelectDefault: props.canSelectDefault ?? false,
+        },
+      );
+      if (state !== screen) {
+        latest.current.screen = state;
+        setScreen(state);
+      }
+      if (effect?.kind === 'quit') props.onQuit();
+      else if (effect?.kind === 'stop') props.onStop?.();
+      else if (effect?.kind === 'select') props.onSelect?.(effect.select);
+    },
+    { isActive: isRawModeSupported === true },
+  );
 
   return (
     <>
@@ -103,12 +110,27 @@ export function App(props: AppProps) {
           <Header snapshot={snapshot} width={width} />
           <Rule width={width} />
           {view === 'running' && <RunningTrials snapshot={snapshot} width={width} height={body} />}
-          {view === 'best' && <BestTable report={report} error={snapshot.reportError} table={table} width={width} height={body} />}
+          {view === 'best' && (
+            <BestTable report={report} error={snapshot.reportError} table={table} width={width} height={body} />
+          )}
           {view === 'grid' && <AblationGrid report={report} want={want} width={width} height={body} />}
           {view === 'failed' && (
-            <FailedTrials failed={snapshot.failed} offset={failedOffset} dataset={snapshot.dataset} width={width} height={body} />
+            <FailedTrials
+              failed={snapshot.failed}
+              offset={failedOffset}
+              dataset={snapshot.dataset}
+              width={width}
+              height={body}
+            />
           )}
-          <Footer view={view} mode={snapshot.mode} failed={snapshot.counts.failed} confirming={confirming} stopping={snapshot.stopping} width={width} />
+          <Footer
+            view={view}
+            mode={snapshot.mode}
+            failed={snapshot.counts.failed}
+            confirming={confirming}
+            stopping={snapshot.stopping}
+            width={width}
+          />
         </Box>
       )}
     </>

@@ -12,5 +12,7 @@ export function FailedTrials(props: {
   height: number;
 }) {
   const { glyphs } = useUi();
-  return <Lines lines={failedLines(props.failed, props.offset ?? 0, props.width, props.height, glyphs, props.dataset)} />;
+  return (
+    <Lines lines={failedLines(props.failed, props.offset ?? 0, props.width, props.height, glyphs, props.dataset)} />
+  );
 }

@@ -3,7 +3,14 @@ import type { SweepSnapshot } from '../model.js';
 import { useUi, Line } from '../theme.js';
 import { confirmLine, footerLine, type ViewName } from '../views/footer.js';
 
-export function Footer(props: { view: ViewName; mode: SweepSnapshot['mode']; failed: number; confirming: boolean; stopping?: boolean; width: number }) {
+export function Footer(props: {
+  view: ViewName;
+  mode: SweepSnapshot['mode'];
+  failed: number;
+  confirming: boolean;
+  stopping?: boolean;
+  width: number;
+}) {
   const { glyphs } = useUi();
   const line = props.confirming
     ? confirmLine(props.width, glyphs)

@@ -25,9 +25,21 @@ export function bestLines(
 ): Lines {
   if (height <= 0) return [];
   if (!report)
-    return [clipLine([{ text: reportError ?? 'no finished trial yet: the table fills in as trials finish', tone: reportError ? 'error' : 'dim' }], width, g)];
+    return [
+      clipLine(
+        [
+          {
+            text: reportError ?? 'no finished trial yet: the table fills in as trials finish',
+            tone: reportError ? 'error' : 'dim',
+          },
+        ],
+        width,
+        g,
+      ),
+    ];
   const tables = report.tables;
-  if (tables.length === 0) return [clipLine([{ text: 'no table yet: no finished trial has a value', tone: 'dim' }], width, g)];
+  if (tables.length === 0)
+    return [clipLine([{ text: 'no table yet: no finished trial has a value', tone: 'dim' }], width, g)];
   const k = ((tableIndex % tables.length) + tables.length) % tables.length;
   const table = tables[k]!;
   const out: Lines = [];
@@ -40,7 +52,18 @@ export function bestLines(
     g,
   );
   out.push(clipLine(title, width, g));
-  out.push(clipLine([{ text: `selection ${report.selection.select}, score ${report.selection.score}. ${report.selection.caption}`, tone: 'dim' }], width, g));
+  out.push(
+    clipLine(
+      [
+        {
+          text: `selection ${report.selection.select}, score ${report.selection.score}. ${report.selection.caption}`,
+          tone: 'dim',
+        },
+      ],
+      width,
+      g,
+    ),
+  );
   out.push(...tableLines(table, width, height - out.length, g));
   return out.slice(0, height);
 }

@@ -50,11 +50,14 @@ export function navigateGrids(grids: readonly HyperGrid[], want: GridWant): Grid
   const classes = [...new Map(ofRow.map((gr) => [gr.normalClass, gr.className])).entries()]
     .sort(([a], [b]) => a - b)
     .map(([normalClass, name]) => ({ normalClass, name }));
-  const normalClass = classes.find((c) => c.normalClass === want.normalClass)?.normalClass ?? classes[0]?.normalClass ?? null;
+  const normalClass =
+    classes.find((c) => c.normalClass === want.normalClass)?.normalClass ?? classes[0]?.normalClass ?? null;
   const ofClass = ofRow.filter((gr) => gr.normalClass === normalClass);
   const contaminations = [...new Set(ofClass.map((gr) => gr.contamination))].sort((a, b) => a - b);
   const contamination =
-    want.contamination !== undefined && contaminations.includes(want.contamination) ? want.contamination : (contaminations[0] ?? null);
+    want.contamination !== undefined && contaminations.includes(want.contamination)
+      ? want.contamination
+      : (contaminations[0] ?? null);
   const pages = ofClass.filter((gr) => gr.contamination === contamination);
   const page = pages.length === 0 ? 0 : Math.min(Math.max(0, want.page ?? 0), pages.length - 1);
   return { rows, classes, contaminations, pages, rowId, normalClass, contamination, page };
@@ -68,10 +71,28 @@ export function stepValue<T>(list: readonly T[], current: T | null, delta: numbe
   return list[j];
 }
 
-export function gridLines(report: ReportModel | null, want: GridWant, width: number, height: number, g: Glyphs, color: boolean): Lines {
+export function gridLines(
+  report: ReportModel | null,
+  want: GridWant,
+  width: number,
+  height: number,
+  g: Glyphs,
+  color: boolean,
+): Lines {
   if (height <= 0) return [];
   if (!report || report.grids.length === 0)
-    return [clipLine([{ text: 'no hyperparameter grid yet: it needs a model with more than one value of lambdaKl, lambdaRec or nu', tone: 'dim' }], width, g)];
+    return [
+      clipLine(
+        [
+          {
+            text: 'no hyperparameter grid yet: it needs a model with more than one value of lambdaKl, lambdaRec or nu',
+            tone: 'dim',
+          },
+        ],
+        width,
+        g,
+      ),
+    ];
   const nav = navigateGrids(report.grids, want);
   const grid = nav.pages[nav.page];
   if (!grid) return [[{ text: 'no grid for this choice', tone: 'dim' }]];
@@ -81,8 +102,12 @@ export function gridLines(report: ReportModel | null, want: GridWant, width: num
       { text: 'Grid', tone: 'title' },
       { text: grid.row.label },
       { text: classText({ normalClass: grid.normalClass } as TrialParams, report.study.dataset) },
-      ...(grid.nu !== null ? [{ text: `${g.nu} ${fmtParam(grid.nu)} (page ${nav.page + 1}/${nav.pages.length})` }] : []),
-      ...(nav.contaminations.length > 1 || grid.contamination > 0 ? [{ text: `contamination ${grid.contamination}` }] : []),
+      ...(grid.nu !== null
+        ? [{ text: `${g.nu} ${fmtParam(grid.nu)} (page ${nav.page + 1}/${nav.pages.length})` }]
+        : []),
+      ...(nav.contaminations.length > 1 || grid.contamination > 0
+        ? [{ text: `contamination ${grid.contamination}` }]
+        : []),
       { text: `final AUROC (${grid.row.score}), mean over seeds`, tone: 'dim' },
     ],
     g,
@@ -96,34 +121,49 @@ export function gridLines(report: ReportModel | null, want: GridWant, width: num
   // The figures' colour range (never narrower than their minimum span): cells a millionth apart share a colour.
   const [scaleLo, scaleHi] = colorDomain(values);
   const levels = HEAT_LEVELS;
-  const pageValues = grid.cells.flat().map((c) => c.mean).filter((v): v is number => v !== null);
+  const pageValues = grid.cells
+    .flat()
+    .map((c) => c.mean)
+    .filter((v): v is number => v !== null);
   const top = pageValues.length ? Math.max(...pageValues.map((v) => Math.round(v * 1000))) : null;
 
   const legend: Segment[] = [{ text: 'low ', tone: 'dim' }];
   for (let k = 0; k < levels; k++) legend.push(color ? { text: '  ', heat: k } : { text: g.shade[k]! });
   legend.push({ text: ' high', tone: 'dim' });
   if (values.length) legend.push({ text: `  ${reportFmt3(lo)} ${g.dash} ${reportFmt3(hi)}`, tone: 'dim' });
-  legend.push({ text: '   best of page ', tone: 'dim' }, { text: 'bold', tone: 'best' }, { text: '   - not finished', tone: 'dim' });
+  legend.push(
+    { text: '   best of page ', tone: 'dim' },
+    { text: 'bold', tone: 'best' },
+    { text: '   - not finished', tone: 'dim' },
+  );
   out.push(clipLine(legend, width, g));
 
-  const axisName = (k: HyperGrid['x']['key']) => (k === 'lambdaKl' ? g.lambdaKl : k === 'lambdaRec' ? g.lambdaRec : k === 'nu' ? g.nu : '');
+  const axisName = (k: HyperGrid['x']['key']) =>
+    k === 'lambdaKl' ? g.lambdaKl : k === 'lambdaRec' ? g.lambdaRec : k === 'nu' ? g.nu : '';
   const columns: TableColumnDef[] = [
-    { key: 'rec', header: grid.y.key ? `${axisName(grid.y.key)}\\${axisName(grid.x.key)}` : `${axisName(grid.x.key)}:`, min: 5, max: 14, priority: 0, align: 'right' },
-    ...grid.x.values.map(
-      (kl, j): TableColumnDef => ({
-        key: `k${j}`,
-        header: kl === null ? '-' : fmtParam(kl),
-        min: color ? 5 : 6,
-        max: 9,
-        priority: 1 + j,
-        align: 'right',
-        overflow: 'clip',
-      }),
-    ),
+    {
+      key: 'rec',
+      header: grid.y.key ? `${axisName(grid.y.key)}\\${axisName(grid.x.key)}` : `${axisName(grid.x.key)}:`,
+      min: 5,
+      max: 14,
+      priority: 0,
+      align: 'right',
+    },
+    ...grid.x.values.map((kl, j): TableColumnDef => ({
+      key: `k${j}`,
+      header: kl === null ? '-' : fmtParam(kl),
+      min: color ? 5 : 6,
+      max: 9,
+      priority: 1 + j,
+      align: 'right',
+      overflow: 'clip',
+    })),
   ];
   const rows = grid.y.values.map((yv, i) => {
     // A grid with one tuned axis has a single row: it holds the AUROC.
-    const row: Record<string, TableCell> = { rec: { text: grid.y.key === null ? 'AUROC' : yv === null ? '-' : fmtParam(yv), tone: 'head' } };
+    const row: Record<string, TableCell> = {
+      rec: { text: grid.y.key === null ? 'AUROC' : yv === null ? '-' : fmtParam(yv), tone: 'head' },
+    };
     grid.x.values.forEach((_, j) => {
       const c = grid.cells[i]![j]!;
       const level = heatLevel(c.mean, scaleLo, scaleHi, levels);

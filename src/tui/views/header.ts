@@ -25,7 +25,13 @@ export function headerLines(s: SweepSnapshot, width: number, g: Glyphs): Lines {
   if (s.stopping) title.push({ text: ' ' }, { text: 'STOPPING', tone: 'warn' });
   const dataset = s.dataset ?? 'dataset ?';
   const line1 = join(
-    [title, { text: `study ${s.study}` }, { text: dataset }, { text: `objective ${s.objective}` }, { text: backendText(s) }],
+    [
+      title,
+      { text: `study ${s.study}` },
+      { text: dataset },
+      { text: `objective ${s.objective}` },
+      { text: backendText(s) },
+    ],
     g,
   );
   if (s.stale) line1.push(sepOf(g), { text: `database: ${s.stale}`, tone: 'error' });
@@ -60,12 +66,15 @@ export function headerLines(s: SweepSnapshot, width: number, g: Glyphs): Lines {
       { text: formatEta(eta), tone: eta.kind === 'eta' ? 'plain' : 'dim' },
       { text: `${s.mode === 'monitor' ? 'since first trial' : 'elapsed'} ${formatDuration((s.now - s.since) / 1000)}` },
       { text: formatRate(rate) },
-      ...(s.meanSeconds !== null ? [{ text: `mean trial ${formatDuration(s.meanSeconds)}`, tone: 'dim' as const }] : []),
+      ...(s.meanSeconds !== null
+        ? [{ text: `mean trial ${formatDuration(s.meanSeconds)}`, tone: 'dim' as const }]
+        : []),
     ],
     g,
   );
   const statsWidth = stats.reduce((n, x) => n + cellWidth(x.text), 0);
   const barWidth = Math.min(40, width - statsWidth - 1);
-  const line3: Segment[] = barWidth >= 10 ? [{ text: progressBar(fraction, barWidth, g), tone: 'ok' }, { text: ' ' }, ...stats] : stats;
+  const line3: Segment[] =
+    barWidth >= 10 ? [{ text: progressBar(fraction, barWidth, g), tone: 'ok' }, { text: ' ' }, ...stats] : stats;
   return [line1, line2, line3].map((l) => clipLine(l, width, g));
 }

@@ -15,17 +15,48 @@ export function logLine(item: LogItem, width: number, g: Glyphs, dataset: SweepS
   const dur = item.seconds !== null && item.seconds !== undefined ? ` (${formatDuration(item.seconds)})` : '';
   if (item.kind === 'COMPLETE')
     return clipLine(
-      [{ text: `${g.ok} `, tone: 'ok' }, { text: `${who} ${what} ` }, { text: `AUROC ${item.value === null || item.value === undefined ? '-' : reportFmt3(item.value)}`, tone: 'title' }, { text: dur, tone: 'dim' }],
+      [
+        { text: `${g.ok} `, tone: 'ok' },
+        { text: `${who} ${what} ` },
+        {
+          text: `AUROC ${item.value === null || item.value === undefined ? '-' : reportFmt3(item.value)}`,
+          tone: 'title',
+        },
+        { text: dur, tone: 'dim' },
+      ],
       width,
       g,
     );
   if (item.kind === 'PRUNED')
     return clipLine(
-      [{ text: `${g.interrupted} `, tone: 'dim' }, { text: `${who} ${what} ` }, { text: `pruned at AUROC ${item.value === null || item.value === undefined ? '-' : reportFmt3(item.value)}${dur}`, tone: 'dim' }],
+      [
+        { text: `${g.interrupted} `, tone: 'dim' },
+        { text: `${who} ${what} ` },
+        {
+          text: `pruned at AUROC ${item.value === null || item.value === undefined ? '-' : reportFmt3(item.value)}${dur}`,
+          tone: 'dim',
+        },
+      ],
       width,
       g,
     );
   if (item.kind === 'FAIL')
-    return clipLine([{ text: `${g.fail} `, tone: 'error' }, { text: `${who} ${what} ` }, { text: `FAIL${dur}: ${item.error ?? ''}`, tone: 'error' }], width, g);
-  return clipLine([{ text: `${g.interrupted} `, tone: 'dim' }, { text: `${who} ${what} ` }, { text: 'interrupted, queued again', tone: 'dim' }], width, g);
+    return clipLine(
+      [
+        { text: `${g.fail} `, tone: 'error' },
+        { text: `${who} ${what} ` },
+        { text: `FAIL${dur}: ${item.error ?? ''}`, tone: 'error' },
+      ],
+      width,
+      g,
+    );
+  return clipLine(
+    [
+      { text: `${g.interrupted} `, tone: 'dim' },
+      { text: `${who} ${what} ` },
+      { text: 'interrupted, queued again', tone: 'dim' },
+    ],
+    width,
+    g,
+  );
 }

@@ -88,7 +88,13 @@ export function cacheEntries(cacheDir: string, usage: ReadonlyMap<string, Readon
       if (!name.endsWith('.bin')) {
         entries.push({ ...base, kind: 'partial', key: name, what: 'left by an interrupted write', studies: [] });
       } else if (sub === 'data') {
-        entries.push({ ...base, kind: 'data', key: name.slice(0, -4), what: `decoded ${name.replace(/-[0-9a-f]+\.bin$/, '')}`, studies: [] });
+        entries.push({
+          ...base,
+          kind: 'data',
+          key: name.slice(0, -4),
+          what: `decoded ${name.replace(/-[0-9a-f]+\.bin$/, '')}`,
+          studies: [],
+        });
       } else {
         const header = readPretrainHeader(path);
         const key = header?.key ?? name.slice(0, -4);
@@ -106,7 +112,10 @@ export function cacheEntries(cacheDir: string, usage: ReadonlyMap<string, Readon
 }
 
 /** The entries `clean` deletes: every filter given must hold. */
-export function selectForClean(entries: readonly CacheEntry[], o: Pick<CacheOptions, 'all' | 'olderThanDays' | 'study' | 'now'>): CacheEntry[] {
+export function selectForClean(
+  entries: readonly CacheEntry[],
+  o: Pick<CacheOptions, 'all' | 'olderThanDays' | 'study' | 'now'>,
+): CacheEntry[] {
   if (!o.all && o.olderThanDays === undefined && o.study === undefined)
     throw new UserInputError('say what to delete: --all, --older-than DAYS or --study NAME', 'cache clean');
   const cutoff = o.olderThanDays === undefined ? null : o.now.getTime() - o.olderThanDays * 86_400_000;
@@ -151,5 +160,7 @@ export async function runCache(opts: CacheOptions): Promise<void> {
   }
   const doomed = selectForClean(entries, opts);
   for (const e of doomed) unlinkSync(e.path);
-  opts.write(`deleted ${doomed.length} cache entr${doomed.length === 1 ? 'y' : 'ies'}, ${total(doomed)} from ${cacheDir}`);
+  opts.write(
+    `deleted ${doomed.length} cache entr${doomed.length === 1 ? 'y' : 'ies'}, ${total(doomed)} from ${cacheDir}`,
+  );
 }

@@ -34,7 +34,10 @@ export async function runCopy(opts: CopyOptions): Promise<CopyResult> {
   // A server database is checked by connecting to it; a missing file is named here
   // (the read-only open would talk of a monitor).
   if (!isPostgresUrl(opts.from) && !existsSync(opts.from)) {
-    throw new UserInputError('no such database to copy from: check the path (a SQLite file, or a postgresql:// URL)', opts.from);
+    throw new UserInputError(
+      'no such database to copy from: check the path (a SQLite file, or a postgresql:// URL)',
+      opts.from,
+    );
   }
   const from = await openStorage(opts.from, { readonly: true });
   try {
@@ -47,7 +50,11 @@ export async function runCopy(opts: CopyOptions): Promise<CopyResult> {
       );
     }
     const study = studies.find((s) => s.name === name);
-    if (!study) throw new UserInputError(`no study "${name}" here (it has: ${studies.map((s) => s.name).join(', ') || 'none'})`, from.location);
+    if (!study)
+      throw new UserInputError(
+        `no study "${name}" here (it has: ${studies.map((s) => s.name).join(', ') || 'none'})`,
+        from.location,
+      );
     const trials = await from.getTrials(study.id);
     const running = trials.filter((t) => t.state === TrialState.RUNNING).length;
     if (running > 0) {
@@ -60,7 +67,10 @@ export async function runCopy(opts: CopyOptions): Promise<CopyResult> {
     const to = await openStorage(opts.to);
     try {
       if (await to.getStudy(toName)) {
-        throw new UserInputError(`a study "${toName}" exists already: copy under another name with --as NAME, or \`sweep rm\` it there first`, to.location);
+        throw new UserInputError(
+          `a study "${toName}" exists already: copy under another name with --as NAME, or \`sweep rm\` it there first`,
+          to.location,
+        );
       }
       opts.signal?.throwIfAborted();
       // One transaction: a copy stopped half way leaves no half study behind.
@@ -82,7 +92,9 @@ export async function runCopy(opts: CopyOptions): Promise<CopyResult> {
           });
         }
       });
-      opts.write(`copied study "${name}" (${trials.length} trials) from ${from.location} to ${to.location}${toName !== name ? ` as "${toName}"` : ''}`);
+      opts.write(
+        `copied study "${name}" (${trials.length} trials) from ${from.location} to ${to.location}${toName !== name ? ` as "${toName}"` : ''}`,
+      );
       return { study: toName, trials: trials.length };
     } finally {
       await to.close();

@@ -54,17 +54,26 @@ export function gitCommit(dir = process.cwd()): string | null {
 export async function runExportCommand(o: ExportCommandOptions): Promise<void> {
   const target = resolveTarget(o.target, o.db);
   requireDb(target);
-  const formats = (o.format ?? 'md,csv,json').split(',').map((s) => s.trim()).filter(Boolean);
+  const formats = (o.format ?? 'md,csv,json')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const f of formats)
-    if (!FORMATS.includes(f as ExportFormat)) throw new UserInputError(`unknown format "${f}" (use ${FORMATS.join(', ')})`, '--format');
+    if (!FORMATS.includes(f as ExportFormat))
+      throw new UserInputError(`unknown format "${f}" (use ${FORMATS.join(', ')})`, '--format');
   if (o.select !== undefined && !SELECTIONS.includes(o.select as Selection))
     throw new UserInputError(`unknown selection "${o.select}" (use ${SELECTIONS.join(', ')})`, '--select');
   const score = o.score === undefined ? undefined : Score.safeParse(o.score);
-  if (score && !score.success) throw new UserInputError(`unknown score "${o.score}" (use ${Score.options.join(', ')})`, '--score');
-  if (o.compare !== undefined && o.compare !== 'paper') throw new UserInputError(`unknown comparison "${o.compare}" (use paper)`, '--compare');
+  if (score && !score.success)
+    throw new UserInputError(`unknown score "${o.score}" (use ${Score.options.join(', ')})`, '--score');
+  if (o.compare !== undefined && o.compare !== 'paper')
+    throw new UserInputError(`unknown comparison "${o.compare}" (use paper)`, '--compare');
   const heatScale = o['heat-scale'];
   if (heatScale !== undefined && !HEAT_SCALES.includes(heatScale as HeatScale))
-    throw new UserInputError(`unknown heatmap scale "${heatScale}" (use ${HEAT_SCALES.join(', ')}: the grid's own range, or AUROC fixed at 0.5-1)`, '--heat-scale');
+    throw new UserInputError(
+      `unknown heatmap scale "${heatScale}" (use ${HEAT_SCALES.join(', ')}: the grid's own range, or AUROC fixed at 0.5-1)`,
+      '--heat-scale',
+    );
   const outDir = o.out ?? join('reports', target.name);
   const result = await runExport({
     db: target.dbPath,

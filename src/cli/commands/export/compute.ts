@@ -74,7 +74,8 @@ export async function computeExport(job: ExportJob): Promise<ExportFile[]> {
     out.push({ name: `${base}.grids.csv`, data: renderGridsCsv(models[0]!) });
     for (const m of models) out.push({ name: `${base}.curves.${m.selection.select}.csv`, data: renderCurvesCsv(m) });
   }
-  if (formats.includes('json')) for (const m of models) out.push({ name: `${base}.${m.selection.select}.json`, data: renderJson(m) });
+  if (formats.includes('json'))
+    for (const m of models) out.push({ name: `${base}.${m.selection.select}.json`, data: renderJson(m) });
   if (job.figures) {
     const seen = new Set<string>();
     for (const m of models) {

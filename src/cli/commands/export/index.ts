@@ -119,7 +119,9 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   // A bad --out (a file in the path, no permission, /proc) is the user's to
   // fix: a typed error naming the path, exit 2, not an internal error.
   const outError = (e: unknown, path: string) =>
-    new UserInputError(`cannot write the export to ${path}: ${fsReason(e)}; choose another --out folder`, '--out', { cause: e });
+    new UserInputError(`cannot write the export to ${path}: ${fsReason(e)}; choose another --out folder`, '--out', {
+      cause: e,
+    });
   try {
     makeDirs(opts.outDir);
   } catch (e) {

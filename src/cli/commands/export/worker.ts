@@ -12,7 +12,8 @@ export interface WorkerFailure {
   readonly exitCode?: number;
 }
 
-export type WorkerAnswer = { readonly ok: true; readonly files: ExportFile[] } | { readonly ok: false; readonly failure: WorkerFailure };
+export type WorkerAnswer =
+  { readonly ok: true; readonly files: ExportFile[] } | { readonly ok: false; readonly failure: WorkerFailure };
 
 export default async function exportWorker(job: ExportJob): Promise<WorkerAnswer> {
   try {
@@ -20,6 +21,14 @@ export default async function exportWorker(job: ExportJob): Promise<WorkerAnswer
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     const exitCode = (e as { exitCode?: unknown }).exitCode;
-    return { ok: false, failure: { name: e.name, message: e.message, stack: e.stack, exitCode: typeof exitCode === 'number' ? exitCode : undefined } };
+    return {
+      ok: false,
+      failure: {
+        name: e.name,
+        message: e.message,
+        stack: e.stack,
+        exitCode: typeof exitCode === 'number' ? exitCode : undefined,
+      },
+    };
   }
 }

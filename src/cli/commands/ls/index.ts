@@ -74,6 +74,8 @@ export async function runLs(opts: LsOptions): Promise<void> {
     const counts = Object.entries(r.states)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
-    opts.write(`${r.study.padEnd(width)}  ${r.db}  ${counts}${r.foreign ? `  (+${r.foreign} not from this grid)` : ''}`);
+    opts.write(
+      `${r.study.padEnd(width)}  ${r.db}  ${counts}${r.foreign ? `  (+${r.foreign} not from this grid)` : ''}`,
+    );
   }
 }

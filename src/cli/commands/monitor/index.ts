@@ -37,7 +37,8 @@ export async function runMonitor(opts: MonitorOptions): Promise<void> {
     }
     const feed = new MonitorFeed({ storage, study, pollMs: opts.pollMs, points });
     const stdout = opts.stdout ?? process.stdout;
-    if (stdout.isTTY) await showMonitorScreen(feed, { stdout, stdin: opts.stdin, caps: opts.caps, signal: opts.signal });
+    if (stdout.isTTY)
+      await showMonitorScreen(feed, { stdout, stdin: opts.stdin, caps: opts.caps, signal: opts.signal });
     else await plain(feed, opts.write ?? ((l) => void stdout.write(l + '\n')), opts.signal, storage.location);
   } finally {
     await storage.close();
@@ -48,7 +49,12 @@ export async function runMonitor(opts: MonitorOptions): Promise<void> {
  * A pipe gets one line per finished trial and a counts line when the counts
  * change, ASCII only, no escape codes; it ends when nothing runs or waits.
  */
-async function plain(feed: MonitorFeed, write: (line: string) => void, signal: AbortSignal, dbPath: string): Promise<void> {
+async function plain(
+  feed: MonitorFeed,
+  write: (line: string) => void,
+  signal: AbortSignal,
+  dbPath: string,
+): Promise<void> {
   const stamp = () => new Date().toISOString().slice(11, 19);
   let printed = 0;
   let lastCounts = '';
@@ -57,7 +63,8 @@ async function plain(feed: MonitorFeed, write: (line: string) => void, signal: A
   const report = () => {
     feed.store.flush();
     const s = feed.store.getSnapshot();
-    for (const item of s.log.slice(printed)) write(`[${stamp()}] ${plainText(logLine(item, Number.MAX_SAFE_INTEGER, ASCII_GLYPHS, s.dataset))}`);
+    for (const item of s.log.slice(printed))
+      write(`[${stamp()}] ${plainText(logLine(item, Number.MAX_SAFE_INTEGER, ASCII_GLYPHS, s.dataset))}`);
     printed = s.log.length;
     const c = s.counts;
     const counts = `trials ${c.complete}/${s.points} done, ${c.running} running, ${c.waiting} waiting, ${c.failed} failed`;

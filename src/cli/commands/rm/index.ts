@@ -23,12 +23,19 @@ export async function runRm(opts: RmOptions): Promise<void> {
     const study = await storage.getStudy(target.name);
     if (!study) {
       const names = (await storage.listStudies()).map((s) => s.name);
-      throw new UserInputError(`no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`, storage.location);
+      throw new UserInputError(
+        `no study "${target.name}" in this database (it has: ${names.join(', ') || 'none'})`,
+        storage.location,
+      );
     }
     const trials = Object.values(await storage.countTrials(study.id)).reduce((a, b) => a + b, 0);
     const what = `study "${study.name}" and its ${trials} trial(s) from ${storage.location}`;
     if (!opts.yes) {
-      if (!opts.confirm) throw new UserInputError(`refusing to delete ${what} without confirmation: stdin is not a terminal; pass --yes`, 'rm');
+      if (!opts.confirm)
+        throw new UserInputError(
+          `refusing to delete ${what} without confirmation: stdin is not a terminal; pass --yes`,
+          'rm',
+        );
       if (!(await opts.confirm(`delete ${what}? This cannot be undone.`))) {
         opts.write('nothing deleted');
         return;

@@ -6,7 +6,13 @@ import { fixedSettings, fixedSettingsDiff, gridChanges, type DefinitionRecord } 
 import { canonicalJson } from '../../../json.js';
 import { probeBackend } from '../../../engine/backend.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';
-import { expandGridAsync, interleaveByShareKey, searchSpace, type GridPoint, type ParamValue } from '../../../grid/expand.js';
+import {
+  expandGridAsync,
+  interleaveByShareKey,
+  searchSpace,
+  type GridPoint,
+  type ParamValue,
+} from '../../../grid/expand.js';
 import { DEFAULT_MAX_POINTS, gridSizeProblem } from '../../../grid/limit.js';
 import { archProblem } from '../../../models/network.js';
 import { maskLocation, openStorage } from '../../../storage/index.js';
@@ -14,7 +20,13 @@ import { STUDY_ATTR } from '../../../trial/attrs.js';
 import type { EnqueueOptions, Storage } from '../../../storage/storage.js';
 import type { SweepSummary } from '../../../scheduler/scheduler.js';
 import { hostIdentity } from '../../../scheduler/host.js';
-import { expectedInputShape, loadDatasetShared, preparedShape, type InputShape, type RawDataset } from '../../../data/index.js';
+import {
+  expectedInputShape,
+  loadDatasetShared,
+  preparedShape,
+  type InputShape,
+  type RawDataset,
+} from '../../../data/index.js';
 import { trialPretrainKey } from '../../../training/pretrain-cache.js';
 import { StorageError, StudyFileError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
@@ -86,7 +98,16 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   if (!opts.noRun) await probeBackend(backend);
 
   // A stop while the data are read or the grid expanded: nothing is stored yet, nothing to put back.
-  const stopped: StartResult = { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: true, dbPath: shown, studyName: study.name };
+  const stopped: StartResult = {
+    completed: 0,
+    failed: 0,
+    pruned: 0,
+    requeued: 0,
+    recovered: 0,
+    interrupted: true,
+    dbPath: shown,
+    studyName: study.name,
+  };
   say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
   let data: RawDataset | null;
   let points: GridPoint[];
@@ -97,7 +118,10 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     // Reads and gunzip stop between chunks on a signal; any step that does not
     // look at the signal is left behind at once (the process exits).
     data = await untilAborted(
-      loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data'), signal: opts.signal }),
+      loadDatasetShared(study.dataset, {
+        cacheDir: cacheDir === null ? null : join(cacheDir, 'data'),
+        signal: opts.signal,
+      }),
       opts.signal,
     );
     if (data === null) return stopped;
@@ -105,7 +129,9 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     checkArch(study, pretrainInput, opts.studyFile);
     // By the pretraining key (a point that does not pretrain is a key of its own).
     const input = pretrainInput;
-    const keyOf = (p: GridPoint) => trialPretrainKey({ dataset: study.dataset, training: study.training, arch: study.arch, params: p.params }, input)?.key ?? p.id;
+    const keyOf = (p: GridPoint) =>
+      trialPretrainKey({ dataset: study.dataset, training: study.training, arch: study.arch, params: p.params }, input)
+        ?.key ?? p.id;
     points = interleaveByShareKey(await expandGridAsync(study.grid, opts.signal), keyOf);
     opts.signal.throwIfAborted(); // a stop that came during a step that does not look at the signal
   } catch (err) {
@@ -128,7 +154,10 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
         );
     }
     // Data that differ from those the study was started with are refused before anything is written.
-    const fingerprint = checkDataFingerprint(data, existing?.systemAttrs ?? null, { study: study.name, db: storage.location });
+    const fingerprint = checkDataFingerprint(data, existing?.systemAttrs ?? null, {
+      study: study.name,
+      db: storage.location,
+    });
     const summary = await storage.openStudy(study.name, {
       [STUDY_ATTR.fixedSettings]: fixedSettings(study) as never,
       ...(fingerprint ? { [DATA_FINGERPRINT_ATTR]: { ...fingerprint } } : {}),
@@ -140,7 +169,14 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     // is kept in `definition_history`, so a shrunk grid is never silent.
     // Stored with the password of a "storage" URL masked: attributes are read by anyone who may read the database.
     const storedStudy: Study = study.storage === undefined ? study : { ...study, storage: maskLocation(study.storage) };
-    const changed = await recordDefinition(storage, summary.id, summary.systemAttrs, storedStudy, hash, (opts.now ?? (() => new Date()))());
+    const changed = await recordDefinition(
+      storage,
+      summary.id,
+      summary.systemAttrs,
+      storedStudy,
+      hash,
+      (opts.now ?? (() => new Date()))(),
+    );
     if (changed) say('definition_changed', `study ${study.name}: definition changed since the last start: ${changed}`);
     await storage.setStudySystemAttr(summary.id, STUDY_ATTR.definition, storedStudy as never);
     await storage.setStudySystemAttr(summary.id, STUDY_ATTR.definitionHash, hash);
@@ -148,7 +184,14 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     const maxRetries = retryLimit(study);
     let queued;
     try {
-      queued = await enqueueInChunks(storage, summary.id, points, distributions, { maxRetries, rerunPruned: opts.rerunPruned }, opts.signal);
+      queued = await enqueueInChunks(
+        storage,
+        summary.id,
+        points,
+        distributions,
+        { maxRetries, rerunPruned: opts.rerunPruned },
+        opts.signal,
+      );
     } catch (err) {
       // The chunks queued so far stay: the next start queues the rest.
       if (opts.signal.aborted) return stopped;
@@ -161,16 +204,41 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
         `database ${storage.location}; backend ${backend}` +
         (foreign > 0 ? `; ${foreign} trial(s) not from this grid (added from Optuna), ignored` : '') +
         (study.pruner ? (opts.rerunPruned ? '; pruner off (--rerun-pruned)' : `; pruner ${study.pruner.kind}`) : ''),
-      { study: study.name, points: points.length, queued: queued.added, present: queued.present, db: storage.location, backend, foreign },
+      {
+        study: study.name,
+        points: points.length,
+        queued: queued.added,
+        present: queued.present,
+        db: storage.location,
+        backend,
+        foreign,
+      },
     );
     if (queued.exhausted)
-      say('note', `${queued.exhausted} grid point(s) not queued again: they failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries}; sweep status lists them)`);
+      say(
+        'note',
+        `${queued.exhausted} grid point(s) not queued again: they failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries}; sweep status lists them)`,
+      );
     if (opts.noRun) {
       const waiting = (await gridCounts(storage, summary.id))[TrialState.WAITING];
-      say('queued', `study ${study.name}: ${waiting} trial(s) waiting, none run here (--no-run); run them with: sweep worker ${study.name} --db ${storage.location}`, {
-        waiting,
-      });
-      return { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: false, dbPath: shown, studyName: study.name, queuedOnly: true };
+      say(
+        'queued',
+        `study ${study.name}: ${waiting} trial(s) waiting, none run here (--no-run); run them with: sweep worker ${study.name} --db ${storage.location}`,
+        {
+          waiting,
+        },
+      );
+      return {
+        completed: 0,
+        failed: 0,
+        pruned: 0,
+        requeued: 0,
+        recovered: 0,
+        interrupted: false,
+        dbPath: shown,
+        studyName: study.name,
+        queuedOnly: true,
+      };
     }
 
     const result = await runTrials({
@@ -204,7 +272,10 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
 /** The study's network cannot take the data's images: refused naming the study file and arch.channels. */
 export function checkArch(study: Study, input: InputShape, studyFile: string): void {
   const problem = archProblem(study.arch, input);
-  if (problem) throw new StudyFileError(studyFile, [`${problem.startsWith('latent') ? 'arch.latent' : 'arch.channels'}: ${problem} (data set ${study.dataset.name})`]);
+  if (problem)
+    throw new StudyFileError(studyFile, [
+      `${problem.startsWith('latent') ? 'arch.latent' : 'arch.channels'}: ${problem} (data set ${study.dataset.name})`,
+    ]);
 }
 
 /**

@@ -27,7 +27,12 @@ export function progressLine(t: ActiveTrial, p: Progress): string | null {
     case 'phase':
       return `${head} ${p.phase === 'pretrain' ? 'pretraining' : 'joint training'}: ${p.epochs} epoch(s)${p.cached ? ' (pretrained weights from cache)' : ''}`;
     case 'epoch': {
-      const auroc = p.auroc ? ' ' + Object.entries(p.auroc).map(([k, v]) => `auroc(${k})=${fmt(v)}`).join(' ') : '';
+      const auroc = p.auroc
+        ? ' ' +
+          Object.entries(p.auroc)
+            .map(([k, v]) => `auroc(${k})=${fmt(v)}`)
+            .join(' ')
+        : '';
       return `${head} ${p.phase} epoch ${p.epoch}/${p.epochs} loss=${fmt(p.losses.total)}${auroc}`;
     }
   }
@@ -37,7 +42,8 @@ export function finishLine(t: ActiveTrial, o: TrialOutcome, counts: string): str
   const head = `trial ${t.trial.number} [w${t.slot}]`;
   const dur = `${o.seconds.toFixed(1)}s`;
   if (o.state === 'COMPLETE') return `${head} COMPLETE value=${fmt(o.value)} (${dur}) ${counts}`;
-  if (o.state === 'PRUNED') return `${head} PRUNED after joint epoch ${o.pruned?.epoch ?? '?'} (${dur}): ${o.pruned?.reason ?? ''} ${counts}`;
+  if (o.state === 'PRUNED')
+    return `${head} PRUNED after joint epoch ${o.pruned?.epoch ?? '?'} (${dur}): ${o.pruned?.reason ?? ''} ${counts}`;
   if (o.state === 'FAIL') return `${head} FAIL (${dur}): ${o.error} ${counts}`;
   return `${head} interrupted, back to WAITING`;
 }
@@ -52,7 +58,9 @@ export function plainLogger(write: (line: string) => void, counts: () => Promise
     progress: (t, p) => {
       if (p.type === 'backend' && backends.get(t.slot) !== p.backend) {
         backends.set(t.slot, p.backend);
-        out(`worker ${t.slot}: backend ${p.backend}${p.kernels ? ` [${p.kernels}]` : ''}${p.notes.length ? ` (${p.notes.join('; ')})` : ''}`);
+        out(
+          `worker ${t.slot}: backend ${p.backend}${p.kernels ? ` [${p.kernels}]` : ''}${p.notes.length ? ` (${p.notes.join('; ')})` : ''}`,
+        );
       }
       const line = progressLine(t, p);
       if (line) out(line);
@@ -71,19 +79,36 @@ export function jsonLogger(
   counts: () => Promise<Readonly<Record<string, number>>>,
   now: () => Date = () => new Date(),
 ): SweepEvents {
-  const emit = (event: string, data: Record<string, unknown>) => write(JSON.stringify({ event, time: now().toISOString(), ...data }));
+  const emit = (event: string, data: Record<string, unknown>) =>
+    write(JSON.stringify({ event, time: now().toISOString(), ...data }));
   const trial = (t: ActiveTrial) => ({ trial: t.trial.number, worker: t.slot });
   return {
     note: (message) => emit('note', { message }),
     trialStarted: (t) => emit('trial_started', { ...trial(t), params: t.trial.params }),
     progress: (t, p) => {
-      if (p.type === 'backend') emit('backend', { ...trial(t), backend: p.backend, kernels: p.kernels ?? null, notes: p.notes });
-      else if (p.type === 'phase') emit('phase', { ...trial(t), phase: p.phase, epochs: p.epochs, cached: p.cached ?? false });
+      if (p.type === 'backend')
+        emit('backend', { ...trial(t), backend: p.backend, kernels: p.kernels ?? null, notes: p.notes });
+      else if (p.type === 'phase')
+        emit('phase', { ...trial(t), phase: p.phase, epochs: p.epochs, cached: p.cached ?? false });
       else if (p.type === 'step') emit('step', { ...trial(t), step: p.step });
-      else emit('epoch', { ...trial(t), phase: p.phase, epoch: p.epoch, epochs: p.epochs, losses: finiteOrNull(p.losses), auroc: p.auroc ? finiteOrNull(p.auroc) : null });
+      else
+        emit('epoch', {
+          ...trial(t),
+          phase: p.phase,
+          epoch: p.epoch,
+          epochs: p.epochs,
+          losses: finiteOrNull(p.losses),
+          auroc: p.auroc ? finiteOrNull(p.auroc) : null,
+        });
     },
     trialFinished: async (t, o) =>
-      emit('trial_finished', { ...trial(t), state: o.state, value: o.value ?? null, error: o.error ?? null, seconds: o.seconds, counts: await counts() }),
+      emit('trial_finished', {
+        ...trial(t),
+        state: o.state,
+        value: o.value ?? null,
+        error: o.error ?? null,
+        seconds: o.seconds,
+        counts: await counts(),
+      }),
   };
 }
-

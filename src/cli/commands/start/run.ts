@@ -69,14 +69,20 @@ export async function runTrials(o: RunTrialsOptions): Promise<SweepSummary> {
   const points = o.expected.size;
   let runner: TrialRunner | undefined;
   try {
-    const chosen = await chooseRunner(o.backend, o.workers ?? study.workers, o.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'), {
-      datasets: { [datasetKey(study.dataset)]: o.data },
-    });
+    const chosen = await chooseRunner(
+      o.backend,
+      o.workers ?? study.workers,
+      o.workerFile ?? siblingModule(import.meta.url, '../../../worker/train-worker.js'),
+      {
+        datasets: { [datasetKey(study.dataset)]: o.data },
+      },
+    );
     runner = chosen.runner;
     const id = o.identity;
     o.say(
       'runner',
-      `running on ${chosen.plan.why}; host ${id.host}, pid ${id.pid}` + (id.cudaVisibleDevices !== undefined ? `, CUDA_VISIBLE_DEVICES=${id.cudaVisibleDevices}` : ''),
+      `running on ${chosen.plan.why}; host ${id.host}, pid ${id.pid}` +
+        (id.cudaVisibleDevices !== undefined ? `, CUDA_VISIBLE_DEVICES=${id.cudaVisibleDevices}` : ''),
       { workers: chosen.plan.workers, host: id.host, pid: id.pid, cuda_visible_devices: id.cudaVisibleDevices ?? null },
     );
     const sharedPretraining = study.pretrainCache && o.cacheDir !== null;
@@ -90,7 +96,12 @@ export async function runTrials(o: RunTrialsOptions): Promise<SweepSummary> {
       : o.json
         ? jsonLogger(o.write, async () => {
             const c = await gridCounts(storage, studyId);
-            return { complete: c[TrialState.COMPLETE], running: c[TrialState.RUNNING], failed: c[TrialState.FAIL], points };
+            return {
+              complete: c[TrialState.COMPLETE],
+              running: c[TrialState.RUNNING],
+              failed: c[TrialState.FAIL],
+              points,
+            };
           })
         : plainLogger(o.write, counts);
     const makeTask = taskMaker(study, o.backend, study.pretrainCache ? o.cacheDir : null);
@@ -118,7 +129,10 @@ export async function runTrials(o: RunTrialsOptions): Promise<SweepSummary> {
       owner: ownerOf(id),
       claimAttrs: claimAttrs(id),
       waitForOthers: o.waitForOthers,
-      pruner: study.pruner && !o.rerunPruned ? storagePruner(study.pruner, storage, studyId, study.training.jointEpochs) : undefined,
+      pruner:
+        study.pruner && !o.rerunPruned
+          ? storagePruner(study.pruner, storage, studyId, study.training.jointEpochs)
+          : undefined,
       // Points of the definition in force only: not those of removed axis values.
       accept: (t) => membershipOf(t, o.expected) === 'ours',
     });

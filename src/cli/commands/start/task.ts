@@ -4,7 +4,11 @@ import type { FrozenTrial } from '../../../storage/storage.js';
 import type { TrialTask } from '../../../pool/messages.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';
 
-export function taskMaker(study: Study, backend: BackendChoice, cacheDir: string | null): (trial: FrozenTrial) => TrialTask {
+export function taskMaker(
+  study: Study,
+  backend: BackendChoice,
+  cacheDir: string | null,
+): (trial: FrozenTrial) => TrialTask {
   return (trial) => ({
     trialId: trial.id,
     trialNumber: trial.number,

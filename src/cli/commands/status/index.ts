@@ -53,9 +53,18 @@ export interface StatusReport {
   readonly best: readonly BestOfClass[];
   readonly backends: readonly string[];
   /** The last five FAIL trials. */
-  readonly failed: readonly { readonly trial: number; readonly params: Readonly<TrialParams>; readonly error: string }[];
+  readonly failed: readonly {
+    readonly trial: number;
+    readonly params: Readonly<TrialParams>;
+    readonly error: string;
+  }[];
   /** The last three PRUNED trials, with the joint epoch and reason the pruner gave. */
-  readonly pruned: readonly { readonly trial: number; readonly params: Readonly<TrialParams>; readonly epoch: number | null; readonly reason: string }[];
+  readonly pruned: readonly {
+    readonly trial: number;
+    readonly params: Readonly<TrialParams>;
+    readonly epoch: number | null;
+    readonly reason: string;
+  }[];
   /** Points that failed more than maxRetries times: not queued again (src/trial/retries.ts). */
   readonly givenUp: { readonly maxRetries: number; readonly points: readonly GivenUpPoint[] };
   /** The hosts that ran its trials: done, running, failed, last heartbeat (src/report/hosts.ts). */
@@ -83,7 +92,9 @@ export function statusOf(
   const done = ours.filter((t) => t.state === TrialState.COMPLETE);
   // Per model, boundary, swept variant and class: a best across classes would
   // compare numbers of different tasks, which means nothing here.
-  const variants = (['lstm.mode', 'kl.form', 'minmax'] as const).filter((k) => new Set(done.map((t) => t.params[k])).size > 1);
+  const variants = (['lstm.mode', 'kl.form', 'minmax'] as const).filter(
+    (k) => new Set(done.map((t) => t.params[k])).size > 1,
+  );
   // Contamination changes the task too: kept apart when the study sweeps it.
   const perContamination = new Set(done.map((t) => t.params.contamination)).size > 1;
   const best = new Map<string, FrozenTrial>();
@@ -105,14 +116,18 @@ export function statusOf(
       value: t.value!,
       params: t.params,
     }))
-    .sort((a, b) => a.label.localeCompare(b.label) || a.normalClass - b.normalClass || a.contamination - b.contamination);
+    .sort(
+      (a, b) => a.label.localeCompare(b.label) || a.normalClass - b.normalClass || a.contamination - b.contamination,
+    );
   const completePoints = new Set(done.map((t) => t.gridPoint));
   return {
     study,
     db,
     states,
     trials: ours.length,
-    points: expected ? { expected: expected.size, complete: [...completePoints].filter((id) => expected.has(id)).length } : null,
+    points: expected
+      ? { expected: expected.size, complete: [...completePoints].filter((id) => expected.has(id)).length }
+      : null,
     ignored: { foreign: foreign.length, removed: removed.length },
     best: bestList,
     backends: [...new Set(done.map((t) => backendLabel(t.userAttrs) ?? 'unknown'))],
@@ -140,21 +155,36 @@ function labelOf(p: TrialParams, variants: readonly ('lstm.mode' | 'kl.form' | '
 
 export function statusLines(r: StatusReport): string[] {
   const lines = [`study ${r.study} (${r.db})`];
-  lines.push(`trials: ${r.trials} ` + Object.entries(r.states).map(([k, n]) => `${k} ${n}`).join(', '));
+  lines.push(
+    `trials: ${r.trials} ` +
+      Object.entries(r.states)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', '),
+  );
   if (r.points) lines.push(`grid points: ${r.points.complete} of ${r.points.expected} finished`);
   const ignored = ignoredLine(r.ignored.foreign, r.ignored.removed);
   if (ignored) lines.push(`ignored: ${ignored}`);
   lines.push(...hostLines(r.hosts));
   if (r.best.length > 0) {
     lines.push('best per model and normal class (objective AUROC):');
-    for (const b of r.best) lines.push(`  ${b.label}  class ${b.normalClass} (${b.className}): ${b.value.toFixed(4)}  trial ${b.trial}  ${describeParams(b.params)}`);
+    for (const b of r.best)
+      lines.push(
+        `  ${b.label}  class ${b.normalClass} (${b.className}): ${b.value.toFixed(4)}  trial ${b.trial}  ${describeParams(b.params)}`,
+      );
     lines.push(`backends: ${r.backends.join(', ')}`);
   }
-  for (const p of r.pruned) lines.push(`pruned: trial ${p.trial} ${describeParams(p.params)} after joint epoch ${p.epoch ?? '?'}: ${p.reason}`);
+  for (const p of r.pruned)
+    lines.push(`pruned: trial ${p.trial} ${describeParams(p.params)} after joint epoch ${p.epoch ?? '?'}: ${p.reason}`);
   for (const f of r.failed) lines.push(`failed: trial ${f.trial} ${describeParams(f.params)}: ${f.error}`);
   const { maxRetries, points } = r.givenUp;
-  if (points.length > 0) lines.push(`not queued again: ${points.length} grid point(s) failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries})`);
-  for (const g of points) lines.push(`  gave up: ${describeParams(g.params)}: ${g.failures} failures, last trial ${g.lastTrial}: ${g.lastError.split('\n')[0]}`);
+  if (points.length > 0)
+    lines.push(
+      `not queued again: ${points.length} grid point(s) failed ${maxRetries + 1} time(s) (maxRetries ${maxRetries})`,
+    );
+  for (const g of points)
+    lines.push(
+      `  gave up: ${describeParams(g.params)}: ${g.failures} failures, last trial ${g.lastTrial}: ${g.lastError.split('\n')[0]}`,
+    );
   return lines;
 }
 

@@ -33,7 +33,8 @@ export function parseGpus(v: string): string[] {
   const bad = ids.find((s) => !/^(\d+|(GPU|MIG)-[A-Za-z0-9/-]+)$/.test(s));
   if (ids.length === 0 || bad !== undefined)
     throw new UserInputError(`expected GPU ids separated by commas, like 0,1 (got "${v}")`, '--gpus');
-  if (new Set(ids).size !== ids.length) throw new UserInputError(`a GPU is named twice in "${v}": one worker process per GPU`, '--gpus');
+  if (new Set(ids).size !== ids.length)
+    throw new UserInputError(`a GPU is named twice in "${v}": one worker process per GPU`, '--gpus');
   return ids;
 }
 
@@ -86,11 +87,17 @@ export async function runGpuWorkers(o: GpuWorkersOptions): Promise<{ code: numbe
   });
   o.write(
     o.json
-      ? JSON.stringify({ event: 'gpus', time: new Date().toISOString(), gpus: o.gpus, pids: children.map((c) => c.child.pid ?? null) })
+      ? JSON.stringify({
+          event: 'gpus',
+          time: new Date().toISOString(),
+          gpus: o.gpus,
+          pids: children.map((c) => c.child.pid ?? null),
+        })
       : `one worker process per GPU: ${children.map((c) => `gpu ${c.gpu} pid ${c.child.pid}`).join(', ')}`,
   );
   // The first stop signal goes to every child, which stops cleanly (its trials back to WAITING).
-  const stopSignal = () => ((o.signal.reason as { signalName?: string } | undefined)?.signalName ?? 'SIGTERM') as NodeJS.Signals;
+  const stopSignal = () =>
+    ((o.signal.reason as { signalName?: string } | undefined)?.signalName ?? 'SIGTERM') as NodeJS.Signals;
   const signalAll = (sig: NodeJS.Signals) => {
     for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill(sig);
   };

@@ -55,14 +55,26 @@ export async function runWorker(opts: WorkerOptions): Promise<StartResult> {
     const study = storedDefinition(summary, storage.location);
     const backend = opts.backend ?? study.backend;
     const cacheDir = opts.cacheDir === undefined ? '.cache' : opts.cacheDir;
-    const stopped: StartResult = { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: true, dbPath: shown, studyName: study.name };
+    const stopped: StartResult = {
+      completed: 0,
+      failed: 0,
+      pruned: 0,
+      requeued: 0,
+      recovered: 0,
+      interrupted: true,
+      dbPath: shown,
+      studyName: study.name,
+    };
     // As start: a backend that cannot load is refused before a trial is claimed.
     await probeBackend(backend);
     say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
     let data: RawDataset | null;
     try {
       data = await untilAborted(
-        loadDatasetShared(study.dataset, { cacheDir: cacheDir === null ? null : join(cacheDir, 'data'), signal: opts.signal }),
+        loadDatasetShared(study.dataset, {
+          cacheDir: cacheDir === null ? null : join(cacheDir, 'data'),
+          signal: opts.signal,
+        }),
         opts.signal,
       );
     } catch (err) {
@@ -70,7 +82,11 @@ export async function runWorker(opts: WorkerOptions): Promise<StartResult> {
       throw err;
     }
     if (data === null) return stopped;
-    checkArch(study, preparedShape(data.train, data.preprocessing), `${storage.location} (study "${study.name}", stored definition)`);
+    checkArch(
+      study,
+      preparedShape(data.train, data.preprocessing),
+      `${storage.location} (study "${study.name}", stored definition)`,
+    );
     // This host's data must be the study's; a study from before fingerprints gets this host's.
     const fingerprint = checkDataFingerprint(data, summary.systemAttrs, { study: study.name, db: storage.location });
     if (fingerprint) await recordDataFingerprint(storage, summary.id, fingerprint);
@@ -83,13 +99,17 @@ export async function runWorker(opts: WorkerOptions): Promise<StartResult> {
       throw err;
     }
     const waiting = (await gridCounts(storage, summary.id))[TrialState.WAITING];
-    say('study', `study ${study.name}: joined (${expected.size} grid points, ${waiting} trial(s) waiting); database ${storage.location}; backend ${backend}`, {
-      study: study.name,
-      points: expected.size,
-      waiting,
-      db: storage.location,
-      backend,
-    });
+    say(
+      'study',
+      `study ${study.name}: joined (${expected.size} grid points, ${waiting} trial(s) waiting); database ${storage.location}; backend ${backend}`,
+      {
+        study: study.name,
+        points: expected.size,
+        waiting,
+        db: storage.location,
+        backend,
+      },
+    );
     const result = await runTrials({
       storage,
       studyId: summary.id,
