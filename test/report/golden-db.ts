@@ -79,9 +79,16 @@ export function goldenOutcome(p: TrialParams): Outcome {
   return { kind: 'complete', svdd, rec: p.model === 'DeepSVDD' ? null : r4(svdd - 0.1) };
 }
 
-/** Writes the golden study into a new SQLite file at `path`. */
-export async function fillGoldenDb(path: string): Promise<{ study: Study; counts: Record<string, number> }> {
-  const study = Study.parse(GOLDEN_STUDY_INPUT);
+/**
+ * Writes the golden study into a new SQLite file at `path`. `input` may differ
+ * from GOLDEN_STUDY_INPUT in settings the trials do not depend on (workers, run
+ * policy): golden-stable.test.ts checks the golden files stay as they are then.
+ */
+export async function fillGoldenDb(
+  path: string,
+  input: StudyInput = GOLDEN_STUDY_INPUT,
+): Promise<{ study: Study; counts: Record<string, number> }> {
+  const study = Study.parse(input);
   const points = expandGrid(study.grid);
   const distributions = searchSpace(study.grid);
   const storage = openSqliteStorage(path);
