@@ -5,9 +5,9 @@
 // trial's process is killed and started afresh for the next one.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Progress, TrialResult, TrialTask } from './messages.js';
-import { siblingModule, type TrialRunner } from './runner.js';
-import { isAliveMarker } from '../training/worker-side.js';
+import type { Progress, ShouldStop, TrialResult, TrialTask } from './messages.js';
+import { answer, siblingModule, type TrialRunner } from './runner.js';
+import { isAliveMarker, type StopQuestion } from '../training/worker-side.js';
 
 export interface ProcessRunnerOptions {
   readonly workerFile: string | URL;
@@ -18,6 +18,7 @@ export interface ProcessRunnerOptions {
 type FromChild =
   | { type: 'ready' }
   | { type: 'progress'; progress: Progress | { type: '__alive' } }
+  | { type: 'ask'; question: StopQuestion }
   | { type: 'end' }
   | { type: 'result'; result: TrialResult }
   | { type: 'error'; error: { name?: string; message: string; stack?: string } };
@@ -64,6 +65,7 @@ class Slot {
     onProgress: (p: Progress) => void,
     signal: AbortSignal,
     onAlive?: () => void,
+    shouldStop?: ShouldStop,
   ): Promise<TrialResult> {
     if (signal.aborted) throw abortError();
     if (!this.child) await this.start();
@@ -80,6 +82,11 @@ class Slot {
         if (m.type === 'progress') {
           onAlive?.();
           if (!isAliveMarker(m.progress)) onProgress(m.progress);
+        } else if (m.type === 'ask') {
+          onAlive?.();
+          void answer(shouldStop, m.question).then((verdict) => {
+            if (child.connected) child.send({ type: 'verdict', verdict });
+          });
         } else if (m.type === 'result') result = m.result;
         else if (m.type === 'end' && result) {
           cleanup();
@@ -129,7 +136,7 @@ export function createProcessRunner(opts: ProcessRunnerOptions): TrialRunner {
   const waiters: (() => void)[] = [];
   return {
     concurrency: slots.length,
-    async run(task, onProgress, signal, onAlive) {
+    async run(task, onProgress, signal, onAlive, shouldStop) {
       let slot = slots.find((s) => !s.busy);
       while (!slot) {
         await new Promise<void>((r) => waiters.push(r));
@@ -137,7 +144,7 @@ export function createProcessRunner(opts: ProcessRunnerOptions): TrialRunner {
       }
       slot.busy = true;
       try {
-        return await slot.run(task, onProgress, signal, onAlive);
+        return await slot.run(task, onProgress, signal, onAlive, shouldStop);
       } finally {
         slot.busy = false;
         waiters.shift()?.();

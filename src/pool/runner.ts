@@ -6,8 +6,16 @@
 import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { Progress, TrialResult, TrialTask } from './messages.js';
-import { isAliveMarker, isEndMarker, type ALIVE_MARKER, type END_MARKER } from '../training/worker-side.js';
+import type { Progress, ShouldStop, TrialResult, TrialTask } from './messages.js';
+import {
+  isAliveMarker,
+  isEndMarker,
+  isStopQuestion,
+  type ALIVE_MARKER,
+  type END_MARKER,
+  type StopQuestion,
+  type StopVerdict,
+} from '../training/worker-side.js';
 
 export interface TrialRunner {
   /** How many trials can run at once. */
@@ -17,12 +25,16 @@ export interface TrialRunner {
    * `signal` aborts (a running trial's worker is then stopped and replaced,
    * even one stuck in a synchronous loop). `onAlive` is called on every sign
    * of life from the worker's own thread (progress included).
+   * `shouldStop` answers the trial's question after a scored joint epoch
+   * (the pruner); without it the answer is "go on". A trial told to stop
+   * resolves with `stoppedAt` set, and its worker stays for the next trial.
    */
   run(
     task: TrialTask,
     onProgress: (p: Progress) => void,
     signal: AbortSignal,
     onAlive?: () => void,
+    shouldStop?: ShouldStop,
   ): Promise<TrialResult>;
   close(): Promise<void>;
 }
@@ -65,15 +77,19 @@ export function createPiscinaRunner(opts: PoolOptions): TrialRunner {
   });
   return {
     concurrency: opts.threads,
-    async run(task, onProgress, signal, onAlive) {
+    async run(task, onProgress, signal, onAlive, shouldStop) {
       const { port1, port2 } = new MessageChannel();
       // The port and the result travel on different channels: wait for the
       // worker's end marker so the last epochs' progress is never dropped.
       let ended!: () => void;
       const end = new Promise<void>((resolve) => (ended = resolve));
-      port1.on('message', (m: Progress | typeof END_MARKER | typeof ALIVE_MARKER) => {
+      port1.on('message', (m: Progress | typeof END_MARKER | typeof ALIVE_MARKER | StopQuestion) => {
         if (isEndMarker(m)) return ended();
         onAlive?.();
+        if (isStopQuestion(m)) {
+          void answer(shouldStop, m).then((v) => port1.postMessage(v));
+          return;
+        }
         if (!isAliveMarker(m)) onProgress(m);
       });
       try {
@@ -88,4 +104,18 @@ export function createPiscinaRunner(opts: PoolOptions): TrialRunner {
       await pool.destroy();
     },
   };
+}
+
+/**
+ * The verdict on a trial's StopQuestion. A failing `shouldStop` (the pruner
+ * could not read the database) must not leave the trial waiting: it goes on.
+ */
+export async function answer(shouldStop: ShouldStop | undefined, q: StopQuestion): Promise<StopVerdict> {
+  let stop = false;
+  try {
+    stop = shouldStop ? await shouldStop(q.epoch) : false;
+  } catch {
+    stop = false;
+  }
+  return { type: '__verdict', epoch: q.epoch, stop };
 }

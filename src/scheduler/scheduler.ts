@@ -247,7 +247,8 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         takenOver = true;
       }
     };
-    // Set when the pruner stops the trial: its abort then means PRUNED, not "queue again".
+    // Set when the pruner says stop: the trial then ends PRUNED, also if it is
+    // interrupted before it could return (not "queue again").
     let prunedAt: PrunedAt | null = null;
     // A trial's progress is written in the order it came, one message at a
     // time (the pruner reads what the previous write stored), and its outcome
@@ -256,24 +257,29 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     const onProgress = (p: Progress) =>
       guarded(async () => {
         await unlessTakenOver(() => recorder.record(p));
-        if (opts.pruner && !prunedAt && !abort.signal.aborted && p.type === 'epoch' && p.phase === 'joint' && p.auroc) {
-          // A pruner that cannot read the database must not take the trial down with it: it runs on.
-          try {
-            const d = await opts.pruner.check(trial, p.epoch);
-            if (d.prune) {
-              prunedAt = { epoch: p.epoch, reason: d.reason };
-              abort.abort();
-            }
-          } catch (err) {
-            events.note?.(`pruner: trial ${trial.number} epoch ${p.epoch}: ${errorLine(err)}`);
-          }
-        }
         if (p.type === 'phase' && p.phase === 'joint') {
           share?.built(trial);
           if (sharing.built(trial, true)) wake();
         }
         events.progress?.(info, p);
       });
+    // The trial asks after each scored joint epoch, once that epoch's progress
+    // is sent; its record is then in the chain, so the pruner reads it (Optuna:
+    // report, then should_prune). The trial waits for this answer.
+    const pruner = opts.pruner;
+    const shouldStop = pruner
+      ? (epoch: number): Promise<boolean> =>
+          (progressDone = progressDone.then(async () => {
+            if (prunedAt || abort.signal.aborted || takenOver) return;
+            // A pruner that cannot read the database must not take the trial down with it: it runs on.
+            try {
+              const d = await pruner.check(trial, epoch);
+              if (d.prune) prunedAt = { epoch, reason: d.reason };
+            } catch (err) {
+              events.note?.(`pruner: trial ${trial.number} epoch ${epoch}: ${errorLine(err)}`);
+            }
+          })).then(() => prunedAt?.epoch === epoch)
+      : undefined;
     events.trialStarted?.(info);
     const done = runner
       .run(
@@ -283,12 +289,21 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         },
         abort.signal,
         onAlive,
+        shouldStop,
       )
       .then(
         async (result) => {
           await progressDone;
           await unlessTakenOver(async () => {
             const seconds = (Date.now() - info.startedAt) / 1000;
+            if (result.stoppedAt !== undefined) {
+              // It stopped on our verdict: PRUNED, with what its worker measured.
+              const at = prunedAt ?? { epoch: result.stoppedAt, reason: 'stopped by the pruner' };
+              const value = await recorder.prune(at, seconds, result.attrs);
+              pruned++;
+              await events.trialFinished?.(info, { state: 'PRUNED', value: value ?? undefined, pruned: at, seconds });
+              return;
+            }
             await recorder.complete(result, seconds);
             completed++;
             await events.trialFinished?.(info, { state: 'COMPLETE', value: result.value, seconds });
@@ -518,12 +533,12 @@ class ProgressRecorder {
   }
 
   /** Optuna's pruned trial: state PRUNED, value = the last intermediate value; the curve stays. */
-  prune(at: PrunedAt, seconds: number): Promise<number | null> {
+  prune(at: PrunedAt, seconds: number, facts?: TrialResult['attrs']): Promise<number | null> {
     const id = this.trial.id;
     return this.storage.atomically(async (tx) => {
       const last = (await tx.getTrial(id)).intermediate.get(at.epoch);
       const value = last !== undefined && Number.isFinite(last) ? last : null;
-      await tx.setUserAttrs(id, prunedAttrs(at, this.score, seconds));
+      await tx.setUserAttrs(id, prunedAttrs(at, this.score, seconds, facts));
       await tx.finishTrial(id, TrialState.PRUNED, value);
       return value;
     });

@@ -68,9 +68,23 @@ export interface TrialResult {
   readonly value: number;
   /** Final AUROC of every score the model has. */
   readonly auroc: Readonly<Partial<Record<Score, number>>>;
-  /** Anything else worth keeping (backend, timings, pretraining cache hit ...). */
+  /** Anything else worth keeping (timings, pretraining cache hit ...). */
   readonly attrs: Readonly<Record<string, string | number | boolean | null>>;
+  /**
+   * Set when the trial stopped early because the scheduler's pruner said so
+   * (the answer to `ShouldStop` after this joint epoch); `value` and `auroc`
+   * are then of that epoch. Absent: the trial ran all its epochs.
+   */
+  readonly stoppedAt?: number;
 }
+
+/**
+ * Asked by a trial after each scored joint epoch but the last, once that
+ * epoch's progress is sent: whether to stop here (Optuna's
+ * `trial.should_prune()`). The trial waits for the answer, so a pruned trial
+ * trains no epoch past its verdict and its worker stays up for the next one.
+ */
+export type ShouldStop = (epoch: number) => Promise<boolean>;
 
 /** Sends progress from inside a trial function. */
 export type Emit = (p: Progress) => void;

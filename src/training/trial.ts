@@ -7,6 +7,7 @@
 // scores, and skip step 1 unless they use the pretrained autoencoder
 // (modelPretrains; only Gaussian AD does).
 // Every tensor made here is disposed before returning or throwing.
+import { threadId } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from '../engine/index.js';
 import { DatasetError } from '../errors/index.js';
@@ -30,7 +31,7 @@ import {
   type Rng,
 } from '../models/index.js';
 import type { TrialData } from '../data/types.js';
-import type { Emit, Phase, TrialResult, TrialTask } from './messages.js';
+import type { Emit, Phase, ShouldStop, TrialResult, TrialTask } from './messages.js';
 import { Grid, type Boundary, type KlForm, type LstmMode, type Score } from '../study/schema.js';
 import { objectiveOf, resultAttrs, type TrialFacts } from '../trial/attrs.js';
 import { Adam } from './adam.js';
@@ -39,11 +40,17 @@ import { NonFiniteLossError } from './errors.js';
 import { loadPretrained, savePretrained, trialPretrainKey, type PretrainKey } from './pretrain-cache.js';
 import { aurocs, combineScores, scoreBaseline, scoreImages } from './scores.js';
 
-// No abort signal: a trial is stopped by ending its worker thread (the pool
-// does that), so nothing inside a trial needs to look for one.
+// No abort signal: a trial interrupted (Ctrl-C, a timeout, a hung worker) is
+// stopped by ending its worker thread (the pool does that), so nothing inside
+// a trial looks for one. Stopping early by the pruner's verdict is the one
+// stop a trial takes part in: it asks after each scored joint epoch and ends
+// normally, so its worker thread (TensorFlow.js loaded, the data set decoded)
+// stays for the next trial and no epoch is trained past the verdict.
 export interface RunTrialOptions {
   /** Called at every batch (training, center, scoring): the worker's sign of life. */
   readonly alive?: () => void;
+  /** Asked after each scored joint epoch but the last: stop here? (the pruner). */
+  readonly shouldStop?: ShouldStop;
 }
 
 /** The grid point's settings with the schema's defaults for the axes that do not apply to it. */
@@ -87,6 +94,7 @@ interface Ctx {
   readonly task: TrialTask;
   readonly s: TrialSettings;
   readonly emit: Emit;
+  readonly shouldStop: ShouldStop | undefined;
   readonly train: Images;
   readonly test: Images;
   readonly testY: Uint8Array;
@@ -104,6 +112,7 @@ export async function runTrial(
     task,
     s: trialSettings(task),
     emit,
+    shouldStop: opts.shouldStop,
     train: new Images(data.trainX, data.nTrain, shape, opts.alive),
     test: new Images(data.testX, data.nTest, shape, opts.alive),
     testY: data.testY,
@@ -137,6 +146,7 @@ export async function runTrial(
       jointSeconds: round3((t2 - t1) / 1000),
       evalSeconds: round3(joint.evalSeconds),
       trainedParameters: model.trainable('joint').reduce((n, v) => n + v.size, 0),
+      workerThread: threadId,
       ...(objective !== task.objective
         ? {
             objectiveNote: `${task.params.model} has no "${task.objective}" score; the value is its "${objective}" AUROC`,
@@ -151,7 +161,12 @@ export async function runTrial(
           }
         : {}),
     };
-    return { value: joint.auroc[objective]!, auroc: joint.auroc, attrs: resultAttrs(facts) };
+    return {
+      value: joint.auroc[objective]!,
+      auroc: joint.auroc,
+      attrs: resultAttrs(facts),
+      ...(joint.stoppedAt !== undefined ? { stoppedAt: joint.stoppedAt } : {}),
+    };
   } finally {
     for (const o of owned.reverse()) o.dispose();
   }
@@ -265,6 +280,13 @@ interface JointOutcome {
   readonly radius: number;
   /** Time spent scoring the test set (what `training.evalEvery` saves). */
   readonly evalSeconds: number;
+  /** The epoch after which the pruner stopped the phase, if it did. */
+  readonly stoppedAt?: number;
+}
+
+/** After a scored epoch: whether the scheduler says to stop here (never after the last, which ends anyway). */
+async function stopsAfter(ctx: Ctx, epoch: number, epochs: number): Promise<boolean> {
+  return epoch < epochs && ctx.shouldStop !== undefined && (await ctx.shouldStop(epoch));
 }
 
 /** Whether the test set is scored after this joint epoch: every `evalEvery`-th, and always the last. */
@@ -325,6 +347,7 @@ async function trainJointly(
     auroc = aurocs(combineScores(raw, model.scores), ctx.testY);
     evalMs += performance.now() - e0;
     ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses, auroc });
+    if (await stopsAfter(ctx, epoch, epochs)) return { auroc, radius, evalSeconds: evalMs / 1000, stoppedAt: epoch };
   }
   return { auroc, radius, evalSeconds: evalMs / 1000 };
 }
@@ -369,6 +392,7 @@ async function trainBaseline(ctx: Ctx, model: Model, owned: { dispose(): void }[
     auroc = aurocs(combineScores(raw, model.scores), ctx.testY);
     evalMs += performance.now() - e0;
     ctx.emit({ type: 'epoch', phase: 'joint', epoch, epochs, losses, auroc });
+    if (await stopsAfter(ctx, epoch, epochs)) return { auroc, radius: 0, evalSeconds: evalMs / 1000, stoppedAt: epoch };
   }
   return { auroc, radius: 0, evalSeconds: evalMs / 1000 };
 }

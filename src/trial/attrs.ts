@@ -45,6 +45,7 @@ export const ATTR = {
   evalSeconds: 'eval_seconds',
   trainedParameters: 'trained_parameters',
   radius: 'radius',
+  workerThread: 'worker_thread',
 } as const;
 
 /** System attributes of a trial. */
@@ -132,6 +133,8 @@ export interface TrialFacts {
   readonly jointSeconds: number;
   readonly evalSeconds: number;
   readonly trainedParameters: number;
+  /** The thread that ran it (0: a process's main thread); a thread runs trial after trial until one is interrupted. */
+  readonly workerThread: number;
   /** Soft boundary: the final radius R. */
   readonly radius?: number;
 }
@@ -145,6 +148,7 @@ export function resultAttrs(f: TrialFacts): Record<string, Scalar> {
     [ATTR.jointSeconds]: f.jointSeconds,
     [ATTR.evalSeconds]: f.evalSeconds,
     [ATTR.trainedParameters]: f.trainedParameters,
+    [ATTR.workerThread]: f.workerThread,
   };
   if (f.objectiveNote !== undefined) out[ATTR.objectiveNote] = f.objectiveNote;
   if (f.pretrainCacheKey !== undefined) out[ATTR.pretrainCacheKey] = f.pretrainCacheKey;
@@ -184,13 +188,19 @@ export function completeAttrs(
   };
 }
 
-/** A PRUNED trial's final attributes. */
+/**
+ * A PRUNED trial's final attributes: the worker's facts when it stopped by
+ * itself (the pruner's verdict), none when its worker had to be ended; no
+ * final AUROC, since it did not finish.
+ */
 export function prunedAttrs(
   at: { readonly epoch: number; readonly reason: string },
   objective: Score,
   seconds: number,
+  facts: Readonly<Record<string, Scalar>> = {},
 ): Record<string, JsonValue> {
   return {
+    ...facts,
     [ATTR.prunedAt]: { epoch: at.epoch, reason: at.reason },
     [ATTR.objectiveScore]: objective,
     [ATTR.durationSeconds]: roundSeconds(seconds),

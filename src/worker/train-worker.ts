@@ -31,7 +31,7 @@ function dataset(spec: Dataset): Promise<RawDataset> {
   return p;
 }
 
-export default defineWorker(async (task, emit, alive) => {
+export default defineWorker(async (task, emit, alive, shouldStop) => {
   const backend = await initBackend(task.backend);
   emit({
     type: 'backend',
@@ -50,6 +50,5 @@ export default defineWorker(async (task, emit, alive) => {
     trainSize: task.dataset.trainSize,
     testSize: task.dataset.testSize,
   });
-  const result = await runTrial(task, data, emit, { alive });
-  return { ...result, attrs: { ...result.attrs, backend: backend.name } };
+  return runTrial(task, data, emit, { alive, shouldStop });
 });

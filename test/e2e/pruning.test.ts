@@ -38,7 +38,8 @@ test(
         pruner: { kind: 'successive-halving', minResource: 1, reductionFactor: 2, bootstrapCount: 100 },
       }),
     );
-    const second = runCli(['start', file, '--db', db, '--no-cache']);
+    // One worker thread, so both pruned trials run on it in turn.
+    const second = runCli(['start', file, '--db', db, '--no-cache', '--workers', '1']);
     assert.equal((await second.done).code, 0, second.stderr() + second.stdout());
     assert.match(second.stdout(), /pruner successive-halving/);
     assert.match(second.stdout(), /sweep finished: 0 completed, 0 failed, 2 pruned/);
@@ -61,7 +62,19 @@ test(
       assert.equal((t.userAttrs.auroc_history as Record<string, number[]>).svdd![0], v);
       assert.ok((t.userAttrs.loss_history as { phase: string }[]).some((e) => e.phase === 'joint'));
       assert.equal(t.userAttrs.auroc, undefined, 'no final AUROC: the trial did not finish');
+      // It stopped at its verdict: no joint epoch was trained past epoch 1.
+      const joint = (t.userAttrs.loss_history as { phase: string; epoch: number }[]).filter((e) => e.phase === 'joint');
+      assert.deepEqual(
+        joint.map((e) => e.epoch),
+        [1],
+      );
+      // It ended by itself, so its worker's facts are kept (on the old path its thread was ended: none).
+      assert.equal(typeof t.userAttrs.joint_seconds, 'number');
     }
+    // The pruned trial's thread was not ended: the next trial ran on the same one.
+    const threads = pruned.map((t) => t.userAttrs.worker_thread);
+    assert.equal(typeof threads[0], 'number');
+    assert.equal(threads[0], threads[1], `worker threads ${JSON.stringify(threads)}`);
 
     // 3. Starting again runs nothing: a pruned point is done.
     const third = runCli(['start', file, '--db', db, '--no-cache']);

@@ -45,7 +45,36 @@ async function contract(runner: TrialRunner) {
   setTimeout(() => ac.abort(), 200);
   await assert.rejects(slow, (e: Error) => e.name === 'AbortError');
   // The runner still works after an abort.
-  assert.equal((await runner.run(task(4), () => {}, new AbortController().signal)).value, 0.7);
+  const after = await runner.run(task(4), () => {}, new AbortController().signal);
+  assert.equal(after.value, 0.7);
+
+  // The stop question: asked after scored epoch 1 (not after the last); "stop" ends the trial there, normally.
+  const asked: number[] = [];
+  const stopped: Progress[] = [];
+  const s = await runner.run(
+    task(5),
+    (p) => stopped.push(p),
+    new AbortController().signal,
+    undefined,
+    (epoch) => (asked.push(epoch), Promise.resolve(true)),
+  );
+  assert.deepEqual(asked, [1]);
+  assert.equal(s.stoppedAt, 1);
+  assert.equal(s.value, 0.6);
+  assert.deepEqual(
+    stopped.map((p) => (p.type === 'epoch' ? p.epoch : p.type)),
+    ['phase', 1],
+  );
+  // A failing answer (the pruner could not read the database) means "go on": the trial is not left waiting.
+  const failing = await runner.run(
+    task(6),
+    () => {},
+    new AbortController().signal,
+    undefined,
+    () => Promise.reject(new Error('database is locked')),
+  );
+  assert.equal(failing.stoppedAt, undefined);
+  assert.equal(failing.value, 0.7);
 }
 
 test('Piscina runner: progress, errors, abort', async () => {

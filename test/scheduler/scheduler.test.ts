@@ -234,6 +234,39 @@ test('a pruner that throws (e.g. the database is locked) is noted and the trial 
   }
 });
 
+test('a pruned trial stops at its verdict and leaves its worker thread to the next trial', async () => {
+  // One thread; the pruner stops every trial after epoch 1.
+  const { storage, id, runner, base } = await setup({ normalClass: [0, 1, 2] }, 1);
+  const asked: number[] = [];
+  try {
+    const summary = await runSweep({
+      ...base,
+      pruner: {
+        check(_t, epoch) {
+          asked.push(epoch);
+          return Promise.resolve({ prune: true, reason: 'test' });
+        },
+      },
+    });
+    assert.equal(summary.pruned, 3);
+    assert.equal(summary.completed, 0);
+    assert.deepEqual(asked, [1, 1, 1], 'asked once per trial, after its scored epoch 1');
+    const trials = await storage.getTrials(id);
+    for (const t of trials) {
+      assert.equal(t.state, TrialState.PRUNED);
+      assert.deepEqual(t.userAttrs.pruned_at, { epoch: 1, reason: 'test' });
+      assert.equal(t.value, 0.6);
+      assert.deepEqual([...t.intermediate.keys()], [1], 'no epoch past the verdict');
+    }
+    // The worker returned normally: one thread ran all three, and its facts were kept.
+    assert.equal(new Set(trials.map((t) => t.userAttrs.thread_id)).size, 1);
+    assert.equal(typeof trials[0]!.userAttrs.thread_id, 'number');
+  } finally {
+    await runner.close();
+    await storage.close();
+  }
+});
+
 test(
   'heartbeats come from the worker: a silent (stuck) thread is caught as hung; long synchronous steps that report alive are not',
   { timeout: 120_000 },

@@ -44,12 +44,13 @@ it('names every key in snake_case, each once', () => {
     jointSeconds: 2,
     evalSeconds: 0.5,
     trainedParameters: 10,
+    workerThread: 1,
     radius: 0.3,
   });
   const written = [
     ...Object.keys(facts),
     ...Object.keys(completeAttrs({ auroc: { svdd: 0.7 }, attrs: facts }, 'svdd', 1.23456)),
-    ...Object.keys(prunedAttrs({ epoch: 2, reason: 'r' }, 'svdd', 1)),
+    ...Object.keys(prunedAttrs({ epoch: 2, reason: 'r' }, 'svdd', 1, facts)),
     ...Object.keys(failedAttrs('boom', 1)),
   ];
   for (const k of written) assert.match(k, SNAKE);
