@@ -352,13 +352,14 @@ class PostgresStorage implements Storage {
    * of the given points only (encoded ids: one probe of iae_grid_point_attrs each).
    */
   async #countedFailures(c: Q, studyId: number, encoded: readonly string[]): Promise<Map<string, number>> {
+    // Per point a LATERAL aggregate, which the planner cannot flatten into a
+    // join: so it is always one index probe per point (see #livePoints).
     const r = await c.query<{ value_json: string; n: number }>(
-      'SELECT g.value_json, count(*)::int AS n FROM unnest($3::text[]) AS p(v) ' +
-        `JOIN trial_system_attributes g ON g.key = '${GRID_POINT_ATTR}' AND g.value_json = p.v ` +
-        'JOIN trials t ON t.trial_id = g.trial_id ' +
+      'SELECT p.v AS value_json, x.n FROM unnest($3::text[]) AS p(v) CROSS JOIN LATERAL (' +
+        'SELECT count(*)::int AS n FROM trial_system_attributes g JOIN trials t ON t.trial_id = g.trial_id ' +
         `JOIN trial_system_attributes k ON k.trial_id = t.trial_id AND k.key = '${FAIL_KIND_ATTR}' AND k.value_json = $2 ` +
-        "WHERE t.study_id = $1 AND t.state = 'FAIL' GROUP BY g.value_json",
-      [studyId, pyJsonDumps('trial' satisfies FailKind), encoded],
+        `WHERE g.key = '${GRID_POINT_ATTR}' AND g.value_json = p.v AND t.study_id = $1 AND t.state = 'FAIL') AS x WHERE x.n > 0`,
+      [studyId, pyJsonDumps('trial' satisfies FailKind), [...new Set(encoded)]],
     );
     const out = new Map<string, number>();
     for (const row of r.rows) {
@@ -366,6 +367,25 @@ class PostgresStorage implements Storage {
       if (typeof id === 'string') out.set(id, row.n);
     }
     return out;
+  }
+
+  /**
+   * Which of the given points (encoded ids) have a trial not FAIL (nor PRUNED,
+   * with rerunPruned): only their trials are read, O(points) whatever the
+   * study's size. value_json is our own pyJsonDumps of the id, so the encoded
+   * id is the key of the partial index iae_grid_point_attrs (postgres-schema.ts).
+   * The LATERAL ... LIMIT 1 cannot be flattened into a join, so the plan is an
+   * index probe per point even before the tables have statistics (a study
+   * queued in one go: a hash join over every queued point would be chosen).
+   */
+  #livePoints(c: Q, studyId: number, keys: readonly string[], rerunPruned: boolean) {
+    const excluded = rerunPruned ? "('FAIL', 'PRUNED')" : "('FAIL')";
+    return c.query<{ value_json: string }>(
+      'SELECT p.v AS value_json FROM unnest($2::text[]) AS p(v) CROSS JOIN LATERAL (' +
+        'SELECT 1 FROM trial_system_attributes a JOIN trials t ON t.trial_id = a.trial_id ' +
+        `WHERE a.key = '${GRID_POINT_ATTR}' AND a.value_json = p.v AND t.study_id = $1 AND t.state NOT IN ${excluded} LIMIT 1) AS x`,
+      [studyId, keys],
+    );
   }
 
   /** Inserts WAITING trials with their grid point and params (several rows per statement); returns their ids in order. */
@@ -560,18 +580,10 @@ class PostgresStorage implements Storage {
     return this.#write(async (c) => {
       await this.#assertStudy(c, studyId);
       await this.#lockStudy(c, studyId);
-      // Only the trials of these points are read (O(points), whatever the study's
-      // size): value_json is our own pyJsonDumps of the id, so the encoded id is
-      // the key of the partial index iae_grid_point_attrs (postgres-schema.ts).
       // Under the study lock: a concurrent enqueue of the same points waits, then sees these.
       const keys = [...new Set(encoded.map((e) => pyJsonDumps(e.point)))];
       const failures = opts.maxRetries === undefined ? null : await this.#countedFailures(c, studyId, keys);
-      const excluded = opts.rerunPruned === true ? "('FAIL', 'PRUNED')" : "('FAIL')";
-      const liveRows = await c.query<{ value_json: string }>(
-        `SELECT DISTINCT a.value_json FROM unnest($2::text[]) AS p(v) JOIN trial_system_attributes a ON a.key = '${GRID_POINT_ATTR}' AND a.value_json = p.v ` +
-          `JOIN trials t ON t.trial_id = a.trial_id WHERE t.study_id = $1 AND t.state NOT IN ${excluded}`,
-        [studyId, keys],
-      );
+      const liveRows = await this.#livePoints(c, studyId, keys, opts.rerunPruned === true);
       const live = new Set<string>();
       for (const r of liveRows.rows) {
         const id = pyJsonLoads(r.value_json);
