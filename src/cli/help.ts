@@ -18,7 +18,8 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
     --json               one JSON object per line on stdout (events and the summary), no live screen`,
   worker: `worker <study>         join a study queued elsewhere (\`start --no-run\`) and run its waiting trials; no study
                          file needed (the definition is stored in the database). Exits 0 when no trial waits and
-                         none of its own runs (3 if some of its trials failed); never queues grid points
+                         none runs on any host (3 if some of its trials failed); while other hosts' trials run, it
+                         watches them and takes over any whose host died; never queues grid points
     --db PATH            the study's database (default db/<name>.sqlite3); --storage URL is the same option
     --workers N          parallel trials (default: the study's "workers", else one per core on wasm/cpu)
     --backend NAME       auto | tensorflow-gpu | tensorflow | wasm | cpu (default: the study's)
@@ -27,8 +28,9 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
                          passed on, and the exit code is the worst child's
     --host-id NAME       this host's id in the trials' system attributes (default: the hostname; env IAE_HOST_ID)
     --cache-dir DIR      decoded data and pretrained weights (default .cache); --no-cache disables both
-    --stale-after SEC    as for start (default 60); a trial left RUNNING by a host that died is queued again by
-                         the next start or worker once its heartbeat is this old
+    --stale-after SEC    as for start (default 60); a trial left RUNNING by a host that died is queued again and
+                         run by a worker or start still on the study (it looks every quarter of this, at most
+                         15 s), or by the next one started, once its heartbeat is this old
     --json               one JSON object per line on stdout
     The host's decoded data set must be the study's (its sha256 fingerprint, recorded at the first start):
     a host whose data differ is refused (exit 2) before it claims a trial.`,

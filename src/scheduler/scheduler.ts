@@ -69,13 +69,8 @@ export interface SchedulerOptions {
   readonly owner?: string;
   /** More system attributes written to every trial this sweep claims (host, pid, GPU: src/scheduler/host.ts). */
   readonly claimAttrs?: Record<string, JsonValue>;
-  /**
-   * When nothing waits and nothing of ours runs: wait for trials other
-   * processes run (to finish, or to go stale and come back), as `start` does
-   * (default), or return at once, as `sweep worker` does (a host that joined
-   * a study leaves when it has nothing left to do).
-   */
-  readonly waitForOthers?: boolean;
+  /** Time for the watch of other processes' trials and the stale checks; default the system clock and timers. */
+  readonly clock?: SchedulerClock;
   /**
    * Trials with the same key share a costly first step (autoencoder
    * pretraining, cached on disk by the first trial that does it): the
@@ -101,6 +96,30 @@ export interface SchedulerOptions {
    * trial it refuses stays WAITING, untouched, and is never waited for.
    */
   readonly accept?: (trial: FrozenTrial) => boolean;
+}
+
+/**
+ * What the scheduler's idle watch reads the time with and waits on (tests
+ * inject one that advances at each sleep: no real waiting, no wall clock).
+ */
+export interface SchedulerClock {
+  /** Milliseconds, only ever compared with each other. */
+  now(): number;
+  /** Resolves after `ms`, or as soon as the signal aborts; never rejects. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const systemClock: SchedulerClock = { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, signal) };
+
+/**
+ * How often a sweep with nothing to run looks at the trials other processes
+ * run: a quarter of --stale-after (so a trial whose host died is queued again
+ * and run here at most that long after its heartbeat went stale), at most
+ * 15 s (the exit, once they are done, is not kept waiting long), and not more
+ * often than pollMs (tests with tiny stale times).
+ */
+export function watchIntervalMs(staleSeconds: number, pollMs: number): number {
+  return Math.max(pollMs, Math.min(15_000, (staleSeconds * 1000) / 4));
 }
 
 /** Stored with a pruned trial (user attribute `pruned_at`). */
@@ -131,6 +150,7 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   const heartbeatMs = opts.heartbeatMs ?? 5000;
   const staleSeconds = opts.staleSeconds ?? 60;
   const maxInFlight = Math.max(1, opts.maxInFlight ?? runner.concurrency);
+  const clock = opts.clock ?? systemClock;
 
   let completed = 0;
   let failed = 0;
@@ -160,7 +180,8 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
   const accept = share ? (t: FrozenTrial) => (opts.accept ? opts.accept(t) : true) && share.accept(t) : opts.accept;
   // How often the trials of another host's pretraining are looked at again, when some wait.
   const pollMs = Math.min(heartbeatMs, 1000);
-  let lastRecheck = Date.now();
+  const watchMs = watchIntervalMs(staleSeconds, pollMs);
+  let lastRecheck = clock.now();
   const held: FrozenTrial[] = [];
   // Held trials show as RUNNING; keep them few, but enough to look past one key's run of points.
   const maxHeld = maxInFlight * 8;
@@ -374,13 +395,15 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
     return false;
   };
 
-  let lastStaleCheck = Date.now();
+  let lastStaleCheck = clock.now();
+  // Whether the last idle turn found other processes' trials running (says so once per spell).
+  let watching = false;
   try {
     for (;;) {
       // Held trials first (they were claimed earlier), then new claims.
       if (fatal) break;
-      if (share?.waiting && Date.now() - lastRecheck >= pollMs) {
-        lastRecheck = Date.now();
+      if (share?.waiting && clock.now() - lastRecheck >= pollMs) {
+        lastRecheck = clock.now();
         if ((await share.recheck()) > 0)
           note('another host finished (or stopped) building a pretraining: its trials run again');
       }
@@ -399,24 +422,37 @@ export async function runSweep(opts: SchedulerOptions): Promise<SweepSummary> {
         else if (await admit(trial)) start(trial);
       }
       if (active.size > 0) {
+        watching = false;
         const woken = new Promise<void>((r) => (wake = r));
         // Trials held for another host's pretraining are looked at again every pollMs.
         await raceWithTimer([...[...active.values()].map((a) => a.done), woken], share?.waiting ? pollMs : null);
       } else {
         // Nothing of ours runs and nothing waits. Trials still RUNNING belong to
-        // another process: wait for them to finish, or to go stale and come back.
-        // Only trials of our grid: a trial Optuna left RUNNING is not waited for.
-        // Trials left for another host's pretraining wait for it, or for its lease to expire.
-        if (
-          signal.aborted ||
-          opts.waitForOthers === false ||
-          (!share?.waiting && (await storage.countTrials(studyId, 'grid'))[TrialState.RUNNING] === 0)
-        )
-          break;
-        await sleep(pollMs, signal);
+        // other processes (other hosts, another start): keep watching them until
+        // they finish, or go stale (their host died): then the stale check below
+        // queues their points again and the next turn claims and runs them here.
+        // Leave when nothing waits and nothing runs anywhere. Only trials of our
+        // grid: a trial Optuna left RUNNING is not waited for. Trials left for
+        // another host's pretraining wait for it, or for its lease to expire.
+        if (signal.aborted) break;
+        if (share?.waiting) await clock.sleep(pollMs, signal);
+        else {
+          const others = (await storage.countTrials(studyId, 'grid'))[TrialState.RUNNING];
+          if (others === 0) break;
+          if (!watching)
+            note(
+              `nothing waits; watching ${others} trial(s) other processes run (every ${watchMs / 1000} s): ` +
+                `one without heartbeat for ${staleSeconds} s is queued again and run here`,
+            );
+          watching = true;
+          await clock.sleep(watchMs, signal);
+        }
       }
-      if (Date.now() - lastStaleCheck > (staleSeconds * 1000) / 2) {
-        lastStaleCheck = Date.now();
+      // A signal while watching stops the sweep at once (no more reads).
+      if (signal.aborted || fatal) break;
+      // Busy: every half --stale-after. Idle: at every look at the others, so that a dead host's trial is taken over soon.
+      if (clock.now() - lastStaleCheck >= (active.size > 0 ? (staleSeconds * 1000) / 2 : watchMs)) {
+        lastStaleCheck = clock.now();
         const { died, stale } = await recover();
         if (died > 0) events.note?.(`queued again ${died} trial(s) left RUNNING by a process that died`);
         if (stale > 0) events.note?.(`queued again ${stale} trial(s) whose process stopped sending heartbeats`);

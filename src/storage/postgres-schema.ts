@@ -152,13 +152,25 @@ CREATE TABLE alembic_version (
 );
 `;
 
+/** Our indexes beside Optuna's (inspectSchema checks that each exists). */
+export const OWN_INDEXES = ['iae_trials_study_state_number', 'iae_grid_point_attrs'] as const;
+
 /**
- * Ours: the claim/count index (as schema.ts), the shared blobs (pretrained
- * weights) and their build leases. IF NOT EXISTS: also added to a database
- * Optuna created.
+ * Ours: the claim/count index and the grid point index (both as schema.ts),
+ * the shared blobs (pretrained weights) and their build leases. IF NOT
+ * EXISTS: also added to a database Optuna or an older sweep created (the
+ * next read-write open adds what is missing).
+ *
+ * iae_grid_point_attrs lets enqueuePoints (and the retry count) look up only
+ * the trials of the points it is given, so a chunk of a 10^5-point grid costs
+ * O(chunk), not a read of every point queued. Partial (key = 'grid_point'):
+ * it holds our 16-hex-digit ids only, never the values Optuna writes under
+ * its own keys (a btree entry has a size limit that a long value_json would
+ * exceed, failing Optuna's insert). Optuna ignores indexes it does not know.
  */
 export const OWN_DDL = `
 CREATE INDEX IF NOT EXISTS iae_trials_study_state_number ON trials (study_id, state, number);
+CREATE INDEX IF NOT EXISTS iae_grid_point_attrs ON trial_system_attributes (value_json, trial_id) WHERE key = 'grid_point';
 CREATE TABLE IF NOT EXISTS iae_artifacts (
 	key TEXT PRIMARY KEY,
 	bytes BYTEA NOT NULL,
@@ -234,10 +246,14 @@ export async function inspectSchema(db: Q, where: string): Promise<SchemaState> 
       where,
     );
   }
-  const index = await db.query(
-    "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'iae_trials_study_state_number'",
+  const indexes = await db.query(
+    'SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ANY($1::text[])',
+    [[...OWN_INDEXES]],
   );
-  return { kind: 'current', ownComplete: index.rowCount === 1 && OWN_TABLES.every((t) => tables.has(t)) };
+  return {
+    kind: 'current',
+    ownComplete: indexes.rowCount === OWN_INDEXES.length && OWN_TABLES.every((t) => tables.has(t)),
+  };
 }
 
 /**

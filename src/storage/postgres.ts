@@ -347,14 +347,19 @@ class PostgresStorage implements Storage {
     return r.rows[0].n ?? 0;
   }
 
-  /** FAIL trials per grid point that count against maxRetries (src/trial/retries.ts). */
-  async #countedFailures(c: Q, studyId: number): Promise<Map<string, number>> {
+  /**
+   * FAIL trials per grid point that count against maxRetries (src/trial/retries.ts),
+   * of the given points only (encoded ids: one probe of iae_grid_point_attrs each).
+   */
+  async #countedFailures(c: Q, studyId: number, encoded: readonly string[]): Promise<Map<string, number>> {
+    // Per point a LATERAL aggregate, which the planner cannot flatten into a
+    // join: so it is always one index probe per point (see #livePoints).
     const r = await c.query<{ value_json: string; n: number }>(
-      'SELECT g.value_json, count(*)::int AS n FROM trials t ' +
-        `JOIN trial_system_attributes g ON g.trial_id = t.trial_id AND g.key = '${GRID_POINT_ATTR}' ` +
+      'SELECT p.v AS value_json, x.n FROM unnest($3::text[]) AS p(v) CROSS JOIN LATERAL (' +
+        'SELECT count(*)::int AS n FROM trial_system_attributes g JOIN trials t ON t.trial_id = g.trial_id ' +
         `JOIN trial_system_attributes k ON k.trial_id = t.trial_id AND k.key = '${FAIL_KIND_ATTR}' AND k.value_json = $2 ` +
-        "WHERE t.study_id = $1 AND t.state = 'FAIL' GROUP BY g.value_json",
-      [studyId, pyJsonDumps('trial' satisfies FailKind)],
+        `WHERE g.key = '${GRID_POINT_ATTR}' AND g.value_json = p.v AND t.study_id = $1 AND t.state = 'FAIL') AS x WHERE x.n > 0`,
+      [studyId, pyJsonDumps('trial' satisfies FailKind), [...new Set(encoded)]],
     );
     const out = new Map<string, number>();
     for (const row of r.rows) {
@@ -362,6 +367,25 @@ class PostgresStorage implements Storage {
       if (typeof id === 'string') out.set(id, row.n);
     }
     return out;
+  }
+
+  /**
+   * Which of the given points (encoded ids) have a trial not FAIL (nor PRUNED,
+   * with rerunPruned): only their trials are read, O(points) whatever the
+   * study's size. value_json is our own pyJsonDumps of the id, so the encoded
+   * id is the key of the partial index iae_grid_point_attrs (postgres-schema.ts).
+   * The LATERAL ... LIMIT 1 cannot be flattened into a join, so the plan is an
+   * index probe per point even before the tables have statistics (a study
+   * queued in one go: a hash join over every queued point would be chosen).
+   */
+  #livePoints(c: Q, studyId: number, keys: readonly string[], rerunPruned: boolean) {
+    const excluded = rerunPruned ? "('FAIL', 'PRUNED')" : "('FAIL')";
+    return c.query<{ value_json: string }>(
+      'SELECT p.v AS value_json FROM unnest($2::text[]) AS p(v) CROSS JOIN LATERAL (' +
+        'SELECT 1 FROM trial_system_attributes a JOIN trials t ON t.trial_id = a.trial_id ' +
+        `WHERE a.key = '${GRID_POINT_ATTR}' AND a.value_json = p.v AND t.study_id = $1 AND t.state NOT IN ${excluded} LIMIT 1) AS x`,
+      [studyId, keys],
+    );
   }
 
   /** Inserts WAITING trials with their grid point and params (several rows per statement); returns their ids in order. */
@@ -556,13 +580,10 @@ class PostgresStorage implements Storage {
     return this.#write(async (c) => {
       await this.#assertStudy(c, studyId);
       await this.#lockStudy(c, studyId);
-      const failures = opts.maxRetries === undefined ? null : await this.#countedFailures(c, studyId);
-      const excluded = opts.rerunPruned === true ? "('FAIL', 'PRUNED')" : "('FAIL')";
-      const liveRows = await c.query<{ value_json: string }>(
-        `SELECT a.value_json FROM trials t JOIN trial_system_attributes a ON a.trial_id = t.trial_id AND a.key = '${GRID_POINT_ATTR}' ` +
-          `WHERE t.study_id = $1 AND t.state NOT IN ${excluded}`,
-        [studyId],
-      );
+      // Under the study lock: a concurrent enqueue of the same points waits, then sees these.
+      const keys = [...new Set(encoded.map((e) => pyJsonDumps(e.point)))];
+      const failures = opts.maxRetries === undefined ? null : await this.#countedFailures(c, studyId, keys);
+      const liveRows = await this.#livePoints(c, studyId, keys, opts.rerunPruned === true);
       const live = new Set<string>();
       for (const r of liveRows.rows) {
         const id = pyJsonLoads(r.value_json);
@@ -693,7 +714,16 @@ class PostgresStorage implements Storage {
         [studyId, staleSeconds],
       );
       if (stale.rows.length === 0) return [];
-      const failures = limits?.maxRetries === undefined ? null : await this.#countedFailures(c, studyId);
+      // Their grid points (encoded ids), for the retry count and the requeue.
+      const gps = await c.query<{ trial_id: number; value_json: string }>(
+        `SELECT trial_id, value_json FROM trial_system_attributes WHERE trial_id = ANY($1::int[]) AND key = '${GRID_POINT_ATTR}'`,
+        [stale.rows.map((r) => r.trial_id)],
+      );
+      const pointOf = new Map(gps.rows.map((r) => [r.trial_id, r.value_json]));
+      const failures =
+        limits?.maxRetries === undefined
+          ? null
+          : await this.#countedFailures(c, studyId, [...new Set(pointOf.values())]);
       let number = await this.#nextNumber(c, studyId);
       for (const { trial_id: trialId, last } of stale.rows) {
         assertTransition(trialId, TrialState.RUNNING, TrialState.FAIL);
@@ -707,11 +737,8 @@ class PostgresStorage implements Storage {
           [FAIL_KIND_ATTR]: 'process' satisfies FailKind,
         });
         // Its point runs again as a new trial; the FAIL trial stays as the record of what happened.
-        const gp = await c.query<{ value_json: string }>(
-          `SELECT value_json FROM trial_system_attributes WHERE trial_id = $1 AND key = '${GRID_POINT_ATTR}'`,
-          [trialId],
-        );
-        const point = gp.rows[0] ? pyJsonLoads(gp.rows[0].value_json) : null;
+        const gp = pointOf.get(trialId);
+        const point = gp === undefined ? null : pyJsonLoads(gp);
         if (typeof point !== 'string') continue;
         if (failures && (failures.get(point) ?? 0) > limits!.maxRetries!) continue;
         const [newId] = await this.#insertWaiting(c, studyId, number++, [{ point, params: [] }]);

@@ -9,16 +9,22 @@ import { Study } from '../../src/study/schema.js';
 import { expandGrid, searchSpace } from '../../src/grid/expand.js';
 import { openSqliteStorage } from '../../src/storage/index.js';
 import { createPiscinaRunner } from '../../src/pool/runner.js';
-import { runSweep, type SchedulerOptions } from '../../src/scheduler/scheduler.js';
+import {
+  runSweep,
+  watchIntervalMs,
+  type SchedulerClock,
+  type SchedulerOptions,
+} from '../../src/scheduler/scheduler.js';
+import type { Storage } from '../../src/storage/storage.js';
 import { TrialState } from '../../src/trial/state.js';
 import { FAIL_KIND_ATTR, givenUpPoints } from '../../src/trial/retries.js';
 
 const workerFile = new URL('../pool/fixtures/env-worker.ts', import.meta.url);
 const stuckWorker = new URL('../pool/fixtures/stuck-worker.ts', import.meta.url);
 
-async function setup(grid: Record<string, unknown>, threads = 2, worker: URL = workerFile) {
+async function setup(grid: Record<string, unknown>, threads = 2, worker: URL = workerFile, clock?: () => number) {
   const study = Study.parse({ name: 's', dataset: { name: 'synthetic' }, grid: { model: ['IAE-LSTM-KL'], ...grid } });
-  const storage = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'sched-')), 's.sqlite3'));
+  const storage = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'sched-')), 's.sqlite3'), { clock });
   const { id } = await storage.openStudy('s', {});
   const points = expandGrid(study.grid);
   const distributions = searchSpace(study.grid);
@@ -395,27 +401,115 @@ test('a trial failed by another process meanwhile (its heartbeat looked stale) i
   }
 });
 
-test("claimAttrs go to every claimed trial; waitForOthers false returns with another host's trial still RUNNING", async () => {
-  const { storage, id, runner, base } = await setup({ normalClass: [0, 1, 2] });
+// The exit rule (start and worker alike): leave when nothing waits and nothing
+// runs anywhere; while other processes' trials run, watch them and take over
+// one whose host died. Time is an injected clock shared by the SQLite storage
+// (heartbeats, staleness) and the scheduler (its watch): each sleep advances
+// it, so minutes of watching take no real time.
+function fakeClock(onSleep: (count: number) => void | Promise<void> = () => {}) {
+  let t = Date.UTC(2026, 0, 1);
+  const sleeps: number[] = [];
+  const clock: SchedulerClock = {
+    now: () => t,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      t += ms;
+      await onSleep(sleeps.length);
+    },
+  };
+  return { now: () => t, sleeps, clock };
+}
+
+test('watch interval: a quarter of --stale-after, at most 15 s, at least the poll', () => {
+  assert.equal(watchIntervalMs(60, 1000), 15_000);
+  assert.equal(watchIntervalMs(20, 1000), 5000);
+  assert.equal(watchIntervalMs(600, 1000), 15_000);
+  assert.equal(watchIntervalMs(1, 1000), 1000);
+  assert.equal(watchIntervalMs(0.4, 50), 100);
+});
+
+test("nothing waits but another host's trial runs: the sweep watches it, takes it over once stale, runs it, then leaves", async () => {
+  const time = fakeClock();
+  const { storage, id, runner, base } = await setup({ normalClass: [0, 1, 2] }, 2, workerFile, time.now);
   try {
-    // Another host's live trial (fresh heartbeat): start would wait for it, a worker leaves.
+    // Another host's trial, its heartbeat now (by the storage's clock); that host then dies: no more heartbeats.
     const theirs = (await storage.claimTrial(id, 'elsewhere:1'))!;
-    await storage.heartbeat(theirs.id);
+    const notes: string[] = [];
     const summary = await runSweep({
       ...base,
       owner: 'me:42',
-      claimAttrs: { host: 'me', pid: 42, cuda_visible_devices: '3' },
-      waitForOthers: false,
+      staleSeconds: 60,
+      clock: time.clock,
+      events: { note: (m) => notes.push(m) },
     });
+    // Watched every 15 s: at 60 s its heartbeat is exactly 60 s old (not yet stale), at 75 s it is taken over.
+    assert.deepEqual(time.sleeps, [15_000, 15_000, 15_000, 15_000, 15_000]);
+    assert.deepEqual([summary.completed, summary.failed, summary.recovered, summary.interrupted], [3, 0, 1, false]);
+    assert.ok(
+      notes.some((n) => /nothing waits; watching 1 trial\(s\) other processes run \(every 15 s\)/.test(n)),
+      notes.join('\n'),
+    );
+    assert.ok(notes.some((n) => /queued again 1 trial\(s\) whose process stopped sending heartbeats/.test(n)));
+    const dead = await storage.getTrial(theirs.id);
+    assert.equal(dead.state, TrialState.FAIL);
+    assert.equal(dead.systemAttrs[FAIL_KIND_ATTR], 'process');
+    const again = (await storage.getTrials(id)).filter((t) => t.gridPoint === theirs.gridPoint && t.id !== theirs.id);
+    assert.deepEqual(
+      again.map((t) => [t.state, t.systemAttrs.worker]),
+      [[TrialState.COMPLETE, 'me:42']],
+    );
+    assert.equal((await storage.countTrials(id, 'grid'))[TrialState.RUNNING], 0);
+  } finally {
+    await runner.close();
+    await storage.close();
+  }
+});
+
+test("another host's trial finishing while watched: the sweep leaves, recovering nothing; claimAttrs go to every claimed trial", async () => {
+  let theirs = -1;
+  let storage: Storage | null = null;
+  // The other host finishes its trial during the second look (30 s in).
+  const time = fakeClock(async (n) => {
+    if (n === 2) await storage!.finishTrial(theirs, TrialState.COMPLETE, 0.5);
+  });
+  const s = await setup({ normalClass: [0, 1, 2] }, 2, workerFile, time.now);
+  storage = s.storage;
+  try {
+    theirs = (await s.storage.claimTrial(s.id, 'elsewhere:1'))!.id;
+    const summary = await runSweep({
+      ...s.base,
+      owner: 'me:42',
+      claimAttrs: { host: 'me', pid: 42, cuda_visible_devices: '3' },
+      staleSeconds: 60,
+      clock: time.clock,
+    });
+    assert.deepEqual(time.sleeps, [15_000, 15_000]);
     assert.deepEqual([summary.completed, summary.failed, summary.recovered], [2, 0, 0]);
-    assert.equal((await storage.getTrial(theirs.id)).state, TrialState.RUNNING);
-    const mine = await storage.getTrials(id, [TrialState.COMPLETE]);
+    const mine = (await s.storage.getTrials(s.id, [TrialState.COMPLETE])).filter((t) => t.id !== theirs);
     assert.equal(mine.length, 2);
     for (const t of mine)
       assert.deepEqual(
         [t.systemAttrs.worker, t.systemAttrs.host, t.systemAttrs.pid, t.systemAttrs.cuda_visible_devices],
         ['me:42', 'me', 42, '3'],
       );
+  } finally {
+    await s.runner.close();
+    await s.storage.close();
+  }
+});
+
+test("a signal while watching another host's trial stops the sweep at once: no more looks, nothing taken over", async () => {
+  const ac = new AbortController();
+  const time = fakeClock((n) => {
+    if (n === 1) ac.abort();
+  });
+  const { storage, id, runner, base } = await setup({ normalClass: [0, 1] }, 2, workerFile, time.now);
+  try {
+    const theirs = (await storage.claimTrial(id, 'elsewhere:1'))!;
+    const summary = await runSweep({ ...base, owner: 'me:42', staleSeconds: 60, signal: ac.signal, clock: time.clock });
+    assert.deepEqual(time.sleeps, [15_000]);
+    assert.deepEqual([summary.completed, summary.recovered, summary.interrupted], [1, 0, true]);
+    assert.equal((await storage.getTrial(theirs.id)).state, TrialState.RUNNING);
   } finally {
     await runner.close();
     await storage.close();

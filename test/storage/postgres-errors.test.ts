@@ -188,14 +188,50 @@ describe('PostgreSQL storage: refusals, credentials, masking, read-only', () => 
     const study = await w.openStudy('o', {});
     await w.enqueuePoints(study.id, makePoints(2), DISTRIBUTIONS);
     // As Optuna's create_all leaves it: none of ours.
-    await server.sql(db, 'DROP INDEX iae_trials_study_state_number; DROP TABLE iae_artifacts; DROP TABLE iae_leases');
+    await server.sql(
+      db,
+      'DROP INDEX iae_trials_study_state_number; DROP INDEX iae_grid_point_attrs; DROP TABLE iae_artifacts; DROP TABLE iae_leases',
+    );
     const ours = "SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'iae_%'";
     const r = keep(await openPostgresStorage(server.url(db), { readonly: true }));
     assert.equal((await r.getTrials(study.id)).length, 2);
     assert.equal(await r.artifacts!.getArtifact('weights/0'), null, 'no table of ours: nothing stored');
     assert.equal((await server.sql(db, ours)).rows[0].n, 0, 'the read-only open created nothing');
     keep(await openPostgresStorage(server.url(db)));
-    assert.equal((await server.sql(db, ours)).rows[0].n, 5, 'index, two tables and their keys');
+    assert.equal((await server.sql(db, ours)).rows[0].n, 6, 'two indexes, two tables and their keys');
+  });
+
+  it('a database of an earlier sweep (no grid point index) gets it on the next read-write open, once; its points are still found', async () => {
+    const db = await server.freshDatabase('oldindex');
+    const w = keep(await openPostgresStorage(server.url(db)));
+    const study = await w.openStudy('o', {});
+    await w.enqueuePoints(study.id, makePoints(5), DISTRIBUTIONS);
+    await server.sql(db, 'DROP INDEX iae_grid_point_attrs');
+    const indexes = async () =>
+      (
+        await server.sql(
+          db,
+          "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'iae_%' ORDER BY indexname",
+        )
+      ).rows as { indexname: string; indexdef: string }[];
+    assert.deepEqual(
+      (await indexes()).map((r) => r.indexname),
+      ['iae_artifacts_pkey', 'iae_leases_pkey', 'iae_trials_study_state_number'],
+    );
+    // A read-only open adds nothing; read-write opens (two at once, as two hosts) add it once.
+    keep(await openPostgresStorage(server.url(db), { readonly: true }));
+    assert.equal((await indexes()).length, 3);
+    const [a] = await Promise.all([0, 1].map(() => openPostgresStorage(server.url(db)).then(keep)));
+    const now = await indexes();
+    assert.deepEqual(
+      now.map((r) => r.indexname),
+      ['iae_artifacts_pkey', 'iae_grid_point_attrs', 'iae_leases_pkey', 'iae_trials_study_state_number'],
+    );
+    assert.match(
+      now[1].indexdef,
+      /ON public\.trial_system_attributes USING btree \(value_json, trial_id\) WHERE \(\(key\)::text = 'grid_point'::text\)/,
+    );
+    assert.deepEqual(await a.enqueuePoints(study.id, makePoints(7), DISTRIBUTIONS), { added: 2, present: 5 });
   });
 
   it('a Unix-socket URL (host= the socket folder) opens the same way', async () => {

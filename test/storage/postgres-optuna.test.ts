@@ -246,6 +246,7 @@ describe('Optuna interop on PostgreSQL (real optuna + psycopg2 via /usr/bin/pyth
       'constraint iae_artifacts iae_artifacts_pkey',
       'constraint iae_leases iae_leases_pkey',
       'index iae_artifacts_pkey',
+      'index iae_grid_point_attrs',
       'index iae_leases_pkey',
       'index iae_trials_study_state_number',
       'index trials_study_id_key',

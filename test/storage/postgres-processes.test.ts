@@ -90,6 +90,31 @@ describe('PostgreSQL storage: worker processes on one study', () => {
     }
   });
 
+  it('2 processes queue the same 2000 points at once, in opposite orders: each point one trial, numbers 0..1999', async () => {
+    const url = server.url(await server.freshDatabase());
+    const storage = await openPostgresStorage(url);
+    opened.push(storage);
+    const s = await storage.openStudy('queue', {});
+    // A few points queued before: both find them present.
+    await storage.enqueuePoints(s.id, makePoints(10), DISTRIBUTIONS);
+    const procs = ['forward', 'backward'].map((order) => worker(['enqueue', url, 'queue', order]));
+    await Promise.all(procs.map((p) => p.ready));
+    for (const p of procs) p.go();
+    const reports = await Promise.all(procs.map((p) => p.report));
+    for (const e of await Promise.all(procs.map((p) => p.exit))) assert.equal(e.code, 0, e.stderr);
+    const added = reports.map((r) => r.added as number);
+    assert.equal(added[0]! + added[1]!, 1990, JSON.stringify(reports));
+    for (const r of reports) assert.equal((r.added as number) + (r.present as number), 2000);
+    const trials = await storage.getTrials(s.id);
+    assert.equal(trials.length, 2000);
+    assert.equal(new Set(trials.map((t) => t.gridPoint)).size, 2000, 'no point queued twice');
+    assert.deepEqual(
+      trials.map((t) => t.number),
+      [...Array(2000).keys()],
+    );
+    assert.deepEqual(new Set(trials.map((t) => t.gridPoint)), new Set(makePoints(2000).map((p) => p.id)));
+  });
+
   it('a host SIGKILLed mid-trial: another recovers its point after stale-after (server clock), keeping what it wrote', async () => {
     const url = server.url(await server.freshDatabase());
     const storage = await openPostgresStorage(url);

@@ -255,7 +255,6 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
       staleSeconds: opts.staleSeconds,
       heartbeatMs: opts.heartbeatMs,
       rerunPruned: opts.rerunPruned,
-      waitForOthers: true,
       signal: opts.signal,
       write: opts.write,
       json: opts.json,

@@ -1,8 +1,10 @@
 // Running the queued trials of a study on this host: shared by `sweep start`
 // (after it queued the grid) and `sweep worker` (which joins a study queued
 // elsewhere). Same runner choice, same scheduler, same heartbeats and
-// signal handling; the callers differ only in how they got the study and
-// whether they wait for other processes' trials at the end.
+// signal handling, and the same end: both leave when nothing waits and
+// nothing runs, here or on another host (while other hosts' trials run, they
+// watch them and take over any whose host died: src/scheduler). The callers
+// differ only in how they got the study.
 import { preparedShape, type RawDataset } from '../../../data/index.js';
 import { isPostgresUrl } from '../../../storage/open.js';
 import { trialPretrainKey } from '../../../training/pretrain-cache.js';
@@ -48,8 +50,6 @@ export interface RunTrialsOptions {
   readonly staleSeconds?: number;
   readonly heartbeatMs?: number;
   readonly rerunPruned?: boolean;
-  /** false: return when nothing waits and nothing of ours runs (worker); true: also wait for other processes' trials (start). */
-  readonly waitForOthers: boolean;
   readonly signal: AbortSignal;
   readonly write: (line: string) => void;
   readonly json?: boolean;
@@ -128,7 +128,6 @@ export async function runTrials(o: RunTrialsOptions): Promise<SweepSummary> {
       sharePretraining: shareAcrossHosts,
       owner: ownerOf(id),
       claimAttrs: claimAttrs(id),
-      waitForOthers: o.waitForOthers,
       pruner:
         study.pruner && !o.rerunPruned
           ? storagePruner(study.pruner, storage, studyId, study.training.jointEpochs)

@@ -1,7 +1,8 @@
 // `sweep worker <study>`: joins a study queued elsewhere (`sweep start
 // --no-run`, or a start on another host) and runs its WAITING trials until
-// none waits, with the same runner, scheduler, heartbeats and clean stop as
-// `start` (../start/run.ts). It needs no study file: the definition comes from
+// none waits and none runs on any host (meanwhile it watches the others'
+// trials and takes over one whose host died), with the same runner,
+// scheduler, heartbeats and clean stop as `start` (../start/run.ts). It needs no study file: the definition comes from
 // the study's system attribute `definition`, which start writes. It never
 // queues grid points (dead-trial recovery re-queues a point, as start does).
 import { join } from 'node:path';
@@ -125,7 +126,6 @@ export async function runWorker(opts: WorkerOptions): Promise<StartResult> {
       heartbeatMs: opts.heartbeatMs,
       // The definition in force is the stored one: a worker never turns the pruner off (start --rerun-pruned does).
       rerunPruned: false,
-      waitForOthers: false,
       signal: opts.signal,
       write: opts.write,
       json: opts.json,
