@@ -21,6 +21,7 @@ import type { EnqueueOptions, Storage } from '../../../storage/storage.js';
 import type { SweepSummary } from '../../../scheduler/scheduler.js';
 import { hostIdentity } from '../../../scheduler/host.js';
 import {
+  checkNormalClasses,
   expectedInputShape,
   loadDatasetShared,
   preparedShape,
@@ -117,6 +118,8 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     // copy (and a bad or missing data set fails before anything is written).
     // Reads and gunzip stop between chunks on a signal; any step that does not
     // look at the signal is left behind at once (the process exits).
+    // A normal class this host has no data for (a partial MVTec AD copy) is refused first.
+    await checkNormalClasses(study.dataset, study.grid.normalClass);
     data = await untilAborted(
       loadDatasetShared(study.dataset, {
         cacheDir: cacheDir === null ? null : join(cacheDir, 'data'),

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { probeBackend } from '../../../engine/backend.js';
 import { expandGridAsync, searchSpace } from '../../../grid/expand.js';
-import { loadDatasetShared, preparedShape, type RawDataset } from '../../../data/index.js';
+import { checkNormalClasses, loadDatasetShared, preparedShape, type RawDataset } from '../../../data/index.js';
 import { StorageError } from '../../../errors/index.js';
 import { readStudyDefinition } from '../../../report/index.js';
 import { hostIdentity } from '../../../scheduler/host.js';
@@ -70,6 +70,8 @@ export async function runWorker(opts: WorkerOptions): Promise<StartResult> {
     say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
     let data: RawDataset | null;
     try {
+      // As start: a normal class this host has no data for is refused before a trial is claimed.
+      await checkNormalClasses(study.dataset, study.grid.normalClass);
       data = await untilAborted(
         loadDatasetShared(study.dataset, {
           cacheDir: cacheDir === null ? null : join(cacheDir, 'data'),
