@@ -5,6 +5,7 @@ import { StorageError } from '../errors/index.js';
 import type { ParamValue, TrialParams } from '../grid/expand.js';
 import { trialStateFromName, type TrialState } from '../trial/state.js';
 import { deepFreeze, FrozenMap } from './frozen.js';
+import { ParamCodec } from './params.js';
 import { pyJsonLoads } from './pyjson.js';
 import type { FrozenTrial, JsonValue, StudySummary } from './storage.js';
 
@@ -93,28 +94,12 @@ export function buildStudy(row: StudyRow): StudySummary {
   });
 }
 
-/** Turns rows into frozen snapshots, caching each distinct distribution's parsed choices. */
+/** Turns rows into frozen snapshots. */
 export class TrialDecoder {
-  readonly #choices = new Map<string, readonly ParamValue[] | null>();
-  constructor(private readonly where: string) {}
-
-  #decodeParam(distributionJson: string, value: number): ParamValue {
-    let choices = this.#choices.get(distributionJson);
-    if (choices === undefined) {
-      const dist = pyJsonLoads(distributionJson) as { name?: string; attributes?: { choices?: ParamValue[] } };
-      choices = dist?.name === 'CategoricalDistribution' ? (dist.attributes?.choices ?? []) : null;
-      this.#choices.set(distributionJson, choices);
-    }
-    // Float/Int distributions (trials Optuna itself sampled) store the value as is.
-    if (choices === null) return value;
-    const choice = choices[Math.round(value)];
-    if (choice === undefined) {
-      throw new StorageError(
-        `param value index ${value} is outside the choices ${distributionJson} (damaged database?)`,
-        this.where,
-      );
-    }
-    return choice;
+  /** Params in and out of trial_params (params.ts), each distinct distribution parsed once; importTrial encodes with it too. */
+  readonly params: ParamCodec;
+  constructor(private readonly where: string) {
+    this.params = new ParamCodec(where, 'damaged database?');
   }
 
   state(name: string, trialId: number): TrialState {
@@ -131,7 +116,7 @@ export class TrialDecoder {
     const p: Record<string, ParamValue> = {};
     const d: Record<string, string> = {};
     for (const [name, value, dist] of row.params ?? []) {
-      p[name] = this.#decodeParam(dist, value);
+      p[name] = this.params.decode(dist, value);
       d[name] = dist;
     }
     const sa = attrs(row.sa);

@@ -50,7 +50,7 @@ import {
 } from './postgres-rows.js';
 import { ensureSchema, inspectSchema, LOCK_STUDY_CLASS } from './postgres-schema.js';
 import { fallbackPassword, maskUrl, normalizeUrl, scrub, target, urlPassword } from './postgres-url.js';
-import { encodeImportedParam } from './params.js';
+import { categoricalJson } from './params.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import type {
   ArtifactStore,
@@ -538,7 +538,7 @@ class PostgresStorage implements Storage {
           }
           // distribution_to_json of optuna/distributions.py
           e = {
-            json: pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } }),
+            json: categoricalJson(choices),
             index: new Map(choices.map((ch, i) => [ch, i])),
           };
           encoders.set(name, e);
@@ -854,7 +854,7 @@ class PostgresStorage implements Storage {
     }
     const params = (Object.entries(trial.params) as [string, ParamValue][]).map(
       ([name, value]): [string, number, string] => {
-        const e = encodeImportedParam(name, value, trial.distributions[name], where);
+        const e = this.#sh.decoder.params.encodeImported(name, value, trial.distributions[name]);
         return [name, e.value, e.json];
       },
     );

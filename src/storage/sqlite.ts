@@ -34,7 +34,7 @@ import {
 } from '../trial/state.js';
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
-import { encodeImportedParam } from './params.js';
+import { categoricalJson, ParamCodec } from './params.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
 import { SqliteArtifactStore } from './sqlite-artifacts.js';
 import type {
@@ -189,9 +189,8 @@ function translate(err: unknown, file: string): unknown {
 
 /** One SQLite connection, synchronous (better-sqlite3); SqliteStorage gives it the async interface. */
 class SqliteConnection {
-  // Parsed choices of each distinct distribution_json: a study has a handful,
-  // its trials thousands.
-  readonly #choices = new Map<string, readonly ParamValue[] | null>();
+  // Params in and out of trial_params (params.ts), each distinct distribution parsed once.
+  readonly #params: ParamCodec;
   readonly #db: Database.Database;
   readonly #file: string;
   readonly #s: ReturnType<typeof prepare>;
@@ -203,6 +202,7 @@ class SqliteConnection {
   constructor(db: Database.Database, file: string, clock?: () => number) {
     this.#db = db;
     this.#file = file;
+    this.#params = new ParamCodec(file, 'damaged file?');
     this.artifacts = new SqliteArtifactStore(db, file, clock);
     this.#clock = clock;
     this.#s = prepare(db);
@@ -231,25 +231,6 @@ class SqliteConnection {
     const row = this.#s.trialById.get(trialId) as TrialRow | undefined;
     if (!row) throw new StorageError(`no trial with id ${trialId}`, this.#file);
     return row;
-  }
-
-  #decodeParam(distributionJson: string, value: number): ParamValue {
-    let choices = this.#choices.get(distributionJson);
-    if (choices === undefined) {
-      const dist = pyJsonLoads(distributionJson) as { name?: string; attributes?: { choices?: ParamValue[] } };
-      choices = dist?.name === 'CategoricalDistribution' ? (dist.attributes?.choices ?? []) : null;
-      this.#choices.set(distributionJson, choices);
-    }
-    // Float/Int distributions (trials Optuna itself sampled) store the value as is.
-    if (choices === null) return value;
-    const choice = choices[Math.round(value)];
-    if (choice === undefined) {
-      throw new StorageError(
-        `param value index ${value} is outside the choices ${distributionJson} (damaged file?)`,
-        this.#file,
-      );
-    }
-    return choice;
   }
 
   #nextNumber(studyId: number): number {
@@ -297,7 +278,7 @@ class SqliteConnection {
             this.#file,
           );
         }
-        const json = pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } });
+        const json = categoricalJson(choices);
         const index = new Map(choices.map((c, i) => [c, i]));
         e = {
           json,
@@ -356,7 +337,7 @@ class SqliteConnection {
     const p: Record<string, ParamValue> = {};
     const d: Record<string, string> = {};
     for (const r of params) {
-      p[r.param_name] = this.#decodeParam(r.distribution_json, r.param_value);
+      p[r.param_name] = this.#params.decode(r.distribution_json, r.param_value);
       d[r.param_name] = r.distribution_json;
     }
     const ua: Record<string, JsonValue> = {};
@@ -588,7 +569,7 @@ class SqliteConnection {
       );
       if (t.value !== null) s.upsertValue.run(trialId, ...storedFloat(t.value));
       for (const [name, value] of Object.entries(t.params) as [string, ParamValue][]) {
-        const e = encodeImportedParam(name, value, t.distributions[name], this.#file);
+        const e = this.#params.encodeImported(name, value, t.distributions[name]);
         s.insertParam.run(trialId, name, e.value, e.json);
       }
       for (const [step, value] of t.intermediate) s.upsertStep.run(trialId, step, ...storedFloat(value));
