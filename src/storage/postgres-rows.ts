@@ -6,6 +6,7 @@ import type { ParamValue, TrialParams } from '../grid/expand.js';
 import { trialStateFromName, type TrialState } from '../trial/state.js';
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { ParamCodec } from './params.js';
+import { readDirections } from './directions.js';
 import { pyJsonLoads } from './pyjson.js';
 import type { FrozenTrial, JsonValue, StudySummary } from './storage.js';
 
@@ -48,7 +49,8 @@ export interface TrialRow {
 export const STUDY_SELECT =
   'SELECT s.study_id, s.study_name, ' +
   '(SELECT json_agg(json_build_array(a.key, a.value_json) ORDER BY a.study_system_attribute_id) FROM study_system_attributes a WHERE a.study_id = s.study_id) AS sa, ' +
-  '(SELECT json_agg(json_build_array(a.key, a.value_json) ORDER BY a.study_user_attribute_id) FROM study_user_attributes a WHERE a.study_id = s.study_id) AS ua ' +
+  '(SELECT json_agg(json_build_array(a.key, a.value_json) ORDER BY a.study_user_attribute_id) FROM study_user_attributes a WHERE a.study_id = s.study_id) AS ua, ' +
+  '(SELECT json_agg(d.direction ORDER BY d.objective) FROM study_directions d WHERE d.study_id = s.study_id) AS dirs ' +
   'FROM studies s';
 
 export interface StudyRow {
@@ -56,6 +58,8 @@ export interface StudyRow {
   study_name: string;
   sa: [string, string][] | null;
   ua: [string, string][] | null;
+  /** study_directions by objective: the studydirection enum's names. */
+  dirs: string[] | null;
 }
 
 /** Stored repr of a float as Optuna's TrialValueModel/TrialIntermediateValueModel. */
@@ -85,12 +89,13 @@ function attrs(rows: [string, string][] | null): Readonly<Record<string, JsonVal
   return Object.freeze(out);
 }
 
-export function buildStudy(row: StudyRow): StudySummary {
+export function buildStudy(row: StudyRow, where: string): StudySummary {
   return Object.freeze({
     id: row.study_id,
     name: row.study_name,
     systemAttrs: attrs(row.sa),
     userAttrs: attrs(row.ua),
+    directions: readDirections(row.dirs ?? [], row.study_name, where, 'damaged database?'),
   });
 }
 

@@ -35,6 +35,7 @@ import {
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { categoricalJson, ParamCodec } from './params.js';
+import { checkDirections, DEFAULT_DIRECTIONS, readDirections, type StudyDirection } from './directions.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
 import { SqliteArtifactStore } from './sqlite-artifacts.js';
 import type {
@@ -322,6 +323,12 @@ class SqliteConnection {
       name: row.study_name,
       systemAttrs: attrs(this.#s.studySystemAttrs),
       userAttrs: attrs(this.#s.studyUserAttrs),
+      directions: readDirections(
+        (this.#s.studyDirections.all(row.study_id) as { direction: string }[]).map((r) => r.direction),
+        row.study_name,
+        this.#file,
+        'damaged file?',
+      ),
     });
   }
 
@@ -400,14 +407,16 @@ class SqliteConnection {
     const db = this.#db;
     const s = this.#s;
 
-    const openStudy = db.transaction((name: string, systemAttrs: Record<string, JsonValue>) => {
-      const found = s.studyByName.get(name) as { study_id: number; study_name: string } | undefined;
-      if (found) return found;
-      const studyId = Number(s.insertStudy.run(name).lastInsertRowid);
-      s.insertDirection.run(studyId);
-      for (const [k, v] of Object.entries(systemAttrs)) s.upsertStudySystemAttr.run(studyId, k, pyJsonDumps(v));
-      return { study_id: studyId, study_name: name };
-    });
+    const openStudy = db.transaction(
+      (name: string, systemAttrs: Record<string, JsonValue>, directions: readonly StudyDirection[]) => {
+        const found = s.studyByName.get(name) as { study_id: number; study_name: string } | undefined;
+        if (found) return found;
+        const studyId = Number(s.insertStudy.run(name).lastInsertRowid);
+        directions.forEach((d, objective) => s.insertDirection.run(d, studyId, objective));
+        for (const [k, v] of Object.entries(systemAttrs)) s.upsertStudySystemAttr.run(studyId, k, pyJsonDumps(v));
+        return { study_id: studyId, study_name: name };
+      },
+    );
 
     const deleteStudy = db.transaction((studyId: number) => {
       this.#assertStudy(studyId);
@@ -679,9 +688,14 @@ class SqliteConnection {
     return this.#guard(() => this.#tx.importTrial.immediate(studyId, trial));
   }
 
-  openStudy(name: string, systemAttrs: Record<string, JsonValue>): StudySummary {
+  openStudy(
+    name: string,
+    systemAttrs: Record<string, JsonValue>,
+    directions: readonly StudyDirection[] = DEFAULT_DIRECTIONS,
+  ): StudySummary {
+    checkDirections(directions, this.#file);
     return this.#guard(() => {
-      const row = this.#tx.openStudy.immediate(name, systemAttrs);
+      const row = this.#tx.openStudy.immediate(name, systemAttrs, directions);
       return this.#studySummary(row);
     });
   }
@@ -1008,7 +1022,7 @@ function prepare(db: Database.Database) {
         p(`DELETE FROM ${table} WHERE study_id = ?`),
       ),
     ],
-    insertDirection: p("INSERT INTO study_directions (direction, study_id, objective) VALUES ('MAXIMIZE', ?, 0)"),
+    insertDirection: p('INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, ?)'),
     upsertStudySystemAttr: p(
       'INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (?, ?, ?) ' +
         'ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json',
@@ -1019,6 +1033,7 @@ function prepare(db: Database.Database) {
     ),
     studySystemAttrs: p('SELECT "key" AS key, value_json FROM study_system_attributes WHERE study_id = ?'),
     studyUserAttrs: p('SELECT "key" AS key, value_json FROM study_user_attributes WHERE study_id = ?'),
+    studyDirections: p('SELECT direction FROM study_directions WHERE study_id = ? ORDER BY objective'),
 
     trialById: p(`SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ?`),
     trialsOf: p(`SELECT ${TRIAL_COLS} FROM trials WHERE study_id = ? ORDER BY number`),
