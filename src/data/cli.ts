@@ -10,7 +10,7 @@ import { CIFAR10_META_FILE, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, locateCifar1
 import { download, extractEntries, fileChecksum, readTar, removingEmptyOnFailure, type Checksum, type DownloadProgress } from './fetch.js';
 import { FASHION_MNIST_FILES, locateFashionMnist } from './fashion-mnist.js';
 import { isGzip } from './idx.js';
-import { locateMvtec } from './mvtec.js';
+import { locateMvtec, MVTEC_CATEGORIES } from './mvtec.js';
 import { inputFiles } from './shared.js';
 import { SYNTHETIC_CLASSES } from './synthetic.js';
 import { exists, notRegular, readDataFile } from './fs.js';
@@ -161,7 +161,12 @@ export async function dataList(opts: DataListOptions = {}): Promise<DataSetStatu
       files: [],
       bytes: total(files),
       howToGet: HOW_TO_GET.mvtec,
-      note: `${categories.length} categories (${categories.join(', ')}), ${paths.length} images`,
+      note:
+        `${categories.length} of ${MVTEC_CATEGORIES.length} categories (${categories.join(', ')})` +
+        (categories.length < MVTEC_CATEGORIES.length
+          ? `, without ${MVTEC_CATEGORIES.filter((c) => !categories.includes(c)).join(', ')}`
+          : '') +
+        `, ${paths.length} images`,
     });
   } catch (err) {
     out.push(missing('mvtec', err));

@@ -3,7 +3,7 @@ import { DatasetError } from '../errors/index.js';
 import { DATASET_NAMES, DATASETS, isDatasetName } from '../study/datasets.js';
 import { loadCifar10 } from './cifar10.js';
 import { loadFashionMnist } from './fashion-mnist.js';
-import { loadMvtec } from './mvtec.js';
+import { loadMvtec, requireMvtecCategories } from './mvtec.js';
 import { paddedSize } from './prepare.js';
 import { makeSynthetic } from './synthetic.js';
 import type { Preprocessing, RawDataset } from './types.js';
@@ -43,6 +43,16 @@ export function expectedInputShape(name: string): InputShape | undefined {
   if (!isDatasetName(name)) return undefined;
   const { side, channels, preprocessing } = DATASETS[name];
   return preparedShape({ height: side, width: side, channels }, preprocessing);
+}
+
+/**
+ * Refuses, before anything is read, normal classes whose data this host does
+ * not have. Only an MVTec AD copy may hold some classes and not others (it is
+ * published one category at a time too); every other data set's files hold
+ * all its classes.
+ */
+export async function checkNormalClasses(spec: DatasetSpec, normalClasses: readonly number[]): Promise<void> {
+  if (spec.name === 'mvtec') await requireMvtecCategories(spec.dir, normalClasses);
 }
 
 /** Decode a data set (uint8 or float NHWC, not yet preprocessed). Only regular files are read; `signal` aborts the reads. */

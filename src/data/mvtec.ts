@@ -6,9 +6,25 @@
 // channels) and kept as uint8; prepareTrialData scales them to [-1, 1]
 // (preprocessing 'symmetric').
 //
-// How it fits RawDataset: one RawDataset holds every category. A "class" is a
-// category, its index the position in the sorted category list (the recipe's
-// normalClass). train = every category's train/good images, labelled with the
+// How it fits RawDataset: one RawDataset holds every category found. A "class"
+// is a category, its index the category's position in the data-set table's
+// list of MVTec AD's 15 categories (src/study/datasets.ts; the recipe's
+// normalClass), whichever of them a copy holds: classNames is always that
+// list, and a category absent from the copy simply has no images.
+//
+// The folders found are checked against that list (locateMvtec):
+// - A folder with train/good whose name is not a category is refused by path,
+//   not skipped. It is a misspelt or renamed category (its images would
+//   silently be left out of every study, contamination included) or other data
+//   someone put there to be read, which no study could name (normalClass comes
+//   from the table); either way the user has to decide, and one rename or move
+//   fixes it. Folders without train/good (docs, licences) are not categories
+//   and are not read.
+// - A category with no folder is not an error here: MVTec AD is also
+//   published one category at a time, so a copy of only the categories one
+//   studies is legitimate. A category a study asks for (grid.normalClass) is
+//   checked before anything is read (requireMvtecCategories, called by start
+//   and worker), with the missing folder named. train = every category's train/good images, labelled with the
 // category index. test = every category's test images, labelled with the
 // category index, and test.anomaly = 1 for defect images. With test.anomaly
 // present, prepareTrialData for normal class k trains on category k's good
@@ -60,12 +76,35 @@ export function mvtecSearchPath(dir?: string, env: NodeJS.ProcessEnv = process.e
   return places;
 }
 
-/** Sorted categories of a root: sub-folders that have train/good. */
+/** MVTec AD's categories, by class index: the data-set table's. */
+export const MVTEC_CATEGORIES: readonly string[] = DATASETS.mvtec.classes;
+
+/** Sorted category-shaped folders of a root: sub-folders that have train/good (known categories or not). */
 export async function mvtecCategories(root: string): Promise<string[]> {
   if (!(await isDir(root))) return [];
   const out: string[] = [];
   for (const name of await listDirs(root)) if (await isDir(join(root, name, 'train', 'good'))) out.push(name);
   return out;
+}
+
+/** A category a misspelt folder name most likely means: same letters, ignoring case, '-', '_' and spaces. */
+function meant(name: string): string | undefined {
+  const key = (s: string) => s.toLowerCase().replace(/[-_\s]/g, '');
+  return MVTEC_CATEGORIES.find((c) => key(c) === key(name) || key(c) === key(name).replace(/s$/, ''));
+}
+
+/** Refuses a category-shaped folder that is not an MVTec AD category (see the file header for why). */
+function checkKnown(root: string, folders: readonly string[]): void {
+  for (const name of folders) {
+    if (MVTEC_CATEGORIES.includes(name)) continue;
+    const guess = meant(name);
+    throw new DatasetError(
+      `"${name}" has train/good but is not an MVTec AD category (${MVTEC_CATEGORIES.join(', ')}); ` +
+        (guess ? `rename it to "${guess}" if it is that category, ` : 'rename it to the category it holds, ') +
+        `or move it out of ${root}`,
+      join(root, name),
+    );
+  }
 }
 
 // sharp is a native module: load it only when MVTec is read, so workers and
@@ -85,16 +124,41 @@ async function loadSharp(): Promise<typeof import('sharp').default> {
   }
 }
 
-/** The first place of the search path with at least one category, and its sorted categories. */
+/**
+ * The first place of the search path with at least one category folder, and
+ * the categories it holds, in class order. Throws for a folder that is not a
+ * category (see the file header).
+ */
 export async function locateMvtec(dir?: string): Promise<{ root: string; categories: string[] }> {
   const places = mvtecSearchPath(dir);
   for (const place of places) {
-    const categories = await mvtecCategories(place);
-    if (categories.length > 0) return { root: place, categories };
+    const found = await mvtecCategories(place);
+    if (found.length === 0) continue;
+    checkKnown(place, found);
+    return { root: place, categories: MVTEC_CATEGORIES.filter((c) => found.includes(c)) };
   }
   throw new DatasetError(
     `MVTec AD not found (no <category>/train/good folder); searched ${places.map((p) => `"${p}"`).join(', ')}; ${HOW_TO_GET}`,
   );
+}
+
+/**
+ * Refuses, before anything is read, a normal class whose category this copy
+ * does not hold, naming the folder that is missing. Class numbers outside the
+ * table are the study check's to refuse (src/study/load.ts) and are skipped here.
+ */
+export async function requireMvtecCategories(dir: string | undefined, normalClasses: readonly number[]): Promise<void> {
+  const { root, categories } = await locateMvtec(dir);
+  for (const k of [...new Set(normalClasses)].sort((a, b) => a - b)) {
+    const category = MVTEC_CATEGORIES[k];
+    if (category === undefined || categories.includes(category)) continue;
+    throw new DatasetError(
+      `grid.normalClass asks for class ${k} (${category}), but this copy of MVTec AD has no ${category}/train/good ` +
+        `(it holds ${categories.join(', ')}); unpack MVTec AD's "${category}" category into ${root}, ` +
+        `or remove ${k} from grid.normalClass`,
+      join(root, category, 'train', 'good'),
+    );
+  }
 }
 
 /** The width and height all images of a category share (MVTec AD's are square, 700 to 1024). */
@@ -195,14 +259,15 @@ export interface MvtecOptions extends ReadOptions {
   readonly concurrency?: number;
 }
 
-/** Read MVTec AD (all categories; see the file header for the layout in RawDataset). */
+/** Read MVTec AD (every category the copy holds; see the file header for the layout in RawDataset). */
 export async function loadMvtec(dir?: string, opts: MvtecOptions = {}): Promise<RawDataset> {
   const size = opts.size ?? MVTEC_SIZE;
   const { root, categories } = await locateMvtec(dir);
   const train: Item[] = [];
   const test: Item[] = [];
-  for (let c = 0; c < categories.length; c++) {
-    const cat = join(root, categories[c]);
+  for (const category of categories) {
+    const c = MVTEC_CATEGORIES.indexOf(category);
+    const cat = join(root, category);
     const good = join(cat, 'train', 'good');
     const trainFiles = await listPngs(good);
     if (trainFiles.length === 0) throw new DatasetError(`no .png images in train/good; ${HOW_TO_GET}`, good);
@@ -225,7 +290,7 @@ export async function loadMvtec(dir?: string, opts: MvtecOptions = {}): Promise<
   const testSet = await decodeAll(test, size, concurrency, opts);
   return {
     name: 'mvtec',
-    classNames: categories,
+    classNames: MVTEC_CATEGORIES,
     train: { images: trainSet.images, labels: trainSet.labels, n: trainSet.n, height: size, width: size, channels: 3 },
     test: testSet,
     source: root,

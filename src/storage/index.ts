@@ -7,6 +7,7 @@ export type {
   FrozenTrial,
   JsonValue,
   Storage,
+  StudyDirection,
   StudySummary,
   TrialFilter,
   TrialImport,

@@ -5,6 +5,8 @@ import { StorageError } from '../errors/index.js';
 import type { ParamValue, TrialParams } from '../grid/expand.js';
 import { trialStateFromName, type TrialState } from '../trial/state.js';
 import { deepFreeze, FrozenMap } from './frozen.js';
+import { ParamCodec } from './params.js';
+import { readDirections } from './directions.js';
 import { pyJsonLoads } from './pyjson.js';
 import type { FrozenTrial, JsonValue, StudySummary } from './storage.js';
 
@@ -47,7 +49,8 @@ export interface TrialRow {
 export const STUDY_SELECT =
   'SELECT s.study_id, s.study_name, ' +
   '(SELECT json_agg(json_build_array(a.key, a.value_json) ORDER BY a.study_system_attribute_id) FROM study_system_attributes a WHERE a.study_id = s.study_id) AS sa, ' +
-  '(SELECT json_agg(json_build_array(a.key, a.value_json) ORDER BY a.study_user_attribute_id) FROM study_user_attributes a WHERE a.study_id = s.study_id) AS ua ' +
+  '(SELECT json_agg(json_build_array(a.key, a.value_json) ORDER BY a.study_user_attribute_id) FROM study_user_attributes a WHERE a.study_id = s.study_id) AS ua, ' +
+  '(SELECT json_agg(d.direction ORDER BY d.objective) FROM study_directions d WHERE d.study_id = s.study_id) AS dirs ' +
   'FROM studies s';
 
 export interface StudyRow {
@@ -55,6 +58,8 @@ export interface StudyRow {
   study_name: string;
   sa: [string, string][] | null;
   ua: [string, string][] | null;
+  /** study_directions by objective: the studydirection enum's names. */
+  dirs: string[] | null;
 }
 
 /** Stored repr of a float as Optuna's TrialValueModel/TrialIntermediateValueModel. */
@@ -84,37 +89,22 @@ function attrs(rows: [string, string][] | null): Readonly<Record<string, JsonVal
   return Object.freeze(out);
 }
 
-export function buildStudy(row: StudyRow): StudySummary {
+export function buildStudy(row: StudyRow, where: string): StudySummary {
   return Object.freeze({
     id: row.study_id,
     name: row.study_name,
     systemAttrs: attrs(row.sa),
     userAttrs: attrs(row.ua),
+    directions: readDirections(row.dirs ?? [], row.study_name, where, 'damaged database?'),
   });
 }
 
-/** Turns rows into frozen snapshots, caching each distinct distribution's parsed choices. */
+/** Turns rows into frozen snapshots. */
 export class TrialDecoder {
-  readonly #choices = new Map<string, readonly ParamValue[] | null>();
-  constructor(private readonly where: string) {}
-
-  #decodeParam(distributionJson: string, value: number): ParamValue {
-    let choices = this.#choices.get(distributionJson);
-    if (choices === undefined) {
-      const dist = pyJsonLoads(distributionJson) as { name?: string; attributes?: { choices?: ParamValue[] } };
-      choices = dist?.name === 'CategoricalDistribution' ? (dist.attributes?.choices ?? []) : null;
-      this.#choices.set(distributionJson, choices);
-    }
-    // Float/Int distributions (trials Optuna itself sampled) store the value as is.
-    if (choices === null) return value;
-    const choice = choices[Math.round(value)];
-    if (choice === undefined) {
-      throw new StorageError(
-        `param value index ${value} is outside the choices ${distributionJson} (damaged database?)`,
-        this.where,
-      );
-    }
-    return choice;
+  /** Params in and out of trial_params (params.ts), each distinct distribution parsed once; importTrial encodes with it too. */
+  readonly params: ParamCodec;
+  constructor(private readonly where: string) {
+    this.params = new ParamCodec(where, 'damaged database?');
   }
 
   state(name: string, trialId: number): TrialState {
@@ -131,7 +121,7 @@ export class TrialDecoder {
     const p: Record<string, ParamValue> = {};
     const d: Record<string, string> = {};
     for (const [name, value, dist] of row.params ?? []) {
-      p[name] = this.#decodeParam(dist, value);
+      p[name] = this.params.decode(dist, value);
       d[name] = dist;
     }
     const sa = attrs(row.sa);

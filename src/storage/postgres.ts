@@ -50,7 +50,8 @@ import {
 } from './postgres-rows.js';
 import { ensureSchema, inspectSchema, LOCK_STUDY_CLASS } from './postgres-schema.js';
 import { fallbackPassword, maskUrl, normalizeUrl, scrub, target, urlPassword } from './postgres-url.js';
-import { encodeImportedParam } from './params.js';
+import { categoricalJson } from './params.js';
+import { checkDirections, DEFAULT_DIRECTIONS, type StudyDirection } from './directions.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import type {
   ArtifactStore,
@@ -446,7 +447,12 @@ class PostgresStorage implements Storage {
 
   // ---- studies ------------------------------------------------------------------
 
-  async openStudy(name: string, systemAttrs: Record<string, JsonValue>): Promise<StudySummary> {
+  async openStudy(
+    name: string,
+    systemAttrs: Record<string, JsonValue>,
+    directions: readonly StudyDirection[] = DEFAULT_DIRECTIONS,
+  ): Promise<StudySummary> {
+    checkDirections(directions, this.#sh.where);
     if (this.#sh.readonly) {
       const found = await this.getStudy(name);
       if (found) return found;
@@ -459,9 +465,10 @@ class PostgresStorage implements Storage {
       );
       if (ins.rows.length === 1) {
         const studyId = ins.rows[0].study_id;
-        await c.query("INSERT INTO study_directions (direction, study_id, objective) VALUES ('MAXIMIZE', $1, 0)", [
-          studyId,
-        ]);
+        await c.query(
+          'INSERT INTO study_directions (direction, study_id, objective) SELECT d::studydirection, $1, o - 1 FROM unnest($2::text[]) WITH ORDINALITY AS t(d, o)',
+          [studyId, directions],
+        );
         for (const [k, v] of Object.entries(systemAttrs)) {
           if (v === undefined) continue;
           await c.query('INSERT INTO study_system_attributes (study_id, key, value_json) VALUES ($1, $2, $3)', [
@@ -472,18 +479,18 @@ class PostgresStorage implements Storage {
         }
       }
       const r = await c.query<StudyRow>(`${STUDY_SELECT} WHERE s.study_name = $1`, [name]);
-      return buildStudy(r.rows[0]);
+      return buildStudy(r.rows[0], this.#sh.where);
     });
   }
 
   async getStudy(name: string): Promise<StudySummary | null> {
     const r = await this.#run((c) => c.query<StudyRow>(`${STUDY_SELECT} WHERE s.study_name = $1`, [name]));
-    return r.rows[0] ? buildStudy(r.rows[0]) : null;
+    return r.rows[0] ? buildStudy(r.rows[0], this.#sh.where) : null;
   }
 
   async listStudies(): Promise<StudySummary[]> {
     const r = await this.#run((c) => c.query<StudyRow>(`${STUDY_SELECT} ORDER BY s.study_id`));
-    return r.rows.map(buildStudy);
+    return r.rows.map((row) => buildStudy(row, this.#sh.where));
   }
 
   async setStudySystemAttr(studyId: number, key: string, value: JsonValue): Promise<void> {
@@ -562,7 +569,7 @@ class PostgresStorage implements Storage {
           }
           // distribution_to_json of optuna/distributions.py
           e = {
-            json: pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } }),
+            json: categoricalJson(choices),
             index: new Map(choices.map((ch, i) => [ch, i])),
           };
           encoders.set(name, e);
@@ -881,7 +888,7 @@ class PostgresStorage implements Storage {
     }
     const params = (Object.entries(trial.params) as [string, ParamValue][]).map(
       ([name, value]): [string, number, string] => {
-        const e = encodeImportedParam(name, value, trial.distributions[name], where);
+        const e = this.#sh.decoder.params.encodeImported(name, value, trial.distributions[name]);
         return [name, e.value, e.json];
       },
     );

@@ -34,7 +34,8 @@ import {
 } from '../trial/state.js';
 import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
-import { encodeImportedParam } from './params.js';
+import { categoricalJson, ParamCodec } from './params.js';
+import { checkDirections, DEFAULT_DIRECTIONS, readDirections, type StudyDirection } from './directions.js';
 import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
 import { SqliteArtifactStore } from './sqlite-artifacts.js';
 import type {
@@ -189,9 +190,8 @@ function translate(err: unknown, file: string): unknown {
 
 /** One SQLite connection, synchronous (better-sqlite3); SqliteStorage gives it the async interface. */
 class SqliteConnection {
-  // Parsed choices of each distinct distribution_json: a study has a handful,
-  // its trials thousands.
-  readonly #choices = new Map<string, readonly ParamValue[] | null>();
+  // Params in and out of trial_params (params.ts), each distinct distribution parsed once.
+  readonly #params: ParamCodec;
   readonly #db: Database.Database;
   readonly #file: string;
   readonly #s: ReturnType<typeof prepare>;
@@ -203,6 +203,7 @@ class SqliteConnection {
   constructor(db: Database.Database, file: string, clock?: () => number) {
     this.#db = db;
     this.#file = file;
+    this.#params = new ParamCodec(file, 'damaged file?');
     this.artifacts = new SqliteArtifactStore(db, file, clock);
     this.#clock = clock;
     this.#s = prepare(db);
@@ -231,25 +232,6 @@ class SqliteConnection {
     const row = this.#s.trialById.get(trialId) as TrialRow | undefined;
     if (!row) throw new StorageError(`no trial with id ${trialId}`, this.#file);
     return row;
-  }
-
-  #decodeParam(distributionJson: string, value: number): ParamValue {
-    let choices = this.#choices.get(distributionJson);
-    if (choices === undefined) {
-      const dist = pyJsonLoads(distributionJson) as { name?: string; attributes?: { choices?: ParamValue[] } };
-      choices = dist?.name === 'CategoricalDistribution' ? (dist.attributes?.choices ?? []) : null;
-      this.#choices.set(distributionJson, choices);
-    }
-    // Float/Int distributions (trials Optuna itself sampled) store the value as is.
-    if (choices === null) return value;
-    const choice = choices[Math.round(value)];
-    if (choice === undefined) {
-      throw new StorageError(
-        `param value index ${value} is outside the choices ${distributionJson} (damaged file?)`,
-        this.#file,
-      );
-    }
-    return choice;
   }
 
   #nextNumber(studyId: number): number {
@@ -297,7 +279,7 @@ class SqliteConnection {
             this.#file,
           );
         }
-        const json = pyJsonDumps({ name: 'CategoricalDistribution', attributes: { choices: [...choices] } });
+        const json = categoricalJson(choices);
         const index = new Map(choices.map((c, i) => [c, i]));
         e = {
           json,
@@ -341,6 +323,12 @@ class SqliteConnection {
       name: row.study_name,
       systemAttrs: attrs(this.#s.studySystemAttrs),
       userAttrs: attrs(this.#s.studyUserAttrs),
+      directions: readDirections(
+        (this.#s.studyDirections.all(row.study_id) as { direction: string }[]).map((r) => r.direction),
+        row.study_name,
+        this.#file,
+        'damaged file?',
+      ),
     });
   }
 
@@ -356,7 +344,7 @@ class SqliteConnection {
     const p: Record<string, ParamValue> = {};
     const d: Record<string, string> = {};
     for (const r of params) {
-      p[r.param_name] = this.#decodeParam(r.distribution_json, r.param_value);
+      p[r.param_name] = this.#params.decode(r.distribution_json, r.param_value);
       d[r.param_name] = r.distribution_json;
     }
     const ua: Record<string, JsonValue> = {};
@@ -419,14 +407,16 @@ class SqliteConnection {
     const db = this.#db;
     const s = this.#s;
 
-    const openStudy = db.transaction((name: string, systemAttrs: Record<string, JsonValue>) => {
-      const found = s.studyByName.get(name) as { study_id: number; study_name: string } | undefined;
-      if (found) return found;
-      const studyId = Number(s.insertStudy.run(name).lastInsertRowid);
-      s.insertDirection.run(studyId);
-      for (const [k, v] of Object.entries(systemAttrs)) s.upsertStudySystemAttr.run(studyId, k, pyJsonDumps(v));
-      return { study_id: studyId, study_name: name };
-    });
+    const openStudy = db.transaction(
+      (name: string, systemAttrs: Record<string, JsonValue>, directions: readonly StudyDirection[]) => {
+        const found = s.studyByName.get(name) as { study_id: number; study_name: string } | undefined;
+        if (found) return found;
+        const studyId = Number(s.insertStudy.run(name).lastInsertRowid);
+        directions.forEach((d, objective) => s.insertDirection.run(d, studyId, objective));
+        for (const [k, v] of Object.entries(systemAttrs)) s.upsertStudySystemAttr.run(studyId, k, pyJsonDumps(v));
+        return { study_id: studyId, study_name: name };
+      },
+    );
 
     const deleteStudy = db.transaction((studyId: number) => {
       this.#assertStudy(studyId);
@@ -588,7 +578,7 @@ class SqliteConnection {
       );
       if (t.value !== null) s.upsertValue.run(trialId, ...storedFloat(t.value));
       for (const [name, value] of Object.entries(t.params) as [string, ParamValue][]) {
-        const e = encodeImportedParam(name, value, t.distributions[name], this.#file);
+        const e = this.#params.encodeImported(name, value, t.distributions[name]);
         s.insertParam.run(trialId, name, e.value, e.json);
       }
       for (const [step, value] of t.intermediate) s.upsertStep.run(trialId, step, ...storedFloat(value));
@@ -698,9 +688,14 @@ class SqliteConnection {
     return this.#guard(() => this.#tx.importTrial.immediate(studyId, trial));
   }
 
-  openStudy(name: string, systemAttrs: Record<string, JsonValue>): StudySummary {
+  openStudy(
+    name: string,
+    systemAttrs: Record<string, JsonValue>,
+    directions: readonly StudyDirection[] = DEFAULT_DIRECTIONS,
+  ): StudySummary {
+    checkDirections(directions, this.#file);
     return this.#guard(() => {
-      const row = this.#tx.openStudy.immediate(name, systemAttrs);
+      const row = this.#tx.openStudy.immediate(name, systemAttrs, directions);
       return this.#studySummary(row);
     });
   }
@@ -1027,7 +1022,7 @@ function prepare(db: Database.Database) {
         p(`DELETE FROM ${table} WHERE study_id = ?`),
       ),
     ],
-    insertDirection: p("INSERT INTO study_directions (direction, study_id, objective) VALUES ('MAXIMIZE', ?, 0)"),
+    insertDirection: p('INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, ?)'),
     upsertStudySystemAttr: p(
       'INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES (?, ?, ?) ' +
         'ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json',
@@ -1038,6 +1033,7 @@ function prepare(db: Database.Database) {
     ),
     studySystemAttrs: p('SELECT "key" AS key, value_json FROM study_system_attributes WHERE study_id = ?'),
     studyUserAttrs: p('SELECT "key" AS key, value_json FROM study_user_attributes WHERE study_id = ?'),
+    studyDirections: p('SELECT direction FROM study_directions WHERE study_id = ? ORDER BY objective'),
 
     trialById: p(`SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ?`),
     trialsOf: p(`SELECT ${TRIAL_COLS} FROM trials WHERE study_id = ? ORDER BY number`),

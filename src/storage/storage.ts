@@ -9,9 +9,10 @@
 import type { TrialState } from '../trial/state.js';
 import type { GridPoint, ParamValue, TrialParams } from '../grid/expand.js';
 import type { JsonValue } from '../json.js';
+import type { StudyDirection } from './directions.js';
 
 // The JSON type lives in a leaf module; storage re-exports it as its own.
-export type { JsonValue };
+export type { JsonValue, StudyDirection };
 
 export interface StudySummary {
   readonly id: number;
@@ -19,6 +20,8 @@ export interface StudySummary {
   /** Study system and user attributes (JSON-decoded). */
   readonly systemAttrs: Readonly<Record<string, JsonValue>>;
   readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  /** Its direction per objective, in objective order (ours: ['MAXIMIZE']). */
+  readonly directions: readonly StudyDirection[];
 }
 
 /** A read-only snapshot of one trial (Optuna's FrozenTrial). */
@@ -117,10 +120,16 @@ export interface Storage {
   readonly location: string;
 
   /**
-   * Opens the study of that name, creating it (direction maximize) when absent.
-   * `systemAttrs` are written on creation (search_space, definition hash ...).
+   * Opens the study of that name, creating it when absent with `directions`
+   * (default ['MAXIMIZE']; `sweep copy` passes the source study's) and
+   * `systemAttrs` (search_space, definition hash ...); both are ignored for
+   * a study that exists.
    */
-  openStudy(name: string, systemAttrs: Record<string, JsonValue>): Promise<StudySummary>;
+  openStudy(
+    name: string,
+    systemAttrs: Record<string, JsonValue>,
+    directions?: readonly StudyDirection[],
+  ): Promise<StudySummary>;
   getStudy(name: string): Promise<StudySummary | null>;
   listStudies(): Promise<StudySummary[]>;
   setStudySystemAttr(studyId: number, key: string, value: JsonValue): Promise<void>;

@@ -34,6 +34,12 @@ export interface DatasetTraits {
   readonly network: 'lenet' | 'mvtec';
   /** The paper's tables of its results, by kind (none for data the paper does not use). */
   readonly paperTables: { readonly main?: string; readonly ablation?: string };
+  /**
+   * Published groups of its classes, by group name (MVTec AD: textures and
+   * objects); each class in exactly one group. Absent when the data set
+   * publishes none.
+   */
+  readonly classGroups?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Literal-typed, so that the names are a derived type. */
@@ -60,7 +66,10 @@ const TABLE = {
   },
   mvtec: {
     title: 'MVTec AD',
-    // Class index = position in the alphabetically sorted category list (docs/recipe.md, "Data").
+    // Its 15 published categories, each a folder of the same name in a copy
+    // (src/data/mvtec.ts checks the folders it finds against this list).
+    // Class index = position in this alphabetically sorted list (docs/recipe.md,
+    // "Data"), whichever categories a copy holds.
     classes: [
       'bottle',
       'cable',
@@ -84,6 +93,22 @@ const TABLE = {
     preprocessing: 'symmetric',
     network: 'mvtec',
     paperTables: { main: 'Table IV' },
+    // As MVTec AD's paper (Bergmann et al., CVPR 2019) groups them.
+    classGroups: {
+      texture: ['carpet', 'grid', 'leather', 'tile', 'wood'],
+      object: [
+        'bottle',
+        'cable',
+        'capsule',
+        'hazelnut',
+        'metal_nut',
+        'pill',
+        'screw',
+        'toothbrush',
+        'transistor',
+        'zipper',
+      ],
+    },
   },
   wtbi: {
     title: 'WTBI',

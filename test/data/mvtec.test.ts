@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { DatasetError } from '../../src/errors/index.js';
 import { loadDataset } from '../../src/data/index.js';
-import { loadMvtec } from '../../src/data/mvtec.js';
+import { loadMvtec, locateMvtec, MVTEC_CATEGORIES, requireMvtecCategories } from '../../src/data/mvtec.js';
+import { checkNormalClasses } from '../../src/data/load.js';
+import { DATASETS } from '../../src/study/datasets.js';
 import { prepareTrialData } from '../../src/data/prepare.js';
 import { mulberry32 } from '../../src/data/random.js';
 import { pngBytes, tempDir } from './helpers.js';
@@ -30,7 +32,7 @@ function writeCopy(dir: string) {
   const px: Record<string, Uint8Array> = {};
   const rgb = (rel: string) => put(join(dir, rel), pngBytes(64, 64, 3, (px[rel] = noise(64 * 64 * 3))));
   const grey = (rel: string) => put(join(dir, rel), pngBytes(64, 64, 1, (px[rel] = noise(64 * 64))));
-  // "zipper" sorts after "bottle": class 1. Its files are grey, as in MVTec.
+  // Two of the 15 categories: "bottle" is class 0, "zipper" class 14 (the table's). Its files are grey, as in MVTec.
   grey('zipper/train/good/000.png');
   grey('zipper/train/good/001.png');
   grey('zipper/test/good/000.png');
@@ -71,15 +73,16 @@ describe('MVTec AD reader', () => {
   const dir = join(root, 'mvtec');
   const px = writeCopy(dir);
 
-  it('reads categories in sorted order, good = 0, defects = 1, pixel for pixel', async () => {
+  it("reads the categories a copy holds with the table's class numbers, good = 0, defects = 1, pixel for pixel", async () => {
     const ds = await loadDataset({ name: 'mvtec', dir });
     assert.equal(ds.source, resolve(dir));
-    assert.deepEqual(ds.classNames, ['bottle', 'zipper']);
+    // Every category's name, also those this copy lacks: class k is always the table's category k.
+    assert.deepEqual(ds.classNames, DATASETS.mvtec.classes);
     assert.equal(ds.preprocessing, 'symmetric');
     assert.deepEqual([ds.train.n, ds.train.height, ds.train.width, ds.train.channels], [4, 64, 64, 3]);
-    assert.deepEqual(Array.from(ds.train.labels), [0, 0, 1, 1]);
+    assert.deepEqual(Array.from(ds.train.labels), [0, 0, 14, 14]);
     // test order: category, then defect folder (sorted), then file
-    assert.deepEqual(Array.from(ds.test.labels), [0, 0, 1, 1]);
+    assert.deepEqual(Array.from(ds.test.labels), [0, 0, 14, 14]);
     assert.deepEqual(Array.from(ds.test.anomaly!), [1, 0, 0, 1]);
     const img = (set: typeof ds.train, i: number) => Buffer.from(set.images.subarray(i * 12288, (i + 1) * 12288));
     assert.deepEqual(img(ds.train, 0), Buffer.from(px['bottle/train/good/000.png']));
@@ -97,13 +100,14 @@ describe('MVTec AD reader', () => {
     for (const rel of ['carpet/train/good/000.png', 'carpet/test/good/000.png', 'carpet/test/hole/000.png']) put(join(big, rel), halves(128));
     const ds = await loadMvtec(big);
     assert.deepEqual([ds.train.n, ds.train.height, ds.train.width, ds.test.n], [1, 64, 64, 2]);
+    assert.deepEqual(Array.from(ds.train.labels), [MVTEC_CATEGORIES.indexOf('carpet')]);
     assertHalves(ds.train.images.subarray(0, 12288));
     assertHalves(ds.test.images.subarray(12288, 2 * 12288));
   });
 
   it('prepares a category: its good images for training, its test images labelled by defect, in [-1, 1]', async () => {
     const ds = await loadMvtec(dir);
-    const d = prepareTrialData(ds, { normalClass: 1, seed: 0, contamination: 0, minmax: 'train' });
+    const d = prepareTrialData(ds, { normalClass: 14, seed: 0, contamination: 0, minmax: 'train' });
     assert.deepEqual([d.height, d.width, d.channels, d.nTrain, d.nTest], [64, 64, 3, 2, 2]);
     assert.deepEqual(Array.from(d.testY), [0, 1]);
     const good = px['zipper/test/good/000.png'];
@@ -148,5 +152,32 @@ describe('MVTec AD reader', () => {
     rmSync(join(nogood, 'bottle/test/good'), { recursive: true });
     await assert.rejects(loadMvtec(nogood), isDatasetError(join(nogood, 'bottle', 'test'), 'no "good" folder'));
     await assert.rejects(loadMvtec(join(root, 'nowhere')), isDatasetError('not found', join(root, 'nowhere'), 'MVTEC_AD_DIR'));
+  });
+
+  it('refuses a category-shaped folder that is not a category, naming it, the near category and the fix', async () => {
+    const typo = join(root, 'typo');
+    writeCopy(typo);
+    put(join(typo, 'metal-nut/train/good/000.png'), halves(64));
+    const path = join(typo, 'metal-nut');
+    await assert.rejects(loadMvtec(typo), isDatasetError(path, 'not an MVTec AD category', 'rename it to "metal_nut"', `move it out of ${typo}`));
+    // Refused also where only the files are listed (the cache key), so nothing is decoded first.
+    await assert.rejects(locateMvtec(typo), isDatasetError(path));
+    const other = join(root, 'other');
+    writeCopy(other);
+    put(join(other, 'bagel/train/good/000.png'), halves(64));
+    await assert.rejects(loadMvtec(other), isDatasetError(join(other, 'bagel'), 'rename it to the category it holds'));
+  });
+
+  it("refuses a normal class whose category the copy lacks, naming the missing folder; the others pass", async () => {
+    const screw = MVTEC_CATEGORIES.indexOf('screw');
+    await requireMvtecCategories(dir, [0, 14]);
+    const missing = join(resolve(dir), 'screw', 'train', 'good');
+    await assert.rejects(
+      requireMvtecCategories(dir, [14, screw, 0]),
+      isDatasetError(missing, `class ${screw} (screw)`, 'holds bottle, zipper', `remove ${screw} from grid.normalClass`),
+    );
+    // Through the dispatcher start and worker call; other data sets hold every class.
+    await assert.rejects(checkNormalClasses({ name: 'mvtec', dir }, [screw]), isDatasetError(missing));
+    await checkNormalClasses({ name: 'synthetic' }, [9]);
   });
 });

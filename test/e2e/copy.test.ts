@@ -2,7 +2,8 @@
 // trial state, NaN and infinite values, attributes of study and trials) plus a
 // trial Optuna itself adds (a FloatDistribution, Python's microsecond clock)
 // goes SQLite -> PostgreSQL -> SQLite and reads back identically through our
-// storage and through Optuna. Real SQLite files, a real PostgreSQL server
+// storage and through Optuna, direction included (a study Optuna made MINIMIZE
+// stays MINIMIZE). Real SQLite files, a real PostgreSQL server
 // (test/storage/pg-server.ts), the real Optuna (/usr/bin/python3); no skipping.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -163,6 +164,34 @@ describe('sweep copy (SQLite <-> PostgreSQL, real server, real Optuna)', () => {
     assert.deepStrictEqual(dump(url), theirs);
     assert.deepStrictEqual(dump(back), theirs);
     assert.deepStrictEqual(theirs.user_attrs, { note: { by: 'λ ünï', weights: [1, NaN, Infinity] } });
+  });
+
+  it('keeps the direction of a study Optuna made MINIMIZE, SQLite -> PostgreSQL -> SQLite; refuses one of two objectives', async () => {
+    // A database of ours, a study in it created by Optuna's own create_study.
+    const mine = join(tmp.dir, 'minimize.sqlite3');
+    await (await openStorage(mine)).close();
+    optuna('study', mine, 'lower', '["minimize"]');
+    optuna('study', mine, 'two', '["minimize", "maximize"]');
+    const url = server.url(await server.freshDatabase('minimize'));
+    const back = join(tmp.dir, 'minimize-back.sqlite3');
+    const there = await cli('copy', mine, url, '--study', 'lower');
+    assert.equal(there.code, 0, there.err);
+    const home = await cli('copy', url, back);
+    assert.equal(home.code, 0, home.err);
+
+    const original = await snapshot(mine, 'lower');
+    assert.deepEqual(original.study.directions, ['MINIMIZE']);
+    assert.equal(original.trials.length, 1);
+    assert.deepStrictEqual(await snapshot(url, 'lower'), original);
+    assert.deepStrictEqual(await snapshot(back, 'lower'), original);
+    for (const where of [mine, url, back]) {
+      const d = pyJsonLoads(optuna('dump', where, 'lower')) as { direction: string; directions: string[] };
+      assert.deepEqual([d.direction, d.directions], ['MINIMIZE', ['MINIMIZE']], where);
+    }
+
+    const two = await cli('copy', mine, url, '--study', 'two');
+    assert.equal(two.code, 2, two.err);
+    assert.match(two.err, /study "two" has 2 objectives \(MINIMIZE, MAXIMIZE\).*copy it with Optuna's copy_study/);
   });
 
   it('--as copies under another name, here into the same file', async () => {

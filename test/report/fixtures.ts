@@ -23,6 +23,7 @@ export function studyOf(input: StudyInput): { study: Study; summary: StudySummar
         search_space: searchSpace(study.grid) as unknown as JsonValue,
       },
       userAttrs: {},
+      directions: ['MAXIMIZE'],
     },
   };
 }

@@ -123,3 +123,27 @@ test(
     assert.deepEqual(written(cwd, ['fm']), [], 'no db/');
   },
 );
+
+test(
+  'a normal class whose MVTec AD category this copy lacks: exit 2, the missing folder named, nothing written',
+  { timeout: 120_000 },
+  async () => {
+    const study = {
+      ...base,
+      dataset: { name: 'mvtec', dir: 'mv' },
+      grid: { ...base.grid, normalClass: [0, 9] },
+      arch: { channels: [4, 8, 8, 8], latent: 16 },
+    };
+    const { cwd, file } = studyDir(study);
+    // Only "bottle" (class 0); class 9 is "screw". No image is needed: the folders are checked before any is read.
+    mkdirSync(join(cwd, 'mv', 'bottle', 'train', 'good'), { recursive: true });
+    const run = runCli(['start', file], cwd);
+    assert.equal((await run.done).code, 2, run.stderr());
+    assert.match(
+      run.stderr(),
+      /grid\.normalClass asks for class 9 \(screw\), but this copy of MVTec AD has no screw\/train\/good/,
+    );
+    assert.ok(run.stderr().includes(join(cwd, 'mv', 'screw', 'train', 'good')), run.stderr());
+    assert.deepEqual(written(cwd, ['mv']), [], 'no db/, no .cache/');
+  },
+);

@@ -5,6 +5,8 @@
 // be missing anywhere else.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { DATASET_NAMES, DATASETS } from '../../src/study/datasets.js';
 import {
   MODEL_NAMES,
@@ -24,6 +26,9 @@ import { BASELINES, implementedModels, isBaseline } from '../../src/models/index
 import { resolveNetwork } from '../../src/models/network.js';
 import { expectedInputShape, FASHION_MNIST_CLASSES, CIFAR10_CLASSES, SYNTHETIC_CLASSES } from '../../src/data/index.js';
 import { WTBI_CLASSES } from '../../src/data/wtbi.js';
+import { locateMvtec, MVTEC_CATEGORIES, requireMvtecCategories } from '../../src/data/mvtec.js';
+import { DatasetError } from '../../src/errors/index.js';
+import { tempDir } from '../data/helpers.js';
 import { studyOf, trialsFor } from '../report/fixtures.js';
 import type { TrialParams } from '../../src/grid/expand.js';
 
@@ -106,14 +111,41 @@ describe('the data-set table', () => {
     assert.deepEqual([...CIFAR10_CLASSES], DATASETS.cifar10.classes);
     assert.deepEqual([...SYNTHETIC_CLASSES], DATASETS.synthetic.classes);
     assert.deepEqual([...WTBI_CLASSES], DATASETS.wtbi.classes);
-    // MVTec's classes are its sorted category folders.
-    assert.deepEqual([...DATASETS.mvtec.classes], [...DATASETS.mvtec.classes].sort());
+    // MVTec AD's 15 published categories, sorted: class k is the folder of category k.
+    assert.equal(MVTEC_CATEGORIES, DATASETS.mvtec.classes);
+    assert.equal(MVTEC_CATEGORIES.length, 15);
+    assert.deepEqual([...MVTEC_CATEGORIES], [...MVTEC_CATEGORIES].sort());
+  });
+
+  it("MVTec AD: the reader finds each of the table's categories by its folder, in class order", async () => {
+    const root = tempDir();
+    for (const c of [...MVTEC_CATEGORIES].reverse()) mkdirSync(join(root, c, 'train', 'good'), { recursive: true });
+    assert.deepEqual((await locateMvtec(root)).categories, MVTEC_CATEGORIES);
+    await requireMvtecCategories(
+      root,
+      MVTEC_CATEGORIES.map((_, k) => k),
+    );
+    // Each category's folder is the one its class needs.
+    for (const [k, c] of MVTEC_CATEGORIES.entries()) {
+      rmSync(join(root, c), { recursive: true });
+      await assert.rejects(
+        requireMvtecCategories(root, [k]),
+        (e: unknown) => e instanceof DatasetError && e.message.includes(join(root, c, 'train', 'good')),
+      );
+      mkdirSync(join(root, c, 'train', 'good'), { recursive: true });
+    }
   });
 
   for (const name of DATASET_NAMES) {
     it(`${name}: the study check, the network, the report and the TUI know it`, () => {
       const d = DATASETS[name];
       assert.ok(d.normalClasses >= 1 && d.normalClasses <= d.classes.length);
+      assert.equal(new Set(d.classes).size, d.classes.length, 'class names are distinct');
+      if (d.classGroups) {
+        // Each class in exactly one published group.
+        const grouped = Object.values(d.classGroups).flat();
+        assert.deepEqual([...grouped].sort(), [...d.classes].sort());
+      }
       const text = (normalClass: number) =>
         JSON.stringify({ name: 'x', dataset: { name }, grid: { model: ['CAE'], normalClass: [normalClass] } });
       assert.equal(parseStudyText(text(d.normalClasses - 1), 'x.json').study.dataset.name, name);

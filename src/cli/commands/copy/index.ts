@@ -5,6 +5,11 @@
 // attributes, times), in number order. Losslessly: a round trip reads back
 // identically through our storage and through Optuna.
 //
+// The copy has the study's direction(s) as they are: ours are MAXIMIZE, a
+// study Optuna made may be MINIMIZE. A study of several objectives is refused:
+// our storage reads and writes one objective's trial values, so the others'
+// would be lost (Optuna's own copy_study copies it).
+//
 // Why it refuses a study with RUNNING trials: a copied RUNNING trial has no
 // process to heartbeat it, so the copy would fail it as stale and run its
 // point again. Stop the sweep first (its running trials go back to WAITING).
@@ -55,6 +60,13 @@ export async function runCopy(opts: CopyOptions): Promise<CopyResult> {
         `no study "${name}" here (it has: ${studies.map((s) => s.name).join(', ') || 'none'})`,
         from.location,
       );
+    if (study.directions.length !== 1) {
+      throw new UserInputError(
+        `study "${name}" has ${study.directions.length} objectives (${study.directions.join(', ')}); sweep copy keeps one ` +
+          "objective's values, so it would lose the others: copy it with Optuna's copy_study",
+        from.location,
+      );
+    }
     const trials = await from.getTrials(study.id);
     const running = trials.filter((t) => t.state === TrialState.RUNNING).length;
     if (running > 0) {
@@ -75,7 +87,7 @@ export async function runCopy(opts: CopyOptions): Promise<CopyResult> {
       opts.signal?.throwIfAborted();
       // One transaction: a copy stopped half way leaves no half study behind.
       await to.atomically(async (tx: Storage) => {
-        const created = await tx.openStudy(toName, { ...study.systemAttrs });
+        const created = await tx.openStudy(toName, { ...study.systemAttrs }, study.directions);
         for (const [k, v] of Object.entries(study.userAttrs)) await tx.setStudyUserAttr(created.id, k, v);
         for (const t of [...trials].sort((a, b) => a.number - b.number)) {
           opts.signal?.throwIfAborted();

@@ -1,6 +1,5 @@
 // `sweep start <study>`: validate, queue the grid, run it on the pool
 // (run.ts, shared with `sweep worker`); `--no-run` queues only.
-import { join } from 'node:path';
 import { loadStudyFile } from '../../../study/load.js';
 import { fixedSettings, fixedSettingsDiff, gridChanges, type DefinitionRecord } from '../../../study/compat.js';
 import { canonicalJson } from '../../../json.js';
@@ -14,19 +13,12 @@ import {
   type ParamValue,
 } from '../../../grid/expand.js';
 import { DEFAULT_MAX_POINTS, gridSizeProblem } from '../../../grid/limit.js';
-import { archProblem } from '../../../models/network.js';
 import { maskLocation, openStorage } from '../../../storage/index.js';
 import { STUDY_ATTR } from '../../../trial/attrs.js';
 import type { EnqueueOptions, Storage } from '../../../storage/storage.js';
 import type { SweepSummary } from '../../../scheduler/scheduler.js';
 import { hostIdentity } from '../../../scheduler/host.js';
-import {
-  expectedInputShape,
-  loadDatasetShared,
-  preparedShape,
-  type InputShape,
-  type RawDataset,
-} from '../../../data/index.js';
+import { expectedInputShape, type InputShape, type RawDataset } from '../../../data/index.js';
 import { trialPretrainKey } from '../../../training/pretrain-cache.js';
 import { StorageError, StudyFileError } from '../../../errors/index.js';
 import { TrialState } from '../../../trial/state.js';
@@ -34,6 +26,7 @@ import { retryLimit } from '../../../trial/retries.js';
 import { defaultDbPath } from '../../target.js';
 import { checkDataFingerprint, DATA_FINGERPRINT_ATTR, recordDataFingerprint } from './data-fingerprint.js';
 import { gridCounts, runTrials, type EventsFactory } from './run.js';
+import { checkArch, loadStudyData } from './study-data.js';
 
 export interface StartOptions {
   readonly studyFile: string;
@@ -109,24 +102,14 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
     studyName: study.name,
   };
   say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
-  let data: RawDataset | null;
+  let data: RawDataset;
   let points: GridPoint[];
   let pretrainInput: InputShape;
   try {
-    // Decoded once here, in shared memory: every worker thread reads this one
-    // copy (and a bad or missing data set fails before anything is written).
-    // Reads and gunzip stop between chunks on a signal; any step that does not
-    // look at the signal is left behind at once (the process exits).
-    data = await untilAborted(
-      loadDatasetShared(study.dataset, {
-        cacheDir: cacheDir === null ? null : join(cacheDir, 'data'),
-        signal: opts.signal,
-      }),
-      opts.signal,
-    );
-    if (data === null) return stopped;
-    pretrainInput = preparedShape(data.train, data.preprocessing);
-    checkArch(study, pretrainInput, opts.studyFile);
+    // A bad or missing data set fails before anything is written.
+    const loaded = await loadStudyData(study, { cacheDir, signal: opts.signal, studyFile: opts.studyFile });
+    if (loaded === null) return stopped;
+    ({ data, input: pretrainInput } = loaded);
     // By the pretraining key (a point that does not pretrain is a key of its own).
     const input = pretrainInput;
     const keyOf = (p: GridPoint) =>
@@ -268,15 +251,6 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   }
 }
 
-/** The study's network cannot take the data's images: refused naming the study file and arch.channels. */
-export function checkArch(study: Study, input: InputShape, studyFile: string): void {
-  const problem = archProblem(study.arch, input);
-  if (problem)
-    throw new StudyFileError(studyFile, [
-      `${problem.startsWith('latent') ? 'arch.latent' : 'arch.channels'}: ${problem} (data set ${study.dataset.name})`,
-    ]);
-}
-
 /**
  * Points queued in one transaction. enqueuePoints looks up only the chunk's
  * points, so a chunk's time is proportional to its size, whatever is queued
@@ -351,16 +325,6 @@ async function recordDefinition(
     (words.join('; ') || 'formatting only') +
     (removed ? ' (trials of removed points stay in the database, but are not run, counted or exported)' : '')
   );
-}
-
-/** The promise's value, or null as soon as the signal aborts (at once when it already has). */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise<T | null>((resolve, reject) => {
-    const onAbort = () => resolve(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 export function summaryLine(r: StartResult): string {

@@ -5,10 +5,8 @@
 // scheduler, heartbeats and clean stop as `start` (../start/run.ts). It needs no study file: the definition comes from
 // the study's system attribute `definition`, which start writes. It never
 // queues grid points (dead-trial recovery re-queues a point, as start does).
-import { join } from 'node:path';
 import { probeBackend } from '../../../engine/backend.js';
 import { expandGridAsync, searchSpace } from '../../../grid/expand.js';
-import { loadDatasetShared, preparedShape, type RawDataset } from '../../../data/index.js';
 import { StorageError } from '../../../errors/index.js';
 import { readStudyDefinition } from '../../../report/index.js';
 import { hostIdentity } from '../../../scheduler/host.js';
@@ -17,7 +15,8 @@ import type { Storage, StudySummary } from '../../../storage/storage.js';
 import type { BackendChoice, Study } from '../../../study/schema.js';
 import { TrialState } from '../../../trial/state.js';
 import { requireDb, resolveTarget } from '../../target.js';
-import { checkArch, untilAborted, type StartResult } from '../start/index.js';
+import type { StartResult } from '../start/index.js';
+import { loadStudyData } from '../start/study-data.js';
 import { checkDataFingerprint, recordDataFingerprint } from '../start/data-fingerprint.js';
 import { gridCounts, runTrials } from '../start/run.js';
 
@@ -69,25 +68,20 @@ export async function runWorker(opts: WorkerOptions): Promise<StartResult> {
     // As start: a backend that cannot load is refused before a trial is claimed.
     await probeBackend(backend);
     say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
-    let data: RawDataset | null;
+    // As start: data this host lacks, or an arch they do not fit, are refused before a trial is claimed.
+    let loaded: Awaited<ReturnType<typeof loadStudyData>>;
     try {
-      data = await untilAborted(
-        loadDatasetShared(study.dataset, {
-          cacheDir: cacheDir === null ? null : join(cacheDir, 'data'),
-          signal: opts.signal,
-        }),
-        opts.signal,
-      );
+      loaded = await loadStudyData(study, {
+        cacheDir,
+        signal: opts.signal,
+        studyFile: `${storage.location} (study "${study.name}", stored definition)`,
+      });
     } catch (err) {
       if (opts.signal.aborted) return stopped;
       throw err;
     }
-    if (data === null) return stopped;
-    checkArch(
-      study,
-      preparedShape(data.train, data.preprocessing),
-      `${storage.location} (study "${study.name}", stored definition)`,
-    );
+    if (loaded === null) return stopped;
+    const { data } = loaded;
     // This host's data must be the study's; a study from before fingerprints gets this host's.
     const fingerprint = checkDataFingerprint(data, summary.systemAttrs, { study: study.name, db: storage.location });
     if (fingerprint) await recordDataFingerprint(storage, summary.id, fingerprint);
