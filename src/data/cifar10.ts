@@ -23,8 +23,7 @@ export const CIFAR10_RECORD = 1 + 3 * PIXELS;
 
 const HOW_TO_GET =
   'download cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html, unpack it, ' +
-  'and set CIFAR10_DIR (or the study\'s dataset.dir) to the cifar-10-batches-bin folder';
-
+  "and set CIFAR10_DIR (or the study's dataset.dir) to the cifar-10-batches-bin folder";
 
 /** Folders searched, in order; an explicit dir is the only place looked at. */
 export function cifar10SearchPath(dir?: string, env: NodeJS.ProcessEnv = process.env): string[] {
@@ -97,7 +96,8 @@ async function readSet(dir: string, files: readonly string[], nClasses: number, 
   const images = new Uint8Array(total * PIXELS * 3);
   const labels = new Uint8Array(total);
   let n = 0;
-  for (let i = 0; i < files.length; i++) n += decodeCifarRecords(blobs[i], join(dir, files[i]), nClasses, images, labels, n);
+  for (let i = 0; i < files.length; i++)
+    n += decodeCifarRecords(blobs[i], join(dir, files[i]), nClasses, images, labels, n);
   return { images, labels, n, height: SIDE, width: SIDE, channels: 3 };
 }
 
@@ -106,7 +106,10 @@ async function readClassNames(dir: string, opts: ReadOptions): Promise<readonly 
   // The meta file only names the classes; the published order is known.
   if (!(await exists(path))) return CIFAR10_CLASSES;
   const text = (await readDataFile(path, HOW_TO_GET, opts)).toString('utf8');
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   if (names.length !== 10) {
     throw new DatasetError(`expected 10 class names, one a line, found ${names.length}; ${HOW_TO_GET}`, path);
   }

@@ -7,7 +7,15 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { DatasetError } from '../errors/index.js';
 import { CIFAR10_META_FILE, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, locateCifar10 } from './cifar10.js';
-import { download, extractEntries, fileChecksum, readTar, removingEmptyOnFailure, type Checksum, type DownloadProgress } from './fetch.js';
+import {
+  download,
+  extractEntries,
+  fileChecksum,
+  readTar,
+  removingEmptyOnFailure,
+  type Checksum,
+  type DownloadProgress,
+} from './fetch.js';
 import { FASHION_MNIST_FILES, locateFashionMnist } from './fashion-mnist.js';
 import { isGzip } from './idx.js';
 import { locateMvtec, MVTEC_CATEGORIES } from './mvtec.js';
@@ -83,7 +91,11 @@ async function contentSha256(path: string): Promise<string> {
   return createHash('sha256').update(content).digest('hex');
 }
 
-async function filesStatus(paths: readonly string[], checksums: boolean, known?: (p: string) => string | undefined): Promise<DataFileStatus[]> {
+async function filesStatus(
+  paths: readonly string[],
+  checksums: boolean,
+  known?: (p: string) => string | undefined,
+): Promise<DataFileStatus[]> {
   const out: DataFileStatus[] = [];
   for (const path of paths) {
     let bytes = 0;
@@ -127,14 +139,24 @@ export async function dataList(opts: DataListOptions = {}): Promise<DataSetStatu
       const base = p.split('/').pop()!.replace(/\.gz$/, '');
       return FASHION_MNIST_CONTENT_SHA256[base];
     });
-    out.push({ name: 'fashion-mnist', found: true, where: loc.dir, files, bytes: total(files), howToGet: HOW_TO_GET['fashion-mnist'] });
+    out.push({
+      name: 'fashion-mnist',
+      found: true,
+      where: loc.dir,
+      files,
+      bytes: total(files),
+      howToGet: HOW_TO_GET['fashion-mnist'],
+    });
   } catch (err) {
     out.push(missing('fashion-mnist', err));
   }
 
   try {
     const dir = await locateCifar10(dirs.cifar10);
-    const files = await filesStatus([...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_META_FILE].map((f) => join(dir, f)), checksums);
+    const files = await filesStatus(
+      [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_META_FILE].map((f) => join(dir, f)),
+      checksums,
+    );
     const bad = files.find((f) => f.path.endsWith('.bin') && f.bytes % 3073 !== 0);
     out.push({
       name: 'cifar10',
@@ -143,7 +165,9 @@ export async function dataList(opts: DataListOptions = {}): Promise<DataSetStatu
       files,
       bytes: total(files),
       howToGet: HOW_TO_GET.cifar10,
-      ...(bad ? { problem: `${bad.path}: ${bad.bytes} bytes is not a whole number of 3073-byte records (truncated)` } : {}),
+      ...(bad
+        ? { problem: `${bad.path}: ${bad.bytes} bytes is not a whole number of 3073-byte records (truncated)` }
+        : {}),
     });
   } catch (err) {
     out.push(missing('cifar10', err));
@@ -177,8 +201,22 @@ export async function dataList(opts: DataListOptions = {}): Promise<DataSetStatu
     const wtbiFiles = await filesStatus([wtbi], checksums);
     out.push(
       wtbiFiles.length
-        ? { name: 'wtbi', found: true, where: wtbi, files: wtbiFiles, bytes: total(wtbiFiles), howToGet: HOW_TO_GET.wtbi }
-        : { name: 'wtbi', found: false, files: [], bytes: 0, problem: `${wtbi}: no such file`, howToGet: HOW_TO_GET.wtbi },
+        ? {
+            name: 'wtbi',
+            found: true,
+            where: wtbi,
+            files: wtbiFiles,
+            bytes: total(wtbiFiles),
+            howToGet: HOW_TO_GET.wtbi,
+          }
+        : {
+            name: 'wtbi',
+            found: false,
+            files: [],
+            bytes: 0,
+            problem: `${wtbi}: no such file`,
+            howToGet: HOW_TO_GET.wtbi,
+          },
     );
   } catch (err) {
     out.push(missing('wtbi', err));
@@ -254,7 +292,6 @@ export interface DataFetchResult {
   readonly kept: readonly string[];
 }
 
-
 /**
  * Download a data set (resume, checksums); afterwards the reader finds it in
  * `dest`. Without `dest`, a copy the readers already find (Debian's
@@ -263,8 +300,12 @@ export interface DataFetchResult {
  * holds a partial download to resume.
  */
 export async function dataFetch(name: string, opts: DataFetchOptions = {}): Promise<DataFetchResult> {
-  if (name === 'fashion-mnist') return (await foundFashionMnist(opts)) ?? removingEmptyOnFailure(fashionMnistDest(opts), () => fetchFashionMnist(opts));
-  if (name === 'cifar10') return (await foundCifar10(opts)) ?? removingEmptyOnFailure(cifar10Dest(opts), () => fetchCifar10(opts));
+  if (name === 'fashion-mnist')
+    return (
+      (await foundFashionMnist(opts)) ?? removingEmptyOnFailure(fashionMnistDest(opts), () => fetchFashionMnist(opts))
+    );
+  if (name === 'cifar10')
+    return (await foundCifar10(opts)) ?? removingEmptyOnFailure(cifar10Dest(opts), () => fetchCifar10(opts));
   throw new DatasetError(
     `cannot fetch "${name}": only ${FETCHABLE.join(' and ')} can be downloaded; ${HOW_TO_GET[name] ?? `use one of ${FETCHABLE.join(', ')}`}`,
     'data fetch',
@@ -306,7 +347,10 @@ async function fetchFashionMnist(opts: DataFetchOptions): Promise<DataFetchResul
   for (const file of Object.values(FASHION_MNIST_FILES)) {
     const checksum = fashionMnistChecksum(file, opts);
     const dest = join(dir, `${file}.gz`);
-    if ((await exists(dest)) && (await fileChecksum(dest, checksum.algorithm, checksum.of).catch(() => '')) === checksum.hex) {
+    if (
+      (await exists(dest)) &&
+      (await fileChecksum(dest, checksum.algorithm, checksum.of).catch(() => '')) === checksum.hex
+    ) {
       kept.push(dest);
       continue;
     }
@@ -333,7 +377,11 @@ async function fetchCifar10(opts: DataFetchOptions): Promise<DataFetchResult> {
   );
   if (have) return { dir: batches, downloaded: [], kept: [batches] };
   const tarball = join(dir, 'cifar-10-binary.tar.gz');
-  const checksum = opts.checksums?.['cifar-10-binary.tar.gz'] ?? { algorithm: 'md5', hex: CIFAR10_TARBALL_MD5, of: 'file' };
+  const checksum = opts.checksums?.['cifar-10-binary.tar.gz'] ?? {
+    algorithm: 'md5',
+    hex: CIFAR10_TARBALL_MD5,
+    of: 'file',
+  };
   await download(opts.url ?? CIFAR10_URL, tarball, {
     checksum,
     retries: opts.retries,

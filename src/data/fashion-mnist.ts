@@ -23,8 +23,7 @@ export const FASHION_MNIST_SYSTEM_DIR = '/usr/share/datasets/fashion-mnist/';
 
 const HOW_TO_GET =
   'install it with "apt-get install dataset-fashion-mnist" (Debian), ' +
-  'or download the four *-ubyte.gz files and set FASHION_MNIST_DIR (or the study\'s dataset.dir) to their folder';
-
+  "or download the four *-ubyte.gz files and set FASHION_MNIST_DIR (or the study's dataset.dir) to their folder";
 
 /** The file for `base` in `dir`: `base.gz` first, then `base` raw; undefined when neither. */
 async function findFile(dir: string, base: string): Promise<string | undefined> {
@@ -72,9 +71,7 @@ export async function locateFashionMnist(dir?: string): Promise<FashionMnistLoca
       throw new DatasetError(`Fashion-MNIST is incomplete here: missing ${missing.join(', ')}; ${HOW_TO_GET}`, place);
     }
   }
-  throw new DatasetError(
-    `Fashion-MNIST not found; searched ${places.map((p) => `"${p}"`).join(', ')}; ${HOW_TO_GET}`,
-  );
+  throw new DatasetError(`Fashion-MNIST not found; searched ${places.map((p) => `"${p}"`).join(', ')}; ${HOW_TO_GET}`);
 }
 
 function toImageSet(images: IdxArray, labels: IdxArray, imagesPath: string, labelsPath: string): ImageSet {

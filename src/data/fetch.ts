@@ -43,7 +43,11 @@ export interface DownloadOptions {
 class Dropped extends Error {}
 
 /** Hash of a file as stored, or of its gunzipped content. */
-export async function fileChecksum(path: string, algorithm: Checksum['algorithm'], of: Checksum['of']): Promise<string> {
+export async function fileChecksum(
+  path: string,
+  algorithm: Checksum['algorithm'],
+  of: Checksum['of'],
+): Promise<string> {
   const hash = createHash(algorithm);
   const input = createReadStream(path);
   const stream = of === 'gunzip' ? input.pipe(createGunzip()) : input;
@@ -106,7 +110,10 @@ async function attempt(url: string, part: string, opts: DownloadOptions): Promis
   }
   if (status !== 200 && status !== 206) {
     res.resume();
-    const fix = status === 404 ? 'the file is not at this address: check the mirror (--base-url)' : 'try again later or use another mirror';
+    const fix =
+      status === 404
+        ? 'the file is not at this address: check the mirror (--base-url)'
+        : 'try again later or use another mirror';
     throw new DatasetError(`HTTP ${status} ${res.statusMessage ?? ''}; ${fix}`.replace(/ ;/, ';'), url);
   }
   let start = have;
@@ -146,7 +153,8 @@ async function attempt(url: string, part: string, opts: DownloadOptions): Promis
     res.on('end', () => {
       ended = true;
       if (settled) return;
-      if (total !== undefined && received < total) return fail(new Dropped(`connection closed at ${received} of ${total} bytes`));
+      if (total !== undefined && received < total)
+        return fail(new Dropped(`connection closed at ${received} of ${total} bytes`));
       settled = true;
       out.end(() => resolveP());
     });
@@ -169,7 +177,10 @@ export async function removingEmptyOnFailure<T>(dir: string, fn: () => Promise<T
     return await fn();
   } catch (err) {
     for (const d of created) {
-      const empty = await readdir(d).then((e) => e.length === 0, () => false);
+      const empty = await readdir(d).then(
+        (e) => e.length === 0,
+        () => false,
+      );
       if (!empty) break;
       await rmdir(d).catch(() => undefined);
     }
@@ -196,7 +207,10 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
       if (!(err instanceof Dropped)) throw err;
       if (n >= retries) {
         // Promise a resume only where there are bytes to resume from.
-        const kept = await stat(part).then((s) => s.size, () => 0);
+        const kept = await stat(part).then(
+          (s) => s.size,
+          () => 0,
+        );
         const again = kept > 0 ? `run the fetch again to resume from ${part} (${kept} bytes)` : 'run the fetch again';
         throw new DatasetError(`download failed after ${retries + 1} attempts (${err.message}); ${again}`, url);
       }
@@ -211,7 +225,10 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
       got = await fileChecksum(part, algorithm, of);
     } catch (err) {
       await unlink(part).catch(() => undefined);
-      throw new DatasetError(`downloaded file is not valid gzip (${(err as Error).message}); deleted it, run the fetch again`, url);
+      throw new DatasetError(
+        `downloaded file is not valid gzip (${(err as Error).message}); deleted it, run the fetch again`,
+        url,
+      );
     }
     if (got !== hex.toLowerCase()) {
       await unlink(part).catch(() => undefined);
@@ -252,7 +269,11 @@ export function readTar(bytes: Uint8Array, where: string): TarEntry[] {
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
     const stored = parseInt(tarString(h, 148, 8).trim() || '0', 8);
-    if (stored !== sum) throw new DatasetError(`tar header at byte ${off} fails its checksum; the archive is corrupt, fetch it again`, where);
+    if (stored !== sum)
+      throw new DatasetError(
+        `tar header at byte ${off} fails its checksum; the archive is corrupt, fetch it again`,
+        where,
+      );
     const size = parseInt(tarString(h, 124, 12).trim() || '0', 8);
     const type = String.fromCharCode(h[156] || 48);
     const prefix = tarString(h, 257, 6) === 'ustar' ? tarString(h, 345, 155) : '';
@@ -260,7 +281,10 @@ export function readTar(bytes: Uint8Array, where: string): TarEntry[] {
     longName = undefined;
     const dataStart = off + 512;
     if (dataStart + size > bytes.length) {
-      throw new DatasetError(`tar entry "${name}" is cut short (${size} bytes declared); fetch the archive again`, where);
+      throw new DatasetError(
+        `tar entry "${name}" is cut short (${size} bytes declared); fetch the archive again`,
+        where,
+      );
     }
     const data = bytes.subarray(dataStart, dataStart + size);
     if (type === 'L') longName = tarString(data, 0, size);
@@ -271,12 +295,17 @@ export function readTar(bytes: Uint8Array, where: string): TarEntry[] {
 }
 
 /** Write the entries whose names pass `keep` under `destDir`, refusing paths that leave it. */
-export async function extractEntries(entries: readonly TarEntry[], destDir: string, keep: (name: string) => boolean): Promise<string[]> {
+export async function extractEntries(
+  entries: readonly TarEntry[],
+  destDir: string,
+  keep: (name: string) => boolean,
+): Promise<string[]> {
   const written: string[] = [];
   for (const e of entries) {
     if (!keep(e.name)) continue;
     const rel = normalize(e.name);
-    if (rel.startsWith('..') || rel.startsWith(sep)) throw new DatasetError(`archive entry "${e.name}" points outside the folder`, destDir);
+    if (rel.startsWith('..') || rel.startsWith(sep))
+      throw new DatasetError(`archive entry "${e.name}" points outside the folder`, destDir);
     const path = join(destDir, rel);
     makeDirs(dirname(path));
     await writeFile(path, e.data);

@@ -30,8 +30,18 @@ export function dataFingerprint(raw: RawDataset): DataFingerprint {
   const known = memo.get(raw);
   if (known) return { dataset: raw.name, sha256: known };
   const h = createHash('sha256');
-  h.update(JSON.stringify({ v: FINGERPRINT_VERSION, name: raw.name, preprocessing: raw.preprocessing ?? 'gcn-l1', classes: raw.classNames.length }));
-  for (const [name, set] of [['train', raw.train], ['test', raw.test]] as const) {
+  h.update(
+    JSON.stringify({
+      v: FINGERPRINT_VERSION,
+      name: raw.name,
+      preprocessing: raw.preprocessing ?? 'gcn-l1',
+      classes: raw.classNames.length,
+    }),
+  );
+  for (const [name, set] of [
+    ['train', raw.train],
+    ['test', raw.test],
+  ] as const) {
     h.update(`\n${name} ${set.n}x${set.height}x${set.width}x${set.channels}`);
     for (const [key, a] of arraysOf(set)) {
       // The element type and length go in too: the same bytes as f32 or u8 are different data.
@@ -45,12 +55,18 @@ export function dataFingerprint(raw: RawDataset): DataFingerprint {
 }
 
 function arraysOf(s: ImageSet): [string, Uint8Array | Float32Array][] {
-  return [['images', s.images], ['labels', s.labels], ...(s.anomaly ? [['anomaly', s.anomaly] as [string, Uint8Array]] : [])];
+  return [
+    ['images', s.images],
+    ['labels', s.labels],
+    ...(s.anomaly ? [['anomaly', s.anomaly] as [string, Uint8Array]] : []),
+  ];
 }
 
 /** Reads a stored `data_fingerprint` attribute; null when absent or not of this shape (a study from before it existed). */
 export function readFingerprint(v: unknown): DataFingerprint | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
-  return typeof o.dataset === 'string' && typeof o.sha256 === 'string' ? { dataset: o.dataset, sha256: o.sha256 } : null;
+  return typeof o.dataset === 'string' && typeof o.sha256 === 'string'
+    ? { dataset: o.dataset, sha256: o.sha256 }
+    : null;
 }

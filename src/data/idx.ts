@@ -45,7 +45,10 @@ export function parseIdx(bytes: Uint8Array, where: string): IdxArray {
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const hex = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new DatasetError(`not an IDX file: magic bytes are ${hex}, expected 00 00 <dtype> <ndims>; ${REFETCH}`, where);
+    throw new DatasetError(
+      `not an IDX file: magic bytes are ${hex}, expected 00 00 <dtype> <ndims>; ${REFETCH}`,
+      where,
+    );
   }
   const info = DTYPES[bytes[2]];
   if (!info) {
@@ -132,11 +135,9 @@ export async function readMaybeGzip(path: string, fix = REFETCH, opts: ReadOptio
     return await gunzipAbortable(bytes, { signal: opts.signal });
   } catch (err) {
     if (opts.signal?.aborted) throw err;
-    throw new DatasetError(
-      `gzip data is corrupt or truncated (${(err as Error).message}); ${fix}`,
-      path,
-      { cause: err },
-    );
+    throw new DatasetError(`gzip data is corrupt or truncated (${(err as Error).message}); ${fix}`, path, {
+      cause: err,
+    });
   }
 }
 

@@ -1,7 +1,15 @@
 // The data folder's public face: load a data set by name (decoded once,
 // shareable with worker threads), prepare one trial's arrays.
 export type { ImageSet, Preprocessing, RawDataset, TrialData, TrialDataOptions } from './types.js';
-export { loadDataset, checkNormalClasses, DATASET_NAMES, expectedInputShape, preparedShape, type DatasetSpec, type InputShape } from './load.js';
+export {
+  loadDataset,
+  checkNormalClasses,
+  DATASET_NAMES,
+  expectedInputShape,
+  preparedShape,
+  type DatasetSpec,
+  type InputShape,
+} from './load.js';
 export { loadDatasetShared, toShared, isShared, DEFAULT_DATA_CACHE_DIR, type SharedLoadOptions } from './shared.js';
 export { prepareTrialData, contaminationCount, gcnL1InPlace } from './prepare.js';
 export { loadFashionMnist, FASHION_MNIST_CLASSES } from './fashion-mnist.js';

@@ -46,7 +46,7 @@ export const MVTEC_MIN_SIDE = MVTEC_SIZE;
 
 const HOW_TO_GET =
   'download MVTec AD from https://www.mvtec.com/company/research/datasets/mvtec-ad (licence CC BY-NC-SA 4.0, ' +
-  'accepted on their page), unpack it, and set MVTEC_AD_DIR (or the study\'s dataset.dir) to the folder holding the category folders';
+  "accepted on their page), unpack it, and set MVTEC_AD_DIR (or the study's dataset.dir) to the folder holding the category folders";
 
 async function isDir(path: string): Promise<boolean> {
   try {
@@ -58,13 +58,19 @@ async function isDir(path: string): Promise<boolean> {
 
 async function listDirs(path: string): Promise<string[]> {
   const entries = await readdir(path, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 /** The .png names of a folder: every entry so named but a folder, so that a FIFO or device is refused by the reader, not skipped. */
 async function listPngs(path: string): Promise<string[]> {
   const entries = await readdir(path, { withFileTypes: true });
-  return entries.filter((e) => !e.isDirectory() && /\.png$/i.test(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => !e.isDirectory() && /\.png$/i.test(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** Folders searched, in order; an explicit dir is the only place looked at. */
@@ -209,7 +215,12 @@ async function categoryShape(path: string, opts: ReadOptions): Promise<Shape> {
  * `shape`, an image of another width and height is refused by name: resizing
  * would silently distort it.
  */
-export async function decodeImageRgb(path: string, size: number, shape?: Shape, opts: ReadOptions = {}): Promise<Uint8Array> {
+export async function decodeImageRgb(
+  path: string,
+  size: number,
+  shape?: Shape,
+  opts: ReadOptions = {},
+): Promise<Uint8Array> {
   const bytes = await readDataFile(path, REPLACE, opts);
   const own = await imageShape(path, bytes);
   if (shape && (own.width !== shape.width || own.height !== shape.height)) {
@@ -282,7 +293,8 @@ export async function loadMvtec(dir?: string, opts: MvtecOptions = {}): Promise<
     if (defects.length < 2) throw new DatasetError(`test has no defect folder besides "good"; ${HOW_TO_GET}`, testDir);
     for (const defect of defects) {
       const folder = join(testDir, defect);
-      for (const f of await listPngs(folder)) test.push({ path: join(folder, f), label: c, anomaly: defect === 'good' ? 0 : 1, shape });
+      for (const f of await listPngs(folder))
+        test.push({ path: join(folder, f), label: c, anomaly: defect === 'good' ? 0 : 1, shape });
     }
   }
   const concurrency = opts.concurrency ?? 4;

@@ -43,7 +43,10 @@ export function gcnL1InPlace(x: Float64Array): void {
 }
 
 /** Output size of an image after the zero padding of 'gcn-l1'. */
-export function paddedSize(height: number, width: number): { height: number; width: number; top: number; left: number } {
+export function paddedSize(
+  height: number,
+  width: number,
+): { height: number; width: number; top: number; left: number } {
   if (height >= PAD_TO && width >= PAD_TO) return { height, width, top: 0, left: 0 };
   const h = Math.max(height, PAD_TO);
   const w = Math.max(width, PAD_TO);
@@ -222,7 +225,10 @@ export function prepareTrialData(raw: RawDataset, opts: TrialDataOptions): Trial
   const injected = sampleWithoutReplacement(others, nInject, mulberry32(deriveSeed('contamination', opts.seed, k)));
 
   // Mix, so injected images are not all at the end (sequence-mode LSTM batches see order).
-  const order: [number, 0 | 1][] = [...used.map((i) => [i, 0] as [number, 0]), ...injected.map((i) => [i, 1] as [number, 1])];
+  const order: [number, 0 | 1][] = [
+    ...used.map((i) => [i, 0] as [number, 0]),
+    ...injected.map((i) => [i, 1] as [number, 1]),
+  ];
   shuffleInPlace(order, mulberry32(deriveSeed('train-order', opts.seed, k)));
 
   // Test: one-vs-rest over the whole split, or within class k when the set
@@ -255,7 +261,11 @@ export function prepareTrialData(raw: RawDataset, opts: TrialDataOptions): Trial
     );
   }
 
-  const trainBlock = preprocessImages(raw.train, order.map(([i]) => i), kind);
+  const trainBlock = preprocessImages(
+    raw.train,
+    order.map(([i]) => i),
+    kind,
+  );
   const testBlock = preprocessImages(test, testIdx, kind);
   const trainY = Uint8Array.from(order, ([, y]) => y);
 

@@ -164,7 +164,11 @@ export async function readCache(path: string, why?: (reason: string) => void): P
     }
     const size = st.size;
     const pre = Buffer.alloc(MAGIC.length + 4);
-    if (size < pre.length || (await fh.read(pre, 0, pre.length, 0)).bytesRead !== pre.length || !pre.subarray(0, MAGIC.length).equals(MAGIC)) {
+    if (
+      size < pre.length ||
+      (await fh.read(pre, 0, pre.length, 0)).bytesRead !== pre.length ||
+      !pre.subarray(0, MAGIC.length).equals(MAGIC)
+    ) {
       why?.('not a data cache file');
       return undefined;
     }
@@ -187,7 +191,7 @@ export async function readCache(path: string, why?: (reason: string) => void): P
     }
     const sab = new SharedArrayBuffer(header.payloadBytes);
     const payload = new Uint8Array(sab);
-    for (let done = 0; done < payload.length; ) {
+    for (let done = 0; done < payload.length;) {
       const { bytesRead } = await fh.read(payload, done, Math.min(payload.length - done, 1 << 26), start + done);
       if (bytesRead === 0) break;
       done += bytesRead;
@@ -199,7 +203,10 @@ export async function readCache(path: string, why?: (reason: string) => void): P
     }
     const arrays = new Map<string, Typed>();
     for (const e of header.arrays) {
-      arrays.set(e.key, e.dtype === 'f32' ? new Float32Array(sab, e.offset, e.bytes / 4) : new Uint8Array(sab, e.offset, e.bytes));
+      arrays.set(
+        e.key,
+        e.dtype === 'f32' ? new Float32Array(sab, e.offset, e.bytes / 4) : new Uint8Array(sab, e.offset, e.bytes),
+      );
     }
     const set = (name: 'train' | 'test'): ImageSet => {
       const anomaly = arrays.get(`${name}.anomaly`) as Uint8Array | undefined;

@@ -20,7 +20,16 @@ export interface SyntheticOptions {
 }
 
 /** Intensity in [0, 1] of class `c`'s shape at pixel (x, y), for a drawn parameter set. */
-function shape(c: number, x: number, y: number, cx: number, cy: number, r: number, phase: number, period: number): number {
+function shape(
+  c: number,
+  x: number,
+  y: number,
+  cx: number,
+  cy: number,
+  r: number,
+  phase: number,
+  period: number,
+): number {
   const dx = x - cx;
   const dy = y - cy;
   const d = Math.sqrt(dx * dx + dy * dy);
@@ -72,7 +81,8 @@ function makeSet(n: number, rand: () => number): ImageSet {
       for (let q = 0; q < 2; q++) {
         const x = (p + q) % S;
         const y = ((p + q) / S) | 0;
-        const v = bg + (fg - bg) * shape(c, x + 0.5, y + 0.5, cx, cy, r, phase, period) + m * (q ? Math.sin(t) : Math.cos(t));
+        const v =
+          bg + (fg - bg) * shape(c, x + 0.5, y + 0.5, cx, cy, r, phase, period) + m * (q ? Math.sin(t) : Math.cos(t));
         images[base + p + q] = Math.max(0, Math.min(255, Math.round(v)));
       }
     }

@@ -98,7 +98,13 @@ export function parseWtbiCsv(text: string, file: string, opts: WtbiOptions = {})
   if (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length === 0) throw new DatasetError('empty file: expected a header line and data rows', file);
   const headerLine = lines[0].replace(/\r$/, '').replace(/^\uFEFF/, '');
-  const delimiter = headerLine.includes(',') ? ',' : headerLine.includes(';') ? ';' : headerLine.includes('\t') ? '\t' : ',';
+  const delimiter = headerLine.includes(',')
+    ? ','
+    : headerLine.includes(';')
+      ? ';'
+      : headerLine.includes('\t')
+        ? '\t'
+        : ',';
   const header = splitCsvLine(headerLine, delimiter).map((h) => h.trim());
   const where = (line: number, col?: string) => `${file}:${line}${col !== undefined ? ` column "${col}"` : ''}`;
   const findCol = (name: string) => header.indexOf(name);
@@ -136,13 +142,15 @@ export function parseWtbiCsv(text: string, file: string, opts: WtbiOptions = {})
           where(1),
         );
       }
-      if (dropped.has(i)) throw new DatasetError(`column "${header[i]}" is the time, group or flag column, not a measurement`, where(1));
+      if (dropped.has(i))
+        throw new DatasetError(`column "${header[i]}" is the time, group or flag column, not a measurement`, where(1));
       return i;
     });
   } else {
     measIdx = header.map((_, i) => i).filter((i) => !dropped.has(i));
   }
-  if (measIdx.length === 0) throw new DatasetError('no measurement columns left after dropping time, group and flag', where(1));
+  if (measIdx.length === 0)
+    throw new DatasetError('no measurement columns left after dropping time, group and flag', where(1));
 
   const rows = lines.length - 1;
   const nc = measIdx.length;
@@ -218,7 +226,10 @@ export function windowStarts(labels: Uint8Array, len: number): { normal: number[
 }
 
 /** Read and window a WTBI CSV (see the file header). */
-export async function readWtbi(file: string, opts: WtbiOptions = {}): Promise<{ dataset: RawDataset; counts: WtbiCounts }> {
+export async function readWtbi(
+  file: string,
+  opts: WtbiOptions = {},
+): Promise<{ dataset: RawDataset; counts: WtbiCounts }> {
   const path = resolve(file);
   const fix = "set the study's dataset.file to the CSV with time, measurement and 0/1 icing columns";
   const text = (await readDataFile(path, fix, opts)).toString('utf8');
@@ -226,7 +237,11 @@ export async function readWtbi(file: string, opts: WtbiOptions = {}): Promise<{ 
 }
 
 /** Steps 1-4 on a parsed table. Pure. */
-export function windowWtbi(table: WtbiTable, source: string, opts: WtbiOptions = {}): { dataset: RawDataset; counts: WtbiCounts } {
+export function windowWtbi(
+  table: WtbiTable,
+  source: string,
+  opts: WtbiOptions = {},
+): { dataset: RawDataset; counts: WtbiCounts } {
   const winRows = opts.windowRows ?? 26;
   const span = opts.smoothRows ?? 11;
   const side = opts.padTo ?? WTBI_SIDE;
@@ -234,7 +249,10 @@ export function windowWtbi(table: WtbiTable, source: string, opts: WtbiOptions =
   const nc = table.columns.length;
   if (span < 1 || span % 2 === 0) throw new DatasetError(`smoothRows ${span} must be odd and positive`, source);
   if (winRows > side || nc > side) {
-    throw new DatasetError(`windows of ${winRows} rows x ${nc} columns do not fit in ${side}x${side}; select at most ${side} measurement columns`, source);
+    throw new DatasetError(
+      `windows of ${winRows} rows x ${nc} columns do not fit in ${side}x${side}; select at most ${side} measurement columns`,
+      source,
+    );
   }
   const values = Float64Array.from(table.values);
   minMaxColumnsInPlace(values, table.rows, nc);
@@ -280,7 +298,14 @@ export function windowWtbi(table: WtbiTable, source: string, opts: WtbiOptions =
     dataset: {
       name: 'wtbi',
       classNames: WTBI_CLASSES,
-      train: { images: trainImages, labels: new Uint8Array(trainStarts.length), n: trainStarts.length, height: side, width: side, channels: 1 },
+      train: {
+        images: trainImages,
+        labels: new Uint8Array(trainStarts.length),
+        n: trainStarts.length,
+        height: side,
+        width: side,
+        channels: 1,
+      },
       test: { images: testImages, labels: testLabels, n: testStarts.length, height: side, width: side, channels: 1 },
       source,
       preprocessing: 'identity',

@@ -23,9 +23,17 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const trainPx = noise(60 * 784);
 const raw: Record<string, Buffer> = {
   'train-images-idx3-ubyte': idxBytes('u8', [60, 28, 28], trainPx),
-  'train-labels-idx1-ubyte': idxBytes('u8', [60], Array.from({ length: 60 }, (_, i) => i % 10)),
+  'train-labels-idx1-ubyte': idxBytes(
+    'u8',
+    [60],
+    Array.from({ length: 60 }, (_, i) => i % 10),
+  ),
   't10k-images-idx3-ubyte': idxBytes('u8', [10, 28, 28], noise(10 * 784)),
-  't10k-labels-idx1-ubyte': idxBytes('u8', [10], Array.from({ length: 10 }, (_, i) => i)),
+  't10k-labels-idx1-ubyte': idxBytes(
+    'u8',
+    [10],
+    Array.from({ length: 10 }, (_, i) => i),
+  ),
 };
 const checksums: Record<string, Checksum> = Object.fromEntries(
   Object.entries(raw).map(([k, v]) => [k, { algorithm: 'sha256', hex: sha256(v), of: 'gunzip' } as Checksum]),
@@ -34,9 +42,15 @@ const checksums: Record<string, Checksum> = Object.fromEntries(
 // CIFAR-10 tarball with the layout of cifar-10-binary.tar.gz.
 const record = (label: number) => Buffer.concat([Buffer.from([label]), Buffer.from(noise(3072))]);
 const cifarFiles = [
-  ...[1, 2, 3, 4, 5].map((i) => ({ name: `cifar-10-batches-bin/data_batch_${i}.bin`, data: Buffer.concat([record(i), record(0)]) })),
+  ...[1, 2, 3, 4, 5].map((i) => ({
+    name: `cifar-10-batches-bin/data_batch_${i}.bin`,
+    data: Buffer.concat([record(i), record(0)]),
+  })),
   { name: 'cifar-10-batches-bin/test_batch.bin', data: record(7) },
-  { name: 'cifar-10-batches-bin/batches.meta.txt', data: Buffer.from('airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n') },
+  {
+    name: 'cifar-10-batches-bin/batches.meta.txt',
+    data: Buffer.from('airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n'),
+  },
   { name: 'cifar-10-batches-bin/readme.html', data: Buffer.from('<html></html>') },
 ];
 const cifarTgz = gzipSync(tarBytes(cifarFiles));
@@ -119,7 +133,12 @@ describe('sweep data fetch', () => {
     reset();
     const dest = join(root, 'fm1');
     const progress: { file: string; received: number; total?: number }[] = [];
-    const r = await dataFetch('fashion-mnist', { dest, url: `${base}/fm/`, ...fast, onProgress: (p) => progress.push(p) });
+    const r = await dataFetch('fashion-mnist', {
+      dest,
+      url: `${base}/fm/`,
+      ...fast,
+      onProgress: (p) => progress.push(p),
+    });
     assert.equal(r.downloaded.length, 4);
     const ds = await loadFashionMnist(dest);
     assert.deepEqual(Buffer.from(ds.train.images), Buffer.from(trainPx));
@@ -145,11 +164,17 @@ describe('sweep data fetch', () => {
     const reqs = server.log.filter((l) => l.path === path);
     assert.equal(reqs.length, 3);
     assert.equal(reqs[0].range, undefined);
-    assert.deepEqual(reqs.slice(1).map((r) => r.status), [206, 206]);
+    assert.deepEqual(
+      reqs.slice(1).map((r) => r.status),
+      [206, 206],
+    );
     const firstCut = Math.max(1, size >> 1);
     assert.equal(reqs[1].range, `bytes=${firstCut}-`);
     assert.deepEqual(readFileSync(join(dest, 'train-images-idx3-ubyte.gz')), server.files.get(path));
-    assert.deepEqual(readdirSync(dest).filter((f) => f.endsWith('.part')), []);
+    assert.deepEqual(
+      readdirSync(dest).filter((f) => f.endsWith('.part')),
+      [],
+    );
   });
 
   it('resumes a .part left by an earlier run, and starts over when the server ignores Range', async () => {
@@ -160,7 +185,10 @@ describe('sweep data fetch', () => {
     mkdirSync(dest);
     writeFileSync(join(dest, 't10k-images-idx3-ubyte.gz.part'), body.subarray(0, 1000));
     await dataFetch('fashion-mnist', { dest, url: `${base}/fm/`, ...fast });
-    assert.deepEqual(server.log.find((l) => l.path === path), { path, range: 'bytes=1000-', status: 206 });
+    assert.deepEqual(
+      server.log.find((l) => l.path === path),
+      { path, range: 'bytes=1000-', status: 206 },
+    );
     assert.deepEqual(readFileSync(join(dest, 't10k-images-idx3-ubyte.gz')), body);
 
     reset();
@@ -176,18 +204,32 @@ describe('sweep data fetch', () => {
   it('rejects a corrupted file by its checksum and leaves nothing behind', async () => {
     reset();
     const path = '/fm/train-labels-idx1-ubyte.gz';
-    const bad = gzipSync(Buffer.concat([raw['train-labels-idx1-ubyte'].subarray(0, 20), Buffer.from([99]), raw['train-labels-idx1-ubyte'].subarray(21)]));
+    const bad = gzipSync(
+      Buffer.concat([
+        raw['train-labels-idx1-ubyte'].subarray(0, 20),
+        Buffer.from([99]),
+        raw['train-labels-idx1-ubyte'].subarray(21),
+      ]),
+    );
     server.files.set(path, bad);
     const dest = join(root, 'fm4');
     await assert.rejects(
       dataFetch('fashion-mnist', { dest, url: `${base}/fm/`, ...fast }),
-      isDatasetError(`${base}${path}`, 'checksum mismatch', checksums['train-labels-idx1-ubyte'].hex, 'run the fetch again'),
+      isDatasetError(
+        `${base}${path}`,
+        'checksum mismatch',
+        checksums['train-labels-idx1-ubyte'].hex,
+        'run the fetch again',
+      ),
     );
     assert.ok(!existsSync(join(dest, 'train-labels-idx1-ubyte.gz')));
     assert.ok(!existsSync(join(dest, 'train-labels-idx1-ubyte.gz.part')));
     // Not gzip at all: also rejected, also deleted.
     server.files.set(path, Buffer.from('<html>mirror error page</html>'));
-    await assert.rejects(dataFetch('fashion-mnist', { dest, url: `${base}/fm/`, ...fast }), isDatasetError(path, 'not valid gzip'));
+    await assert.rejects(
+      dataFetch('fashion-mnist', { dest, url: `${base}/fm/`, ...fast }),
+      isDatasetError(path, 'not valid gzip'),
+    );
     assert.ok(!existsSync(join(dest, 'train-labels-idx1-ubyte.gz.part')));
   });
 
@@ -201,7 +243,10 @@ describe('sweep data fetch', () => {
       isDatasetError(`${base}${path}`, 'failed after 3 attempts', 'resume'),
     );
     assert.ok(existsSync(join(dest, 'train-images-idx3-ubyte.gz.part')));
-    await assert.rejects(dataFetch('fashion-mnist', { dest, url: `${base}/nowhere/`, ...fast }), isDatasetError(`${base}/nowhere/`, 'HTTP 404'));
+    await assert.rejects(
+      dataFetch('fashion-mnist', { dest, url: `${base}/nowhere/`, ...fast }),
+      isDatasetError(`${base}/nowhere/`, 'HTTP 404'),
+    );
     await assert.rejects(dataFetch('mvtec'), isDatasetError('only fashion-mnist and cifar10', 'mvtec.com'));
   });
 
@@ -225,7 +270,11 @@ describe('sweep data fetch', () => {
     assert.deepEqual([ds.test.images[0], ds.test.images[1], ds.test.images[3]], [rec[1], rec[1 + 1024], rec[2]]);
     // wrong md5: rejected
     await assert.rejects(
-      dataFetch('cifar10', { dest: join(root, 'cifar2'), url: `${base}/cifar/cifar-10-binary.tar.gz`, retryDelayMs: 5 }),
+      dataFetch('cifar10', {
+        dest: join(root, 'cifar2'),
+        url: `${base}/cifar/cifar-10-binary.tar.gz`,
+        retryDelayMs: 5,
+      }),
       isDatasetError('checksum mismatch', 'c32a1d4ab5d03f1284b67883e8d87530'),
     );
   });
@@ -235,13 +284,15 @@ describe('sweep data fetch: what it does not do', () => {
   const real = existsSync(join(FASHION_MNIST_SYSTEM_DIR, 'train-images-idx3-ubyte.gz'));
   const withEnv = async <T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> => {
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(env))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
     try {
       return await fn();
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
   };
 
@@ -250,7 +301,9 @@ describe('sweep data fetch: what it does not do', () => {
     const have = join(root, 'found-fm');
     await dataFetch('fashion-mnist', { dest: have, url: `${base}/fm/`, ...fast });
     server.log = [];
-    const r = await withEnv({ FASHION_MNIST_DIR: have }, () => dataFetch('fashion-mnist', { url: `${base}/fm/`, ...fast }));
+    const r = await withEnv({ FASHION_MNIST_DIR: have }, () =>
+      dataFetch('fashion-mnist', { url: `${base}/fm/`, ...fast }),
+    );
     assert.equal(r.alreadyThere, true);
     assert.equal(r.dir, have);
     assert.deepEqual(r.downloaded, []);
@@ -260,51 +313,69 @@ describe('sweep data fetch: what it does not do', () => {
     writeFileSync(join(have, 't10k-labels-idx1-ubyte.gz'), gzipSync(Buffer.from('not the labels')));
     const dest = join(root, 'cwd-fm');
     mkdirSync(dest);
-    const again = await withEnv({ FASHION_MNIST_DIR: have }, () => inDir(dest, () => dataFetch('fashion-mnist', { url: `${base}/fm/`, ...fast })));
+    const again = await withEnv({ FASHION_MNIST_DIR: have }, () =>
+      inDir(dest, () => dataFetch('fashion-mnist', { url: `${base}/fm/`, ...fast })),
+    );
     assert.equal(again.alreadyThere, undefined);
     assert.equal(again.dir, join(dest, 'data', 'fashion-mnist'));
     assert.equal(again.downloaded.length, 4);
   });
 
-  it("does not download Debian's Fashion-MNIST again", { skip: !real && 'dataset-fashion-mnist is not installed' }, async () => {
-    reset();
-    const cwd = join(root, 'empty-cwd');
-    mkdirSync(cwd);
-    // Only the system folder is on the search path; the real checksums apply.
-    const r = await withEnv({ FASHION_MNIST_DIR: undefined }, () => inDir(cwd, () => dataFetch('fashion-mnist', { url: `${base}/fm/`, retryDelayMs: 5 })));
-    assert.equal(r.alreadyThere, true);
-    assert.equal(r.dir, FASHION_MNIST_SYSTEM_DIR);
-    assert.deepEqual(server.log, []);
-    assert.deepEqual(readdirSync(cwd), [], 'no data/ folder made');
-  });
+  it(
+    "does not download Debian's Fashion-MNIST again",
+    { skip: !real && 'dataset-fashion-mnist is not installed' },
+    async () => {
+      reset();
+      const cwd = join(root, 'empty-cwd');
+      mkdirSync(cwd);
+      // Only the system folder is on the search path; the real checksums apply.
+      const r = await withEnv({ FASHION_MNIST_DIR: undefined }, () =>
+        inDir(cwd, () => dataFetch('fashion-mnist', { url: `${base}/fm/`, retryDelayMs: 5 })),
+      );
+      assert.equal(r.alreadyThere, true);
+      assert.equal(r.dir, FASHION_MNIST_SYSTEM_DIR);
+      assert.deepEqual(server.log, []);
+      assert.deepEqual(readdirSync(cwd), [], 'no data/ folder made');
+    },
+  );
 
-  it('a host name that does not resolve is final: one try, no retries, no folder left behind', { timeout: 60_000 }, async () => {
-    const dest = join(root, 'dns', 'deep', 'fm');
-    // With a ten-minute retry delay, a retry would run the test into its timeout.
-    await assert.rejects(
-      dataFetch('fashion-mnist', { dest, url: 'http://no-such-host.invalid/fm/', ...fast, retryDelayMs: 600_000 }),
-      (err: unknown) => {
-        isDatasetError('cannot resolve the host "no-such-host.invalid"', '--url')(err);
-        assert.doesNotMatch((err as Error).message, /attempts|\.part/);
-        return true;
-      },
-    );
-    assert.ok(!existsSync(join(root, 'dns')), 'the folders the fetch made are gone');
-  });
+  it(
+    'a host name that does not resolve is final: one try, no retries, no folder left behind',
+    { timeout: 60_000 },
+    async () => {
+      const dest = join(root, 'dns', 'deep', 'fm');
+      // With a ten-minute retry delay, a retry would run the test into its timeout.
+      await assert.rejects(
+        dataFetch('fashion-mnist', { dest, url: 'http://no-such-host.invalid/fm/', ...fast, retryDelayMs: 600_000 }),
+        (err: unknown) => {
+          isDatasetError('cannot resolve the host "no-such-host.invalid"', '--url')(err);
+          assert.doesNotMatch((err as Error).message, /attempts|\.part/);
+          return true;
+        },
+      );
+      assert.ok(!existsSync(join(root, 'dns')), 'the folders the fetch made are gone');
+    },
+  );
 
   it('promises no .part it did not write; a 404 leaves no empty folder', async () => {
     reset();
     server.hangUp.add('/fm/train-images-idx3-ubyte.gz');
     const dest = join(root, 'hangup', 'fm');
-    await assert.rejects(dataFetch('fashion-mnist', { dest, url: `${base}/fm/`, ...fast, retries: 1 }), (err: unknown) => {
-      isDatasetError('failed after 2 attempts', 'run the fetch again')(err);
-      assert.doesNotMatch((err as Error).message, /\.part/);
-      return true;
-    });
+    await assert.rejects(
+      dataFetch('fashion-mnist', { dest, url: `${base}/fm/`, ...fast, retries: 1 }),
+      (err: unknown) => {
+        isDatasetError('failed after 2 attempts', 'run the fetch again')(err);
+        assert.doesNotMatch((err as Error).message, /\.part/);
+        return true;
+      },
+    );
     assert.equal(server.log.filter((l) => l.status === 0).length, 2);
     assert.ok(!existsSync(join(root, 'hangup')));
     const gone = join(root, 'gone404');
-    await assert.rejects(dataFetch('fashion-mnist', { dest: gone, url: `${base}/nowhere/`, ...fast }), isDatasetError('HTTP 404'));
+    await assert.rejects(
+      dataFetch('fashion-mnist', { dest: gone, url: `${base}/nowhere/`, ...fast }),
+      isDatasetError('HTTP 404'),
+    );
     assert.ok(!existsSync(gone));
   });
 });
@@ -325,8 +396,18 @@ describe('sweep data list', () => {
     reset();
     const fm = join(root, 'list-fm');
     await dataFetch('fashion-mnist', { dest: fm, url: `${base}/fm/`, ...fast });
-    const list = await dataList({ dirs: { 'fashion-mnist': fm, cifar10: join(root, 'cifar'), mvtec: join(root, 'no-mvtec'), wtbi: join(root, 'no.csv') } });
-    assert.deepEqual(list.map((d) => d.name), ['fashion-mnist', 'cifar10', 'mvtec', 'wtbi', 'synthetic']);
+    const list = await dataList({
+      dirs: {
+        'fashion-mnist': fm,
+        cifar10: join(root, 'cifar'),
+        mvtec: join(root, 'no-mvtec'),
+        wtbi: join(root, 'no.csv'),
+      },
+    });
+    assert.deepEqual(
+      list.map((d) => d.name),
+      ['fashion-mnist', 'cifar10', 'mvtec', 'wtbi', 'synthetic'],
+    );
     const [f, c, m, w, s] = list;
     assert.equal(f.found, true);
     assert.equal(f.files.length, 4);
@@ -334,7 +415,10 @@ describe('sweep data list', () => {
       assert.equal(file.sha256, sha256(readFileSync(file.path)));
       assert.equal(file.verified, false, 'generated files are not the published ones');
     }
-    assert.equal(f.bytes, f.files.reduce((a, x) => a + x.bytes, 0));
+    assert.equal(
+      f.bytes,
+      f.files.reduce((a, x) => a + x.bytes, 0),
+    );
     assert.equal(c.found, true);
     assert.equal(c.files.length, 7);
     assert.equal(c.problem, undefined);
@@ -349,21 +433,34 @@ describe('sweep data list', () => {
     assert.match(text, /mvtec: missing\n.*not found.*\n {2}get it: download MVTec AD by hand/);
   });
 
-  it('lists a FIFO among the files as a problem by name instead of hashing it (which would block)', { timeout: 60_000 }, async () => {
-    const fm = join(root, 'list-fifo');
-    const fifo = fashionMnistWithFifo(fm);
-    const wtbi = makeFifo(join(root, 'list-wtbi.csv'));
-    const [f, , , w] = await dataList({ dirs: { 'fashion-mnist': fm, cifar10: join(root, 'no-cifar'), mvtec: join(root, 'no-mvtec'), wtbi } });
-    assert.equal(f.found, false);
-    assert.ok(f.problem!.startsWith(`${fifo}: is a FIFO (named pipe), not a regular file`), f.problem);
-    assert.equal(w.found, false);
-    assert.ok(w.problem!.startsWith(`${wtbi}: is a FIFO (named pipe), not a regular file`), w.problem);
-  });
+  it(
+    'lists a FIFO among the files as a problem by name instead of hashing it (which would block)',
+    { timeout: 60_000 },
+    async () => {
+      const fm = join(root, 'list-fifo');
+      const fifo = fashionMnistWithFifo(fm);
+      const wtbi = makeFifo(join(root, 'list-wtbi.csv'));
+      const [f, , , w] = await dataList({
+        dirs: { 'fashion-mnist': fm, cifar10: join(root, 'no-cifar'), mvtec: join(root, 'no-mvtec'), wtbi },
+      });
+      assert.equal(f.found, false);
+      assert.ok(f.problem!.startsWith(`${fifo}: is a FIFO (named pipe), not a regular file`), f.problem);
+      assert.equal(w.found, false);
+      assert.ok(w.problem!.startsWith(`${wtbi}: is a FIFO (named pipe), not a regular file`), w.problem);
+    },
+  );
 
   const real = existsSync(join(FASHION_MNIST_SYSTEM_DIR, 'train-images-idx3-ubyte.gz'));
-  it('verifies the installed Fashion-MNIST against the known content checksums', { skip: !real && 'not installed' }, async () => {
-    const [f] = await dataList({ dirs: { 'fashion-mnist': FASHION_MNIST_SYSTEM_DIR } });
-    assert.deepEqual(f.files.map((x) => x.verified), [true, true, true, true]);
-    assert.match(formatDataList([f]), /ok \(known checksum\)/);
-  });
+  it(
+    'verifies the installed Fashion-MNIST against the known content checksums',
+    { skip: !real && 'not installed' },
+    async () => {
+      const [f] = await dataList({ dirs: { 'fashion-mnist': FASHION_MNIST_SYSTEM_DIR } });
+      assert.deepEqual(
+        f.files.map((x) => x.verified),
+        [true, true, true, true],
+      );
+      assert.match(formatDataList([f]), /ok \(known checksum\)/);
+    },
+  );
 });

@@ -96,7 +96,12 @@ describe('Fashion-MNIST loader', () => {
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(idxBytes('u8', [1, 28, 28], new Uint8Array(784))));
     await assert.rejects(
       loadFashionMnist(dir),
-      isDatasetError(resolve(dir), 'incomplete', 't10k-labels-idx1-ubyte(.gz)', 'apt-get install dataset-fashion-mnist'),
+      isDatasetError(
+        resolve(dir),
+        'incomplete',
+        't10k-labels-idx1-ubyte(.gz)',
+        'apt-get install dataset-fashion-mnist',
+      ),
     );
   });
 
@@ -119,16 +124,20 @@ describe('Fashion-MNIST loader', () => {
   });
 
   const real = existsSync(join(FASHION_MNIST_SYSTEM_DIR, 'train-images-idx3-ubyte.gz'));
-  it('reads the real Fashion-MNIST: 60000/10000 images, 6000/1000 per class', { skip: !real && 'not installed' }, async () => {
-    const ds = await loadFashionMnist(FASHION_MNIST_SYSTEM_DIR);
-    assert.deepEqual([ds.train.n, ds.train.height, ds.train.width], [60000, 28, 28]);
-    assert.deepEqual([ds.test.n, ds.test.height, ds.test.width], [10000, 28, 28]);
-    assert.equal(ds.train.images.length, 60000 * 784);
-    const count = (l: Uint8Array) => l.reduce((c, v) => (c[v]++, c), new Array(10).fill(0));
-    assert.deepEqual(count(ds.train.labels), new Array(10).fill(6000));
-    assert.deepEqual(count(ds.test.labels), new Array(10).fill(1000));
-    // Known facts of the published files: first training label is 9 (ankle boot), first test label 9.
-    assert.equal(ds.train.labels[0], 9);
-    assert.equal(ds.test.labels[0], 9);
-  });
+  it(
+    'reads the real Fashion-MNIST: 60000/10000 images, 6000/1000 per class',
+    { skip: !real && 'not installed' },
+    async () => {
+      const ds = await loadFashionMnist(FASHION_MNIST_SYSTEM_DIR);
+      assert.deepEqual([ds.train.n, ds.train.height, ds.train.width], [60000, 28, 28]);
+      assert.deepEqual([ds.test.n, ds.test.height, ds.test.width], [10000, 28, 28]);
+      assert.equal(ds.train.images.length, 60000 * 784);
+      const count = (l: Uint8Array) => l.reduce((c, v) => (c[v]++, c), new Array(10).fill(0));
+      assert.deepEqual(count(ds.train.labels), new Array(10).fill(6000));
+      assert.deepEqual(count(ds.test.labels), new Array(10).fill(1000));
+      // Known facts of the published files: first training label is 9 (ankle boot), first test label 9.
+      assert.equal(ds.train.labels[0], 9);
+      assert.equal(ds.test.labels[0], 9);
+    },
+  );
 });

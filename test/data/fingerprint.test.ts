@@ -15,7 +15,10 @@ import { DataMismatchError, DatasetError } from '../../src/errors/index.js';
 import { checkDataFingerprint } from '../../src/cli/commands/start/data-fingerprint.js';
 import { tempDir } from './helpers.js';
 
-const copy = (raw: RawDataset, edit: (r: { train: RawDataset['train']; test: RawDataset['test'] }) => void = () => undefined): RawDataset => {
+const copy = (
+  raw: RawDataset,
+  edit: (r: { train: RawDataset['train']; test: RawDataset['test'] }) => void = () => undefined,
+): RawDataset => {
   const sets = {
     train: { ...raw.train, images: raw.train.images.slice(), labels: raw.train.labels.slice() },
     test: { ...raw.test, images: raw.test.images.slice(), labels: raw.test.labels.slice() },
@@ -30,7 +33,10 @@ test('decoded now and read back from the data cache: one fingerprint; path and s
   const decoded = await loadDatasetShared(spec, { cacheDir: join(dir, 'cache') });
   const messages: string[] = [];
   const cached = await loadDatasetShared(spec, { cacheDir: join(dir, 'cache'), log: (m) => messages.push(m) });
-  assert.ok(messages.some((m) => m.startsWith('data cache hit')), messages.join('\n'));
+  assert.ok(
+    messages.some((m) => m.startsWith('data cache hit')),
+    messages.join('\n'),
+  );
   const fp = dataFingerprint(decoded);
   assert.equal(fp.dataset, 'synthetic');
   assert.match(fp.sha256, /^[0-9a-f]{64}$/);
@@ -46,7 +52,10 @@ test('one pixel, one label, one anomaly flag or the shape changes it', () => {
     ['a test label', copy(base, (s) => (s.test.labels[0] = (s.test.labels[0]! + 1) % 10))],
     ['an anomaly flag', copy(base, (s) => (s.test = { ...s.test, anomaly: new Uint8Array(s.test.n) }))],
     // The same bytes as images of another height and width: not the same images.
-    ['the shape', copy(base, (s) => (s.train = { ...s.train, height: 16, width: (s.train.height * s.train.width) / 16 }))],
+    [
+      'the shape',
+      copy(base, (s) => (s.train = { ...s.train, height: 16, width: (s.train.height * s.train.width) / 16 })),
+    ],
     ['train and test swapped', { ...base, train: base.test, test: base.train }],
     ['the element type', copy(base, (s) => (s.test = { ...s.test, images: Float32Array.from(s.test.images) }))],
   ];
@@ -66,7 +75,11 @@ test('check: refused with both fingerprints, the data set and the fix; recorded 
   const mine = dataFingerprint(data);
   const where = { study: 'st', db: '/x/st.sqlite3' };
   assert.deepEqual(checkDataFingerprint(data, null, where), mine, 'a new study records it');
-  assert.deepEqual(checkDataFingerprint(data, { definition: null }, where), mine, 'an old study without one records it');
+  assert.deepEqual(
+    checkDataFingerprint(data, { definition: null }, where),
+    mine,
+    'an old study without one records it',
+  );
   assert.equal(checkDataFingerprint(data, { data_fingerprint: { ...mine } }, where), null);
   const theirs = createHash('sha256').update('other files').digest('hex');
   assert.throws(

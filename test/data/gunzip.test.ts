@@ -31,7 +31,13 @@ describe('gunzip of a data file', () => {
   // 24 MiB of content in two gzip members (a multi-member file, as zlib.gunzip reads it).
   const content = noise(24 << 20);
   const path = join(dir, 'big.gz');
-  writeFileSync(path, Buffer.concat([gzipSync(content.subarray(0, 16 << 20), { level: 1 }), gzipSync(content.subarray(16 << 20), { level: 1 })]));
+  writeFileSync(
+    path,
+    Buffer.concat([
+      gzipSync(content.subarray(0, 16 << 20), { level: 1 }),
+      gzipSync(content.subarray(16 << 20), { level: 1 }),
+    ]),
+  );
 
   it('decodes every member, reporting progress per chunk of input', async () => {
     const bytes = await readDataFile(path, 'fix it');
@@ -76,7 +82,13 @@ describe('gunzip of a data file', () => {
     const idx = gzipSync(idxBytes('u8', [4, 2, 2], new Uint8Array(16).fill(7)));
     const cut = join(dir, 'cut.gz');
     writeFileSync(cut, idx.subarray(0, idx.length - 6));
-    await assert.rejects(readIdx(cut), (err) => err instanceof DatasetError && /gzip data is corrupt or truncated/.test(err.message) && err.message.includes(cut));
+    await assert.rejects(
+      readIdx(cut),
+      (err) =>
+        err instanceof DatasetError &&
+        /gzip data is corrupt or truncated/.test(err.message) &&
+        err.message.includes(cut),
+    );
     const whole = join(dir, 'whole.gz');
     writeFileSync(whole, idx);
     assert.deepEqual((await readIdx(whole)).dims, [4, 2, 2]);

@@ -41,7 +41,7 @@ export function idxBytes(dtype: keyof typeof DTYPE_CODE, dims: number[], values:
 export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   const ranks = new Float64Array(scores.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
     for (let k = i; k <= j; k++) ranks[idx[k]] = (i + j) / 2 + 1;

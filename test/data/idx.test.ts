@@ -71,7 +71,13 @@ describe('IDX reader', () => {
   }
 
   it('rejects a truncated gzip stream naming the file', async () => {
-    const gz = gzipSync(idxBytes('u8', [100, 28, 28], new Uint8Array(78400).map((_, i) => i % 251)));
+    const gz = gzipSync(
+      idxBytes(
+        'u8',
+        [100, 28, 28],
+        new Uint8Array(78400).map((_, i) => i % 251),
+      ),
+    );
     const p = join(dir, 'cut.gz');
     writeFileSync(p, gz.subarray(0, gz.length >> 1));
     await rejectsWith(readIdx(p), p, 'gzip data is corrupt or truncated');

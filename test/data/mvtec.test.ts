@@ -23,7 +23,8 @@ function put(path: string, png: Buffer): void {
 /** A side x side RGB PNG: left half (40,90,200), right half (250,10,0). */
 function halves(side: number): Buffer {
   const px = new Uint8Array(side * side * 3);
-  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) px.set(x < side / 2 ? [40, 90, 200] : [250, 10, 0], (y * side + x) * 3);
+  for (let y = 0; y < side; y++)
+    for (let x = 0; x < side; x++) px.set(x < side / 2 ? [40, 90, 200] : [250, 10, 0], (y * side + x) * 3);
   return pngBytes(side, side, 3, px);
 }
 
@@ -97,7 +98,8 @@ describe('MVTec AD reader', () => {
 
   it('resizes a category of 128x128 images to 64x64: no flip, no transpose', async () => {
     const big = join(root, 'big');
-    for (const rel of ['carpet/train/good/000.png', 'carpet/test/good/000.png', 'carpet/test/hole/000.png']) put(join(big, rel), halves(128));
+    for (const rel of ['carpet/train/good/000.png', 'carpet/test/good/000.png', 'carpet/test/hole/000.png'])
+      put(join(big, rel), halves(128));
     const ds = await loadMvtec(big);
     assert.deepEqual([ds.train.n, ds.train.height, ds.train.width, ds.test.n], [1, 64, 64, 2]);
     assert.deepEqual(Array.from(ds.train.labels), [MVTEC_CATEGORIES.indexOf('carpet')]);
@@ -116,7 +118,10 @@ describe('MVTec AD reader', () => {
     }
     // the first resized pixel of the defect image: (40,90,200) / 127.5 - 1
     const o = 64 * 64 * 3;
-    assert.deepEqual(Array.from(d.testX.subarray(o, o + 3)), [40, 90, 200].map((v) => Math.fround(v / 127.5 - 1)));
+    assert.deepEqual(
+      Array.from(d.testX.subarray(o, o + 3)),
+      [40, 90, 200].map((v) => Math.fround(v / 127.5 - 1)),
+    );
   });
 
   it('refuses by name an image below the minimum size (no upscaling of a 1x1 image)', async () => {
@@ -151,7 +156,10 @@ describe('MVTec AD reader', () => {
     writeCopy(nogood);
     rmSync(join(nogood, 'bottle/test/good'), { recursive: true });
     await assert.rejects(loadMvtec(nogood), isDatasetError(join(nogood, 'bottle', 'test'), 'no "good" folder'));
-    await assert.rejects(loadMvtec(join(root, 'nowhere')), isDatasetError('not found', join(root, 'nowhere'), 'MVTEC_AD_DIR'));
+    await assert.rejects(
+      loadMvtec(join(root, 'nowhere')),
+      isDatasetError('not found', join(root, 'nowhere'), 'MVTEC_AD_DIR'),
+    );
   });
 
   it('refuses a category-shaped folder that is not a category, naming it, the near category and the fix', async () => {
@@ -159,7 +167,10 @@ describe('MVTec AD reader', () => {
     writeCopy(typo);
     put(join(typo, 'metal-nut/train/good/000.png'), halves(64));
     const path = join(typo, 'metal-nut');
-    await assert.rejects(loadMvtec(typo), isDatasetError(path, 'not an MVTec AD category', 'rename it to "metal_nut"', `move it out of ${typo}`));
+    await assert.rejects(
+      loadMvtec(typo),
+      isDatasetError(path, 'not an MVTec AD category', 'rename it to "metal_nut"', `move it out of ${typo}`),
+    );
     // Refused also where only the files are listed (the cache key), so nothing is decoded first.
     await assert.rejects(locateMvtec(typo), isDatasetError(path));
     const other = join(root, 'other');
@@ -168,13 +179,18 @@ describe('MVTec AD reader', () => {
     await assert.rejects(loadMvtec(other), isDatasetError(join(other, 'bagel'), 'rename it to the category it holds'));
   });
 
-  it("refuses a normal class whose category the copy lacks, naming the missing folder; the others pass", async () => {
+  it('refuses a normal class whose category the copy lacks, naming the missing folder; the others pass', async () => {
     const screw = MVTEC_CATEGORIES.indexOf('screw');
     await requireMvtecCategories(dir, [0, 14]);
     const missing = join(resolve(dir), 'screw', 'train', 'good');
     await assert.rejects(
       requireMvtecCategories(dir, [14, screw, 0]),
-      isDatasetError(missing, `class ${screw} (screw)`, 'holds bottle, zipper', `remove ${screw} from grid.normalClass`),
+      isDatasetError(
+        missing,
+        `class ${screw} (screw)`,
+        'holds bottle, zipper',
+        `remove ${screw} from grid.normalClass`,
+      ),
     );
     // Through the dispatcher start and worker call; other data sets hold every class.
     await assert.rejects(checkNormalClasses({ name: 'mvtec', dir }, [screw]), isDatasetError(missing));

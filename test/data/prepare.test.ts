@@ -16,15 +16,33 @@ describe('preprocessing (gcn-l1) against a hand computation', () => {
     for (const [y, x, v] of pixels) a[y * 28 + x] = v;
     return a;
   };
-  const A = img([[0, 0, 255], [5, 7, 51], [27, 27, 102]]); // class 0
+  const A = img([
+    [0, 0, 255],
+    [5, 7, 51],
+    [27, 27, 102],
+  ]); // class 0
   const B = img([], 255); // class 1: all 255 (the contamination image)
   const C = img([[10, 10, 255]]); // class 0
   const raw: RawDataset = {
     name: 'hand',
     classNames: ['a', 'b', 'c', 'd'],
     source: 'test',
-    train: { images: Uint8Array.from([...A, ...B, ...C]), labels: Uint8Array.from([0, 1, 0]), n: 3, height: 28, width: 28, channels: 1 },
-    test: { images: Uint8Array.from([...A, ...B]), labels: Uint8Array.from([0, 3]), n: 2, height: 28, width: 28, channels: 1 },
+    train: {
+      images: Uint8Array.from([...A, ...B, ...C]),
+      labels: Uint8Array.from([0, 1, 0]),
+      n: 3,
+      height: 28,
+      width: 28,
+      channels: 1,
+    },
+    test: {
+      images: Uint8Array.from([...A, ...B]),
+      labels: Uint8Array.from([0, 3]),
+      n: 2,
+      height: 28,
+      width: 28,
+      channels: 1,
+    },
   };
 
   // A padded (offset 2,2) in [0,1]: 1.0 at (2,2), 0.2 at (7,9), 0.4 at (29,29).
@@ -53,10 +71,14 @@ describe('preprocessing (gcn-l1) against a hand computation', () => {
   const close = (got: ArrayLike<number>, want: number[], what: string) => {
     assert.equal(got.length, want.length);
     for (let i = 0; i < want.length; i++) {
-      assert.ok(Math.abs(got[i] - want[i]) < 1e-5 * Math.max(1, Math.abs(want[i])), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
+      assert.ok(
+        Math.abs(got[i] - want[i]) < 1e-5 * Math.max(1, Math.abs(want[i])),
+        `${what}[${i}]: ${got[i]} vs ${want[i]}`,
+      );
     }
   };
-  const images = (x: Float32Array, n: number) => Array.from({ length: n }, (_, i) => x.subarray(i * 1024, (i + 1) * 1024));
+  const images = (x: Float32Array, n: number) =>
+    Array.from({ length: n }, (_, i) => x.subarray(i * 1024, (i + 1) * 1024));
   /** The one image of `xs` whose pixel p is largest: identifies A (p = (2,2)) or C (p = (12,12)) after shuffling. */
   const pick = (xs: Float32Array[], p: number) => xs.reduce((a, b) => (b[p] > a[p] ? b : a));
 
@@ -69,7 +91,10 @@ describe('preprocessing (gcn-l1) against a hand computation', () => {
     const mm = (x: number) => (x - min) / (512 - min);
     const xs = images(d.trainX, 3);
     const injected = d.trainY!.indexOf(1);
-    assert.equal(d.trainY!.reduce((s, v) => s + v, 0), 1);
+    assert.equal(
+      d.trainY!.reduce((s, v) => s + v, 0),
+      1,
+    );
     close(xs[injected], expectB(mm), 'B');
     close(pick(xs, 2 * 32 + 2), expectA(mm), 'A');
     close(pick(xs, 12 * 32 + 12), expectC(mm), 'C');
@@ -113,8 +138,22 @@ function indexed(nTrainPer = 20, nTestPer = 10): RawDataset {
     classNames: Array.from({ length: 10 }, (_, i) => `c${i}`),
     source: 'test',
     preprocessing: 'identity',
-    train: { images: Float32Array.from({ length: nTr }, (_, i) => i), labels: Uint8Array.from({ length: nTr }, (_, i) => i % 10), n: nTr, height: 1, width: 1, channels: 1 },
-    test: { images: Float32Array.from({ length: nTe }, (_, i) => 1000 + i), labels: Uint8Array.from({ length: nTe }, (_, i) => i % 10), n: nTe, height: 1, width: 1, channels: 1 },
+    train: {
+      images: Float32Array.from({ length: nTr }, (_, i) => i),
+      labels: Uint8Array.from({ length: nTr }, (_, i) => i % 10),
+      n: nTr,
+      height: 1,
+      width: 1,
+      channels: 1,
+    },
+    test: {
+      images: Float32Array.from({ length: nTe }, (_, i) => 1000 + i),
+      labels: Uint8Array.from({ length: nTe }, (_, i) => i % 10),
+      n: nTe,
+      height: 1,
+      width: 1,
+      channels: 1,
+    },
   };
 }
 
@@ -163,11 +202,18 @@ describe('selection: train subsample, contamination, test subsample', () => {
     const t0 = sub(0);
     const picked = Array.from(t0.testX);
     for (const k of [1, 4, 9]) assert.deepEqual(Array.from(sub(k).testX), picked);
-    assert.deepEqual(picked, [...picked].sort((x, y) => x - y), 'file order');
+    assert.deepEqual(
+      picked,
+      [...picked].sort((x, y) => x - y),
+      'file order',
+    );
     const perClass = new Array(10).fill(0);
     for (const v of picked) perClass[(v - 1000) % 10]++;
     assert.deepEqual(perClass, new Array(10).fill(5));
-    assert.deepEqual(Array.from(t0.testY), picked.map((v) => ((v - 1000) % 10 === 0 ? 0 : 1)));
+    assert.deepEqual(
+      Array.from(t0.testY),
+      picked.map((v) => ((v - 1000) % 10 === 0 ? 0 : 1)),
+    );
     assert.notDeepEqual(Array.from(sub(0, 8).testX), picked);
     // As many images as classes: one of each, so both labels are present.
     const small = prepareTrialData(raw, { ...base, normalClass: 0, seed: 7, testSize: 10 });
@@ -192,14 +238,38 @@ describe('selection: train subsample, contamination, test subsample', () => {
 
   it("'symmetric' scales bytes to [-1, 1], ignores minmax; anomaly flags make the test per class", () => {
     const raw: RawDataset = {
-      name: 's', classNames: ['a', 'b'], source: 'test', preprocessing: 'symmetric',
-      train: { images: Uint8Array.from([0, 255, 51, 204, 9, 9]), labels: Uint8Array.from([0, 0, 1]), n: 3, height: 1, width: 1, channels: 2 },
-      test: { images: Uint8Array.from([0, 255, 7, 7, 51, 204]), labels: Uint8Array.from([0, 1, 0]), anomaly: Uint8Array.from([0, 1, 1]), n: 3, height: 1, width: 1, channels: 2 },
+      name: 's',
+      classNames: ['a', 'b'],
+      source: 'test',
+      preprocessing: 'symmetric',
+      train: {
+        images: Uint8Array.from([0, 255, 51, 204, 9, 9]),
+        labels: Uint8Array.from([0, 0, 1]),
+        n: 3,
+        height: 1,
+        width: 1,
+        channels: 2,
+      },
+      test: {
+        images: Uint8Array.from([0, 255, 7, 7, 51, 204]),
+        labels: Uint8Array.from([0, 1, 0]),
+        anomaly: Uint8Array.from([0, 1, 1]),
+        n: 3,
+        height: 1,
+        width: 1,
+        channels: 2,
+      },
     };
     const d = prepareTrialData(raw, { ...base, normalClass: 0, minmax: 'train' });
     assert.equal(d.nTrain, 2);
-    const pairs = [[d.trainX[0], d.trainX[1]], [d.trainX[2], d.trainX[3]]].sort((p, q) => p[0] - q[0]);
-    assert.deepEqual(pairs, [[-1, 1], [Math.fround(51 / 127.5 - 1), Math.fround(204 / 127.5 - 1)]]);
+    const pairs = [
+      [d.trainX[0], d.trainX[1]],
+      [d.trainX[2], d.trainX[3]],
+    ].sort((p, q) => p[0] - q[0]);
+    assert.deepEqual(pairs, [
+      [-1, 1],
+      [Math.fround(51 / 127.5 - 1), Math.fround(204 / 127.5 - 1)],
+    ]);
     // class 0's test images are records 0 and 2; record 2 is flagged anomalous; record 1 (class 1) is not used.
     assert.equal(d.nTest, 2);
     assert.deepEqual(Array.from(d.testY), [0, 1]);
@@ -211,7 +281,14 @@ const real = existsSync(`${FASHION_MNIST_SYSTEM_DIR}train-images-idx3-ubyte.gz`)
 describe('on the real Fashion-MNIST', { skip: !real && 'not installed' }, () => {
   it('prepares class 0 deterministically, normal training images in [0, 1]', async () => {
     const raw = await loadFashionMnist(FASHION_MNIST_SYSTEM_DIR);
-    const o: TrialDataOptions = { normalClass: 0, seed: 3, contamination: 0.1, minmax: 'train', trainSize: 500, testSize: 1000 };
+    const o: TrialDataOptions = {
+      normalClass: 0,
+      seed: 3,
+      contamination: 0.1,
+      minmax: 'train',
+      trainSize: 500,
+      testSize: 1000,
+    };
     const a = prepareTrialData(raw, o);
     const b = prepareTrialData(raw, o);
     assert.deepEqual(Buffer.from(a.trainX.buffer), Buffer.from(b.trainX.buffer));

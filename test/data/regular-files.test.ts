@@ -64,7 +64,8 @@ describe('every reader refuses a FIFO named as its data file', { timeout: 60_000
   it('CIFAR-10: a FIFO as a training batch', async () => {
     const dir = join(root, 'cifar');
     mkdirSync(dir);
-    for (const f of [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE]) writeFileSync(join(dir, f), Buffer.alloc(CIFAR10_RECORD));
+    for (const f of [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE])
+      writeFileSync(join(dir, f), Buffer.alloc(CIFAR10_RECORD));
     const fifo = join(dir, CIFAR10_TRAIN_FILES[2]!);
     rmSync(fifo);
     makeFifo(fifo);
@@ -78,7 +79,8 @@ describe('every reader refuses a FIFO named as its data file', { timeout: 60_000
 
   it('MVTec AD: a FIFO named as a PNG is refused, not skipped', async () => {
     const dir = join(root, 'mvtec');
-    for (const rel of ['bottle/train/good', 'bottle/test/good', 'bottle/test/broken']) mkdirSync(join(dir, rel), { recursive: true });
+    for (const rel of ['bottle/train/good', 'bottle/test/good', 'bottle/test/broken'])
+      mkdirSync(join(dir, rel), { recursive: true });
     const png = pngBytes(64, 64, 3, new Uint8Array(64 * 64 * 3));
     writeFileSync(join(dir, 'bottle/train/good/000.png'), png);
     writeFileSync(join(dir, 'bottle/test/good/000.png'), png);
@@ -89,6 +91,8 @@ describe('every reader refuses a FIFO named as its data file', { timeout: 60_000
   it('a multi-file reader stops with the signal', async () => {
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(loadDataset({ name: 'mvtec', dir: join(root, 'mvtec') }, { signal: ac.signal }), { name: 'AbortError' });
+    await assert.rejects(loadDataset({ name: 'mvtec', dir: join(root, 'mvtec') }, { signal: ac.signal }), {
+      name: 'AbortError',
+    });
   });
 });

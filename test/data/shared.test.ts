@@ -20,20 +20,38 @@ function mixed(): RawDataset {
     classNames: ['a', 'b', 'c'],
     source: '/somewhere',
     preprocessing: 'symmetric',
-    train: { images: Uint8Array.from({ length: 3 * 5 }, (_, i) => i * 11), labels: Uint8Array.from([0, 1, 2]), n: 3, height: 1, width: 5, channels: 1 },
+    train: {
+      images: Uint8Array.from({ length: 3 * 5 }, (_, i) => i * 11),
+      labels: Uint8Array.from([0, 1, 2]),
+      n: 3,
+      height: 1,
+      width: 5,
+      channels: 1,
+    },
     test: {
       images: Float32Array.from({ length: 7 }, (_, i) => i / 3 - 1),
       labels: Uint8Array.from([2, 2, 0, 1, 0, 0, 1]),
       anomaly: Uint8Array.from([1, 0, 0, 1, 1, 0, 1]),
-      n: 7, height: 1, width: 1, channels: 1,
+      n: 7,
+      height: 1,
+      width: 1,
+      channels: 1,
     },
   };
 }
 
 function assertSameData(a: RawDataset, b: RawDataset) {
   assert.deepEqual(
-    { ...a, train: { ...a.train, images: Array.from(a.train.images) }, test: { ...a.test, images: Array.from(a.test.images) } },
-    { ...b, train: { ...b.train, images: Array.from(b.train.images) }, test: { ...b.test, images: Array.from(b.test.images) } },
+    {
+      ...a,
+      train: { ...a.train, images: Array.from(a.train.images) },
+      test: { ...a.test, images: Array.from(a.test.images) },
+    },
+    {
+      ...b,
+      train: { ...b.train, images: Array.from(b.train.images) },
+      test: { ...b.test, images: Array.from(b.test.images) },
+    },
   );
   for (const k of ['train', 'test'] as const) {
     assert.equal(a[k].images.constructor, b[k].images.constructor);
@@ -84,7 +102,11 @@ describe('shared data and the disk cache', () => {
 
     const good = readFileSync(path);
     const damage: [string, Buffer, RegExp][] = [
-      ['one payload byte flipped', Buffer.from(good).fill(good[good.length - 100] ^ 0xff, good.length - 100, good.length - 99), /checksum mismatch/],
+      [
+        'one payload byte flipped',
+        Buffer.from(good).fill(good[good.length - 100] ^ 0xff, good.length - 100, good.length - 99),
+        /checksum mismatch/,
+      ],
       ['cut short', good.subarray(0, good.length - 1000), /size/],
       ['not ours', Buffer.from('hello, world'), /not a data cache file/],
       ['header garbage', Buffer.concat([good.subarray(0, 12), Buffer.from('{{{{'), good.subarray(16)]), /unreadable/],
@@ -137,7 +159,13 @@ describe('shared data and the disk cache', () => {
     const big = (shared: boolean): RawDataset => {
       const images = shared ? new Uint8Array(new SharedArrayBuffer(S)) : new Uint8Array(S);
       for (let i = 0; i < S; i += 4096) images[i] = (i >> 12) & 255;
-      return { name: 'big', classNames: ['a'], source: 'test', train: { images, labels: new Uint8Array(1), n: 1, height: 1, width: S, channels: 1 }, test: { images: new Uint8Array(1), labels: new Uint8Array(1), n: 1, height: 1, width: 1, channels: 1 } };
+      return {
+        name: 'big',
+        classNames: ['a'],
+        source: 'test',
+        train: { images, labels: new Uint8Array(1), n: 1, height: 1, width: S, channels: 1 },
+        test: { images: new Uint8Array(1), labels: new Uint8Array(1), n: 1, height: 1, width: 1, channels: 1 },
+      };
     };
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');
@@ -153,7 +181,8 @@ describe('shared data and the disk cache', () => {
       gc();
       const rss0 = process.memoryUsage().rss;
       const ws = [0, 1].map(() => new Worker(code, { eval: true, workerData: raw }));
-      const next = (w: Worker) => new Promise<Record<string, unknown>>((r, j) => (w.once('message', r), w.once('error', j)));
+      const next = (w: Worker) =>
+        new Promise<Record<string, unknown>>((r, j) => (w.once('message', r), w.once('error', j)));
       const first = await Promise.all(ws.map(next));
       const grew = process.memoryUsage().rss - rss0;
       raw.train.images[4096 * 7] = 201; // written by the main thread after the workers started
@@ -172,7 +201,10 @@ describe('shared data and the disk cache', () => {
     // At most one copy (freed memory of the array written above may be reused, so no lower bound).
     assert.ok(loaded < 1.3 * S, `loading ${mb(S)} MiB grew rss by ${mb(loaded)} MiB`);
     const s = await twoWorkers(shared);
-    assert.deepEqual(s.first, [{ sum: expectedSum, shared: true }, { sum: expectedSum, shared: true }]);
+    assert.deepEqual(s.first, [
+      { sum: expectedSum, shared: true },
+      { sum: expectedSum, shared: true },
+    ]);
     assert.deepEqual(s.markers, [201, 201], 'both workers see the main thread write: same memory');
     // Two workers' own heaps and code cost ~10-20 MiB each; a copy of the data would cost 96.
     assert.ok(s.grew < 0.5 * S, `two workers on ${mb(S)} MiB of shared data grew rss by ${mb(s.grew)} MiB`);

@@ -16,7 +16,10 @@ describe('synthetic data set', () => {
     assert.deepEqual(count(a.train.labels), new Array(10).fill(200));
     assert.deepEqual(count(a.test.labels), new Array(10).fill(100));
     assert.equal(a.classNames.length, SYNTHETIC_CLASSES.length);
-    assert.notDeepEqual(Buffer.from(makeSynthetic({ seed: 1, trainPerClass: 2, testPerClass: 1 }).train.images), Buffer.from(a.train.images.subarray(0, 20 * 1024)));
+    assert.notDeepEqual(
+      Buffer.from(makeSynthetic({ seed: 1, trainPerClass: 2, testPerClass: 1 }).train.images),
+      Buffer.from(a.train.images.subarray(0, 20 * 1024)),
+    );
     // the training images do not depend on the test size
     assert.deepEqual(Buffer.from(makeSynthetic({ testPerClass: 3 }).train.images), Buffer.from(a.train.images));
   });

@@ -76,7 +76,11 @@ describe('WTBI CSV reader', () => {
           }
         for (let r = 0; r < 26; r++) {
           const row = start + r;
-          for (const [c, f] of [[0, m0], [1, m1], [2, m2]] as const) {
+          for (const [c, f] of [
+            [0, m0],
+            [1, m1],
+            [2, m2],
+          ] as const) {
             const got = w[(3 + r) * 32 + 3 + c];
             assert.ok(Math.abs(got - f(row)) < 1e-6, `window at ${start}, row ${row}, m${c}: ${got} vs ${f(row)}`);
           }
@@ -86,7 +90,10 @@ describe('WTBI CSV reader', () => {
     const train = starts(ds.train.images, 10);
     const test = starts(ds.test.images, 8);
     // The normal windows start at rows 0..14 and the icing ones at 40..42; each exactly once.
-    assert.deepEqual([...train, ...test.slice(0, 5)].sort((a, b) => a - b), Array.from({ length: 15 }, (_, i) => i));
+    assert.deepEqual(
+      [...train, ...test.slice(0, 5)].sort((a, b) => a - b),
+      Array.from({ length: 15 }, (_, i) => i),
+    );
     assert.deepEqual(test.slice(5), [40, 41, 42]);
     // The split is seeded: the same file gives the same split; another seed another.
     const again = await readWtbi(file);
@@ -94,7 +101,12 @@ describe('WTBI CSV reader', () => {
     const other = await readWtbi(file, { splitSeed: 5 });
     assert.notDeepEqual(Buffer.from(other.dataset.train.images.buffer), Buffer.from(ds.train.images.buffer));
     // A trial: normal class 0, values as stored.
-    const d = prepareTrialData(await loadDataset({ name: 'wtbi', file }), { normalClass: 0, seed: 0, contamination: 0, minmax: 'train' });
+    const d = prepareTrialData(await loadDataset({ name: 'wtbi', file }), {
+      normalClass: 0,
+      seed: 0,
+      contamination: 0,
+      minmax: 'train',
+    });
     assert.deepEqual([d.nTrain, d.nTest, d.height], [10, 8, 32]);
     assert.deepEqual(Array.from(d.testY), [0, 0, 0, 0, 0, 1, 1, 1]);
   });
@@ -125,13 +137,33 @@ describe('WTBI CSV reader', () => {
   };
 
   it('rejects a non-numeric cell naming file, line and column', async () => {
-    await rejects(csv(70, (b) => (b[9][3] = 'n/a')), {}, ':11 column "m2"', '"n/a" is not a number');
-    await rejects(csv(70, (b) => (b[4][5] = '')), {}, ':6 column "m4"');
+    await rejects(
+      csv(70, (b) => (b[9][3] = 'n/a')),
+      {},
+      ':11 column "m2"',
+      '"n/a" is not a number',
+    );
+    await rejects(
+      csv(70, (b) => (b[4][5] = '')),
+      {},
+      ':6 column "m4"',
+    );
   });
 
   it('rejects a bad flag, a short row, a missing column, too few rows', async () => {
-    await rejects(csv(70, (b) => (b[0][28] = '2')), {}, ':2 column "label"', 'not 0 or 1');
-    await rejects(csv(70, (b) => b[2].pop()), {}, ':4', '28 cells', 'header has 29');
+    await rejects(
+      csv(70, (b) => (b[0][28] = '2')),
+      {},
+      ':2 column "label"',
+      'not 0 or 1',
+    );
+    await rejects(
+      csv(70, (b) => b[2].pop()),
+      {},
+      ':4',
+      '28 cells',
+      'header has 29',
+    );
     await rejects(csv(), { labelColumn: 'icing_flag' }, ':1', 'no icing-flag column "icing_flag"');
     await rejects(csv(), { measurements: ['m1', 'wind_speed'] }, ':1', 'no measurement column "wind_speed"');
     await rejects(csv(), { measurements: [40] }, ':1', 'at position 40');

@@ -29,8 +29,14 @@ export async function runData(opts: DataOptions): Promise<void> {
           }
         : undefined,
     });
-    if (result.alreadyThere) opts.write(`${opts.name}: already there and verified, in ${result.dir}; nothing downloaded (--dest DIR downloads a copy there)`);
-    else opts.write(`${opts.name}: ${result.downloaded.length} file(s) downloaded, ${result.kept.length} already there and verified, in ${result.dir}`);
+    if (result.alreadyThere)
+      opts.write(
+        `${opts.name}: already there and verified, in ${result.dir}; nothing downloaded (--dest DIR downloads a copy there)`,
+      );
+    else
+      opts.write(
+        `${opts.name}: ${result.downloaded.length} file(s) downloaded, ${result.kept.length} already there and verified, in ${result.dir}`,
+      );
     return;
   }
   throw new UserInputError(`unknown action "${opts.action}" (use: sweep data list | sweep data fetch <name>)`, 'data');
