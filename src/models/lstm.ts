@@ -58,14 +58,16 @@ export function lstm(
       return [
         g,
         {
-          wih: store.add(`${name}.weight_ih.${g}`, () => wih()[k]!, [nIn, h], true),
-          whh: whh ? store.add(`${name}.weight_hh.${g}`, () => whh()[k]!, [h, h], true) : null,
+          wih: store.add(`${name}.weight_ih.${g}`, () => wih.get()[k]!, [nIn, h], true),
+          whh: whh ? store.add(`${name}.weight_hh.${g}`, () => whh.get()[k]!, [h, h], true) : null,
           bih: store.add(`${name}.bias_ih.${g}`, () => new Float32Array(h), [h], true),
           bhh: store.add(`${name}.bias_hh.${g}`, () => new Float32Array(h), [h], true),
         },
       ];
     }),
   ) as Record<Gate, { wih: tf.Variable; whh: tf.Variable | null; bih: tf.Variable; bhh: tf.Variable }>;
+  wih.release();
+  whh?.release();
 
   const weights: GateWeights = Object.fromEntries(
     gates.map((g) => [g, { wih: p[g].wih as tf.Tensor2D, bih: p[g].bih as tf.Tensor1D, bhh: p[g].bhh as tf.Tensor1D }]),
@@ -183,8 +185,12 @@ function sequenceOp(gates: readonly Gate[]) {
     op(x, ...gates.flatMap((g) => [w[g]!.wih, w[g]!.bih, w[g]!.bhh, u[g]!])) as tf.Tensor2D;
 }
 
-/** The full matrix is drawn once, on first use, and shared by the gates' blocks. */
-function once<T>(f: () => T): () => T {
+/**
+ * The full matrix is drawn once, on first use, and shared by the gates'
+ * blocks; released once they are all made, since the forward closures keep
+ * this function's scope (and would keep the matrix's ~100 MB buffer) alive.
+ */
+function once<T>(f: () => T): { get: () => T; release: () => void } {
   let v: T | undefined;
-  return () => (v ??= f());
+  return { get: () => (v ??= f()), release: () => (v = undefined) };
 }
