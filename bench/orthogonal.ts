@@ -7,9 +7,11 @@
 //
 // Old path (commit a0ef97b, copied below): 8192 x 2048 by CholeskyQR with
 // float32 products on the tf backend, the Cholesky and triangular inverse in
-// plain float64 JS loops, one Newton-Schulz step; 8192 x 128 by the exact
-// float64 Householder QR (it was under the size threshold); then each gate's
-// block transposed out of the row-major Q. New path: orthogonalBlocks, one
+// plain float64 JS loops, one Newton-Schulz step; then each gate's block
+// transposed out of the row-major Q. (Smaller matrices, under its size
+// threshold, took the exact float64 Householder QR.) The paper network's
+// LSTM has two such 8192 x 2048 matrices: weight_hh, and weight_ih (its input
+// is the flattened encoder output, 128 x 4 x 4). New path: orthogonalBlocks, one
 // CholeskyQR pass with every O(n^3) step a float32 GEMM on the gates' blocks
 // in place (src/models/cholesky-qr.ts).
 // --exact-size also compares both against the exact Householder Q of an
@@ -157,17 +159,17 @@ console.log(
 );
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(8);
-console.log('\nmatrix         path   wall      cpu       max|QᵀQ-I|   max|Q_old-Q_new|');
+console.log('\nmatrix                   path   wall      cpu       max|QᵀQ-I|   max|Q_old-Q_new|');
 for (const [m, n, tag] of [
   [8192, 2048, 'weight_hh'],
-  [8192, 128, 'weight_ih'],
+  [8192, 2048, 'weight_ih'], // the LSTM's input is the flattened encoder output, 128 x 4 x 4
 ] as const) {
   const old = timed(() => legacyGates(m, n, rngStream(seed, `init:lstm.${tag}`)));
   const neu = timed(() => orthogonalBlocks(m, n, 4, rngStream(seed, `init:lstm.${tag}`)));
   const diff = maxAbsDiffBlocks(old.value, neu.value);
   const maxQ = Math.max(...old.value.map((b) => b.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
   const ulp = 2 ** (Math.floor(Math.log2(maxQ)) - 23); // float32 spacing at max|Q|
-  const size = `${m}x${n}`.padEnd(13);
+  const size = `${tag} ${m}x${n}`.padEnd(23);
   console.log(`${size}  old  ${fmt(old.wallMs)}  ${fmt(old.cpuMs)}  ${orthError(old.value, n).toExponential(2)}`);
   console.log(
     `${size}  new  ${fmt(neu.wallMs)}  ${fmt(neu.cpuMs)}  ${orthError(neu.value, n).toExponential(2)}     ${diff.toExponential(2)} (${(diff / ulp).toFixed(1)} ulps of max|Q|)`,
