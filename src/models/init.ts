@@ -1,7 +1,8 @@
 // Weight initialisers, each a pure function of a seeded stream: the numbers
 // depend on the seed and the parameter's name, never on the backend (except
 // for the float32 rounding of the large orthogonal path, see `orthogonal`).
-import * as tf from '@tensorflow/tfjs-core';
+import { choleskyQrHeapFloats, choleskyQrInPlace } from './cholesky-qr.js';
+import { fastGemmAvailable } from './gemm.js';
 import type { Rng } from './rng.js';
 
 /** torch.nn.init.calculate_gain('leaky_relu', slope). */
@@ -34,15 +35,13 @@ export function linearDefault(n: number, fanIn: number, rng: Rng): Float32Array 
  * of the QR of a Gaussian matrix, with columns signed so that diag(R) > 0
  * (torch's `q *= sign(diag(r))`), transposed when rows < cols.
  *
- * Small matrices take an exact float64 Householder QR in JS. The paper's
- * 8192 x 2048 LSTM matrices take minutes that way (about 150 s here), so on a
- * backend with a fast matMul (not tfjs's cpu one, which is slower than the JS
- * loop) large ones take CholeskyQR (the Gram product and the final product on the tf backend,
- * Cholesky and triangular inverse of the small n x n factor in float64 JS),
- * then one Newton-Schulz step to restore orthogonality lost to float32. Both
- * give the same Q (the QR with positive diag(R) is unique); the large path
- * needs a well-conditioned Gaussian matrix, which a tall one (4H x H for an
- * LSTM) is, and falls back to Householder if Cholesky breaks down.
+ * Small matrices take an exact float64 Householder QR in JS. Large ones (the
+ * paper's 8192 x 2048 LSTM matrix took about 150 s that way) take CholeskyQR
+ * in float32 GEMMs (./cholesky-qr.ts) where a fast GEMM is at hand (the
+ * native addon, or a tf backend other than cpu). Both give the same Q (the QR
+ * with positive diag(R) is unique) up to float32 rounding; the GEMM path
+ * needs a well-conditioned matrix, which a tall Gaussian one is (m >= 2n
+ * required: cond(A) <= 6), and falls back to Householder on a breakdown.
  */
 export function orthogonal(
   rows: number,
@@ -53,19 +52,146 @@ export function orthogonal(
   const tall = rows >= cols;
   const m = tall ? rows : cols;
   const n = tall ? cols : rows;
-  // torch draws the rows x cols matrix and transposes it when wide; draw the same.
-  const g = new Float64Array(m * n);
-  if (tall) for (let i = 0; i < m * n; i++) g[i] = rng.normal();
-  else {
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) g[c * n + r] = rng.normal();
+  if (useGemmPath(m, n, path)) {
+    // A wide matrix's transpose (the tall one factored) held transposed is the matrix itself, drawn in order.
+    if (!tall) return gemmQ(rows, cols, 1, (a) => rng.fillNormal(a))[0]!;
+    return transpose(orthogonalBlocks(rows, cols, 1, rng, path)[0]!, cols, rows);
   }
-  const useCholesky =
-    path === 'cholesky' || (path === 'auto' && m * n * n > 2 ** 30 && m >= 2 * n && tf.getBackend() !== 'cpu');
-  const q = (useCholesky ? choleskyQ(g, m, n) : null) ?? householderQ(g, m, n); // m x n row-major
-  if (tall) return Float32Array.from(q);
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = q[c * n + r];
+  const g = new Float64Array(m * n);
+  drawTall(g, rows, cols, rng);
+  const q = householderQ(g, m, n);
+  if (tall) return new Float32Array(q);
+  return transpose(q, m, n);
+}
+
+/**
+ * orthogonal(rows, cols) of a tall matrix, cut into `blocks` row blocks of
+ * rows / blocks rows, each returned transposed ([cols, rows / blocks],
+ * row-major): for an LSTM's [4H, in] matrix and 4 blocks, the gates' [in, H]
+ * weights for x @ W. On the GEMM path they are views on one buffer (no
+ * transposes, no copies: about 0.5 s less at the paper's size); never shared.
+ */
+export function orthogonalBlocks(
+  rows: number,
+  cols: number,
+  blocks: number,
+  rng: Rng,
+  path: 'auto' | 'householder' | 'cholesky' = 'auto',
+): Float32Array[] {
+  if (rows < cols || rows % blocks !== 0)
+    throw new RangeError(
+      `orthogonalBlocks: needs rows >= cols and rows a multiple of ${blocks}, got ${rows} x ${cols}`,
+    );
+  const h = rows / blocks;
+  if (useGemmPath(rows, cols, path)) return gemmQ(rows, cols, blocks, (a) => drawChunked(a, rows, cols, h, rng));
+  const g = new Float64Array(rows * cols);
+  rng.fillNormal(g);
+  return chunksOf(householderQ(g, rows, cols), rows, cols, h);
+}
+
+/** m·n² above which a tall matrix takes the GEMM path: Householder in JS costs about 4·m·n² flops (~0.4 s here). */
+const FAST_MIN_WORK = 2 ** 26;
+
+function useGemmPath(m: number, n: number, path: 'auto' | 'householder' | 'cholesky'): boolean {
+  return path === 'cholesky' || (path === 'auto' && m * n * n > FAST_MIN_WORK && m >= 2 * n && fastGemmAvailable());
+}
+
+/**
+ * CholeskyQR passes for a tall m x n Gaussian matrix. Its condition number is
+ * about (1 + √(n/m)) / (1 - √(n/m)): 3 at 4:1 (an LSTM's 4H x H), 5.8 at 2:1.
+ * One float32 pass is off by about eps32·cond², a second by eps32·cond.
+ * Measured against the exact Householder Q (bench/orthogonal.ts): at 4:1,
+ * 3.4e-8 after one pass and 3.1e-8 after two (max |Q| 0.11, float32 ulp
+ * 7.5e-9; orthogonality the same); at 2:1, 9.6e-8 and 4.7e-8. So one pass
+ * from 4:1 on, where a second would only double the time.
+ */
+export function choleskyPasses(m: number, n: number): number {
+  return m >= 4 * n ? 1 : 2;
+}
+
+/**
+ * The GEMM path for the tall m x n matrix that `draw` puts in its transposed
+ * chunks of m / chunks rows (./cholesky-qr.ts): Q's chunks, as views.
+ */
+function gemmQ(m: number, n: number, chunks: number, draw: (a: Float32Array) => void): Float32Array[] {
+  const [mm, nn] = m >= n ? [m, n] : [n, m];
+  const heap = new Float32Array(choleskyQrHeapFloats(mm, nn));
+  const a = heap.subarray(0, mm * nn);
+  draw(a);
+  const size = (mm * nn) / chunks;
+  const views = () => Array.from({ length: chunks }, (_, k) => heap.subarray(k * size, (k + 1) * size));
+  if (choleskyQrInPlace(heap, mm, nn, chunks, choleskyPasses(mm, nn))) return views();
+  // Not positive definite in float32: the exact path on what the heap holds (the draws, or a matrix with their Q).
+  const t = Float64Array.from(a);
+  const h = mm / chunks;
+  const q = householderQ(unchunk(t, mm, nn, h), mm, nn);
+  return chunksOf(q, mm, nn, h);
+}
+
+/** The tall rows x cols Gaussian matrix, drawn in torch's order, into transposed chunks of h rows. */
+function drawChunked(out: Float32Array, rows: number, cols: number, h: number, rng: Rng): void {
+  // Tiles of T rows: drawn in order, then each column's T values written together.
+  const T = 64;
+  const tile = new Float64Array(T * cols);
+  let r0 = 0;
+  while (r0 < rows) {
+    const tr = Math.min(T, h - (r0 % h)); // never across a chunk boundary
+    const part = tile.subarray(0, tr * cols);
+    rng.fillNormal(part);
+    const base = Math.floor(r0 / h) * cols * h + (r0 % h);
+    for (let j = 0; j < cols; j++) {
+      const o = base + j * h;
+      for (let r = 0; r < tr; r++) out[o + r] = part[r * cols + j]!;
+    }
+    r0 += tr;
+  }
+}
+
+/** Row-major m x n from its transposed chunks of h rows. */
+function unchunk(c: Float64Array, m: number, n: number, h: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const base = Math.floor(i / h) * n * h + (i % h);
+    for (let j = 0; j < n; j++) out[i * n + j] = c[base + j * h]!;
+  }
   return out;
+}
+
+/** The transposed chunks of h rows of a row-major m x n matrix, as float32 arrays. */
+function chunksOf(q: Float64Array, m: number, n: number, h: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let k = 0; k < m / h; k++) out.push(transposeBlock(q, k * h, h, n));
+  return out;
+}
+
+/** Rows r0..r0+h of a row-major matrix with n columns, transposed (n x h), in cache-sized tiles. */
+function transposeBlock(q: Float32Array | Float64Array, r0: number, h: number, n: number): Float32Array {
+  const out = new Float32Array(n * h);
+  const T = 64;
+  for (let i0 = 0; i0 < h; i0 += T) {
+    const i1 = Math.min(h, i0 + T);
+    for (let j0 = 0; j0 < n; j0 += T) {
+      const j1 = Math.min(n, j0 + T);
+      for (let i = i0; i < i1; i++) {
+        const row = (r0 + i) * n;
+        for (let j = j0; j < j1; j++) out[j * h + i] = q[row + j]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** The transpose of a row-major rows x cols matrix. */
+function transpose(q: Float32Array | Float64Array, rows: number, cols: number): Float32Array {
+  return transposeBlock(q, 0, rows, cols);
+}
+
+/** torch draws the rows x cols matrix and transposes it when wide; fills `out` (m x n, m >= n) with the same. */
+function drawTall(out: Float64Array, rows: number, cols: number, rng: Rng): void {
+  if (rows >= cols) return rng.fillNormal(out);
+  const g = new Float64Array(rows * cols);
+  rng.fillNormal(g);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = g[r * cols + c]!;
 }
 
 /** Q (m x n, row-major) of the thin QR of a row-major m x n matrix, diag(R) > 0. */
@@ -119,64 +245,4 @@ function applyReflector(v: Float64Array, beta: number, col: Float64Array, k: num
   for (let i = 0; i < v.length; i++) s += v[i] * col[k + i];
   s *= beta;
   for (let i = 0; i < v.length; i++) col[k + i] -= s * v[i];
-}
-
-/** CholeskyQR + one Newton-Schulz step; null when the Gram matrix is not numerically positive definite. */
-function choleskyQ(a: Float64Array, m: number, n: number): Float64Array | null {
-  const at = tf.tensor2d(Float32Array.from(a), [m, n]);
-  try {
-    const gram = tf.tidy(() => tf.matMul(at, at, true, false));
-    const gramValues = Float64Array.from(gram.dataSync());
-    gram.dispose();
-    const rInv = upperInverseFromCholesky(gramValues, n);
-    if (!rInv) return null;
-    const q = tf.tidy(() => {
-      const q1 = tf.matMul(at, tf.tensor2d(Float32Array.from(rInv), [n, n]));
-      // Q <- Q (3I - QᵀQ) / 2: first-order correction toward orthonormal columns.
-      const e = tf.matMul(q1, q1, true, false);
-      return tf.matMul(q1, tf.sub(tf.mul(tf.eye(n), 1.5), tf.mul(e, 0.5)));
-    });
-    const out = Float64Array.from(q.dataSync());
-    q.dispose();
-    return out;
-  } finally {
-    at.dispose();
-  }
-}
-
-/** R^{-1} (row-major, upper triangular) where G = RᵀR, or null if G is not positive definite. */
-function upperInverseFromCholesky(g: Float64Array, n: number): Float64Array | null {
-  // Lower Cholesky factor L (G = L Lᵀ), stored row-major; R = Lᵀ.
-  const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = g[i * n + j];
-      const li = i * n;
-      const lj = j * n;
-      for (let k = 0; k < j; k++) s -= l[li + k] * l[lj + k];
-      if (i === j) {
-        if (!(s > 0)) return null;
-        l[li + i] = Math.sqrt(s);
-      } else l[li + j] = s / l[lj + j];
-    }
-  }
-  // X = L^{-1} (lower), row by row: X[i] = (e_i - sum_{k<i} L[i][k] X[k]) / L[i][i],
-  // each term an axpy over contiguous rows.
-  const x = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const xi = i * n;
-    for (let k = 0; k < i; k++) {
-      const lik = l[xi + k];
-      if (lik === 0) continue;
-      const xk = k * n;
-      for (let j = 0; j <= k; j++) x[xi + j] -= lik * x[xk + j];
-    }
-    const d = l[xi + i];
-    for (let j = 0; j < i; j++) x[xi + j] /= d;
-    x[xi + i] = 1 / d;
-  }
-  // R^{-1} = (Lᵀ)^{-1} = (L^{-1})ᵀ.
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) out[j * n + i] = x[i * n + j];
-  return out;
 }

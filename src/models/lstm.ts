@@ -8,7 +8,7 @@
 // Gates can be replaced by 1 (Table VII): their weights are then not created.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LstmMode } from '../study/schema.js';
-import { orthogonal } from './init.js';
+import { orthogonalBlocks } from './init.js';
 import type { Forward } from './layers.js';
 import type { ParamStore } from './params.js';
 import { rngStream } from './rng.js';
@@ -46,23 +46,28 @@ export function lstm(
 ): Forward<tf.Tensor2D, tf.Tensor2D> {
   const { inputSize: nIn, hiddenSize: h } = spec;
   const gates = lstmGates(spec);
-  const wih = once(() => orthogonal(4 * h, nIn, rngStream(seed, `init:${name}.weight_ih`)));
+  // Each gate's [in, H] block of torch's [4H, in] matrix, transposed for x @ W.
+  const wih = once(() => orthogonalBlocks(4 * h, nIn, 4, rngStream(seed, `init:${name}.weight_ih`)));
   const whh =
-    spec.mode === 'sequence' ? once(() => orthogonal(4 * h, h, rngStream(seed, `init:${name}.weight_hh`))) : null;
+    spec.mode === 'sequence'
+      ? once(() => orthogonalBlocks(4 * h, h, 4, rngStream(seed, `init:${name}.weight_hh`)))
+      : null;
   const p = Object.fromEntries(
     gates.map((g) => {
       const k = TORCH_ORDER.indexOf(g);
       return [
         g,
         {
-          wih: store.add(`${name}.weight_ih.${g}`, () => gateBlock(wih(), k, h, nIn), [nIn, h], true),
-          whh: whh ? store.add(`${name}.weight_hh.${g}`, () => gateBlock(whh(), k, h, h), [h, h], true) : null,
+          wih: store.add(`${name}.weight_ih.${g}`, () => wih.get()[k]!, [nIn, h], true),
+          whh: whh ? store.add(`${name}.weight_hh.${g}`, () => whh.get()[k]!, [h, h], true) : null,
           bih: store.add(`${name}.bias_ih.${g}`, () => new Float32Array(h), [h], true),
           bhh: store.add(`${name}.bias_hh.${g}`, () => new Float32Array(h), [h], true),
         },
       ];
     }),
   ) as Record<Gate, { wih: tf.Variable; whh: tf.Variable | null; bih: tf.Variable; bhh: tf.Variable }>;
+  wih.release();
+  whh?.release();
 
   const weights: GateWeights = Object.fromEntries(
     gates.map((g) => [g, { wih: p[g].wih as tf.Tensor2D, bih: p[g].bih as tf.Tensor1D, bhh: p[g].bhh as tf.Tensor1D }]),
@@ -180,18 +185,12 @@ function sequenceOp(gates: readonly Gate[]) {
     op(x, ...gates.flatMap((g) => [w[g]!.wih, w[g]!.bih, w[g]!.bhh, u[g]!])) as tf.Tensor2D;
 }
 
-/** Rows [k*h, (k+1)*h) of a row-major [4h, cols] matrix, transposed to [cols, h]. */
-function gateBlock(w: Float32Array, k: number, h: number, cols: number): Float32Array {
-  const out = new Float32Array(cols * h);
-  for (let r = 0; r < h; r++) {
-    const row = (k * h + r) * cols;
-    for (let c = 0; c < cols; c++) out[c * h + r] = w[row + c];
-  }
-  return out;
-}
-
-/** The full matrix is drawn once, on first use, and shared by the gates' blocks. */
-function once<T>(f: () => T): () => T {
+/**
+ * The full matrix is drawn once, on first use, and shared by the gates'
+ * blocks; released once they are all made, since the forward closures keep
+ * this function's scope (and would keep the matrix's ~100 MB buffer) alive.
+ */
+function once<T>(f: () => T): { get: () => T; release: () => void } {
   let v: T | undefined;
-  return () => (v ??= f());
+  return { get: () => (v ??= f()), release: () => (v = undefined) };
 }

@@ -33,6 +33,6 @@ export function permutation(n: number, rng: Rng): Int32Array {
 
 export function normals(n: number, rng: Rng): Float32Array {
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng.normal();
+  rng.fillNormal(out);
   return out;
 }

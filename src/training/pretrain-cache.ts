@@ -20,8 +20,12 @@ import { modelPretrains, modelStructure } from '../models/registry.js';
 import type { InputShape, ModelStructure, ParamStore } from '../models/index.js';
 import type { TrialTask } from './messages.js';
 
-/** Bump when pretraining itself changes (init, losses, BN ...), so old entries stop matching. */
-export const PRETRAIN_FORMAT = 1;
+/**
+ * Bump when pretraining itself changes (init, losses, BN ...), so old entries stop matching.
+ * 2: the large LSTM orthogonal init moved to one-pass CholeskyQR (src/models/cholesky-qr.ts);
+ * its weights differ from format 1's by float32 rounding, and a study must not mix the two.
+ */
+export const PRETRAIN_FORMAT = 2;
 const MAGIC = Buffer.from('IAEPRE01', 'ascii');
 
 export interface PretrainKey {
