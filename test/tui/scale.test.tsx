@@ -1,6 +1,8 @@
 // A 3000-trial study with 8 workers: the report behind the tables rebuilds in
 // reasonable time (and is spaced by its cost), every view stays inside the
 // terminal, and a flood of progress messages yields about 10 renders a second.
+// The flood runs on node:test's mock clock (setTimeout and Date, which the
+// store and Ink's frame throttle use): one virtual second, counted exactly.
 import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +22,9 @@ import { UNICODE_GLYPHS } from '../../src/tui/caps.js';
 import { aurocOf, frozen, liveTrial, snapshot } from './fixtures/data.js';
 import { FakeStdin, FakeStdout, asStdin, asStdout } from './fixtures/terminal.js';
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A real turn of the event loop (taken before any mock): React renders on microtasks and immediates, not on the mocked timers. */
+const realSetImmediate = globalThis.setImmediate;
+const nextTurn = () => new Promise<void>((r) => realSetImmediate(r));
 
 const BIG = Study.parse({
   name: 'big',
@@ -82,6 +86,15 @@ test('3000 finished trials, 8 workers: report, views and render rate stay within
   assert.ok(reportMs < 10_000, `report took ${reportMs} ms`);
 
   const s0 = finished.summary(Date.now());
+  // From here on time moves only when the test ticks it.
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
+  /** Moves the mock clock `ms` forward a millisecond at a time, letting React render after each. */
+  const advance = async (ms: number) => {
+    for (let i = 0; i < ms; i++) {
+      t.mock.timers.tick(1);
+      await nextTurn();
+    }
+  };
   const store = new SweepStore(
     snapshot({
       study: 'big',
@@ -132,7 +145,7 @@ test('3000 finished trials, 8 workers: report, views and render rate stay within
     }
     // Progress flood: 8 workers, one message each every 5 ms, for a second.
     stdin.type('1');
-    await delay(150);
+    await advance(150);
     renders = 0;
     const t1 = Date.now();
     let epoch = 0;
@@ -149,10 +162,10 @@ test('3000 finished trials, 8 workers: report, views and render rate stay within
           d.running = running;
         });
       }
-      await delay(5);
+      await advance(5);
     }
     const elapsed = Date.now() - t1;
-    await delay(150);
+    await advance(150);
     t.diagnostic(`${renders} renders for ${epoch * 8} progress messages in ${elapsed} ms`);
     assert.ok(renders <= (elapsed / 1000) * 10 + 3, `${renders} renders in ${elapsed} ms`);
     assert.ok(renders >= 3, 'the screen kept moving');
