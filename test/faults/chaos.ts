@@ -113,7 +113,7 @@ export function chaosStudy(name: string): Record<string, unknown> {
 export async function chaosSweep(opts: ChaosOptions): Promise<ChaosReport> {
   // The data's seeded generator: a failing run can be replayed from its seed.
   const rng = mulberry32(opts.seed);
-  const jitter = opts.jitterLines ?? 4;
+  const jitter = opts.jitterLines ?? 3;
   const log = opts.log ?? (() => undefined);
   const studyJson = chaosStudy(opts.name);
   const { dir, file, db } = writeStudy(studyJson);
