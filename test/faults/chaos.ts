@@ -8,7 +8,7 @@ import { expandGrid } from '../../src/grid/expand.js';
 import { TrialState } from '../../src/trial/state.js';
 import { FAIL_KIND_ATTR } from '../../src/trial/retries.js';
 import { mulberry32 } from '../../src/data/random.js';
-import { runCli, tinyStudy, trialsOf, trialsSoFar, waitFor, writeStudy, type Run } from '../e2e/helpers.js';
+import { runCli, tinyStudy, trialsOf, trialsSoFar, writeStudy, type Run } from '../e2e/helpers.js';
 
 /** Where a kill lands: during pretraining, joint training, right after a write, or while an export runs beside the sweep. */
 export const PHASES = ['pretrain', 'joint', 'write', 'export'] as const;
@@ -25,8 +25,13 @@ export interface ChaosOptions {
   readonly name: string;
   readonly kills: number;
   readonly seed: number;
-  /** Kill within this many ms after the phase's trigger line (seeded uniform). */
-  readonly jitterMs?: number;
+  /**
+   * Kill once the sweep printed up to this many more lines after the phase's
+   * trigger (seeded uniform; the write phase always kills at its trigger).
+   * Counted in lines, not ms: where a kill lands follows from the seed and the
+   * sweep's own events, not from how busy the machine is.
+   */
+  readonly jitterLines?: number;
   readonly log?: (line: string) => void;
   /** Called with the database path once it exists (the bench attaches a monitor). */
   readonly onDb?: (db: string) => void;
@@ -53,7 +58,44 @@ export interface ChaosReport {
   readonly finalExportCode: number | null;
 }
 
+/** Deadline guard of every wait: fails the run instead of hanging it. */
 const WAIT = 240_000;
+
+const ended = (r: Run) => r.child.exitCode !== null || r.child.signalCode !== null;
+
+/**
+ * Resolves once `ok()` holds: checked at once, after each chunk a process
+ * prints and when one closes. No polling interval: the kill follows the line
+ * that triggers it as closely as the pipe allows.
+ */
+function whenSeen(runs: readonly Run[], ok: () => boolean, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (!ok()) return;
+      stop();
+      resolve();
+    };
+    const deadline = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out after ${WAIT} ms waiting for ${what}`));
+    }, WAIT);
+    const stop = () => {
+      clearTimeout(deadline);
+      for (const r of runs) {
+        r.child.stdout?.off('data', check);
+        r.child.off('close', check);
+      }
+    };
+    for (const r of runs) {
+      r.child.stdout?.on('data', check);
+      r.child.on('close', check);
+    }
+    check();
+  });
+}
+
+/** Lines `text` holds after `offset`. */
+const linesAfter = (text: string, offset: number) => text.slice(offset).split('\n').length - 1;
 
 /** The study: 36 points of a tiny network, each trial pretraining and training jointly for a few epochs. */
 export function chaosStudy(name: string): Record<string, unknown> {
@@ -71,7 +113,7 @@ export function chaosStudy(name: string): Record<string, unknown> {
 export async function chaosSweep(opts: ChaosOptions): Promise<ChaosReport> {
   // The data's seeded generator: a failing run can be replayed from its seed.
   const rng = mulberry32(opts.seed);
-  const jitter = opts.jitterMs ?? 300;
+  const jitter = opts.jitterLines ?? 3;
   const log = opts.log ?? (() => undefined);
   const studyJson = chaosStudy(opts.name);
   const { dir, file, db } = writeStudy(studyJson);
@@ -86,25 +128,34 @@ export async function chaosSweep(opts: ChaosOptions): Promise<ChaosReport> {
 
   for (let i = 0; i < opts.kills; i++) {
     const phase = PHASES[Math.floor(rng() * PHASES.length)]!;
-    const delayMs = Math.floor(rng() * (phase === 'write' ? jitter / 10 : jitter));
+    const draw = rng(); // drawn for every phase, so a seed picks the same phases as before
+    const more = phase === 'write' ? 0 : Math.floor(draw * jitter);
     const sweep = start();
     let exp: Run | null = null;
-    let exited = false;
-    void sweep.done.then(() => (exited = true));
+    // Where the sweep's output stood when the trigger came: the kill waits `more` lines past it.
+    let mark = 0;
     if (phase === 'export') {
-      await waitFor(() => exited || /running on/.test(sweep.stdout()), WAIT, 'the sweep running');
-      if (!exited) {
+      await whenSeen([sweep], () => ended(sweep) || /running on/.test(sweep.stdout()), 'the sweep running');
+      if (!ended(sweep)) {
         opts.onDb?.(db);
         exp = runCli(['export', opts.name, '--db', db, '--out', join(dir, `export-${i}`)]);
         const e = exp;
-        let expExited = false;
-        void e.done.then(() => (expExited = true));
-        await waitFor(() => expExited || /\.md$/m.test(e.stdout()), WAIT, 'the export writing');
+        await whenSeen([sweep, e], () => ended(sweep) || ended(e) || /\.md$/m.test(e.stdout()), 'the export writing');
       }
+      mark = sweep.stdout().length;
     } else {
-      await waitFor(() => exited || TRIGGER[phase].test(sweep.stdout()), WAIT, `the ${phase} phase`);
+      const trigger = TRIGGER[phase];
+      await whenSeen([sweep], () => ended(sweep) || trigger.test(sweep.stdout()), `the ${phase} phase`);
+      const m = trigger.exec(sweep.stdout());
+      mark = m ? sweep.stdout().indexOf('\n', m.index) + 1 || sweep.stdout().length : sweep.stdout().length;
     }
-    if (!exited && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    if (more > 0)
+      await whenSeen(
+        [sweep],
+        () => ended(sweep) || linesAfter(sweep.stdout(), mark) >= more,
+        `${more} line(s) after the ${phase} trigger`,
+      );
+    const exited = ended(sweep);
     opts.onDb?.(db);
     if (exited) {
       finishedEarly++;
@@ -126,7 +177,7 @@ export async function chaosSweep(opts: ChaosOptions): Promise<ChaosReport> {
     );
     for (const [id, v] of seenComplete) if (now.get(id) !== v) rewritten++;
     for (const [id, v] of now) seenComplete.set(id, v);
-    log(`kill ${i + 1}/${opts.kills} (${phase}, +${delayMs} ms): ${now.size}/${points.length} points complete`);
+    log(`kill ${i + 1}/${opts.kills} (${phase}, +${more} lines): ${now.size}/${points.length} points complete`);
   }
 
   const final = start();

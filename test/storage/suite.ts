@@ -379,10 +379,14 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       const t = (await storage.claimTrial(s.id, 'w'))!;
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
+      // The event the outside read waits for: the transaction's own first write is done (a round trip on a server).
+      let wrote!: () => void;
+      const written = new Promise<void>((r) => (wrote = r));
       const order: string[] = [];
       const outer = storage.atomically(async (tx) => {
         await tx.setUserAttrs(t.id, { step: 1 });
         order.push('tx wrote');
+        wrote();
         await held; // the transaction stays open while fn awaits something else
         const inner = await tx.atomically(async (tx2) => {
           await tx2.setUserAttrs(t.id, { step: 2 });
@@ -391,18 +395,27 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
         order.push(`nested ${inner}`);
         return 'outer';
       });
-      // An outside read while the transaction is open: SQLite makes it wait
-      // for the commit, PostgreSQL answers from the committed state; neither
-      // may ever show the transaction's own first write (step 1).
       let seen: unknown = 'unread';
-      const outside = storage.getTrial(t.id).then((tr) => {
-        seen = tr.userAttrs.step;
-      });
-      // A full turn of the event loop, and a round trip of the read for a server backend.
-      await new Promise<void>((r) => setImmediate(r));
-      await Promise.race([outside, new Promise<void>((r) => setTimeout(r, 50))]);
-      assert.deepEqual(order, ['tx wrote']);
-      release();
+      let outside: Promise<void> = Promise.resolve();
+      try {
+        await Promise.race([written, outer]); // a first write that fails ends the wait too
+        // An outside read while the transaction is open and holds step 1:
+        // SQLite makes it wait for the commit, PostgreSQL answers from the
+        // committed state; neither may ever show the transaction's own write.
+        outside = storage.getTrial(t.id).then((tr) => {
+          seen = tr.userAttrs.step;
+        });
+        // A full turn of the event loop: a read that wrongly ran inside the
+        // open transaction has run by now on SQLite. A server needs no wait:
+        // `seen` is set whenever it answers, and a read queued on the
+        // transaction's own connection would still answer step 1 (a connection
+        // runs its commands in order).
+        await new Promise<void>((r) => setImmediate(r));
+        assert.deepEqual(order, ['tx wrote']);
+      } finally {
+        // Also when an assertion failed: the transaction ends, so the test fails instead of hanging on it.
+        release();
+      }
       assert.equal(await outer, 'outer');
       await outside;
       assert.deepEqual(order, ['tx wrote', 'nested inner']);

@@ -6,6 +6,8 @@ import './fixtures/live-terminal.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type React from 'react';
+import { EventEmitter } from 'node:events';
+import { until as untilEvent } from './fixtures/until.js';
 
 // Colours must be on in the renderer (chalk decides at import time) so the
 // tests can see which ones the theme asks for; the theme itself gets caps.
@@ -33,19 +35,30 @@ const ASCII: Caps = { color: false, unicode: false };
 const ANSI = /\x1b\[[0-9;]*m/g;
 const strip = (s: string) => s.replace(ANSI, '');
 const lines = (frame: string | undefined) => strip(frame ?? '').split('\n');
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Waits until the last frame satisfies `ok` (input is parsed and rendered asynchronously). */
-async function until(
-  r: { lastFrame: () => string | undefined },
-  ok: (plain: string) => boolean,
-  what: string,
-): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const f = strip(r.lastFrame() ?? '');
-    if (ok(f)) return f;
-    await delay(10);
+/** The rendered app as the tests see it: ink-testing-library's stdout, which records frames. */
+interface Rendered {
+  readonly stdout: object;
+  lastFrame(): string | undefined;
+}
+const watched = new WeakSet<object>();
+/** The app's stdout, made to emit 'frame' after each frame it records (ink-testing-library's stdout emits nothing). */
+function frames(r: Rendered): EventEmitter {
+  const out = r.stdout as EventEmitter & { write: (frame: string) => void };
+  if (!watched.has(out)) {
+    watched.add(out);
+    const write = out.write;
+    out.write = (frame: string) => {
+      write(frame);
+      out.emit('frame');
+    };
   }
-  assert.fail(`timed out waiting for ${what}; last frame:\n${strip(r.lastFrame() ?? '')}`);
+  return out;
+}
+/** Waits until the last frame satisfies `ok` (input is parsed and rendered asynchronously), checked after each frame. */
+async function until(r: Rendered, ok: (plain: string) => boolean, what: string): Promise<string> {
+  let f = '';
+  await untilEvent(frames(r), 'frame', () => ok((f = strip(r.lastFrame() ?? ''))), what, { detail: () => f });
+  return f;
 }
 
 const trials = data.finishedTrials(200, 3);
@@ -238,10 +251,18 @@ test('ASCII fallback: no character outside ASCII anywhere on the screen', async 
 test('app: keys switch views, arrows choose model and class, q asks before stopping a sweep', async () => {
   let stops = 0;
   let quits = 0;
+  // The callbacks say when they run: the test waits for the call, not for a frame.
+  const calls = new EventEmitter();
   const store = new SweepStore(data.snapshot({ report }));
   const r = renderWith(
     NO_COLOR,
-    <App store={store} onQuit={() => quits++} onStop={() => stops++} width={100} height={30} />,
+    <App
+      store={store}
+      onQuit={() => (quits++, calls.emit('call'))}
+      onStop={() => (stops++, calls.emit('call'))}
+      width={100}
+      height={30}
+    />,
   );
   assert.match(strip(r.lastFrame()!), /w0 +#999/);
   const gridTitle = (f: string) => f.split('\n').find((l) => l.startsWith('Grid')) ?? '';
@@ -263,19 +284,23 @@ test('app: keys switch views, arrows choose model and class, q asks before stopp
   r.stdin.write('q');
   await until(r, (f) => /Stop the sweep\?/.test(f), 'the stop question again');
   r.stdin.write('y');
-  await until(r, () => stops === 1, 'stop');
+  await untilEvent(calls, 'call', () => stops === 1, 'stop');
   r.stdin.write('\x03'); // Ctrl-C stops as Ctrl-C does
-  await until(r, () => stops === 2, 'Ctrl-C');
+  await untilEvent(calls, 'call', () => stops === 2, 'Ctrl-C');
   assert.equal(quits, 0);
   r.unmount();
 });
 
 test('app (monitor): q leaves at once', async () => {
   let quits = 0;
+  const calls = new EventEmitter();
   const store = new SweepStore(data.snapshot({ mode: 'monitor' }));
-  const r = renderWith(NO_COLOR, <App store={store} onQuit={() => quits++} width={100} height={30} />);
+  const r = renderWith(
+    NO_COLOR,
+    <App store={store} onQuit={() => (quits++, calls.emit('call'))} width={100} height={30} />,
+  );
   r.stdin.write('q');
-  await until(r, () => quits === 1, 'quit');
+  await untilEvent(calls, 'call', () => quits === 1, 'quit');
   r.unmount();
 });
 
@@ -300,9 +325,11 @@ test('app: the live area stays below the terminal height, finished trials go abo
     d.log = [{ key: 'a', kind: 'COMPLETE', number: 7, worker: 2, params: p.params, value: 0.91234, seconds: 61 }];
   });
   store.flush();
-  await delay(20);
+  // The flush schedules React's render: wait for a frame with the finished trial, then check every frame.
+  const line = /✓ #7 w2 Deep SVDD\(h\) 0 t-shirt AUROC 0\.912 \(1m01s\)/;
+  await untilEvent(frames(r), 'frame', () => line.test(strip(r.frames.join('\n'))), 'the finished trial');
   const all = strip(r.frames.join('\n'));
-  assert.match(all, /✓ #7 w2 Deep SVDD\(h\) 0 t-shirt AUROC 0\.912 \(1m01s\)/);
+  assert.match(all, line);
   r.unmount();
 });
 

@@ -6,7 +6,7 @@ import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openSqliteStorage } from '../../src/storage/index.js';
@@ -18,8 +18,8 @@ import { hasColour } from './fixtures/sgr.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SOCKET = `iae-tui-e2e-${process.pid}`;
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
+/** Where tmux copies what each pane prints (pipe-pane): a write there is the event the waits below wake on. */
+let PANES = '';
 function tmux(...args: string[]): string {
   const r = spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
   if (r.error) throw r.error;
@@ -36,19 +36,52 @@ function tmuxAvailable(): boolean {
 const capture = (target: string, escapes = false) =>
   tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', target);
 
+/** Copies what the pane prints into PANES, so the waits hear each change of any screen. */
+function follow(target: string): void {
+  const log = join(PANES, `${target.replace(/\W/g, '_')}.log`);
+  tmux('pipe-pane', '-o', '-t', target, `cat >> '${log}'`);
+}
+
+/**
+ * Waits until `read` gives a value: checked at once and again each time a
+ * pane prints (a write under PANES), never on a timer; the screens move at
+ * least once a second while anything runs (the elapsed clock). `ms` is a
+ * deadline guard that fails the test with the screen instead of hanging.
+ */
 async function until<T>(
   what: string,
   read: () => T | undefined | false | Promise<T | undefined | false>,
   ms: number,
   target?: string,
 ): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await read();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > ms)
-      assert.fail(`timed out (${ms / 1000}s) waiting for ${what}${target ? `; the screen:\n${capture(target)}` : ''}`);
-    await delay(250);
+  let changed = true;
+  let timedOut = false;
+  let wake: (() => void) | null = null;
+  const watcher = watch(PANES, () => {
+    changed = true;
+    wake?.();
+  });
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    wake?.();
+  }, ms);
+  try {
+    for (;;) {
+      if (changed) {
+        changed = false;
+        const v = await read();
+        if (v !== undefined && v !== false) return v;
+      }
+      if (timedOut)
+        assert.fail(
+          `timed out (${ms / 1000}s) waiting for ${what}${target ? `; the screen:\n${capture(target)}` : ''}`,
+        );
+      if (!changed) await new Promise<void>((r) => (wake = r));
+      wake = null;
+    }
+  } finally {
+    watcher.close();
+    clearTimeout(deadline);
   }
 }
 
@@ -73,6 +106,8 @@ test(
       'tmux is not installed: this end-to-end test needs it (apt-get install tmux; scripts/setup.sh --test installs it)',
     );
     const dir = mkdtempSync(join(tmpdir(), 'iae-tui-e2e-'));
+    PANES = join(dir, 'panes');
+    mkdirSync(PANES);
     const db = join(dir, 'e2e.sqlite3');
     const studyFile = join(dir, 'tui-e2e.json');
     writeFileSync(
@@ -102,6 +137,7 @@ test(
         cli(`start '${studyFile}' --db '${db}' --no-cache`, { LANG: 'C.UTF-8' }),
       );
       const S = 'start';
+      follow(S);
 
       // 1. The live screen appears with two running trials; its rows agree with the database.
       await until(
@@ -184,6 +220,7 @@ test(
         cli(`monitor tui-e2e --db '${db}'`, { LC_ALL: 'C', NO_COLOR: '1' }),
       );
       const M = 'start:mon';
+      follow(M);
       await until('the monitor header', () => /iae-sweep monitor \| study tui-e2e/.test(capture(M)), 60_000, M);
 
       // 3. The first trial finishes: its line above the live area shows the stored value.

@@ -1,6 +1,7 @@
 // createTuiEvents: the scheduler's events drive the live screen. The real
 // scheduler runs a real SQLite study (with a stand-in trial function) and the
-// screen renders into a recorded terminal.
+// screen renders into a recorded terminal. Trials step on event-loop turns and
+// wait at gates the test opens once the screen showed what it looks for.
 import './fixtures/live-terminal.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +12,9 @@ import { openSqliteStorage } from '../../src/storage/index.js';
 import { TrialState } from '../../src/trial/state.js';
 import { createTuiEvents } from '../../src/tui/events.js';
 import { fmt3 } from '../../src/report/format.js';
-import { prepareStudy, sweep, timedRunner, tinyStudy } from './fixtures/sweep.js';
+import { gate, pacedRunner, prepareStudy, sweep, tinyStudy, turn, type Pace } from './fixtures/sweep.js';
 import { FakeStdin, FakeStdout, asStdin, asStdout } from './fixtures/terminal.js';
+import { published, until } from './fixtures/until.js';
 
 test('sweep events drive the screen: live rows while running, one line per finished trial, renders batched', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'iae-tui-ev-'));
@@ -35,30 +37,49 @@ test('sweep events drive the screen: live rows while running, one line per finis
       caps: { color: false, unicode: true },
     });
     let notifications = 0;
-    tui.store.subscribe(() => notifications++);
     let maxRunning = 0;
-    let sawJoint = false;
-    let sawStep = false;
     let sawCosts = false;
-    const watch = setInterval(() => {
+    // Every snapshot the screen is given, not a sample of them.
+    const publishes = published(tui.store);
+    publishes.on('publish', () => {
+      notifications++;
       const s = tui.store.getSnapshot();
       maxRunning = Math.max(maxRunning, s.running.length);
-      if (s.running.some((r) => r.phase === 'starting' && r.step === 'data')) sawStep = true;
       // The ETA's evidence: costs from the finished trials, pretrainings still to build (the study shares them by default).
       if (s.costs !== null && s.unbuilt !== null) sawCosts = true;
-      if (s.running.some((r) => r.phase === 'joint' && r.auroc.length > 0 && r.losses !== null)) sawJoint = true;
-    }, 5);
+    });
+    // Trials wait at the data step, then again after their first joint epoch, until the screen showed each.
+    const preparing = gate();
+    const training = gate();
+    const pace: Pace = async (task, step, signal) => {
+      if (step === 'data') await preparing.pass(signal);
+      if (step === 'joint 2') await training.pass(signal);
+      await turn(task, step, signal);
+    };
     const t0 = Date.now();
-    // 8 trials x 7 epochs x 2 workers: ~100 progress events in well under a second each.
-    const summary = await sweep(storage, study, studyId, timedRunner(2, 15), abort.signal, tui);
+    // 8 trials x 7 epochs x 2 workers: ~100 progress events.
+    const running = sweep(storage, study, studyId, pacedRunner(2, pace), abort.signal, tui);
+    const snap = () => tui.store.getSnapshot();
+    await until(
+      publishes,
+      'publish',
+      () => snap().running.filter((r) => r.phase === 'starting' && r.step === 'data').length === 2,
+      'two running rows saying what they do',
+    );
+    preparing.open();
+    await until(
+      publishes,
+      'publish',
+      () => snap().running.some((r) => r.phase === 'joint' && r.auroc.length > 0 && r.losses !== null),
+      'a running row with phase, losses and AUROC',
+    );
+    training.open();
+    const summary = await running;
     const ms = Date.now() - t0;
-    clearInterval(watch);
     tui.unmount();
 
     assert.equal(summary.completed, points.length);
     assert.equal(maxRunning, 2);
-    assert.ok(sawJoint, 'running rows carried phase, losses and AUROC');
-    assert.ok(sawStep, 'a starting trial said what it does');
     assert.ok(sawCosts, 'the ETA got its costs');
     assert.match(stdout.text(), /preparing data/);
     // At most one repaint per 100 ms (plus the clock's ticks and the last frame).
@@ -103,14 +124,23 @@ test('q then y stops the sweep through the interrupt callback; the screen says S
       stdin: asStdin(stdin),
       caps: { color: false, unicode: true },
     });
-    const running = sweep(storage, study, studyId, timedRunner(2, 20), abort.signal, tui);
-    await new Promise((r) => setTimeout(r, 300));
+    // Trials train their first pretraining epoch, then hold until the sweep stops them.
+    const never = gate();
+    const pace: Pace = async (task, step, signal) => {
+      if (step === 'pretrain 2') await never.pass(signal);
+      await turn(task, step, signal);
+    };
+    const running = sweep(storage, study, studyId, pacedRunner(2, pace), abort.signal, tui);
+    await until(stdout, 'write', () => /2 running/.test(stdout.text()), 'two trials running on screen', {
+      detail: () => stdout.text(),
+    });
     stdin.type('q');
-    await new Promise((r) => setTimeout(r, 200));
-    assert.match(stdout.text(), /Stop the sweep\?/);
+    await until(stdout, 'write', () => /Stop the sweep\?/.test(stdout.text()), 'the stop question', {
+      detail: () => stdout.text(),
+    });
     stdin.type('y');
     const summary = await running;
-    await new Promise((r) => setTimeout(r, 200));
+    // The last frame: unmount publishes the store and paints it before giving the terminal back.
     tui.unmount();
     assert.equal(interrupts, 1);
     assert.equal(summary.interrupted, true);

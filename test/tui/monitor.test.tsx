@@ -16,18 +16,11 @@ import { buildReport } from '../../src/report/index.js';
 import { TrialState } from '../../src/trial/state.js';
 import { MonitorFeed } from '../../src/tui/poll.js';
 import { runMonitor } from '../../src/cli/commands/monitor/index.js';
-import { ManualRunner, aurocFor, prepareStudy, sweep, tinyStudy } from './fixtures/sweep.js';
+import { ManualRunner, SweepBus, aurocFor, prepareStudy, sweep, tinyStudy } from './fixtures/sweep.js';
 import { FakeStdin, FakeStdout, asStdin, asStdout } from './fixtures/terminal.js';
+import { until } from './fixtures/until.js';
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(ok: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await ok())) {
-    if (Date.now() - t0 > ms) assert.fail(`timed out waiting for ${what}`);
-    await delay(5);
-  }
-}
-
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 function tmpDb(): { dir: string; db: string } {
   const dir = mkdtempSync(join(tmpdir(), 'iae-tui-'));
   return { dir, db: join(dir, 'study.sqlite3') };
@@ -40,8 +33,10 @@ test('the monitor shows running trials, finished trials and failures as the data
   const { studyId, points } = await prepareStudy(writer, study);
   const runner = new ManualRunner(2);
   const abort = new AbortController();
-  const done = sweep(writer, study, studyId, runner, abort.signal);
-  await until(() => runner.runs.size === 2, 'two trials to start');
+  // The scheduler tells the bus once it wrote a trial's progress or outcome: the test waits for that, not for time.
+  const bus = new SweepBus();
+  const done = sweep(writer, study, studyId, runner, abort.signal, bus);
+  await until(runner, 'run', () => runner.runs.size === 2, 'two trials to start');
 
   const reader = openSqliteStorage(db, { readonly: true });
   const feed = new MonitorFeed({
@@ -76,7 +71,13 @@ test('the monitor shows running trials, finished trials and failures as the data
       auroc: { svdd: 0.66 },
     });
     // The scheduler writes a trial's progress in order, asynchronously: the last epoch stored means all of it is.
-    await until(async () => (await writer.getTrial(a!.task.trialId)).intermediate.has(2), 'the progress written');
+    await until(
+      bus,
+      'progress',
+      () => !!bus.written.get(a!.task.trialId)?.some((p) => p.type === 'epoch' && p.phase === 'joint' && p.epoch === 2),
+      'the progress written',
+    );
+    assert.ok((await writer.getTrial(a!.task.trialId)).intermediate.has(2), 'the last epoch stored');
 
     await feed.poll();
     feed.store.flush();
@@ -98,12 +99,9 @@ test('the monitor shows running trials, finished trials and failures as the data
     // A finishes, B fails: both appear once in the log; the report is export's.
     a!.finish({ value: 0.7, auroc: { svdd: 0.7 }, attrs: {} });
     b!.fail(new Error('tensor shape mismatch [4,8] vs [8,4]\n    at decoder (models.ts:10:3)'));
-    await until(
-      async () =>
-        (await writer.countTrials(studyId))[TrialState.COMPLETE] === 1 &&
-        (await writer.countTrials(studyId))[TrialState.FAIL] === 1,
-      'outcomes written',
-    );
+    await until(bus, 'finished', () => bus.outcomes.length === 2, 'outcomes written');
+    const stored = await writer.countTrials(studyId);
+    assert.deepEqual([stored[TrialState.COMPLETE], stored[TrialState.FAIL]], [1, 1]);
     await feed.poll();
     feed.keeper.computeNow();
     feed.store.flush();
@@ -130,12 +128,13 @@ test('the monitor shows running trials, finished trials and failures as the data
     assert.deepEqual(s.report!.grids, expected.grids);
 
     // Trials that start and finish between two polls are still counted (reload on mismatch).
-    await until(() => runner.runs.size === 4, 'the next two trials');
+    await until(runner, 'run', () => runner.runs.size === 4, 'the next two trials');
     const later = [...runner.runs.values()].slice(2);
     for (const r of later)
       r.finish({ value: aurocFor(r.task.params), auroc: { svdd: aurocFor(r.task.params) }, attrs: {} });
-    await until(async () => (await writer.countTrials(studyId))[TrialState.COMPLETE] === 3, 'both written');
-    await until(() => runner.runs.size === 6, 'two more to start');
+    await until(bus, 'finished', () => bus.outcomes.length === 4, 'both written');
+    assert.equal((await writer.countTrials(studyId))[TrialState.COMPLETE], 3);
+    await until(runner, 'run', () => runner.runs.size === 6, 'two more to start');
     await feed.poll();
     feed.store.flush();
     s = feed.store.getSnapshot();
@@ -172,21 +171,21 @@ test('a monitor polling all the time never makes a sweep in another process fail
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    let childCode: number | null | undefined;
+    child.on('exit', (code) => (childCode = code));
 
-    // Wait for the file and the study, then poll as fast as the loop allows.
-    let reader: ReturnType<typeof openSqliteStorage> | null = null;
-    const t0 = Date.now();
-    while (!reader) {
-      try {
-        const r = openSqliteStorage(db, { readonly: true });
-        if (await r.getStudy('concurrent')) reader = r;
-        else await r.close();
-      } catch {
-        if (Date.now() - t0 > 20_000) throw new Error(`the child never created its study: ${err}`);
-      }
-      await delay(20);
-    }
+    // The child says when its study is stored; then poll as fast as the loop allows.
+    await until(
+      child.stdout,
+      'data',
+      () => /^ready$/m.test(out) || childCode !== undefined,
+      'the child to store its study',
+      {
+        detail: () => err,
+      },
+    );
+    const reader = openSqliteStorage(db, { readonly: true });
+    assert.ok(await reader.getStudy('concurrent'), `the child never created its study: ${err}`);
     const feed = new MonitorFeed({
       storage: reader,
       study: (await reader.getStudy('concurrent'))!,
@@ -196,8 +195,6 @@ test('a monitor polling all the time never makes a sweep in another process fail
     });
     let polls = 0;
     let sawRunning = 0;
-    let childCode: number | null | undefined;
-    void exited.then((c) => (childCode = c));
     while (childCode === undefined) {
       await feed.poll();
       feed.store.flush();
@@ -205,7 +202,7 @@ test('a monitor polling all the time never makes a sweep in another process fail
       assert.equal(s.stale, null, 'every read succeeds');
       sawRunning = Math.max(sawRunning, s.running.length);
       polls++;
-      await delay(1);
+      await nextTurn(); // lets the child's exit be heard
     }
     await feed.stop();
     assert.equal(childCode, 0, `child failed: ${err}`);
@@ -248,7 +245,7 @@ test('monitor into a pipe: plain ASCII lines, no escape codes, ends when nothing
     // Drive the sweep to its end while the monitor watches.
     const finished = new Set<number>();
     while (finished.size < 8) {
-      await delay(10);
+      await until(runner, 'run', () => runner.runs.size > finished.size, 'the next trial to start');
       for (const [id, r] of runner.runs) {
         if (finished.has(id)) continue;
         finished.add(id);
@@ -280,7 +277,7 @@ test('monitor in a terminal: the live screen from the database, q leaves and the
     const runner = new ManualRunner(2);
     const abort = new AbortController();
     const done = sweep(writer, study, studyId, runner, abort.signal);
-    await until(() => runner.runs.size === 2, 'two trials to start');
+    await until(runner, 'run', () => runner.runs.size === 2, 'two trials to start');
     const stdout = new FakeStdout(120, 30);
     const stdin = new FakeStdin();
     const monitor = runMonitor({
@@ -293,14 +290,20 @@ test('monitor in a terminal: the live screen from the database, q leaves and the
       caps: { color: false, unicode: false },
     });
     await until(
+      stdout,
+      'write',
       () => /trials 0\/8 done \| 2 running \| 6 waiting \| 0 failed/.test(stdout.text()),
       'the counts on screen',
+      { detail: () => stdout.text() },
     );
     const [a] = [...runner.runs.values()];
     a!.finish({ value: 0.777, auroc: { svdd: 0.777 }, attrs: {} });
     await until(
+      stdout,
+      'write',
       () => /\+ #\d+ w\d IAE-LSTM-KL\(h\) .* AUROC 0\.777/.test(stdout.text()),
       'the finished trial above the live area',
+      { detail: () => stdout.text() },
     );
     const before = (await writer.getTrials(studyId)).map((t) => [t.id, t.state, t.value]);
     stdin.type('q');

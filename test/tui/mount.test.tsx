@@ -11,12 +11,9 @@ import { UiProvider } from '../../src/tui/theme.js';
 import { SweepStore } from '../../src/tui/store.js';
 import * as data from './fixtures/data.js';
 import { FakeStdin, FakeStdout, asStdin, asStdout } from './fixtures/terminal.js';
+import { until } from './fixtures/until.js';
 
 const CLEAR_SCREEN = '\x1b[2J';
-/** Waits until Ink, which draws on its own timers, has drawn what `ready` looks for; the test's timeout bounds the wait. */
-async function until(ready: () => boolean): Promise<void> {
-  while (!ready()) await new Promise((r) => setTimeout(r, 10));
-}
 const plain = (x: string) => x.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split('\n');
 /** The last frame (after log-update's erase, which ends in cursor-to-column-1). */
 const lastFrame = (out: string) => plain(out.slice(out.lastIndexOf('\x1b[G') + 3));
@@ -40,7 +37,8 @@ test(
       { stdout: asStdout(stdout), stdin: asStdin(new FakeStdin()) },
     );
     try {
-      await until(() => stdout.writes.join('').includes('✓ #7 w2'));
+      // Ink draws on its own timers: wait for the frame, checked after each write.
+      await until(stdout, 'write', () => stdout.writes.join('').includes('✓ #7 w2'), 'the first frame');
       assert.ok(!stdout.writes.join('').includes(CLEAR_SCREEN), 'no clear before a resize');
       for (const [columns, rows] of [
         [80, 24],
@@ -51,13 +49,21 @@ test(
         stdout.resize(columns, rows);
         const since = () => stdout.writes.slice(from).join('');
         // Done once the live area is drawn at the new width after a clear.
-        await until(() => {
-          const out = since();
-          return (
-            out.includes(CLEAR_SCREEN) &&
-            lastFrame(out.slice(out.lastIndexOf(CLEAR_SCREEN))).some((l) => /^─+$/.test(l) && l.length === columns - 1)
-          );
-        });
+        await until(
+          stdout,
+          'write',
+          () => {
+            const out = since();
+            return (
+              out.includes(CLEAR_SCREEN) &&
+              lastFrame(out.slice(out.lastIndexOf(CLEAR_SCREEN))).some(
+                (l) => /^─+$/.test(l) && l.length === columns - 1,
+              )
+            );
+          },
+          `the redraw at ${columns} columns`,
+          { detail: () => lastFrame(since()).join('\n') },
+        );
         const after = since();
         assert.ok(after.includes(CLEAR_SCREEN), `${columns} columns: the screen is cleared`);
         // The redraw after the clear (up to the next frame's erasing of it): the finished trial once, no line wider than the terminal.
