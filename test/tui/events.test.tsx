@@ -56,7 +56,6 @@ test('sweep events drive the screen: live rows while running, one line per finis
       if (step === 'joint 2') await training.pass(signal);
       await turn(task, step, signal);
     };
-    const t0 = Date.now();
     // 8 trials x 7 epochs x 2 workers: ~100 progress events.
     const running = sweep(storage, study, studyId, pacedRunner(2, pace), abort.signal, tui);
     const snap = () => tui.store.getSnapshot();
@@ -75,15 +74,14 @@ test('sweep events drive the screen: live rows while running, one line per finis
     );
     training.open();
     const summary = await running;
-    const ms = Date.now() - t0;
     tui.unmount();
 
     assert.equal(summary.completed, points.length);
     assert.equal(maxRunning, 2);
     assert.ok(sawCosts, 'the ETA got its costs');
     assert.match(stdout.text(), /preparing data/);
-    // At most one repaint per 100 ms (plus the clock's ticks and the last frame).
-    assert.ok(notifications <= ms / 100 + 3, `${notifications} repaints in ${ms} ms`);
+    // The screen was repainted (how often at most, one per 100 ms, is store.test.tsx's, on a simulated clock).
+    assert.ok(notifications > 0);
 
     const text = stdout.text();
     for (const t of await storage.getTrials(studyId, [TrialState.COMPLETE])) {
