@@ -11,7 +11,6 @@
 // the change, unpacked with its package.json and a node_modules link):
 //   git archive <commit> src package.json | tar -x -C /tmp/before && ln -s $PWD/node_modules /tmp/before/
 //   node --import tsx bench/pg-enqueue.ts [--sizes 10000,50000] [--before /tmp/before]
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +20,7 @@ import { gridPointId, type GridPoint, type ParamValue } from '../src/grid/expand
 import { openPostgresStorage } from '../src/storage/postgres.js';
 import type { Storage } from '../src/storage/storage.js';
 import { startPgServer } from '../test/storage/pg-server.js';
+import { serverCpuMs } from './pg-cpu.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string' }, before: { type: 'string' } } });
 const sizes = (values.sizes ?? '10000,50000').split(',').map(Number);
@@ -54,26 +54,6 @@ function gridOf(n: number): { points: GridPoint[]; distributions: Record<string,
       minmax: ['train'],
     },
   };
-}
-
-/** CPU (user + system, ms) of the server so far: the postmaster, its reaped children and its live ones (Linux /proc). */
-function serverCpuMs(dataDir: string): number {
-  const fields = (pid: string) => {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return f.slice(f.lastIndexOf(')') + 2).split(' ');
-    } catch {
-      return null; // exited meanwhile
-    }
-  };
-  const master = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0].trim();
-  const m = fields(master)!;
-  let ticks = Number(m[11]) + Number(m[12]) + Number(m[13]) + Number(m[14]);
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    const f = fields(pid);
-    if (f && f[1] === master) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks * 10; // CLK_TCK 100
 }
 
 interface Figures {

@@ -15,7 +15,6 @@
 // Run: node --import tsx bench/storage-processes.ts [--procs 1,4,8]
 //      [--backends postgres,sqlite] [--trials-pg 4000] [--trials-sqlite 20000]
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import { TrialState } from '../src/trial/state.js';
 import { gridPointId, type GridPoint, type ParamValue } from '../src/grid/expand.js';
 import { tempDir } from '../test/storage/helpers.js';
 import { startPgServer } from '../test/storage/pg-server.js';
+import { serverCpuMs } from './pg-cpu.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const STUDY = 'bench-procs';
@@ -115,33 +115,6 @@ async function child(location: string, index: number): Promise<void> {
 }
 
 // ---- parent -----------------------------------------------------------------------
-
-/**
- * CPU (user + system, ms) the PostgreSQL server has used so far: the
- * postmaster with its reaped children, plus its live children (backends,
- * checkpointer ...). Linux /proc; the machine is shared, so this, not the
- * wall rate, says what a trial costs.
- */
-function serverCpuMs(dataDir: string): number {
-  const tick = 1000 / 100; // CLK_TCK is 100 on Linux
-  const stat = (pid: string) => {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return f.slice(f.lastIndexOf(')') + 2).split(' ');
-    } catch {
-      return null; // exited meanwhile
-    }
-  };
-  const master = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0].trim();
-  const m = stat(master);
-  if (!m) throw new Error(`no postmaster ${master}`);
-  let ticks = Number(m[11]) + Number(m[12]) + Number(m[13]) + Number(m[14]);
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    const f = stat(pid);
-    if (f && f[1] === master) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks * tick;
-}
 
 /** Runs `procs` worker processes to the end; `onGo` is called as they are told to start. */
 function runProcs(location: string, procs: number, onGo: () => void): Promise<Report[]> {
