@@ -8,7 +8,7 @@ import { deepFreeze, FrozenMap } from './frozen.js';
 import { ParamCodec } from './params.js';
 import { readDirections } from './directions.js';
 import { pyJsonLoads } from './pyjson.js';
-import type { FrozenTrial, JsonValue, StudySummary } from './storage.js';
+import type { FrozenTrial, JsonValue, StudySummary, TrialCurve } from './storage.js';
 
 /** Trial system attribute holding our grid point id (as sqlite.ts). */
 export const GRID_POINT_ATTR = 'grid_point';
@@ -30,6 +30,15 @@ export const TRIAL_SELECT =
   `${agg('x.key, x.value_json', 'trial_system_attributes', 'x.trial_system_attribute_id')} AS sa ` +
   'FROM trials t LEFT JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0 ' +
   'LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id';
+
+/** What getTrialCurves reads of a trial: its params and intermediate values, not its attributes. */
+export const CURVE_SELECT =
+  'SELECT t.trial_id, t.state::text AS state, ' +
+  `${agg('x.param_name, x.param_value, x.distribution_json', 'trial_params', 'x.param_id')} AS params, ` +
+  `${agg('x.step, x.intermediate_value, x.intermediate_value_type', 'trial_intermediate_values', 'x.step')} AS steps ` +
+  'FROM trials t';
+
+export type CurveRow = Pick<TrialRow, 'trial_id' | 'state' | 'params' | 'steps'>;
 
 export interface TrialRow {
   trial_id: number;
@@ -115,6 +124,19 @@ export class TrialDecoder {
         this.where,
       );
     return s;
+  }
+
+  curve(row: CurveRow): TrialCurve {
+    const p: Record<string, ParamValue> = {};
+    for (const [name, value, dist] of row.params ?? []) p[name] = this.params.decode(dist, value);
+    return Object.freeze({
+      id: row.trial_id,
+      state: this.state(row.state, row.trial_id),
+      params: Object.freeze(p) as unknown as Readonly<TrialParams>,
+      intermediate: new FrozenMap<number, number>(
+        (row.steps ?? []).map(([step, v, type]) => [step, loadFloat(v, type)] as const),
+      ),
+    });
   }
 
   build(row: TrialRow): FrozenTrial {

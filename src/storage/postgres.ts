@@ -43,6 +43,8 @@ import {
   storedFloat,
   STUDY_SELECT,
   TRIAL_SELECT,
+  CURVE_SELECT,
+  type CurveRow,
   TrialDecoder,
   WORKER_ATTR,
   type StudyRow,
@@ -58,6 +60,7 @@ import type {
   EnqueueOptions,
   EnqueueResult,
   FrozenTrial,
+  TrialCurve,
   JsonValue,
   RetryLimits,
   Storage,
@@ -948,6 +951,16 @@ class PostgresStorage implements Storage {
       );
     }
     return this.#run((c) => this.#trialsWhere(c, 't.study_id = $1 ORDER BY t.number', [studyId]));
+  }
+
+  getTrialCurves(studyId: number, states: readonly TrialState[]): Promise<TrialCurve[]> {
+    return this.#run(async (c) => {
+      const r = await c.query<CurveRow>(
+        `${CURVE_SELECT} WHERE t.study_id = $1 AND t.state = ANY($2::trialstate[]) ORDER BY t.number`,
+        [studyId, states.map((s) => TRIAL_STATE_NAMES[s])],
+      );
+      return r.rows.map((row) => this.#sh.decoder.curve(row));
+    });
   }
 
   async countTrials(studyId: number, which: TrialFilter = 'all'): Promise<Readonly<Record<TrialState, number>>> {

@@ -43,6 +43,7 @@ import type {
   EnqueueOptions,
   EnqueueResult,
   FrozenTrial,
+  TrialCurve,
   JsonValue,
   RetryLimits,
   Storage,
@@ -374,6 +375,21 @@ class SqliteConnection {
     });
   }
 
+  #curve(row: TrialRow, params: readonly ParamRow[] = [], steps: readonly StepRow[] = []): TrialCurve {
+    const p: Record<string, ParamValue> = {};
+    for (const r of params) p[r.param_name] = this.#params.decode(r.distribution_json, r.param_value);
+    return Object.freeze({
+      id: row.trial_id,
+      state: stateOf(row.state, row.trial_id, this.#file),
+      params: Object.freeze(p) as unknown as Readonly<TrialParams>,
+      intermediate: new FrozenMap<number, number>(
+        [...steps]
+          .sort((a, b) => a.step - b.step)
+          .map((s) => [s.step, loadFloat(s.intermediate_value, s.intermediate_value_type)] as const),
+      ),
+    });
+  }
+
   #readTrial(trialId: number): FrozenTrial {
     const s = this.#s;
     const row = this.#trialRow(trialId);
@@ -614,6 +630,13 @@ class SqliteConnection {
         ),
       );
     });
+    const getTrialCurves = db.transaction((studyId: number, states: readonly TrialState[]): TrialCurve[] => {
+      const wanted = new Set(states.map((st) => TRIAL_STATE_NAMES[st]));
+      const rows = (s.trialsOf.all(studyId) as TrialRow[]).filter((r) => wanted.has(r.state));
+      const params = groupBy(s.studyParams.all(studyId) as ParamRow[]);
+      const steps = groupBy(s.studySteps.all(studyId) as StepRow[]);
+      return rows.map((r) => this.#curve(r, params.get(r.trial_id), steps.get(r.trial_id)));
+    });
     const getTrial = db.transaction((trialId: number) => this.#readTrial(trialId));
     const listStudies = db.transaction(() =>
       (s.allStudies.all() as { study_id: number; study_name: string }[]).map((r) => this.#studySummary(r)),
@@ -638,6 +661,7 @@ class SqliteConnection {
       requeue,
       importTrial,
       getTrials,
+      getTrialCurves,
       getTrial,
       listStudies,
       getStudy,
@@ -797,6 +821,10 @@ class SqliteConnection {
 
   getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[] {
     return this.#guard(() => this.#tx.getTrials(studyId, states));
+  }
+
+  getTrialCurves(studyId: number, states: readonly TrialState[]): TrialCurve[] {
+    return this.#guard(() => this.#tx.getTrialCurves(studyId, states));
   }
 
   countTrials(studyId: number, which: TrialFilter = 'all'): Readonly<Record<TrialState, number>> {
@@ -971,6 +999,9 @@ class SqliteStorage implements Storage {
   }
   getTrials(...a: Parameters<Storage['getTrials']>) {
     return this.#call('getTrials', ...a);
+  }
+  getTrialCurves(...a: Parameters<Storage['getTrialCurves']>) {
+    return this.#call('getTrialCurves', ...a);
   }
   countTrials(...a: Parameters<Storage['countTrials']>) {
     return this.#call('countTrials', ...a);

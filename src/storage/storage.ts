@@ -25,6 +25,15 @@ export interface StudySummary {
 }
 
 /** A read-only snapshot of one trial (Optuna's FrozenTrial). */
+/** A trial's learning curve (Storage.getTrialCurves): frozen, as FrozenTrial. */
+export interface TrialCurve {
+  readonly id: number;
+  readonly state: TrialState;
+  readonly params: Readonly<TrialParams>;
+  /** Objective value per step (joint epoch). */
+  readonly intermediate: ReadonlyMap<number, number>;
+}
+
 export interface FrozenTrial {
   readonly id: number;
   /** 0-based number within the study. */
@@ -193,6 +202,13 @@ export interface Storage {
 
   getTrial(trialId: number): Promise<FrozenTrial>;
   getTrials(studyId: number, states?: readonly TrialState[]): Promise<FrozenTrial[]>;
+  /**
+   * The learning curves of the study's trials in `states`, by number: what
+   * the pruner compares, without the attributes that make up most of a
+   * trial's read (each carries its loss history), so a check stays cheap on
+   * a study of thousands of trials.
+   */
+  getTrialCurves(studyId: number, states: readonly TrialState[]): Promise<TrialCurve[]>;
   /** Counts per state, cheap enough to poll: all trials, only those with our grid point attribute, or only those without. */
   countTrials(studyId: number, which?: TrialFilter): Promise<Readonly<Record<TrialState, number>>>;
 

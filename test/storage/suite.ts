@@ -342,6 +342,45 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       assert.deepEqual([...bulk.entries()], [...got.entries()]);
     });
 
+    it('getTrialCurves: the curves of the trials in the given states, as getTrials has them, without attributes', async () => {
+      const { storage } = await fresh();
+      const s = await storage.openStudy('s', {});
+      const other = await storage.openStudy('other', {});
+      await storage.enqueuePoints(s.id, makePoints(4), DISTRIBUTIONS);
+      await storage.enqueuePoints(other.id, makePoints(1), DISTRIBUTIONS);
+      const a = (await storage.claimTrial(s.id, 'w'))!;
+      const b = (await storage.claimTrial(s.id, 'w'))!;
+      const c = (await storage.claimTrial(s.id, 'w'))!;
+      const o = (await storage.claimTrial(other.id, 'w'))!;
+      await storage.setIntermediateValue(a.id, 2, 0.75);
+      await storage.setIntermediateValue(a.id, 1, NaN);
+      await storage.setIntermediateValue(b.id, 1, 0.5);
+      await storage.setIntermediateValue(o.id, 1, 0.9);
+      await storage.setUserAttrs(a.id, { loss_history: [{ epoch: 1, total: 1 }] });
+      await storage.finishTrial(b.id, TrialState.COMPLETE, 0.5);
+      await storage.finishTrial(c.id, TrialState.FAIL, null);
+
+      const curves = await storage.getTrialCurves(s.id, [TrialState.RUNNING, TrialState.COMPLETE]);
+      // RUNNING a and COMPLETE b, by number; not the FAIL, the WAITING or the other study's trial.
+      assert.deepEqual(
+        curves.map((t) => [t.id, t.state]),
+        [
+          [a.id, TrialState.RUNNING],
+          [b.id, TrialState.COMPLETE],
+        ],
+      );
+      const full = new Map((await storage.getTrials(s.id)).map((t) => [t.id, t]));
+      for (const t of curves) {
+        assert.deepEqual(t.params, full.get(t.id)!.params);
+        assert.deepEqual([...t.intermediate.entries()], [...full.get(t.id)!.intermediate.entries()]);
+        assert.ok(Object.isFrozen(t) && Object.isFrozen(t.params));
+        assert.equal('userAttrs' in t, false, 'no attributes are read');
+      }
+      assert.deepEqual([...curves[0]!.intermediate.keys()], [1, 2]);
+      assert.ok(Number.isNaN(curves[0]!.intermediate.get(1)));
+      assert.deepEqual(await storage.getTrialCurves(s.id, [TrialState.PRUNED]), []);
+    });
+
     it('atomically: several writes commit together, or none of them when one throws', async () => {
       const { storage } = await fresh();
       const s = await storage.openStudy('s', {});
