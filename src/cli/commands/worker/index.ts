@@ -2,8 +2,9 @@
 // --no-run`, or a start on another host) and runs its WAITING trials until
 // none waits and none runs on any host (meanwhile it watches the others'
 // trials and takes over one whose host died), with the same runner,
-// scheduler, heartbeats and clean stop as `start` (../start/run.ts). It needs no study file: the definition comes from
-// the study's system attribute `definition`, which start writes. It never
+// scheduler, heartbeats and clean stop as `start` (../start/run.ts). It
+// needs no study file: the definition comes from the study's system
+// attribute `definition`, which start writes. It never
 // queues grid points (dead-trial recovery re-queues a point, as start does).
 import { probeBackend } from '../../../engine/backend.js';
 import { expandGridAsync, searchSpace } from '../../../grid/expand.js';
