@@ -24,7 +24,9 @@
 //   published one category at a time, so a copy of only the categories one
 //   studies is legitimate. A category a study asks for (grid.normalClass) is
 //   checked before anything is read (requireMvtecCategories, called by start
-//   and worker), with the missing folder named. train = every category's train/good images, labelled with the
+//   and worker), with the missing folder named.
+//
+// train = every category's train/good images, labelled with the
 // category index. test = every category's test images, labelled with the
 // category index, and test.anomaly = 1 for defect images. With test.anomaly
 // present, prepareTrialData for normal class k trains on category k's good
