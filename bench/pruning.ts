@@ -1,5 +1,5 @@
 // What pruning saves, measured: the same real study (Fashion-MNIST,
-// IAE-LSTM-KL, a 3x3 lambdaKl x lambdaRec grid per class) run twice with the
+// IAE-LSTM-KL, a lambdaKl x lambdaRec grid per class, 3x3 unless given) run twice with the
 // real CLI code path (runStart: worker threads, SQLite, pretraining cache),
 // once without a pruner and once with one, each with fresh caches so both pay
 // the same pretraining. Prints, side by side:
@@ -14,6 +14,7 @@
 //   node --import tsx bench/pruning.ts [--pruner successive-halving|median]
 //     [--classes 0,1,7] [--joint 9] [--train 300] [--test 600] [--pretrain 4] [--workers 2] [--json out.json]
 //     [--full-from earlier.json] [--pruned-from earlier.json] [--only full|pruned] [--stale-after 60]
+//     [--lambda-kl 0.001,0.01,0.1] [--lambda-rec 0.5,1,5]  (the group: every lambdaKl x lambdaRec of a class)
 // --full-from takes the unpruned run from an earlier --json of the same study
 // settings instead of training it again (training is seeded and deterministic
 // per point, so its epochs and picks are the same; its seconds are of that run).
@@ -47,6 +48,8 @@ const { values: a } = parseArgs({
     'pruned-from': { type: 'string' },
     only: { type: 'string' },
     'stale-after': { type: 'string' },
+    'lambda-kl': { type: 'string', default: '0.001,0.01,0.1' },
+    'lambda-rec': { type: 'string', default: '0.5,1,5' },
   },
 });
 
@@ -63,8 +66,8 @@ function studyOf(name: string, withPruner: boolean): Record<string, unknown> {
       model: ['IAE-LSTM-KL'],
       normalClass: a.classes!.split(',').map(Number),
       boundary: ['hard'],
-      lambdaKl: [0.001, 0.01, 0.1],
-      lambdaRec: [0.5, 1, 5],
+      lambdaKl: a['lambda-kl']!.split(',').map(Number),
+      lambdaRec: a['lambda-rec']!.split(',').map(Number),
     },
     training: { pretrainEpochs: Number(a.pretrain), jointEpochs: Number(a.joint), batchSize: 64 },
     workers: Number(a.workers),
