@@ -7,20 +7,7 @@
 // compares it with what Optuna itself creates (pg_dump of both).
 import type pg from 'pg';
 import { StorageError } from '../errors/index.js';
-import { ALEMBIC_HEAD, LIBRARY_VERSION, OPTUNA_TABLES, SCHEMA_VERSION } from './schema.js';
-
-/** Optuna's revisions before the head (schema.ts has the same list for SQLite). */
-const OLDER_REVISIONS = [
-  'v0.9.0.a',
-  'v1.2.0.a',
-  'v1.3.0.a',
-  'v2.4.0.a',
-  'v2.6.0.a',
-  'v3.0.0.a',
-  'v3.0.0.b',
-  'v3.0.0.c',
-  'v3.0.0.d',
-];
+import { ALEMBIC_HEAD, LIBRARY_VERSION, OLDER_REVISIONS, OPTUNA_TABLES, SCHEMA_VERSION } from './schema.js';
 
 /** Our own tables beside Optuna's (Optuna ignores tables it does not know). */
 export const OWN_TABLES = ['iae_artifacts', 'iae_leases'] as const;

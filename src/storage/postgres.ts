@@ -51,6 +51,7 @@ import {
   type TrialRow,
 } from './postgres-rows.js';
 import { ensureSchema, inspectSchema, LOCK_STUDY_CLASS } from './postgres-schema.js';
+import { STUDY_DELETE_ORDER } from './schema.js';
 import { fallbackPassword, maskUrl, normalizeUrl, scrub, target, urlPassword } from './postgres-url.js';
 import { categoricalJson } from './params.js';
 import { checkDirections, DEFAULT_DIRECTIONS, type StudyDirection } from './directions.js';
@@ -525,25 +526,12 @@ class PostgresStorage implements Storage {
       await this.#assertStudy(c, studyId);
       await this.#lockStudy(c, studyId);
       // Children first: Optuna's schema has foreign keys without ON DELETE CASCADE.
-      for (const table of [
-        'trial_params',
-        'trial_values',
-        'trial_intermediate_values',
-        'trial_user_attributes',
-        'trial_system_attributes',
-        'trial_heartbeats',
-      ]) {
+      for (const table of STUDY_DELETE_ORDER.byTrial) {
         await c.query(`DELETE FROM ${table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = $1)`, [
           studyId,
         ]);
       }
-      for (const table of [
-        'trials',
-        'study_directions',
-        'study_user_attributes',
-        'study_system_attributes',
-        'studies',
-      ]) {
+      for (const table of STUDY_DELETE_ORDER.byStudy) {
         await c.query(`DELETE FROM ${table} WHERE study_id = $1`, [studyId]);
       }
     });

@@ -11,8 +11,8 @@ export const SCHEMA_VERSION = 12;
 /** The Optuna release whose schema we write (informational, as Optuna's own field). */
 export const LIBRARY_VERSION = '3.2.0';
 
-/** Every alembic revision Optuna ever shipped before the head, oldest first. */
-const OLDER_REVISIONS = [
+/** Every alembic revision Optuna ever shipped before the head, oldest first (both backends refuse them by name). */
+export const OLDER_REVISIONS: readonly string[] = [
   'v0.9.0.a',
   'v1.2.0.a',
   'v1.3.0.a',
@@ -39,6 +39,23 @@ export const OPTUNA_TABLES = [
   'trial_heartbeats',
   'alembic_version',
 ] as const;
+
+/**
+ * Deleting a study, table by table: Optuna's foreign keys have no ON DELETE
+ * CASCADE, so a trial's rows (by trial_id) go before the trials, and those
+ * before the study's own rows (by study_id). Both backends delete in this order.
+ */
+export const STUDY_DELETE_ORDER = {
+  byTrial: [
+    'trial_params',
+    'trial_values',
+    'trial_intermediate_values',
+    'trial_user_attributes',
+    'trial_system_attributes',
+    'trial_heartbeats',
+  ],
+  byStudy: ['trials', 'study_directions', 'study_user_attributes', 'study_system_attributes', 'studies'],
+} as const;
 
 const OPTUNA_DDL = `
 CREATE TABLE studies (

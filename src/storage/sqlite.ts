@@ -36,7 +36,7 @@ import { deepFreeze, FrozenMap } from './frozen.js';
 import { pyJsonDumps, pyJsonLoads } from './pyjson.js';
 import { categoricalJson, ParamCodec } from './params.js';
 import { checkDirections, DEFAULT_DIRECTIONS, readDirections, type StudyDirection } from './directions.js';
-import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema } from './schema.js';
+import { createOwnIndexes, createSchema, hasOwnIndexes, inspectSchema, STUDY_DELETE_ORDER } from './schema.js';
 import { SqliteArtifactStore } from './sqlite-artifacts.js';
 import type {
   ArtifactStore,
@@ -1041,17 +1041,10 @@ function prepare(db: Database.Database) {
     allStudies: p('SELECT study_id, study_name FROM studies ORDER BY study_id'),
     insertStudy: p('INSERT INTO studies (study_name) VALUES (?)'),
     deleteStudyRows: [
-      ...[
-        'trial_params',
-        'trial_values',
-        'trial_intermediate_values',
-        'trial_user_attributes',
-        'trial_system_attributes',
-        'trial_heartbeats',
-      ].map((table) => p(`DELETE FROM ${table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)`)),
-      ...['trials', 'study_directions', 'study_user_attributes', 'study_system_attributes', 'studies'].map((table) =>
-        p(`DELETE FROM ${table} WHERE study_id = ?`),
+      ...STUDY_DELETE_ORDER.byTrial.map((table) =>
+        p(`DELETE FROM ${table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)`),
       ),
+      ...STUDY_DELETE_ORDER.byStudy.map((table) => p(`DELETE FROM ${table} WHERE study_id = ?`)),
     ],
     insertDirection: p('INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, ?)'),
     upsertStudySystemAttr: p(
