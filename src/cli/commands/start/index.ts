@@ -25,7 +25,7 @@ import { TrialState } from '../../../trial/state.js';
 import { retryLimit } from '../../../trial/retries.js';
 import { defaultDbPath } from '../../target.js';
 import { checkDataFingerprint, DATA_FINGERPRINT_ATTR, recordDataFingerprint } from './data-fingerprint.js';
-import { gridCounts, runTrials, type EventsFactory } from './run.js';
+import { gridCounts, runTrials, sayer, stoppedBeforeRun, type EventsFactory } from './run.js';
 import { checkArch, loadStudyData } from './study-data.js';
 
 export interface StartOptions {
@@ -66,8 +66,7 @@ export interface StartResult extends SweepSummary {
 
 export async function runStart(opts: StartOptions): Promise<StartResult> {
   // With --json the messages below are events too.
-  const say = (event: string, message: string, data: Record<string, unknown> = {}) =>
-    opts.write(opts.json ? JSON.stringify({ event, time: new Date().toISOString(), message, ...data }) : message);
+  const say = sayer(opts.write, opts.json);
   // Everything that can be wrong with the input is checked before anything is
   // written, in this order: the study file (schema and bounds), the grid's
   // size (counted, not expanded), the network against the data set's image
@@ -91,16 +90,7 @@ export async function runStart(opts: StartOptions): Promise<StartResult> {
   if (!opts.noRun) await probeBackend(backend);
 
   // A stop while the data are read or the grid expanded: nothing is stored yet, nothing to put back.
-  const stopped: StartResult = {
-    completed: 0,
-    failed: 0,
-    pruned: 0,
-    requeued: 0,
-    recovered: 0,
-    interrupted: true,
-    dbPath: shown,
-    studyName: study.name,
-  };
+  const stopped: StartResult = stoppedBeforeRun(shown, study.name);
   say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
   let data: RawDataset;
   let points: GridPoint[];

@@ -32,6 +32,23 @@ export type EventsFactory = (ctx: {
   sharedPretraining: boolean;
 }) => SweepEvents | Promise<SweepEvents>;
 
+/** Says a line for the user, or with --json writes it as one event object. */
+export type Say = (event: string, message: string, data?: Record<string, unknown>) => void;
+
+/** `start`'s and `worker`'s Say. */
+export function sayer(write: (line: string) => void, json: boolean | undefined): Say {
+  return (event, message, data = {}) =>
+    write(json ? JSON.stringify({ event, time: new Date().toISOString(), message, ...data }) : message);
+}
+
+/** What `start` and `worker` return when a signal stops them before any trial ran. */
+export function stoppedBeforeRun(
+  dbPath: string,
+  studyName: string,
+): SweepSummary & { readonly dbPath: string; readonly studyName: string } {
+  return { completed: 0, failed: 0, pruned: 0, requeued: 0, recovered: 0, interrupted: true, dbPath, studyName };
+}
+
 export interface RunTrialsOptions {
   readonly storage: Storage;
   readonly studyId: number;
@@ -56,7 +73,7 @@ export interface RunTrialsOptions {
   readonly workerFile?: string | URL;
   readonly events?: EventsFactory;
   /** Says a line (an event with --json). */
-  readonly say: (event: string, message: string, data?: Record<string, unknown>) => void;
+  readonly say: Say;
 }
 
 /** Counts of the grid's trials, for progress lines (one storage read, cheap enough per finished trial). */

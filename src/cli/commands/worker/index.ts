@@ -19,7 +19,7 @@ import { requireDb, resolveTarget } from '../../target.js';
 import type { StartResult } from '../start/index.js';
 import { loadStudyData } from '../start/study-data.js';
 import { checkDataFingerprint, recordDataFingerprint } from '../start/data-fingerprint.js';
-import { gridCounts, runTrials } from '../start/run.js';
+import { gridCounts, runTrials, sayer, stoppedBeforeRun } from '../start/run.js';
 
 export interface WorkerOptions {
   /** The study's name (or a study file, for its name and storage). */
@@ -42,8 +42,7 @@ export interface WorkerOptions {
 }
 
 export async function runWorker(opts: WorkerOptions): Promise<StartResult> {
-  const say = (event: string, message: string, data: Record<string, unknown> = {}) =>
-    opts.write(opts.json ? JSON.stringify({ event, time: new Date().toISOString(), message, ...data }) : message);
+  const say = sayer(opts.write, opts.json);
   const target = resolveTarget(opts.target, opts.db);
   const dbPath = target.dbPath;
   // What results and messages show: a URL's password masked.
@@ -56,16 +55,7 @@ export async function runWorker(opts: WorkerOptions): Promise<StartResult> {
     const study = storedDefinition(summary, storage.location);
     const backend = opts.backend ?? study.backend;
     const cacheDir = opts.cacheDir === undefined ? '.cache' : opts.cacheDir;
-    const stopped: StartResult = {
-      completed: 0,
-      failed: 0,
-      pruned: 0,
-      requeued: 0,
-      recovered: 0,
-      interrupted: true,
-      dbPath: shown,
-      studyName: study.name,
-    };
+    const stopped: StartResult = stoppedBeforeRun(shown, study.name);
     // As start: a backend that cannot load is refused before a trial is claimed.
     await probeBackend(backend);
     say('loading', `study ${study.name}: loading data set ${study.dataset.name}`, { dataset: study.dataset.name });
