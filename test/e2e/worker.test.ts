@@ -262,24 +262,30 @@ test(
   },
 );
 
+/** A 4-point study queued with --no-run, and a `worker --gpus 0,1` on it, once a trial trains in one of its children. */
+async function gpuWorkerTraining(name: string) {
+  const { dir, file, db } = writeStudy({
+    ...tinyStudy(name, { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 3, jointEpochs: 3 }),
+    workers: 1,
+  });
+  const cache = join(dir, 'cache');
+  const queue = runCli(['start', file, '--db', db, '--cache-dir', cache, '--no-run']);
+  assert.equal((await queue.done).code, 0, queue.stderr());
+  const run = runCli(['worker', name, '--db', db, '--cache-dir', cache, '--gpus', '0,1']);
+  await waitFor(
+    () => /^\[gpu \d\] \[[\d:]+\] trial \d+ \[w0\] (pretraining|joint training)/m.test(run.stdout()),
+    LONG,
+    'a trial training in a child',
+  );
+  return { db, run };
+}
+
 test(
   'SIGTERM to a --gpus parent reaches its children: their running trials go back to WAITING, exit 0',
   { timeout: LONG },
   async () => {
     const name = 'gpustop';
-    const { dir, file, db } = writeStudy({
-      ...tinyStudy(name, { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 3, jointEpochs: 3 }),
-      workers: 1,
-    });
-    const cache = join(dir, 'cache');
-    const queue = runCli(['start', file, '--db', db, '--cache-dir', cache, '--no-run']);
-    assert.equal((await queue.done).code, 0, queue.stderr());
-    const run = runCli(['worker', name, '--db', db, '--cache-dir', cache, '--gpus', '0,1']);
-    await waitFor(
-      () => /^\[gpu \d\] \[[\d:]+\] trial \d+ \[w0\] (pretraining|joint training)/m.test(run.stdout()),
-      LONG,
-      'a trial training in a child',
-    );
+    const { db, run } = await gpuWorkerTraining(name);
     run.child.kill('SIGTERM');
     const { code, signal } = await run.done;
     assert.equal(signal, null);
@@ -323,19 +329,7 @@ test(
   { timeout: LONG },
   async () => {
     const name = 'gputwice';
-    const { dir, file, db } = writeStudy({
-      ...tinyStudy(name, { normalClass: [0, 1, 2, 3] }, { pretrainEpochs: 3, jointEpochs: 3 }),
-      workers: 1,
-    });
-    const cache = join(dir, 'cache');
-    const queue = runCli(['start', file, '--db', db, '--cache-dir', cache, '--no-run']);
-    assert.equal((await queue.done).code, 0, queue.stderr());
-    const run = runCli(['worker', name, '--db', db, '--cache-dir', cache, '--gpus', '0,1']);
-    await waitFor(
-      () => /^\[gpu \d\] \[[\d:]+\] trial \d+ \[w0\] (pretraining|joint training)/m.test(run.stdout()),
-      LONG,
-      'a trial training in a child',
-    );
+    const { run } = await gpuWorkerTraining(name);
     const pids = /^one worker process per GPU: gpu 0 pid (\d+), gpu 1 pid (\d+)$/m
       .exec(run.stdout())!
       .slice(1)
