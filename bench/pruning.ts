@@ -11,7 +11,7 @@
 //   - where a trial's time goes: the share of joint training spent scoring
 //     the test set (evalSeconds / jointSeconds of the unpruned run's trials).
 //
-//   node --import tsx bench/pruning.ts [--pruner successive-halving|median]
+//   node --import tsx bench/pruning.ts [--pruner successive-halving|median|'<a study's pruner, JSON>']
 //     [--classes 0,1,7] [--joint 9] [--train 300] [--test 600] [--pretrain 4] [--workers 2] [--json out.json]
 //     [--full-from earlier.json] [--pruned-from earlier.json] [--only full|pruned] [--stale-after 60]
 //     [--lambda-kl 0.001,0.01,0.1] [--lambda-rec 0.5,1,5]  (the group: every lambdaKl x lambdaRec of a class)
@@ -53,8 +53,9 @@ const { values: a } = parseArgs({
   },
 });
 
-const pruner =
-  a.pruner === 'median'
+const pruner = a.pruner!.startsWith('{')
+  ? (JSON.parse(a.pruner!) as Record<string, unknown>)
+  : a.pruner === 'median'
     ? { kind: 'median', warmupEpochs: 1, minPeers: 3 }
     : { kind: 'successive-halving', minResource: 1, reductionFactor: 3 };
 
