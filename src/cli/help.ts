@@ -42,6 +42,13 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   export: `export <study>         write the paper's tables to reports/
     --db PATH  --out DIR  --format md,csv,json  --select oracle|default|median
     --score svdd|rec|svdd+rec  --compare paper  --no-figures  --heat-scale data|auroc`,
+  'replay-pruner': `replay-pruner <study>  what a pruner would have saved on a study run to the end without one, and which
+                         best points it would have lost: the stored curves replayed through the pruner in the
+                         order the workers would have met them, without training (read-only)
+    --pruner JSON        a pruner as a study file writes it; repeat to compare (default: the study's own)
+    --workers N          workers of the modelled sweep (default: the study's "workers", else 2)
+    --db PATH
+    --json               one JSON object`,
   ls: `ls                     the studies in a database, with their trial counts
     --db PATH            one database (default: every db/*.sqlite3)
     --json               one JSON object per study, one a line`,

@@ -231,6 +231,30 @@ async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    case 'replay-pruner': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          db: { type: 'string' },
+          pruner: { type: 'string', multiple: true },
+          workers: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+      });
+      const { runReplayPruner } = await import('./commands/replay-pruner/index.js');
+      await stoppable(() =>
+        runReplayPruner({
+          target: onePositional(positionals, 'replay-pruner <study>'),
+          db: values.db,
+          pruners: values.pruner ?? [],
+          workers: positiveInt('workers', values.workers),
+          json: values.json,
+          write: out,
+        }),
+      );
+      return 0;
+    }
     case 'ls': {
       const { values } = parseArgs({ args: rest, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
       const { runLs } = await import('./commands/ls/index.js');

@@ -8,8 +8,7 @@
 // before the first trial of its key, whose other trials wait for it as the
 // scheduler holds them back. bench/pruning-replay.ts prints it for saved
 // runs; bench/RESULTS.md checks it against real pruned runs.
-import type { TrialParams } from '../grid/expand.js';
-import { canonicalJson } from '../json.js';
+import { pretrainShareKey, type TrialParams } from '../grid/expand.js';
 import type { Pruner } from '../study/schema.js';
 import { decide, type Curve, type Peer } from './decide.js';
 import { pruningGroupKey } from './group.js';
@@ -27,7 +26,7 @@ export interface ReplayOptions {
   readonly lastEpoch: number;
   /** The length of a pretraining in joint-epoch units (0: none, or cached). */
   readonly pretrainUnits?: number;
-  /** Which trials share a pretraining; default: the data and seed settings of the point. */
+  /** Which trials share a pretraining (default: the scheduler's pretrainShareKey). */
   readonly pretrainKey?: (p: TrialParams) => string;
 }
 
@@ -39,19 +38,8 @@ export interface ReplayOutcome {
   readonly prunedAt: ReadonlyMap<number, number>;
 }
 
-/** The settings a pretraining depends on, of those a grid point has (src/training/pretrain-cache.ts). */
-const defaultPretrainKey = (p: TrialParams) =>
-  canonicalJson({
-    model: p.model,
-    normalClass: p.normalClass,
-    seed: p.seed,
-    contamination: p.contamination,
-    minmax: p.minmax,
-    lstm: p['lstm.mode'],
-  });
-
 export function replayPruner(trials: readonly ReplayTrial[], spec: Pruner, o: ReplayOptions): ReplayOutcome {
-  const pretrainKey = o.pretrainKey ?? defaultPretrainKey;
+  const pretrainKey = o.pretrainKey ?? pretrainShareKey;
   const waiting = [...trials].sort((x, y) => x.number - y.number);
   const group = new Map(waiting.map((t) => [t.number, pruningGroupKey(t.params)]));
   // What each started trial has reported so far, and which ran to the end.

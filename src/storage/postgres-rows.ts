@@ -33,12 +33,12 @@ export const TRIAL_SELECT =
 
 /** What getTrialCurves reads of a trial: its params and intermediate values, not its attributes. */
 export const CURVE_SELECT =
-  'SELECT t.trial_id, t.state::text AS state, ' +
+  'SELECT t.trial_id, t.number, t.state::text AS state, ' +
   `${agg('x.param_name, x.param_value, x.distribution_json', 'trial_params', 'x.param_id')} AS params, ` +
   `${agg('x.step, x.intermediate_value, x.intermediate_value_type', 'trial_intermediate_values', 'x.step')} AS steps ` +
   'FROM trials t';
 
-export type CurveRow = Pick<TrialRow, 'trial_id' | 'state' | 'params' | 'steps'>;
+export type CurveRow = Pick<TrialRow, 'trial_id' | 'number' | 'state' | 'params' | 'steps'>;
 
 export interface TrialRow {
   trial_id: number;
@@ -131,6 +131,7 @@ export class TrialDecoder {
     for (const [name, value, dist] of row.params ?? []) p[name] = this.params.decode(dist, value);
     return Object.freeze({
       id: row.trial_id,
+      number: row.number,
       state: this.state(row.state, row.trial_id),
       params: Object.freeze(p) as unknown as Readonly<TrialParams>,
       intermediate: new FrozenMap<number, number>(

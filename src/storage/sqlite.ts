@@ -380,6 +380,7 @@ class SqliteConnection {
     for (const r of params) p[r.param_name] = this.#params.decode(r.distribution_json, r.param_value);
     return Object.freeze({
       id: row.trial_id,
+      number: row.number,
       state: stateOf(row.state, row.trial_id, this.#file),
       params: Object.freeze(p) as unknown as Readonly<TrialParams>,
       intermediate: new FrozenMap<number, number>(

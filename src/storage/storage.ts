@@ -28,6 +28,8 @@ export interface StudySummary {
 /** A trial's learning curve (Storage.getTrialCurves): frozen, as FrozenTrial. */
 export interface TrialCurve {
   readonly id: number;
+  /** The trial's number in its study (Optuna's), as the logs and `status` name it. */
+  readonly number: number;
   readonly state: TrialState;
   readonly params: Readonly<TrialParams>;
   /** Objective value per step (joint epoch). */

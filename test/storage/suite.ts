@@ -363,10 +363,10 @@ export function storageSuite(name: string, open: () => Promise<SuiteDb>, opts: S
       const curves = await storage.getTrialCurves(s.id, [TrialState.RUNNING, TrialState.COMPLETE]);
       // RUNNING a and COMPLETE b, by number; not the FAIL, the WAITING or the other study's trial.
       assert.deepEqual(
-        curves.map((t) => [t.id, t.state]),
+        curves.map((t) => [t.id, t.number, t.state]),
         [
-          [a.id, TrialState.RUNNING],
-          [b.id, TrialState.COMPLETE],
+          [a.id, a.number, TrialState.RUNNING],
+          [b.id, b.number, TrialState.COMPLETE],
         ],
       );
       const full = new Map((await storage.getTrials(s.id)).map((t) => [t.id, t]));
