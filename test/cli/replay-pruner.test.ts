@@ -97,6 +97,33 @@ test('replays each pruner over the stored curves: epochs saved, trials pruned, t
   // --workers overrides the study's: two workers meet epoch 1 together, and the same trials stop here.
   const two = await runReplayPruner({ target: 'rp', db, pruners: [SH], workers: 2, json: true, write: () => {} });
   assert.equal(two.workers, 2);
+
+  // A trial of a point not in the grid (as Optuna could add) is left out, and said so.
+  const storage = openSqliteStorage(db);
+  try {
+    const s = (await storage.getStudy('rp'))!;
+    const [t] = await storage.getTrials(s.id);
+    await storage.importTrial(s.id, {
+      state: TrialState.COMPLETE,
+      value: 0.99,
+      params: { ...t!.params, lambdaKl: 0.5 },
+      distributions: { ...t!.distributions, lambdaKl: [0.001, 0.01, 0.1, 0.5] },
+      intermediate: new Map([[3, 0.99]]),
+      userAttrs: {},
+      systemAttrs: {},
+      startedAt: null,
+      completedAt: null,
+    });
+  } finally {
+    await storage.close();
+  }
+  const out: string[] = [];
+  const withForeign = await runReplayPruner({ target: 'rp', db, pruners: [SH], write: (l) => out.push(l) });
+  assert.deepEqual(
+    [withForeign.trials, withForeign.leftOut, withForeign.outcomes[0]!.groups[0]!.best.value],
+    [3, 1, 0.95],
+  );
+  assert.match(out.join('\n'), /1 trial\(s\) not of the grid in force left out/);
 });
 
 test("without --pruner it replays the study's own; bad input names the field to fix", async () => {

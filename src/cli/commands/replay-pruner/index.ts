@@ -3,6 +3,7 @@
 // lost, without training again (src/pruners/replay.ts). For choosing the
 // pruner of a long study from a small one. Opens the database read-only.
 import { UserInputError } from '../../../errors/index.js';
+import { expandGrid, gridPointId, type TrialParams } from '../../../grid/expand.js';
 import { picksAfterReplay, replayPruner, type ReplayTrial } from '../../../pruners/index.js';
 import { readStudyDefinition } from '../../../report/index.js';
 import { className } from '../../../report/classes.js';
@@ -47,6 +48,8 @@ export interface PrunerOutcome {
 export interface ReplayPrunerReport {
   readonly study: string;
   readonly trials: number;
+  /** COMPLETE trials not of the grid in force (added by Optuna, or of points since removed): left out. */
+  readonly leftOut: number;
   readonly jointEpochs: number;
   readonly workers: number;
   readonly outcomes: readonly PrunerOutcome[];
@@ -61,8 +64,10 @@ export function replayReport(
   workers: number,
 ): ReplayPrunerReport {
   const last = study.training.jointEpochs;
+  const points = new Set(expandGrid(study.grid).map((p) => p.id));
+  const ofGrid = curves.filter((t) => points.has(pointIdOf(t.params)));
   // Queue order is the order trials were created in: their numbers.
-  const trials: ReplayTrial[] = curves.map((t) => ({ number: t.number, params: t.params, curve: t.intermediate }));
+  const trials: ReplayTrial[] = ofGrid.map((t) => ({ number: t.number, params: t.params, curve: t.intermediate }));
   const sweeps = (axis: 'contamination' | 'seed') => new Set(trials.map((t) => t.params[axis])).size > 1;
   const label = (t: ReplayTrial) => {
     const p = t.params;
@@ -96,7 +101,23 @@ export function replayReport(
       worstChange: changes.length ? Math.min(...changes) : 0,
     };
   });
-  return { study: name, trials: trials.length, jointEpochs: last, workers, outcomes };
+  return {
+    study: name,
+    trials: trials.length,
+    leftOut: curves.length - ofGrid.length,
+    jointEpochs: last,
+    workers,
+    outcomes,
+  };
+}
+
+/** The grid point id of a trial's params; '' for params that are not a grid point's (a trial Optuna added). */
+function pointIdOf(params: Readonly<TrialParams>): string {
+  try {
+    return gridPointId(params as TrialParams);
+  } catch {
+    return '';
+  }
 }
 
 const f4 = (x: number) => x.toFixed(4);
@@ -105,6 +126,7 @@ export function replayLines(r: ReplayPrunerReport): string[] {
   const lines = [
     `study ${r.study}: ${r.trials} trials run to the end, ${r.jointEpochs} joint epochs each; replayed as ${r.workers} worker(s) would meet them`,
   ];
+  if (r.leftOut > 0) lines.push(`(${r.leftOut} trial(s) not of the grid in force left out)`);
   for (const o of r.outcomes) {
     const saved = o.jointEpochs > 0 ? (o.fullJointEpochs / o.jointEpochs).toFixed(2) : '-';
     lines.push(
@@ -174,8 +196,9 @@ export async function runReplayPruner(o: ReplayPrunerOptions): Promise<ReplayPru
           `run the study to the end first (pruned points: sweep start <study file> --rerun-pruned)`,
         `study "${study.name}"`,
       );
-    if (curves.length === 0) throw new UserInputError('no COMPLETE trial to replay', `study "${study.name}"`);
     const report = replayReport(study.name, definition, curves, chosen, o.workers ?? definition.workers ?? 2);
+    if (report.trials === 0)
+      throw new UserInputError('no COMPLETE trial of its grid to replay', `study "${study.name}"`);
     if (o.json) o.write(JSON.stringify(report));
     else for (const line of replayLines(report)) o.write(line);
     return report;
