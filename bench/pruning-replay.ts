@@ -21,6 +21,7 @@ import type { TrialParams } from '../src/grid/expand.js';
 import { picksAfterReplay, replayPruner } from '../src/pruners/index.js';
 import { Pruner } from '../src/study/schema.js';
 import { evaluatesAt } from '../src/training/trial.js';
+import { TrialState } from '../src/trial/state.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -69,9 +70,11 @@ for (const [i, file] of a.from.entries()) {
       lastEpoch: jointEpochs,
       pretrainUnits: pretrainEpochs * Number(a['pretrain-cost']),
     });
-    // A real trial stopped after its last stored epoch when it is shorter than the study's joint epochs.
+    // A real pruned trial stopped after the last epoch it stored.
     const realAt = new Map(
-      real.pruned.curves.filter((t) => t.curve.length < jointEpochs).map((t) => [t.number, t.curve.length]),
+      real.pruned.curves
+        .filter((t) => t.state === TrialState.PRUNED)
+        .map((t) => [t.number, Math.max(...t.curve.map(([e]) => e))]),
     );
     const differ = trials.filter((t) => r.prunedAt.get(t.number) !== realAt.get(t.number)).map((t) => t.number);
     console.log(
