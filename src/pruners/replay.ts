@@ -7,7 +7,7 @@
 // order, one time unit per joint epoch, and a pretraining (pretrainUnits)
 // before the first trial of its key, whose other trials wait for it as the
 // scheduler holds them back. bench/pruning-replay.ts prints it for saved
-// runs; bench/RESULTS.md checks it against real pruned runs.
+// runs; bench/RESULTS.md checks it against five real pruned runs.
 import { pretrainShareKey, type TrialParams } from '../grid/expand.js';
 import type { Pruner } from '../study/schema.js';
 import { decide, type Curve, type Peer } from './decide.js';
