@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openSqliteStorage } from '../src/storage/index.js';
 import { TrialState } from '../src/trial/state.js';
-import { DISTRIBUTIONS, makePoints } from '../test/storage/helpers.js';
+import { DISTRIBUTIONS, makePoints, paperLossHistory } from '../test/storage/helpers.js';
 
 const { values: a } = parseArgs({
   options: { trials: { type: 'string', default: '2500' }, rounds: { type: 'string', default: '5' } },
@@ -24,14 +24,7 @@ const storage = openSqliteStorage(join(dir, 'b.sqlite3'));
 try {
   const s = await storage.openStudy('b', {});
   await storage.enqueuePoints(s.id, makePoints(n), DISTRIBUTIONS);
-  const lossHistory = Array.from({ length: 220 }, (_, i) => ({
-    phase: i < 200 ? 'pretrain' : 'joint',
-    epoch: i < 200 ? i + 1 : i - 199,
-    total: 0.1234567,
-    svdd: 0.0512345,
-    rec: 0.0498765,
-    kl: 0.0012345,
-  }));
+  const lossHistory = paperLossHistory();
   const aurocHistory = {
     svdd: Array(20).fill(0.8123),
     rec: Array(20).fill(0.7123),

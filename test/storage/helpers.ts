@@ -1,10 +1,12 @@
-// Shared by the storage tests: temp folders, grid points, child processes.
+// Shared by the storage tests, and by the benches and fixtures that build big
+// studies: temp folders, grid points, paper-sized histories, child processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gridPointId, type GridPoint, type ParamValue, type TrialParams } from '../../src/grid/expand.js';
+import type { JsonValue } from '../../src/storage/storage.js';
 
 export function tempDir(prefix = 'iae-storage-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -12,6 +14,22 @@ export function tempDir(prefix = 'iae-storage-'): { dir: string; cleanup: () => 
 }
 
 /** Choices per axis, in grid order: strings and numbers, as a real grid has. */
+/**
+ * The loss history a paper-sized trial stores (200 pretraining + 20 joint
+ * epochs, full-precision losses): what makes a stored trial tens of kB, for
+ * the benches and tests that read studies of thousands of them.
+ */
+export function paperLossHistory(): JsonValue[] {
+  return Array.from({ length: 220 }, (_, i) => ({
+    phase: i < 200 ? 'pretrain' : 'joint',
+    epoch: i < 200 ? i + 1 : i - 199,
+    total: 0.1234567,
+    svdd: 0.0512345,
+    rec: 0.0498765,
+    kl: 0.0012345,
+  }));
+}
+
 export const DISTRIBUTIONS: Record<string, readonly ParamValue[]> = {
   model: ['CAE', 'IAE-LSTM-KL', 'DeepSVDD'],
   normalClass: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
