@@ -22,11 +22,15 @@ export interface TrialIdentity {
 
 /** Whether a trial carries a valid grid point of ours: the attribute, and params that hash to it. */
 export function carriesGridPoint(t: TrialIdentity): boolean {
-  if (t.gridPoint === '') return false;
+  return t.gridPoint !== '' && pointIdOf(t.params) === t.gridPoint;
+}
+
+/** The grid point id params hash to; null for params that are no grid point's (a trial Optuna added may have any). */
+export function pointIdOf(params: Readonly<TrialParams>): string | null {
   try {
-    return gridPointId(t.params as TrialParams) === t.gridPoint;
+    return gridPointId(params as TrialParams);
   } catch {
-    return false;
+    return null;
   }
 }
 

@@ -3,7 +3,8 @@
 // lost, without training again (src/pruners/replay.ts). For choosing the
 // pruner of a long study from a small one. Opens the database read-only.
 import { UserInputError } from '../../../errors/index.js';
-import { expandGrid, gridPointId, type TrialParams } from '../../../grid/expand.js';
+import { expandGrid } from '../../../grid/expand.js';
+import { pointIdOf } from '../../../grid/membership.js';
 import { picksAfterReplay, replayPruner, type ReplayTrial } from '../../../pruners/index.js';
 import { readStudyDefinition } from '../../../report/index.js';
 import { className } from '../../../report/classes.js';
@@ -65,7 +66,10 @@ export function replayReport(
 ): ReplayPrunerReport {
   const last = study.training.jointEpochs;
   const points = new Set(expandGrid(study.grid).map((p) => p.id));
-  const ofGrid = curves.filter((t) => points.has(pointIdOf(t.params)));
+  const ofGrid = curves.filter((t) => {
+    const id = pointIdOf(t.params);
+    return id !== null && points.has(id);
+  });
   // Queue order is the order trials were created in: their numbers.
   const trials: ReplayTrial[] = ofGrid.map((t) => ({ number: t.number, params: t.params, curve: t.intermediate }));
   const sweeps = (axis: 'contamination' | 'seed') => new Set(trials.map((t) => t.params[axis])).size > 1;
@@ -109,15 +113,6 @@ export function replayReport(
     workers,
     outcomes,
   };
-}
-
-/** The grid point id of a trial's params; '' for params that are not a grid point's (a trial Optuna added). */
-function pointIdOf(params: Readonly<TrialParams>): string {
-  try {
-    return gridPointId(params as TrialParams);
-  } catch {
-    return '';
-  }
 }
 
 const f4 = (x: number) => x.toFixed(4);
