@@ -23,20 +23,25 @@ export interface StopVerdict {
   readonly stop: boolean;
 }
 
+/** Whether a message on the port is a protocol message of this `type` (progress messages have other types). */
+function isProtocol(m: unknown, type: string): boolean {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
+}
+
 export function isEndMarker(m: unknown): m is typeof END_MARKER {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === '__end';
+  return isProtocol(m, END_MARKER.type);
 }
 
 export function isAliveMarker(m: unknown): m is typeof ALIVE_MARKER {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === '__alive';
+  return isProtocol(m, ALIVE_MARKER.type);
 }
 
 export function isStopQuestion(m: unknown): m is StopQuestion {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === '__ask';
+  return isProtocol(m, '__ask');
 }
 
 export function isStopVerdict(m: unknown): m is StopVerdict {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === '__verdict';
+  return isProtocol(m, '__verdict');
 }
 
 /** Signs of life are sent at most this often. */
